@@ -1,0 +1,35 @@
+//! `sim`: a generic, deterministic discrete-event simulation kernel.
+//!
+//! It knows nothing about Redis or pools; the domain lives in the `models`
+//! crate. It provides:
+//! - [`time::SimTime`]: integer-nanosecond time and its one rounding rule;
+//! - [`scheduler::Scheduler`]: the event queue, ordered by (time, sequence);
+//! - [`timer::Generation`]: cancellation of scheduled events by stale stamps;
+//! - [`rng::Streams`]: named, portable random streams per purpose;
+//! - [`dist::Latency`]: latency distributions built from user-facing figures;
+//! - [`stats`]: time-weighted gauges, HDR latency histograms, time series;
+//! - [`summary::Estimate`]: means and Student-t confidence intervals;
+//! - [`experiment`]: ordered parallel runs and parameter grids;
+//! - [`queueing`]: the formulas the simulator is validated against.
+//!
+//! ```
+//! use sim::scheduler::Scheduler;
+//! use sim::time::SimTime;
+//!
+//! let mut s = Scheduler::new();
+//! s.schedule_at(SimTime::from_millis(2), "second");
+//! s.schedule_at(SimTime::from_millis(1), "first");
+//! assert_eq!(s.pop(), Some((SimTime::from_millis(1), "first")));
+//! assert_eq!(s.now(), SimTime::from_millis(1));
+//! ```
+#![warn(missing_docs)]
+
+pub mod dist;
+pub mod experiment;
+pub mod queueing;
+pub mod rng;
+pub mod scheduler;
+pub mod stats;
+pub mod summary;
+pub mod time;
+pub mod timer;

@@ -1,0 +1,1 @@
+//! Queueing-theory formulas (placeholder, being written).

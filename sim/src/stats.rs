@@ -1,0 +1,288 @@
+//! Statistics collected during one run: time-weighted gauges, latency
+//! histograms and per-bucket time series.
+//!
+//! Every collector knows the measurement window `[start, end)`: whatever happens
+//! before `start` (the warm-up) or after `end` (the drain of in-flight work) is
+//! not counted in time averages. Counters are plain integers in the model.
+
+use crate::time::SimTime;
+use hdrhistogram::Histogram;
+
+/// The measured window of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// First measured instant (end of the warm-up).
+    pub start: SimTime,
+    /// End of measurement (exclusive).
+    pub end: SimTime,
+}
+
+impl Window {
+    /// True if `t` falls inside the window.
+    #[inline]
+    pub fn contains(&self, t: SimTime) -> bool {
+        t >= self.start && t < self.end
+    }
+    /// Length of the window.
+    pub fn len(&self) -> SimTime {
+        self.end - self.start
+    }
+    /// Length of the overlap between `[a, b)` and the window.
+    #[inline]
+    pub fn overlap(&self, a: SimTime, b: SimTime) -> SimTime {
+        let lo = a.max(self.start);
+        let hi = b.min(self.end);
+        hi.saturating_sub(lo)
+    }
+}
+
+/// A quantity that holds a value over time (connections in use, waiters): its
+/// time average and maximum over the window.
+#[derive(Clone, Debug)]
+pub struct TimeWeighted {
+    window: Window,
+    value: i64,
+    since: SimTime,
+    area: u128,
+    max: i64,
+}
+
+impl TimeWeighted {
+    /// A gauge that starts at zero at time zero.
+    pub fn new(window: Window) -> Self {
+        TimeWeighted { window, value: 0, since: SimTime::ZERO, area: 0, max: 0 }
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn value(&self) -> i64 {
+        self.value
+    }
+
+    /// Changes the value by `delta` at time `now` (times must not decrease).
+    #[inline]
+    pub fn add(&mut self, now: SimTime, delta: i64) {
+        self.set(now, self.value + delta);
+    }
+
+    /// Sets the value at time `now` (times must not decrease).
+    #[inline]
+    pub fn set(&mut self, now: SimTime, value: i64) {
+        let dt = self.window.overlap(self.since, now).0 as u128;
+        if dt > 0 {
+            self.area += dt * self.value.max(0) as u128;
+            self.max = self.max.max(self.value);
+        }
+        self.since = now;
+        self.value = value;
+    }
+
+    /// Time average over the window; call once the clock has passed its end.
+    pub fn mean(&self) -> f64 {
+        let dt = self.window.overlap(self.since, self.window.end).0 as u128;
+        let area = self.area + dt * self.value.max(0) as u128;
+        area as f64 / self.window.len().0 as f64
+    }
+
+    /// Largest value held for a positive time inside the window; call once the
+    /// clock has passed its end.
+    pub fn max(&self) -> i64 {
+        if self.window.overlap(self.since, self.window.end).0 > 0 {
+            self.max.max(self.value)
+        } else {
+            self.max
+        }
+    }
+}
+
+/// A latency histogram in nanoseconds: 3 significant digits, 1 ns to about
+/// 1 hour; larger values are clamped to the top and counted as such.
+#[derive(Clone, Debug)]
+pub struct LatencyHistogram {
+    hist: Histogram<u64>,
+    sum_ns: u128,
+}
+
+/// Largest value a [`LatencyHistogram`] records exactly (one hour).
+pub const HISTOGRAM_MAX_NS: u64 = 3_600_000_000_000;
+
+impl Default for LatencyHistogram {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LatencyHistogram {
+    /// An empty histogram.
+    pub fn new() -> Self {
+        LatencyHistogram {
+            hist: Histogram::new_with_bounds(1, HISTOGRAM_MAX_NS, 3).expect("valid bounds"),
+            sum_ns: 0,
+        }
+    }
+
+    /// Records one latency.
+    #[inline]
+    pub fn record(&mut self, t: SimTime) {
+        let v = t.0.clamp(1, HISTOGRAM_MAX_NS);
+        self.hist.record(v).expect("value within bounds");
+        self.sum_ns += t.0 as u128;
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &LatencyHistogram) {
+        self.hist.add(&other.hist).expect("same bounds");
+        self.sum_ns += other.sum_ns;
+    }
+
+    /// Number of values recorded.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Exact mean in milliseconds (0 if empty).
+    pub fn mean_ms(&self) -> f64 {
+        if self.count() == 0 {
+            0.0
+        } else {
+            self.sum_ns as f64 / self.count() as f64 * 1e-6
+        }
+    }
+
+    /// Quantile `q` (0..=1) in milliseconds (0 if empty), within 0.1%.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.count() == 0 {
+            0.0
+        } else {
+            self.hist.value_at_quantile(q) as f64 * 1e-6
+        }
+    }
+
+    /// Largest value in milliseconds (0 if empty).
+    pub fn max_ms(&self) -> f64 {
+        if self.count() == 0 {
+            0.0
+        } else {
+            self.hist.max() as f64 * 1e-6
+        }
+    }
+}
+
+/// Values accumulated into fixed-width time buckets over the window, for
+/// charts across a traffic profile. The number of buckets is fixed when it is
+/// created, so memory does not grow with simulated time.
+#[derive(Clone, Debug)]
+pub struct TimeSeries {
+    window: Window,
+    width: SimTime,
+    sums: Vec<f64>,
+}
+
+impl TimeSeries {
+    /// A series of buckets of `width` over `window` (the last may be partial).
+    pub fn new(window: Window, width: SimTime) -> Self {
+        assert!(width.0 > 0, "bucket width must be positive");
+        let n = window.len().0.div_ceil(width.0) as usize;
+        TimeSeries { window, width, sums: vec![0.0; n] }
+    }
+
+    /// Bucket width.
+    pub fn width(&self) -> SimTime {
+        self.width
+    }
+
+    /// Index of the bucket holding `t`, if inside the window.
+    #[inline]
+    pub fn bucket(&self, t: SimTime) -> Option<usize> {
+        if self.window.contains(t) {
+            Some(((t - self.window.start).0 / self.width.0) as usize)
+        } else {
+            None
+        }
+    }
+
+    /// Adds `v` to the bucket holding `t` (ignored outside the window).
+    #[inline]
+    pub fn add(&mut self, t: SimTime, v: f64) {
+        if let Some(i) = self.bucket(t) {
+            self.sums[i] += v;
+        }
+    }
+
+    /// Spreads `level * dt` over the buckets that `[a, b)` overlaps: used for
+    /// time integrals such as busy time or connections in use.
+    pub fn add_interval(&mut self, a: SimTime, b: SimTime, level: f64) {
+        let lo = a.max(self.window.start);
+        let hi = b.min(self.window.end);
+        if hi <= lo || level == 0.0 {
+            return;
+        }
+        let mut t = lo;
+        while t < hi {
+            let i = ((t - self.window.start).0 / self.width.0) as usize;
+            let bucket_end = self.window.start + SimTime(self.width.0 * (i as u64 + 1));
+            let seg_end = bucket_end.min(hi);
+            self.sums[i] += level * (seg_end - t).as_secs_f64();
+            t = seg_end;
+        }
+    }
+
+    /// The raw bucket sums.
+    pub fn sums(&self) -> &[f64] {
+        &self.sums
+    }
+
+    /// Length of bucket `i` in seconds (the last may be shorter).
+    pub fn bucket_secs(&self, i: usize) -> f64 {
+        let start = self.width.0 * i as u64;
+        let end = (start + self.width.0).min(self.window.len().0);
+        (end - start) as f64 * 1e-9
+    }
+
+    /// Each bucket's sum divided by its length in seconds: a rate, or the time
+    /// average of an integrated level.
+    pub fn per_second(&self) -> Vec<f64> {
+        (0..self.sums.len()).map(|i| self.sums[i] / self.bucket_secs(i)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(a: u64, b: u64) -> Window {
+        Window { start: SimTime(a), end: SimTime(b) }
+    }
+
+    #[test]
+    fn time_weighted_counts_only_the_window() {
+        let mut g = TimeWeighted::new(w(10, 30));
+        g.set(SimTime(0), 5); // 5 over [0,12): 2 units inside
+        g.set(SimTime(12), 1); // 1 over [12,20): 8 inside
+        g.set(SimTime(20), 3); // 3 over [20,40): 10 inside
+        g.set(SimTime(40), 100);
+        let want = (5.0 * 2.0 + 8.0 + 30.0) / 20.0;
+        assert!((g.mean() - want).abs() < 1e-12);
+        assert_eq!(g.max(), 5);
+    }
+
+    #[test]
+    fn series_integrates_across_buckets() {
+        let mut s = TimeSeries::new(w(0, 3_000_000_000), SimTime::from_secs(1));
+        s.add_interval(SimTime(500_000_000), SimTime(2_500_000_000), 2.0);
+        let v = s.per_second();
+        assert_eq!(v.len(), 3);
+        assert!((v[0] - 1.0).abs() < 1e-12 && (v[1] - 2.0).abs() < 1e-12 && (v[2] - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn histogram_quantiles_are_close() {
+        let mut h = LatencyHistogram::new();
+        for i in 1..=1000u64 {
+            h.record(SimTime::from_micros(i));
+        }
+        assert!((h.quantile_ms(0.5) - 0.5).abs() < 0.001);
+        assert!((h.mean_ms() - 0.5005).abs() < 1e-9);
+        assert!((h.max_ms() - 1.0).abs() < 0.001);
+    }
+}
