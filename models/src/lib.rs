@@ -1,1 +1,10 @@
-//! placeholder
+//! `models`: capsim's domain on top of the `sim` kernel.
+//!
+//! - [`scenario`]: the scenario schema, parsing and validation;
+//! - [`engine`]: the request path as a discrete-event model, and runs of it;
+//! - [`metrics`]: metric names and result types.
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod metrics;
+pub mod scenario;

@@ -1,0 +1,58 @@
+//! Metric names and the results of a run.
+//!
+//! One flat namespace of dotted names (DESIGN.md section 5) shared by
+//! `capsim run --format json`, sweep CSV columns and SLO expressions. Counts and
+//! ratios cover the measured window; times are milliseconds, named `_ms`.
+
+use std::collections::BTreeMap;
+
+/// Every stable metric name, in the order they are printed.
+pub const NAMES: &[&str] = &[
+    "requests.arrived",
+    "requests.ok",
+    "requests.failed",
+    "requests.failed_ratio",
+    "requests.attempts",
+    "requests.retries",
+    "latency.mean_ms",
+    "latency.p50_ms",
+    "latency.p90_ms",
+    "latency.p99_ms",
+    "latency.p999_ms",
+    "latency.max_ms",
+    "l1.hit_ratio",
+    "pool.checkouts",
+    "pool.wait_ratio",
+    "pool.timeout_ratio",
+    "pool.acquire_wait.mean_ms",
+    "pool.acquire_wait.p50_ms",
+    "pool.acquire_wait.p99_ms",
+    "pool.acquire_wait.p999_ms",
+    "pool.acquire_wait.max_ms",
+    "pool.hold.mean_ms",
+    "pool.in_use.mean",
+    "pool.in_use.max",
+    "pool.utilization",
+    "pool.waiters.mean",
+    "pool.waiters.max",
+    "connections.open.mean",
+    "connections.created",
+    "connections.closed",
+    "redis.utilization",
+    "redis.queue_wait.mean_ms",
+    "redis.queue_wait.p99_ms",
+    "redis.commands",
+    "errors.pool_timeout",
+    "errors.pool_exhausted",
+    "errors.stale_connection",
+    "errors.socket_timeout",
+    "errors.max_clients",
+];
+
+/// True if `name` is a metric capsim reports.
+pub fn is_metric(name: &str) -> bool {
+    NAMES.contains(&name)
+}
+
+/// Metric values by name, ordered by name (a `BTreeMap`, so output is stable).
+pub type Metrics = BTreeMap<String, f64>;

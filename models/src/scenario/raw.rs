@@ -1,0 +1,1 @@
+//! Raw scenario structs (being written).
