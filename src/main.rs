@@ -1,1 +1,90 @@
-fn main() {}
+//! `capsim`: the command-line front end. It parses arguments, calls the
+//! `models`, `sim` and `reports` crates, and prints. Exit status: 0 on success,
+//! 1 when a check it ran failed (`validate`), 2 on bad input (a missing or
+//! invalid scenario, a malformed flag).
+
+mod cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Deterministic discrete-event simulator for sizing Redis connection pools.
+#[derive(Parser, Debug)]
+#[command(name = "capsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Simulate one scenario and print its metrics.
+    Run(cmd::run::Args),
+    /// Compare the simulator with queueing theory on a built-in table of cases.
+    Validate(cmd::validate::Args),
+}
+
+/// An error that ends the command, with the exit status it deserves.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: a scenario, a flag or a file that cannot be used (status 2).
+    Input(anyhow::Error),
+    /// The command ran and found a failure, e.g. a validation case (status 1).
+    Check(String),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure::Input(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_failure(e),
+    };
+    let result = match cli.command {
+        Command::Run(args) => cmd::run::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("capsim: error: {}", one_line(&e));
+            ExitCode::from(2)
+        }
+        Err(Failure::Check(msg)) => {
+            eprintln!("capsim: {msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Joins an error and its causes into one line.
+fn one_line(e: &anyhow::Error) -> String {
+    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
+}
+
+/// Help and version go to stdout with status 0; usage errors print one line.
+fn clap_failure(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{e}");
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{e}");
+            ExitCode::from(2)
+        }
+        _ => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            let first = first.trim_start_matches("error: ");
+            eprintln!("capsim: error: {first} (try `capsim --help`)");
+            ExitCode::from(2)
+        }
+    }
+}

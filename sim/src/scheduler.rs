@@ -12,13 +12,21 @@
 //! value; scheduling does not allocate once the heap has grown to its working
 //! size.
 //!
+//! # Lanes
+//! Events that are always scheduled a fixed delay after "now" (a constant L1
+//! lookup, a constant acquire timeout) arrive in time order by construction.
+//! They can go to a FIFO *lane* instead of the heap: `schedule_at_lane`
+//! appends in O(1) and checks that the lane stays sorted. `pop` takes the
+//! smallest `(time, sequence)` among the heap and the lane heads, so lanes
+//! change the cost, never the order.
+//!
 //! Cancelling is done by the model, not the queue: an event that may become
 //! stale carries a generation number (see [`crate::timer::Generation`]) and is
 //! ignored when it fires with an old one.
 
 use crate::time::SimTime;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 
 /// One scheduled event. The key packs (time, sequence) into one `u128`.
 struct Entry<E> {
@@ -50,6 +58,7 @@ pub struct Scheduler<E> {
     now: SimTime,
     seq: u64,
     heap: BinaryHeap<Entry<E>>,
+    lanes: Vec<VecDeque<Entry<E>>>,
 }
 
 impl<E> Default for Scheduler<E> {
@@ -61,10 +70,16 @@ impl<E> Default for Scheduler<E> {
 impl<E> Scheduler<E> {
     /// An empty scheduler at time zero.
     pub fn new() -> Self {
+        Self::with_lanes(0)
+    }
+
+    /// An empty scheduler with `lanes` FIFO lanes for fixed-delay events.
+    pub fn with_lanes(lanes: usize) -> Self {
         Scheduler {
             now: SimTime::ZERO,
             seq: 0,
             heap: BinaryHeap::with_capacity(1024),
+            lanes: (0..lanes).map(|_| VecDeque::with_capacity(1024)).collect(),
         }
     }
 
@@ -76,21 +91,39 @@ impl<E> Scheduler<E> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
     }
 
     /// True when no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
+    }
+
+    #[inline]
+    fn key(&mut self, at: SimTime) -> u128 {
+        assert!(at >= self.now, "event scheduled in the past");
+        let key = ((at.0 as u128) << 64) | self.seq as u128;
+        self.seq += 1;
+        key
     }
 
     /// Schedules `event` at absolute time `at`, which must not be in the past.
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
-        assert!(at >= self.now, "event scheduled in the past");
-        let key = ((at.0 as u128) << 64) | self.seq as u128;
-        self.seq += 1;
+        let key = self.key(at);
         self.heap.push(Entry { key, event });
+    }
+
+    /// Schedules `event` at `at` in FIFO lane `lane`. `at` must not be earlier
+    /// than the lane's last event: use lanes only for fixed delays from now.
+    #[inline]
+    pub fn schedule_at_lane(&mut self, lane: usize, at: SimTime, event: E) {
+        let key = self.key(at);
+        let q = &mut self.lanes[lane];
+        if let Some(last) = q.back() {
+            assert!(last.key < key, "lane {lane} would go out of time order");
+        }
+        q.push_back(Entry { key, event });
     }
 
     /// Schedules `event` after `delay` from now.
@@ -101,13 +134,31 @@ impl<E> Scheduler<E> {
 
     /// The time of the next event, if any, without removing it.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| SimTime((e.key >> 64) as u64))
+        self.next_source().map(|(key, _)| SimTime((key >> 64) as u64))
+    }
+
+    /// The smallest pending key and where it is: `None` for the heap, or a lane.
+    #[inline]
+    fn next_source(&self) -> Option<(u128, Option<usize>)> {
+        let mut best = self.heap.peek().map(|e| (e.key, None));
+        for (i, q) in self.lanes.iter().enumerate() {
+            if let Some(e) = q.front() {
+                if best.is_none_or(|(k, _)| e.key < k) {
+                    best = Some((e.key, Some(i)));
+                }
+            }
+        }
+        best
     }
 
     /// Removes the next event, advances the clock to its time and returns both.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = self.heap.pop()?;
+        let entry = match self.next_source()? {
+            (_, None) => self.heap.pop(),
+            (_, Some(lane)) => self.lanes[lane].pop_front(),
+        }
+        .expect("source is non-empty");
         let at = SimTime((entry.key >> 64) as u64);
         debug_assert!(at >= self.now);
         self.now = at;
@@ -144,6 +195,36 @@ mod tests {
     }
 
     proptest! {
+        /// Lanes change nothing in the order: a mix of heap and lane events pops
+        /// exactly as if all were in the heap.
+        #[test]
+        fn lanes_preserve_the_order(ops in proptest::collection::vec((0u64..5, 0usize..3), 1..300)) {
+            let mut mixed = Scheduler::with_lanes(2);
+            let mut plain = Scheduler::new();
+            let delays = [0u64, 7, 3];
+            let mut got = Vec::new();
+            let mut want = Vec::new();
+            for (i, (d, target)) in ops.iter().enumerate() {
+                // Interleave pops so lanes see "now" advance.
+                if i % 3 == 2 {
+                    got.push(mixed.pop());
+                    want.push(plain.pop());
+                }
+                let at = mixed.now() + SimTime(if *target == 0 { *d } else { delays[*target] });
+                let at_plain = plain.now() + SimTime(if *target == 0 { *d } else { delays[*target] });
+                prop_assert_eq!(at, at_plain);
+                if *target == 0 {
+                    mixed.schedule_at(at, i);
+                } else {
+                    mixed.schedule_at_lane(*target - 1, at, i);
+                }
+                plain.schedule_at(at_plain, i);
+            }
+            got.extend(std::iter::from_fn(|| mixed.pop().map(Some)));
+            want.extend(std::iter::from_fn(|| plain.pop().map(Some)));
+            prop_assert_eq!(got, want);
+        }
+
         /// Pops come out sorted by (time, insertion order), whatever the input.
         #[test]
         fn pops_in_time_then_sequence_order(times in proptest::collection::vec(0u64..50, 0..300)) {

@@ -45,12 +45,31 @@ pub struct TimeWeighted {
     since: SimTime,
     area: u128,
     max: i64,
+    series: Option<TimeSeries>,
 }
 
 impl TimeWeighted {
     /// A gauge that starts at zero at time zero.
     pub fn new(window: Window) -> Self {
-        TimeWeighted { window, value: 0, since: SimTime::ZERO, area: 0, max: 0 }
+        TimeWeighted { window, value: 0, since: SimTime::ZERO, area: 0, max: 0, series: None }
+    }
+
+    /// A gauge that also keeps its time average per bucket of `width`.
+    pub fn with_series(window: Window, width: SimTime) -> Self {
+        TimeWeighted { series: Some(TimeSeries::new(window, width)), ..Self::new(window) }
+    }
+
+    /// The time average per bucket (empty without a series); call once the
+    /// clock has passed the window's end.
+    pub fn series_per_bucket(&self) -> Vec<f64> {
+        match &self.series {
+            None => Vec::new(),
+            Some(s) => {
+                let mut s = s.clone();
+                s.add_interval(self.since, self.window.end, self.value.max(0) as f64);
+                s.per_second()
+            }
+        }
     }
 
     /// The current value.
@@ -72,6 +91,9 @@ impl TimeWeighted {
         if dt > 0 {
             self.area += dt * self.value.max(0) as u128;
             self.max = self.max.max(self.value);
+            if let Some(s) = &mut self.series {
+                s.add_interval(self.since, now, self.value.max(0) as f64);
+            }
         }
         self.since = now;
         self.value = value;
@@ -124,9 +146,17 @@ impl LatencyHistogram {
     /// Records one latency.
     #[inline]
     pub fn record(&mut self, t: SimTime) {
+        // Zero is stored as 1 ns (HDR histograms start at 1); the exact sum keeps the mean exact.
         let v = t.0.clamp(1, HISTOGRAM_MAX_NS);
         self.hist.record(v).expect("value within bounds");
         self.sum_ns += t.0 as u128;
+    }
+
+    /// Records `n` zero latencies at once.
+    pub fn record_zeros(&mut self, n: u64) {
+        if n > 0 {
+            self.hist.record_n(1, n).expect("value within bounds");
+        }
     }
 
     /// Adds every value of `other`.

@@ -3,8 +3,9 @@
 //! Integer time keeps event ordering exact: two events scheduled for the same
 //! instant compare equal, with no epsilon. Distributions are sampled as `f64`
 //! seconds at the edge and turned into [`SimTime`] by one rule,
-//! [`SimTime::from_secs_f64`]: round to the nearest nanosecond, halves away from
-//! zero, negative values clamp to zero and values past `u64::MAX` saturate.
+//! [`SimTime::from_secs_f64`]: `floor(secs * 1e9 + 0.5)` nanoseconds (nearest,
+//! halves up); negative values clamp to zero and values past `u64::MAX`
+//! saturate.
 
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
@@ -36,17 +37,18 @@ impl SimTime {
         SimTime(s * 1_000_000_000)
     }
 
-    /// Converts seconds to time by the crate's single rounding rule: nearest
-    /// nanosecond, halves away from zero; negatives and NaN give zero, values
-    /// too large to represent saturate at [`SimTime::MAX`].
+    /// Converts seconds to time by the crate's single rounding rule:
+    /// `floor(secs * 1e9 + 0.5)` nanoseconds (nearest, halves up); negatives and
+    /// NaN give zero, values too large to represent saturate at
+    /// [`SimTime::MAX`]. (Rust's `as u64` truncates toward zero, saturates, and
+    /// maps NaN to 0, which is exactly this rule for `ns + 0.5 >= 0`.)
+    #[inline]
     pub fn from_secs_f64(secs: f64) -> Self {
-        let ns = (secs * 1e9).round();
-        if ns.is_nan() || ns <= 0.0 {
-            SimTime::ZERO
-        } else if ns >= u64::MAX as f64 {
-            SimTime::MAX
-        } else {
+        let ns = secs * 1e9 + 0.5;
+        if ns >= 0.0 {
             SimTime(ns as u64)
+        } else {
+            SimTime::ZERO
         }
     }
 

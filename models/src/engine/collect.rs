@@ -1,0 +1,217 @@
+//! What one replication measures, and how it becomes metrics.
+
+use crate::metrics::Metrics;
+use sim::stats::{LatencyHistogram, TimeSeries, TimeWeighted, Window};
+use sim::time::SimTime;
+
+/// Why a request failed. The order is the order of `errors.*` metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(usize)]
+pub enum Cause {
+    /// Waited the whole acquire timeout.
+    PoolTimeout = 0,
+    /// Fail-fast pool had nothing free.
+    PoolExhausted = 1,
+    /// Used a connection the server had closed.
+    StaleConnection = 2,
+    /// No reply within the socket timeout.
+    SocketTimeout = 3,
+    /// Redis refused a new connection over `maxclients`.
+    MaxClients = 4,
+}
+
+/// Number of failure causes.
+pub const CAUSES: usize = 5;
+
+/// The `errors.*` metric name of each cause, in [`Cause`] order.
+pub const CAUSE_NAMES: [&str; CAUSES] = [
+    "errors.pool_timeout",
+    "errors.pool_exhausted",
+    "errors.stale_connection",
+    "errors.socket_timeout",
+    "errors.max_clients",
+];
+
+/// Per-pod gauges.
+#[derive(Clone, Debug)]
+pub struct PodGauges {
+    /// Connections in use.
+    pub in_use: TimeWeighted,
+    /// Requests waiting for a connection.
+    pub waiters: TimeWeighted,
+}
+
+/// Fleet-wide time series for charts, one value per bucket.
+#[derive(Clone, Debug)]
+pub struct Series {
+    /// Arrivals per bucket.
+    pub arrivals: TimeSeries,
+    /// Successful requests per bucket.
+    pub ok: TimeSeries,
+    /// Failures per bucket, by cause.
+    pub failures: Vec<TimeSeries>,
+    /// Connections in use over the fleet.
+    pub in_use: TimeWeighted,
+    /// Requests waiting over the fleet.
+    pub waiters: TimeWeighted,
+    /// Busy time of the event loops, divided by the shard count.
+    pub redis_busy: TimeSeries,
+}
+
+/// Everything one replication records.
+#[derive(Clone, Debug)]
+pub struct Collector {
+    /// The measured window.
+    pub window: Window,
+    /// Requests that arrived in the window.
+    pub arrived: u64,
+    /// Of those, requests that completed every read.
+    pub ok: u64,
+    /// Of those, failures by cause.
+    pub failed: [u64; CAUSES],
+    /// Reads answered by L1 / all reads (measured requests).
+    pub l1_hits: u64,
+    /// All reads of measured requests.
+    pub reads: u64,
+    /// Checkout attempts by measured requests.
+    pub checkouts: u64,
+    /// Of those, the ones that had to wait.
+    pub waited: u64,
+    /// End-to-end latency of successful measured requests.
+    pub latency: LatencyHistogram,
+    /// Acquire wait of checkouts that got a connection after waiting.
+    pub acquire_wait: LatencyHistogram,
+    /// Checkouts that got a connection at once (zero wait; kept out of the
+    /// histogram on the hot path and added when the run ends).
+    pub acquire_no_wait: u64,
+    /// Sum of hold times of connections returned in the window, and their count.
+    pub hold_sum: SimTime,
+    /// Number of returns in the window.
+    pub holds: u64,
+    /// Per-pod gauges.
+    pub pods: Vec<PodGauges>,
+    /// Connections open over the fleet (with its time series).
+    pub open: TimeWeighted,
+    /// Connections created in the window.
+    pub created: u64,
+    /// Connections closed in the window.
+    pub closed: u64,
+    /// Commands that started service in the window.
+    pub commands: u64,
+    /// Busy time of all shards inside the window.
+    pub busy: SimTime,
+    /// Queue wait at the shard of commands that arrived in the window and waited.
+    pub queue_wait: LatencyHistogram,
+    /// Commands that arrived in the window and were served at once.
+    pub queue_no_wait: u64,
+    /// Charts.
+    pub series: Series,
+}
+
+impl Collector {
+    /// An empty collector for `pods` pods and the given window.
+    pub fn new(window: Window, pods: usize, bucket: SimTime) -> Self {
+        let ts = || TimeSeries::new(window, bucket);
+        Collector {
+            window,
+            arrived: 0,
+            ok: 0,
+            failed: [0; CAUSES],
+            l1_hits: 0,
+            reads: 0,
+            checkouts: 0,
+            waited: 0,
+            latency: LatencyHistogram::new(),
+            acquire_wait: LatencyHistogram::new(),
+            acquire_no_wait: 0,
+            hold_sum: SimTime::ZERO,
+            holds: 0,
+            pods: (0..pods)
+                .map(|_| PodGauges {
+                    in_use: TimeWeighted::new(window),
+                    waiters: TimeWeighted::new(window),
+                })
+                .collect(),
+            open: TimeWeighted::with_series(window, bucket),
+            created: 0,
+            closed: 0,
+            commands: 0,
+            busy: SimTime::ZERO,
+            queue_wait: LatencyHistogram::new(),
+            queue_no_wait: 0,
+            series: Series {
+                arrivals: ts(),
+                ok: ts(),
+                failures: (0..CAUSES).map(|_| ts()).collect(),
+                in_use: TimeWeighted::with_series(window, bucket),
+                waiters: TimeWeighted::with_series(window, bucket),
+                redis_busy: ts(),
+            },
+        }
+    }
+
+    /// Moves the zero-wait counts into the histograms; called once at the end.
+    pub fn finish(&mut self) {
+        self.acquire_wait.record_zeros(std::mem::take(&mut self.acquire_no_wait));
+        self.queue_wait.record_zeros(std::mem::take(&mut self.queue_no_wait));
+    }
+
+    /// The metrics of this replication. `max_total` and `shards` scale the
+    /// utilisations.
+    pub fn metrics(&self, max_total: u32, shards: u32) -> Metrics {
+        let secs = self.window.len().as_secs_f64();
+        let pods = self.pods.len() as f64;
+        let failed: u64 = self.failed.iter().sum();
+        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let in_use_mean = self.pods.iter().map(|p| p.in_use.mean()).sum::<f64>() / pods;
+        let mut m = Metrics::new();
+        let mut put = |k: &str, v: f64| {
+            m.insert(k.to_string(), v);
+        };
+        put("requests.arrived", self.arrived as f64);
+        put("requests.ok", self.ok as f64);
+        put("requests.failed", failed as f64);
+        put("requests.failed_ratio", ratio(failed, self.arrived));
+        put("requests.attempts", self.arrived as f64);
+        put("requests.retries", 0.0);
+        put("latency.mean_ms", self.latency.mean_ms());
+        put("latency.p50_ms", self.latency.quantile_ms(0.5));
+        put("latency.p90_ms", self.latency.quantile_ms(0.9));
+        put("latency.p99_ms", self.latency.quantile_ms(0.99));
+        put("latency.p999_ms", self.latency.quantile_ms(0.999));
+        put("latency.max_ms", self.latency.max_ms());
+        put("l1.hit_ratio", ratio(self.l1_hits, self.reads));
+        put("pool.checkouts", self.checkouts as f64);
+        put("pool.wait_ratio", ratio(self.waited, self.checkouts));
+        let timeouts = self.failed[Cause::PoolTimeout as usize] + self.failed[Cause::PoolExhausted as usize];
+        put("pool.timeout_ratio", ratio(timeouts, self.checkouts));
+        put("pool.acquire_wait.mean_ms", self.acquire_wait.mean_ms());
+        put("pool.acquire_wait.p50_ms", self.acquire_wait.quantile_ms(0.5));
+        put("pool.acquire_wait.p99_ms", self.acquire_wait.quantile_ms(0.99));
+        put("pool.acquire_wait.p999_ms", self.acquire_wait.quantile_ms(0.999));
+        put("pool.acquire_wait.max_ms", self.acquire_wait.max_ms());
+        put(
+            "pool.hold.mean_ms",
+            if self.holds == 0 { 0.0 } else { self.hold_sum.as_millis_f64() / self.holds as f64 },
+        );
+        put("pool.in_use.mean", in_use_mean);
+        put("pool.in_use.max", self.pods.iter().map(|p| p.in_use.max()).max().unwrap_or(0) as f64);
+        put("pool.utilization", in_use_mean / max_total as f64);
+        put(
+            "pool.waiters.mean",
+            self.pods.iter().map(|p| p.waiters.mean()).sum::<f64>() / pods,
+        );
+        put("pool.waiters.max", self.pods.iter().map(|p| p.waiters.max()).max().unwrap_or(0) as f64);
+        put("connections.open.mean", self.open.mean());
+        put("connections.created", self.created as f64);
+        put("connections.closed", self.closed as f64);
+        put("redis.utilization", self.busy.as_secs_f64() / secs / shards as f64);
+        put("redis.queue_wait.mean_ms", self.queue_wait.mean_ms());
+        put("redis.queue_wait.p99_ms", self.queue_wait.quantile_ms(0.99));
+        put("redis.commands", self.commands as f64);
+        for (i, name) in CAUSE_NAMES.iter().enumerate() {
+            put(name, self.failed[i] as f64);
+        }
+        m
+    }
+}

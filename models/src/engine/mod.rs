@@ -1,0 +1,141 @@
+//! The engine: runs a [`Scenario`] and combines its replications.
+//!
+//! [`run`] runs `simulation.replications` independent replications in
+//! parallel (rayon), each a [`model::Model`] seeded from (seed, replication),
+//! and combines them in replication order: metrics are the mean over
+//! replications with a Student-t 95% half-width, except latency quantiles and
+//! maxima, which come from the histograms merged across replications. The
+//! result does not depend on the number of threads.
+
+pub mod arrivals;
+pub mod collect;
+pub mod model;
+pub mod pool;
+
+use crate::metrics::{Metrics, NAMES};
+use crate::scenario::Scenario;
+use collect::{Collector, CAUSE_NAMES};
+use sim::stats::LatencyHistogram;
+use sim::summary::Estimate;
+
+/// Results of all replications of one scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    /// Every metric in [`NAMES`]: the mean over replications (latency
+    /// quantiles and maxima: from the merged histograms).
+    pub metrics: Metrics,
+    /// Half-width of the 95% interval of each metric, from the spread of the
+    /// per-replication values (0 with one replication).
+    pub ci95: Metrics,
+    /// Per-replication metrics, in replication order.
+    pub replications: Vec<Metrics>,
+    /// Fleet time series for charts, averaged over replications.
+    pub series: SeriesReport,
+}
+
+/// Time series over the measured window, one value per bucket.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeriesReport {
+    /// Bucket width in seconds.
+    pub bucket_secs: f64,
+    /// Start of each bucket, in seconds from the end of the warm-up.
+    pub t_secs: Vec<f64>,
+    /// Named series (`arrivals_per_s`, `in_use`, ...), each one value per bucket.
+    pub values: Vec<(String, Vec<f64>)>,
+}
+
+/// A run that could not complete.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunError(pub String);
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for RunError {}
+
+/// Runs one replication and returns what it recorded.
+pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<Collector, RunError> {
+    model::Model::new(scenario, replication).run().map_err(RunError)
+}
+
+/// Runs the scenario's replications in parallel and combines them.
+pub fn run(scenario: &Scenario) -> Result<RunReport, RunError> {
+    let n = scenario.simulation.replications as usize;
+    let results = sim::experiment::run_ordered(n, |i| run_replication(scenario, i as u32));
+    let collectors = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    Ok(combine(scenario, &collectors))
+}
+
+/// Combines replications in order.
+pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
+    let per_rep: Vec<Metrics> = reps
+        .iter()
+        .map(|c| c.metrics(scenario.pool.max_total, scenario.redis.shards))
+        .collect();
+    let mut metrics = Metrics::new();
+    let mut ci95 = Metrics::new();
+    for &name in NAMES {
+        let xs: Vec<f64> = per_rep.iter().map(|m| m[name]).collect();
+        let e = Estimate::from_samples(&xs);
+        metrics.insert(name.to_string(), e.mean);
+        ci95.insert(name.to_string(), e.ci95);
+    }
+    let merged = |f: fn(&Collector) -> &LatencyHistogram| {
+        let mut h = LatencyHistogram::new();
+        for c in reps {
+            h.merge(f(c));
+        }
+        h
+    };
+    let latency = merged(|c| &c.latency);
+    let wait = merged(|c| &c.acquire_wait);
+    let queue = merged(|c| &c.queue_wait);
+    for (name, h, q) in [
+        ("latency.p50_ms", &latency, 0.5),
+        ("latency.p90_ms", &latency, 0.9),
+        ("latency.p99_ms", &latency, 0.99),
+        ("latency.p999_ms", &latency, 0.999),
+        ("pool.acquire_wait.p50_ms", &wait, 0.5),
+        ("pool.acquire_wait.p99_ms", &wait, 0.99),
+        ("pool.acquire_wait.p999_ms", &wait, 0.999),
+        ("redis.queue_wait.p99_ms", &queue, 0.99),
+    ] {
+        metrics.insert(name.to_string(), h.quantile_ms(q));
+    }
+    metrics.insert("latency.max_ms".into(), latency.max_ms());
+    metrics.insert("pool.acquire_wait.max_ms".into(), wait.max_ms());
+    RunReport { metrics, ci95, replications: per_rep, series: series(reps) }
+}
+
+fn series(reps: &[Collector]) -> SeriesReport {
+    let Some(first) = reps.first() else {
+        return SeriesReport::default();
+    };
+    let n = reps.len() as f64;
+    let avg = |f: &dyn Fn(&Collector) -> Vec<f64>| {
+        let mut acc = vec![0.0; first.series.arrivals.sums().len()];
+        for c in reps {
+            for (a, v) in acc.iter_mut().zip(f(c)) {
+                *a += v / n;
+            }
+        }
+        acc
+    };
+    let mut values = vec![
+        ("arrivals_per_s".to_string(), avg(&|c| c.series.arrivals.per_second())),
+        ("ok_per_s".to_string(), avg(&|c| c.series.ok.per_second())),
+        ("in_use".to_string(), avg(&|c| c.series.in_use.series_per_bucket())),
+        ("open".to_string(), avg(&|c| c.open.series_per_bucket())),
+        ("waiters".to_string(), avg(&|c| c.series.waiters.series_per_bucket())),
+        ("redis_utilization".to_string(), avg(&|c| c.series.redis_busy.per_second())),
+    ];
+    for (i, name) in CAUSE_NAMES.iter().enumerate() {
+        let cause = name.trim_start_matches("errors.");
+        values.push((format!("failures_per_s.{cause}"), avg(&|c| c.series.failures[i].per_second())));
+    }
+    let width = first.series.arrivals.width().as_secs_f64();
+    let t_secs = (0..first.series.arrivals.sums().len()).map(|i| i as f64 * width).collect();
+    SeriesReport { bucket_secs: width, t_secs, values }
+}

@@ -1,0 +1,174 @@
+//! A pod's connection pool: idle connections, FIFO waiters, the acquire timer.
+//!
+//! The pool is bookkeeping only; the model decides what happens to requests.
+//! Waiters are served strictly first-come-first-served. Their deadlines are
+//! therefore non-decreasing along the queue, so one pending timer per pool
+//! suffices: it is armed for the head's deadline, and re-armed for the new
+//! head when it fires. A timer left pending when the queue empties is made
+//! stale by bumping the pool's [`Generation`].
+
+use crate::scenario::{Order, Pool as PoolConfig};
+use sim::timer::Generation;
+use sim::time::SimTime;
+use std::collections::VecDeque;
+
+/// Index of a connection within its pod.
+pub type ConnId = u32;
+
+/// A request waiting for a connection.
+#[derive(Clone, Copy, Debug)]
+pub struct Waiter {
+    /// The waiting request.
+    pub req: u32,
+    /// When it started waiting.
+    pub since: SimTime,
+}
+
+/// What a checkout found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checkout {
+    /// An idle connection.
+    Idle(ConnId),
+    /// None idle, but room to open one (the caller opens it).
+    Open,
+    /// Full: wait or fail, as the pool's policy says.
+    Full,
+}
+
+/// One pod's pool.
+#[derive(Debug)]
+pub struct Pool {
+    max_total: u32,
+    order: Order,
+    open: u32,
+    next_id: ConnId,
+    free_ids: Vec<ConnId>,
+    idle: VecDeque<ConnId>,
+    waiters: VecDeque<Waiter>,
+    timer: Generation,
+    timer_pending: bool,
+}
+
+impl Pool {
+    /// An empty pool.
+    pub fn new(cfg: &PoolConfig) -> Self {
+        Pool {
+            max_total: cfg.max_total,
+            order: cfg.order,
+            open: 0,
+            next_id: 0,
+            free_ids: Vec::new(),
+            idle: VecDeque::new(),
+            waiters: VecDeque::new(),
+            timer: Generation::default(),
+            timer_pending: false,
+        }
+    }
+
+    /// Connections open (idle or in use).
+    pub fn open(&self) -> u32 {
+        self.open
+    }
+
+    /// Idle connections.
+    pub fn idle_count(&self) -> usize {
+        self.idle.len()
+    }
+
+    /// Requests waiting.
+    pub fn waiting(&self) -> usize {
+        self.waiters.len()
+    }
+
+    /// Tries to take a connection.
+    #[inline]
+    pub fn checkout(&mut self) -> Checkout {
+        let taken = match self.order {
+            Order::Lifo => self.idle.pop_back(),
+            Order::Fifo => self.idle.pop_front(),
+        };
+        match taken {
+            Some(c) => Checkout::Idle(c),
+            None if self.open < self.max_total => Checkout::Open,
+            None => Checkout::Full,
+        }
+    }
+
+    /// Registers a newly opened connection and returns its id.
+    pub fn add_connection(&mut self) -> ConnId {
+        debug_assert!(self.open < self.max_total);
+        self.open += 1;
+        self.free_ids.pop().unwrap_or_else(|| {
+            self.next_id += 1;
+            self.next_id - 1
+        })
+    }
+
+    /// Forgets a closed connection.
+    pub fn remove_connection(&mut self, id: ConnId) {
+        self.open -= 1;
+        self.free_ids.push(id);
+    }
+
+    /// Puts a returned connection back in the idle set.
+    #[inline]
+    pub fn put_idle(&mut self, c: ConnId) {
+        self.idle.push_back(c);
+    }
+
+    /// Queues a waiter. Returns true if the caller must arm the acquire timer
+    /// for this waiter's deadline (no timer is pending).
+    #[inline]
+    pub fn enqueue(&mut self, w: Waiter) -> bool {
+        self.waiters.push_back(w);
+        if self.timer_pending {
+            false
+        } else {
+            self.timer_pending = true;
+            true
+        }
+    }
+
+    /// The stamp for a timer armed now.
+    pub fn timer_stamp(&self) -> u32 {
+        self.timer.current()
+    }
+
+    /// Takes the longest-waiting request, if any. Cancels the timer when the
+    /// queue empties.
+    #[inline]
+    pub fn pop_waiter(&mut self) -> Option<Waiter> {
+        let w = self.waiters.pop_front()?;
+        if self.waiters.is_empty() && self.timer_pending {
+            self.timer.cancel_all();
+            self.timer_pending = false;
+        }
+        Some(w)
+    }
+
+    /// Handles the acquire timer firing with `stamp`: returns false if it was
+    /// stale. Otherwise the timer is no longer pending, and the caller expires
+    /// waiters with [`Pool::pop_expired`] and re-arms with [`Pool::rearm`].
+    pub fn timer_fired(&mut self, stamp: u32) -> bool {
+        if !self.timer.is_current(stamp) {
+            return false;
+        }
+        self.timer_pending = false;
+        true
+    }
+
+    /// Removes the head waiter if it started waiting at or before `cutoff`.
+    pub fn pop_expired(&mut self, cutoff: SimTime) -> Option<Waiter> {
+        match self.waiters.front() {
+            Some(w) if w.since <= cutoff => self.waiters.pop_front(),
+            _ => None,
+        }
+    }
+
+    /// After expiry, the head waiter's start time if a timer must be armed.
+    pub fn rearm(&mut self) -> Option<SimTime> {
+        let head = self.waiters.front()?;
+        self.timer_pending = true;
+        Some(head.since)
+    }
+}

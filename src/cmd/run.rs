@@ -1,0 +1,177 @@
+//! `capsim run FILE`: simulate one scenario and print its metrics.
+
+use crate::output::scenario_hash;
+use crate::Failure;
+use anyhow::Context;
+use models::engine::{self, RunReport};
+use models::metrics::NAMES;
+use models::scenario::Scenario;
+use std::path::PathBuf;
+
+/// Output format of `capsim run`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A summary a person reads at a glance.
+    Text,
+    /// Every metric, machine-readable.
+    Json,
+}
+
+/// Arguments of `capsim run`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Override `simulation.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Override `simulation.replications`.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Override any scenario key, checked like the file: `--set pool.max_total=20`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Loads the scenario with every override, in the order: `--set`, then the
+/// dedicated flags.
+pub fn load(file: &std::path::Path, set: &[String], seed: Option<u64>, reps: Option<u32>) -> Result<Scenario, Failure> {
+    let mut overrides = set.to_vec();
+    if let Some(s) = seed {
+        overrides.push(format!("simulation.seed={s}"));
+    }
+    if let Some(r) = reps {
+        overrides.push(format!("simulation.replications={r}"));
+    }
+    models::scenario::load(file, &overrides).map_err(|e| Failure::Input(anyhow::anyhow!("{e}")))
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let scenario = load(&args.file, &args.set, args.seed, args.replications)?;
+    let report = engine::run(&scenario).context("simulation stopped")?;
+    match args.format {
+        Format::Json => {
+            let json = to_json(&scenario, &report);
+            println!("{}", serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+        }
+        Format::Text => print!("{}", text_summary(&scenario, &report)),
+    }
+    Ok(())
+}
+
+/// Version of the JSON layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The JSON document of a run.
+pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
+    let ordered = |m: &models::metrics::Metrics| {
+        let mut map = serde_json::Map::new();
+        for &name in NAMES {
+            map.insert(name.to_string(), serde_json::json!(m[name]));
+        }
+        serde_json::Value::Object(map)
+    };
+    let mut doc = serde_json::json!({
+        "capsim_version": env!("CARGO_PKG_VERSION"),
+        "schema_version": SCHEMA_VERSION,
+        "scenario": sc.name,
+        "scenario_hash": scenario_hash(sc),
+        "seed": sc.simulation.seed,
+        "replications": sc.simulation.replications,
+        "metrics": ordered(&r.metrics),
+    });
+    if sc.simulation.replications >= 2 {
+        doc["ci95"] = ordered(&r.ci95);
+    }
+    doc
+}
+
+/// The text summary of a run.
+pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
+    let m = |k: &str| r.metrics[k];
+    let pm = |k: &str, digits: usize| {
+        if sc.simulation.replications >= 2 {
+            format!("{:.digits$} ± {:.digits$}", r.metrics[k], r.ci95[k])
+        } else {
+            format!("{:.digits$}", r.metrics[k])
+        }
+    };
+    let pct = |k: &str| {
+        if sc.simulation.replications >= 2 {
+            format!("{:.3}% ± {:.3}%", 100.0 * r.metrics[k], 100.0 * r.ci95[k])
+        } else {
+            format!("{:.3}%", 100.0 * r.metrics[k])
+        }
+    };
+    let s = &sc.simulation;
+    let secs = s.duration.as_secs_f64();
+    let mut out = String::new();
+    out += &format!(
+        "capsim {} · {} · seed {} · {} replication{} of {} after {} warm-up\n\n",
+        env!("CARGO_PKG_VERSION"),
+        sc.name,
+        s.seed,
+        s.replications,
+        if s.replications == 1 { "" } else { "s" },
+        s.duration,
+        s.warmup
+    );
+    out += &format!(
+        "requests   {:.0} arrived ({:.0}/s), {} failed\n",
+        m("requests.arrived"),
+        m("requests.arrived") / secs,
+        pct("requests.failed_ratio")
+    );
+    out += &format!(
+        "latency    mean {} ms, p50 {:.3}, p90 {:.3}, p99 {:.3}, p99.9 {:.3}, max {:.3} ms\n",
+        pm("latency.mean_ms", 3),
+        m("latency.p50_ms"),
+        m("latency.p90_ms"),
+        m("latency.p99_ms"),
+        m("latency.p999_ms"),
+        m("latency.max_ms")
+    );
+    out += &format!(
+        "pool       {} pods x {} connections: utilization {}, in use mean {} (max {:.0})\n",
+        sc.pods.count,
+        sc.pool.max_total,
+        pct("pool.utilization"),
+        pm("pool.in_use.mean", 2),
+        m("pool.in_use.max")
+    );
+    out += &format!(
+        "           waited {}, timed out or refused {}\n",
+        pct("pool.wait_ratio"),
+        pct("pool.timeout_ratio")
+    );
+    out += &format!(
+        "           acquire wait mean {} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms\n",
+        pm("pool.acquire_wait.mean_ms", 4),
+        m("pool.acquire_wait.p99_ms"),
+        m("pool.acquire_wait.p999_ms"),
+        m("pool.acquire_wait.max_ms")
+    );
+    out += &format!(
+        "redis      {} shard{}: utilization {}, queue wait mean {} ms, p99 {:.3} ms\n",
+        sc.redis.shards,
+        if sc.redis.shards == 1 { "" } else { "s" },
+        pct("redis.utilization"),
+        pm("redis.queue_wait.mean_ms", 4),
+        m("redis.queue_wait.p99_ms")
+    );
+    out += &format!("l1         hit ratio {}\n", pct("l1.hit_ratio"));
+    let errors: Vec<String> = NAMES
+        .iter()
+        .filter(|n| n.starts_with("errors.") && r.metrics[**n] > 0.0)
+        .map(|n| format!("{} {:.0}", n.trim_start_matches("errors."), r.metrics[*n]))
+        .collect();
+    out += &format!(
+        "errors     {}\n",
+        if errors.is_empty() { "none".to_string() } else { errors.join(", ") }
+    );
+    out
+}
