@@ -157,3 +157,11 @@ pub struct Client {
     /// it (true), or release it and check one out again for the SET (false).
     pub hold_during_fallback: bool,
 }
+
+mod error;
+mod parse;
+mod units;
+mod validate;
+
+pub use error::ScenarioError;
+pub use parse::{apply_override, from_table, load, parse};

@@ -1,1 +1,276 @@
-//! Raw scenario structs (being written).
+//! Raw scenario structs: the shape of a scenario file, before validation.
+//!
+//! Each table of the file has a struct here that rejects unknown keys
+//! (`deny_unknown_fields`); the field list of each struct is also the list of
+//! valid keys that error messages suggest from. Values are kept as
+//! [`toml::Value`] so that validation ([`super::validate`]) can say exactly
+//! what was expected and what was found, in capsim's words rather than serde's.
+//! Every field documents its type, its valid range and its default: the
+//! default is applied during validation, never here.
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use toml::Value;
+
+/// A whole scenario file. Every table is optional; a missing table takes the
+/// defaults of all its keys.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// `[simulation]`: run length, warm-up, seed, replications.
+    pub simulation: Option<RawSimulation>,
+    /// `[workload]`: offered traffic. Required, because `rate` is.
+    pub workload: Option<RawWorkload>,
+    /// `[pods]`: the application fleet.
+    pub pods: Option<RawPods>,
+    /// `[pool]`: the per-pod connection pool.
+    pub pool: Option<RawPool>,
+    /// `[network]`: pod to Redis round trips.
+    pub network: Option<RawNetwork>,
+    /// `[redis]`: the Redis deployment.
+    pub redis: Option<RawRedis>,
+    /// `[l1]`: the in-process cache.
+    pub l1: Option<RawL1>,
+    /// `[database]`: the database behind Redis.
+    pub database: Option<RawDatabase>,
+    /// `[client]`: client behaviour around the pool.
+    pub client: Option<RawClient>,
+    /// `[sweep]`: parameter grid; read by the sweep runner, ignored by the
+    /// scenario parser.
+    pub sweep: Option<Value>,
+    /// `[slo]`: service-level objectives; read by the sweep runner, ignored by
+    /// the scenario parser.
+    pub slo: Option<Value>,
+}
+
+/// `[simulation]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// Measured window after the warm-up: a duration > 0. Default `"60s"`.
+    pub duration: Option<Value>,
+    /// Simulated before measuring, not counted: a duration. Default `"5s"`.
+    pub warmup: Option<Value>,
+    /// Seed of every random stream: a whole number >= 0. Default `1`.
+    pub seed: Option<Value>,
+    /// Independent replications: a whole number, 1 to 10000. Default `1`.
+    pub replications: Option<Value>,
+    /// Width of time-series buckets: a duration > 0, at most `duration`, and
+    /// with at most 2000 buckets in `duration`. Default `"1s"`.
+    pub bucket: Option<Value>,
+}
+
+/// `[workload]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    /// Requests per second over all pods, before the profile's scaling: a
+    /// finite number > 0. Required, no default.
+    pub rate: Option<Value>,
+    /// Cache reads per request, one after another: a whole number, 1 to 1000.
+    /// Default `1`.
+    pub reads_per_request: Option<Value>,
+    /// Scaling of `rate` over time: an array of [`RawProfilePoint`] tables,
+    /// sorted by `at`, not overlapping, at most 10000 of them. Default `[]`
+    /// (constant rate).
+    pub profile: Option<Value>,
+}
+
+/// One entry of `workload.profile`, e.g. `{ at = "2m", scale = 2.0, ramp = "1m" }`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfilePoint {
+    /// When the change starts, counted from the end of the warm-up: a
+    /// duration. Required. Not before the previous point's `at + ramp`.
+    pub at: Option<Value>,
+    /// The multiplier of `rate` reached at `at + ramp`: a finite number >= 0.
+    /// Required.
+    pub scale: Option<Value>,
+    /// How long the change takes: a duration. Default `"0s"` (a step).
+    pub ramp: Option<Value>,
+}
+
+/// `[pods]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPods {
+    /// Application pods, each with its own pool: a whole number, 1 to 10000.
+    /// Default `1`.
+    pub count: Option<Value>,
+}
+
+/// `[pool]`. Defaults are those of Apache commons-pool2 (Jedis's pool).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPool {
+    /// Most connections open at once per pod: a whole number, 1 to 1000000.
+    /// Default `8` (commons-pool2 `maxTotal`).
+    pub max_total: Option<Value>,
+    /// `"block"` (wait up to `acquire_timeout`) or `"fail"` (fail at once).
+    /// Default `"block"` (commons-pool2 `blockWhenExhausted = true`).
+    pub when_exhausted: Option<Value>,
+    /// Longest wait for a connection: a duration, or `"none"` to wait
+    /// forever. Default `"none"` (commons-pool2 `maxWait = -1`). A duration
+    /// together with `when_exhausted = "fail"` is refused as inconsistent.
+    pub acquire_timeout: Option<Value>,
+    /// Which idle connection a checkout takes: `"lifo"` or `"fifo"`. Default
+    /// `"lifo"` (commons-pool2 `lifo = true`).
+    pub order: Option<Value>,
+}
+
+/// `[network]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNetwork {
+    /// Round trip between a pod and Redis: a latency (a duration, or a table
+    /// with `dist`). Default `{ dist = "exponential", mean = "1ms" }`.
+    pub rtt: Option<Value>,
+}
+
+/// `[redis]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRedis {
+    /// Single-threaded event loops, keys spread evenly: a whole number, 1 to
+    /// 1024. Default `1`.
+    pub shards: Option<Value>,
+    /// Time a command occupies its shard's event loop: a latency. Default
+    /// `"0us"`.
+    pub service_time: Option<Value>,
+    /// Fraction of Redis reads that find the key: a number from 0 to 1.
+    /// Default `1.0`.
+    pub hit_ratio: Option<Value>,
+}
+
+/// `[l1]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawL1 {
+    /// Fraction of reads answered by the in-process cache: a number from 0
+    /// to 1. Default `0.0`.
+    pub hit_ratio: Option<Value>,
+    /// Time of one lookup, hit or miss: a latency. Default `"1.5us"`.
+    pub lookup_time: Option<Value>,
+}
+
+/// `[database]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDatabase {
+    /// Time the database takes to answer a read that missed Redis: a latency.
+    /// Default `{ dist = "lognormal", median = "2ms", p99 = "20ms" }`.
+    pub latency: Option<Value>,
+}
+
+/// `[client]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawClient {
+    /// Keep the connection while the database answers a Redis miss, then SET
+    /// on it: `true` or `false`. Default `true`.
+    pub hold_during_fallback: Option<Value>,
+}
+
+/// Top-level tables that belong to other parts of capsim: accepted and
+/// ignored by the scenario parser.
+pub const FOREIGN_TABLES: [&str; 2] = ["sweep", "slo"];
+
+/// The valid keys of a top-level table, or `None` for an unknown table (and
+/// for the foreign tables, whose keys are not checked here).
+pub fn table_keys(table: &str) -> Option<&'static [&'static str]> {
+    Some(match table {
+        "simulation" => field_names::<RawSimulation>(),
+        "workload" => field_names::<RawWorkload>(),
+        "pods" => field_names::<RawPods>(),
+        "pool" => field_names::<RawPool>(),
+        "network" => field_names::<RawNetwork>(),
+        "redis" => field_names::<RawRedis>(),
+        "l1" => field_names::<RawL1>(),
+        "database" => field_names::<RawDatabase>(),
+        "client" => field_names::<RawClient>(),
+        _ => return None,
+    })
+}
+
+/// The names of all top-level tables, model tables first.
+pub fn table_names() -> &'static [&'static str] {
+    field_names::<RawScenario>()
+}
+
+/// The keys of a `workload.profile` entry.
+pub fn profile_keys() -> &'static [&'static str] {
+    field_names::<RawProfilePoint>()
+}
+
+/// The field names serde derived for a struct, in declaration order: the one
+/// list of valid keys, so messages cannot drift from the structs.
+fn field_names<'de, T: Deserialize<'de>>() -> &'static [&'static str] {
+    match T::deserialize(FieldProbe) {
+        Err(Fields(f)) => f,
+        Ok(_) => &[],
+    }
+}
+
+/// A deserializer that only records the field list of the struct asked for.
+struct FieldProbe;
+
+/// The "error" a [`FieldProbe`] returns: the fields it saw.
+#[derive(Debug)]
+struct Fields(&'static [&'static str]);
+
+impl std::fmt::Display for Fields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "fields {:?}", self.0)
+    }
+}
+impl std::error::Error for Fields {}
+impl de::Error for Fields {
+    fn custom<T: std::fmt::Display>(_: T) -> Self {
+        Fields(&[])
+    }
+}
+
+impl<'de> Deserializer<'de> for FieldProbe {
+    type Error = Fields;
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Fields> {
+        Err(Fields(&[]))
+    }
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Fields> {
+        Err(Fields(fields))
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_lists_come_from_the_structs() {
+        assert_eq!(
+            table_keys("pool").unwrap(),
+            ["max_total", "when_exhausted", "acquire_timeout", "order"]
+        );
+        assert_eq!(profile_keys(), ["at", "scale", "ramp"]);
+        assert!(table_names().contains(&"sweep"));
+        assert!(table_keys("sweep").is_none());
+    }
+
+    #[test]
+    fn raw_structs_reject_unknown_keys() {
+        let doc: toml::Table = toml::from_str("[pool]\nmax_totl = 3\n").unwrap();
+        let err = toml::Value::Table(doc)
+            .try_into::<RawScenario>()
+            .unwrap_err();
+        assert!(err.message().contains("unknown field `max_totl`"), "{err}");
+    }
+}

@@ -1,0 +1,435 @@
+//! Loading scenarios: reading the file, applying `--set` overrides, and
+//! turning every problem into an error that says where it is.
+//!
+//! The text is parsed twice: once into toml's spanned tree, to remember where
+//! each dotted key and its value start, and once into a [`toml::Table`] that
+//! overrides edit and validation reads. A problem about a key is placed at
+//! the `--set` assignment that last wrote the key (or a table above it), else
+//! at the key's value in the file, else at the table that should hold it.
+
+use super::error::ScenarioError;
+use super::validate::{build, check_shape, Problem};
+use super::Scenario;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use toml::de::{DeTable, DeValue};
+use toml::{Spanned, Table, Value};
+
+/// Largest scenario file read, in bytes.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+/// Deepest nesting whose positions are recorded; scenarios need four levels.
+const MAX_DEPTH: usize = 16;
+
+/// Parses and validates the scenario file at `path`, after applying
+/// `overrides` (`KEY=VALUE` strings from `--set` or sweep axes, with dotted
+/// keys like `pool.max_total`). The scenario is named after the file stem.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let origin = path.display().to_string();
+    let text = read(path).map_err(|e| {
+        ScenarioError::new(
+            &origin,
+            None,
+            format!("cannot read the scenario: {e}"),
+            true,
+        )
+    })?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    parse(&text, &origin, &name, overrides)
+}
+
+/// Reads at most [`MAX_FILE_BYTES`] of UTF-8.
+fn read(path: &Path) -> std::io::Result<String> {
+    let mut text = String::new();
+    let file = std::fs::File::open(path)?;
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "the file is larger than {} MiB",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(text)
+}
+
+/// Parses and validates scenario text. `origin` is the file name used in
+/// messages, `name` the scenario's name (usually the file stem), `overrides`
+/// as for [`load`].
+pub fn parse(
+    text: &str,
+    origin: &str,
+    name: &str,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let tree = DeTable::parse(text).map_err(|e| syntax_error(origin, text, &e))?;
+    let mut spans = BTreeMap::new();
+    record_spans(tree.get_ref(), "", 0, &mut spans);
+    let mut doc: Table = toml::from_str(text).map_err(|e| syntax_error(origin, text, &e))?;
+    let mut locator = Locator {
+        origin,
+        text: Some(text),
+        spans,
+        overrides: Vec::new(),
+    };
+    for assignment in overrides {
+        let key = apply(&mut doc, assignment)
+            .map_err(|m| ScenarioError::new(origin, None, m, true).blame_assignment(assignment))?;
+        locator.overrides.push((key, assignment.clone()));
+    }
+    validate(&doc, name, &locator)
+}
+
+/// Validates a table that overrides may already have changed. Errors name
+/// `origin` and the dotted key, but carry no line numbers.
+pub fn from_table(doc: &Table, origin: &str, name: &str) -> Result<Scenario, ScenarioError> {
+    let locator = Locator {
+        origin,
+        text: None,
+        spans: BTreeMap::new(),
+        overrides: Vec::new(),
+    };
+    validate(doc, name, &locator)
+}
+
+/// Applies one `KEY=VALUE` assignment to `doc`. `KEY` is dotted
+/// (`pool.max_total`, `network.rtt.mean`, `workload.profile[1].scale`);
+/// missing tables on the way are created. `VALUE` is read as a TOML value if
+/// it is one (`50`, `0.5`, `true`, `{ dist = "exponential", mean = "1ms" }`,
+/// `[1, 2]`, `"quoted"`) and as a plain string otherwise (`5ms`, `fifo`).
+///
+/// Errors name the assignment; their [`ScenarioError::file`] is empty.
+pub fn apply_override(doc: &mut Table, assignment: &str) -> Result<(), ScenarioError> {
+    apply(doc, assignment)
+        .map(|_| ())
+        .map_err(|m| ScenarioError::new("", None, m, true).blame_assignment(assignment))
+}
+
+/// One step of a dotted key.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// [`apply_override`], returning the normalized dotted key or a message.
+fn apply(doc: &mut Table, assignment: &str) -> Result<String, String> {
+    let Some((key, value)) = assignment.split_once('=') else {
+        return Err("expected KEY=VALUE, e.g. pool.max_total=50".to_string());
+    };
+    let steps = steps(key.trim())?;
+    let value = value.trim();
+    let value = value
+        .parse::<Value>()
+        .unwrap_or_else(|_| Value::String(value.to_string()));
+    let dotted = dotted(&steps);
+    let (last, path) = steps
+        .split_last()
+        .expect("steps() returns at least one step");
+    let Step::Key(first) = steps[0] else {
+        unreachable!("steps() starts with a key")
+    };
+    let mut here: &mut Value = doc
+        .entry(first.to_string())
+        .or_insert_with(|| Value::Table(Table::new()));
+    if path.is_empty() {
+        *here = value;
+        return Ok(dotted);
+    }
+    let mut walked = first.to_string();
+    for step in &path[1..] {
+        here = descend(here, step, &walked)?;
+        push_step(&mut walked, step);
+    }
+    match (last, here) {
+        (Step::Key(k), Value::Table(t)) => {
+            t.insert(k.to_string(), value);
+        }
+        (Step::Index(i), Value::Array(a)) if *i < a.len() => a[*i] = value,
+        (Step::Index(i), Value::Array(a)) => {
+            return Err(format!("`{walked}` has {} entries, no [{i}]", a.len()));
+        }
+        (_, v) => return Err(not_a_container(&walked, last, v)),
+    }
+    Ok(dotted)
+}
+
+/// The value one step below `here`, creating missing tables.
+fn descend<'v>(here: &'v mut Value, step: &Step, walked: &str) -> Result<&'v mut Value, String> {
+    match (step, here) {
+        (Step::Key(k), Value::Table(t)) => Ok(t
+            .entry(k.to_string())
+            .or_insert_with(|| Value::Table(Table::new()))),
+        (Step::Index(i), Value::Array(a)) => {
+            let n = a.len();
+            a.get_mut(*i)
+                .ok_or_else(|| format!("`{walked}` has {n} entries, no [{i}]"))
+        }
+        (step, v) => Err(not_a_container(walked, step, v)),
+    }
+}
+
+fn not_a_container(walked: &str, step: &Step, v: &Value) -> String {
+    let want = match step {
+        Step::Key(_) => "a table",
+        Step::Index(_) => "an array",
+    };
+    format!("`{walked}` is {}, not {want}", super::units::describe(v))
+}
+
+/// Splits `pool.max_total` or `workload.profile[1].scale` into steps.
+fn steps(key: &str) -> Result<Vec<Step<'_>>, String> {
+    let bad = |why: &str| format!("bad key `{}`: {why}", super::units::clip(key));
+    let mut steps = Vec::new();
+    for part in key.split('.') {
+        let (name, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if name.is_empty() || !name.chars().all(valid) {
+            return Err(bad("expected dotted names like pool.max_total"));
+        }
+        steps.push(Step::Key(name));
+        while !rest.is_empty() {
+            let close = rest.find(']').ok_or_else(|| bad("unclosed ["))?;
+            let index = rest[1..close]
+                .parse()
+                .map_err(|_| bad("expected an index like [0]"))?;
+            steps.push(Step::Index(index));
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err(bad("expected `.` after `]`"));
+            }
+        }
+    }
+    Ok(steps)
+}
+
+fn push_step(out: &mut String, step: &Step) {
+    match step {
+        Step::Key(k) => {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(k);
+        }
+        Step::Index(i) => out.push_str(&format!("[{i}]")),
+    }
+}
+
+fn dotted(steps: &[Step]) -> String {
+    let mut out = String::new();
+    for s in steps {
+        push_step(&mut out, s);
+    }
+    out
+}
+
+/// Checks shape, then values, and locates the first problem.
+fn validate(doc: &Table, name: &str, locator: &Locator) -> Result<Scenario, ScenarioError> {
+    let mut shape = check_shape(doc);
+    shape.sort_by_cached_key(|p| (locator.rank(p), p.key.clone()));
+    if let Some(p) = shape.into_iter().next() {
+        return Err(locator.error(p));
+    }
+    build(doc, name).map_err(|p| locator.error(p))
+}
+
+/// Where each dotted key of a document is, and which were overridden.
+struct Locator<'a> {
+    origin: &'a str,
+    text: Option<&'a str>,
+    /// Dotted key -> (offset of the key, offset of its value).
+    spans: BTreeMap<String, (usize, usize)>,
+    /// (dotted key, assignment), in the order applied.
+    overrides: Vec<(String, String)>,
+}
+
+impl Locator<'_> {
+    /// The assignment that last wrote `key` or a table holding it.
+    fn assignment(&self, key: &str) -> Option<&str> {
+        self.overrides
+            .iter()
+            .rev()
+            .find(|(k, _)| covers(k, key))
+            .map(|(_, a)| a.as_str())
+    }
+
+    /// Byte offset of the problem in the text, if there is a text.
+    fn offset(&self, p: &Problem) -> Option<usize> {
+        self.text?;
+        if let Some(&(k, v)) = self.spans.get(&p.key) {
+            return Some(if p.at_key { k } else { v });
+        }
+        let mut key = p.key.as_str();
+        while let Some(i) = key.rfind(['.', '[']) {
+            key = &key[..i];
+            if let Some(&(k, _)) = self.spans.get(key) {
+                return Some(k);
+            }
+        }
+        Some(0)
+    }
+
+    /// Orders problems: file positions first, then overrides.
+    fn rank(&self, p: &Problem) -> (bool, usize) {
+        match self.assignment(&p.key) {
+            Some(_) => (true, 0),
+            None => (false, self.offset(p).unwrap_or(0)),
+        }
+    }
+
+    fn error(&self, p: Problem) -> ScenarioError {
+        let key = (!p.key.is_empty()).then(|| p.key.clone());
+        let e = ScenarioError::new(self.origin, key, p.message.clone(), p.names_key);
+        if let Some(a) = self.assignment(&p.key) {
+            return e.blame_assignment(a);
+        }
+        match (self.text, self.offset(&p)) {
+            (Some(text), Some(offset)) => {
+                let (line, column) = line_column(text, offset);
+                e.at(line, column)
+            }
+            _ => e,
+        }
+    }
+}
+
+/// True if an assignment to `set` wrote `key`: the same key or a table above it.
+fn covers(set: &str, key: &str) -> bool {
+    key == set
+        || (key.starts_with(set) && matches!(key.as_bytes().get(set.len()), Some(b'.' | b'[')))
+}
+
+/// Records where every key and value of `table` starts.
+fn record_spans(
+    table: &toml::de::DeTable<'_>,
+    prefix: &str,
+    depth: usize,
+    out: &mut BTreeMap<String, (usize, usize)>,
+) {
+    if depth > MAX_DEPTH {
+        return;
+    }
+    for (k, v) in table {
+        let path = if prefix.is_empty() {
+            k.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", k.get_ref())
+        };
+        out.insert(path.clone(), (k.span().start, v.span().start));
+        record_value(v, &path, depth, out);
+    }
+}
+
+fn record_value(
+    v: &Spanned<DeValue<'_>>,
+    path: &str,
+    depth: usize,
+    out: &mut BTreeMap<String, (usize, usize)>,
+) {
+    match v.get_ref() {
+        DeValue::Table(t) => record_spans(t, path, depth + 1, out),
+        DeValue::Array(items) if depth <= MAX_DEPTH => {
+            for (i, item) in items.iter().enumerate() {
+                let p = format!("{path}[{i}]");
+                out.insert(p.clone(), (item.span().start, item.span().start));
+                record_value(item, &p, depth + 1, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A TOML syntax error, at its position.
+fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> ScenarioError {
+    let message = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let err = ScenarioError::new(origin, None, message, true);
+    match e.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            err.at(line, column)
+        }
+        None => err,
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_parse_values_or_take_strings() {
+        let mut doc = Table::new();
+        for a in [
+            "pool.max_total=50",
+            "pool.acquire_timeout=5ms",
+            "l1.hit_ratio = 0.5",
+            "network.rtt={dist=\"exponential\", mean=\"2ms\"}",
+            "client.hold_during_fallback=false",
+        ] {
+            apply_override(&mut doc, a).unwrap();
+        }
+        assert_eq!(doc["pool"]["max_total"], Value::Integer(50));
+        assert_eq!(doc["pool"]["acquire_timeout"], Value::String("5ms".into()));
+        assert_eq!(doc["l1"]["hit_ratio"], Value::Float(0.5));
+        assert_eq!(doc["network"]["rtt"]["mean"], Value::String("2ms".into()));
+        assert_eq!(doc["client"]["hold_during_fallback"], Value::Boolean(false));
+    }
+
+    #[test]
+    fn override_errors_name_the_assignment() {
+        let mut doc = Table::new();
+        let e = |doc: &mut Table, a: &str| apply_override(doc, a).unwrap_err().to_string();
+        assert_eq!(
+            e(&mut doc, "pool"),
+            "--set pool: expected KEY=VALUE, e.g. pool.max_total=50"
+        );
+        assert_eq!(
+            e(&mut doc, "pool..x=1"),
+            "--set pool..x=1: bad key `pool..x`: expected dotted names like pool.max_total"
+        );
+        apply_override(&mut doc, "pool.max_total=5").unwrap();
+        assert_eq!(
+            e(&mut doc, "pool.max_total.x=1"),
+            "--set pool.max_total.x=1: `pool.max_total` is 5, not a table"
+        );
+        assert_eq!(
+            e(&mut doc, "workload.profile[0].at=1m"),
+            "--set workload.profile[0].at=1m: `workload.profile` is a table, not an array"
+        );
+    }
+
+    #[test]
+    fn line_columns_count_characters() {
+        assert_eq!(line_column("ab\ncµd", 6), (2, 3));
+        assert_eq!(line_column("ab\ncµd", 5), (2, 2));
+        assert_eq!(line_column("", 9), (1, 1));
+    }
+
+    #[test]
+    fn covers_whole_steps_only() {
+        assert!(covers("pool", "pool.max_total"));
+        assert!(covers("workload.profile", "workload.profile[1].at"));
+        assert!(!covers("pool.max", "pool.max_total"));
+    }
+}
