@@ -206,6 +206,9 @@ pub struct TimeSeries {
     window: Window,
     width: SimTime,
     sums: Vec<f64>,
+    /// The bucket last written and its bounds: consecutive writes usually land
+    /// in the same bucket, and this skips the division.
+    cursor: (usize, SimTime, SimTime),
 }
 
 impl TimeSeries {
@@ -213,7 +216,7 @@ impl TimeSeries {
     pub fn new(window: Window, width: SimTime) -> Self {
         assert!(width.0 > 0, "bucket width must be positive");
         let n = window.len().0.div_ceil(width.0) as usize;
-        TimeSeries { window, width, sums: vec![0.0; n] }
+        TimeSeries { window, width, sums: vec![0.0; n], cursor: (0, SimTime::ZERO, SimTime::ZERO) }
     }
 
     /// Bucket width.
@@ -247,12 +250,18 @@ impl TimeSeries {
         if hi <= lo || level == 0.0 {
             return;
         }
+        let (i, start, end) = self.cursor;
+        if lo >= start && hi <= end {
+            self.sums[i] += level * (hi - lo).as_secs_f64();
+            return;
+        }
         let mut t = lo;
         while t < hi {
             let i = ((t - self.window.start).0 / self.width.0) as usize;
             let bucket_end = self.window.start + SimTime(self.width.0 * (i as u64 + 1));
             let seg_end = bucket_end.min(hi);
             self.sums[i] += level * (seg_end - t).as_secs_f64();
+            self.cursor = (i, bucket_end - self.width, bucket_end);
             t = seg_end;
         }
     }

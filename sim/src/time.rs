@@ -110,7 +110,7 @@ impl fmt::Display for SimTime {
             return write!(f, "0s");
         }
         for (unit, size) in [("h", 3_600_000_000_000u64), ("m", 60_000_000_000)] {
-            if ns % size == 0 {
+            if ns.is_multiple_of(size) {
                 return write!(f, "{}{}", ns / size, unit);
             }
         }

@@ -100,7 +100,16 @@ impl RateFunction {
 
     /// The first arrival strictly after `t` (or at `t` only if a candidate
     /// lands exactly there), or `None` if the rate is zero from `t` on.
+    #[inline]
     pub fn next_arrival(&self, mut t: SimTime, rng: &mut StreamRng) -> Option<SimTime> {
+        if self.knots.len() == 1 {
+            // No profile: a homogeneous Poisson process.
+            if self.base <= 0.0 {
+                return None;
+            }
+            let e: f64 = Exp1.sample(rng);
+            return Some(t.saturating_add(SimTime::from_secs_f64(e / self.base)));
+        }
         loop {
             let (seg_end, max_rate) = self.segment(t);
             if max_rate <= 0.0 {

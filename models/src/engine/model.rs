@@ -103,6 +103,8 @@ pub struct Model<'a> {
 /// The scheduler lane for L1 lookups of constant duration (see
 /// [`sim::scheduler`]: fixed delays arrive in order and skip the heap).
 const LOOKUP_LANE: usize = 0;
+/// The scheduler lane for arrivals, which are generated in time order.
+const ARRIVAL_LANE: usize = 1;
 
 impl<'a> Model<'a> {
     /// A model of `scenario` for replication `replication`.
@@ -113,7 +115,7 @@ impl<'a> Model<'a> {
         let pods = sc.pods.count as usize;
         Model {
             sc,
-            sched: Scheduler::with_lanes(1),
+            sched: Scheduler::with_lanes(2),
             rng: Streams9 {
                 arrivals: streams.stream("arrivals"),
                 pods: streams.stream("pods"),
@@ -144,7 +146,7 @@ impl<'a> Model<'a> {
     pub fn run(mut self) -> Result<Collector, String> {
         if let Some(t) = self.rate.next_arrival(SimTime::ZERO, &mut self.rng.arrivals) {
             if t < self.arrivals_end {
-                self.sched.schedule_at(t, Event::Arrival);
+                self.sched.schedule_at_lane(ARRIVAL_LANE, t, Event::Arrival);
             }
         }
         while let Some((_, ev)) = self.sched.pop() {
@@ -183,7 +185,7 @@ impl<'a> Model<'a> {
         let now = self.now();
         if let Some(t) = self.rate.next_arrival(now, &mut self.rng.arrivals) {
             if t < self.arrivals_end {
-                self.sched.schedule_at(t, Event::Arrival);
+                self.sched.schedule_at_lane(ARRIVAL_LANE, t, Event::Arrival);
             }
         }
         let pods = self.sc.pods.count;
