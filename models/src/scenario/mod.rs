@@ -165,3 +165,6 @@ mod validate;
 
 pub use error::ScenarioError;
 pub use parse::{apply_override, from_table, load, parse};
+
+#[cfg(test)]
+mod tests;

@@ -148,7 +148,7 @@ fn apply(doc: &mut Table, assignment: &str) -> Result<String, String> {
         }
         (Step::Index(i), Value::Array(a)) if *i < a.len() => a[*i] = value,
         (Step::Index(i), Value::Array(a)) => {
-            return Err(format!("`{walked}` has {} entries, no [{i}]", a.len()));
+            return Err(format!("`{walked}` has {}, no [{i}]", entries(a.len())));
         }
         (_, v) => return Err(not_a_container(&walked, last, v)),
     }
@@ -164,9 +164,17 @@ fn descend<'v>(here: &'v mut Value, step: &Step, walked: &str) -> Result<&'v mut
         (Step::Index(i), Value::Array(a)) => {
             let n = a.len();
             a.get_mut(*i)
-                .ok_or_else(|| format!("`{walked}` has {n} entries, no [{i}]"))
+                .ok_or_else(|| format!("`{walked}` has {}, no [{i}]", entries(n)))
         }
         (step, v) => Err(not_a_container(walked, step, v)),
+    }
+}
+
+/// `1 entry`, `2 entries`.
+fn entries(n: usize) -> String {
+    match n {
+        1 => "1 entry".to_string(),
+        n => format!("{n} entries"),
     }
 }
 
@@ -254,11 +262,23 @@ impl Locator<'_> {
             .map(|(_, a)| a.as_str())
     }
 
+    /// The assignment to blame for a problem: the one that wrote its key,
+    /// or, if the key is not written at all, the one that wrote `near`.
+    fn blame(&self, p: &Problem) -> Option<&str> {
+        self.assignment(&p.key).or_else(|| match &p.near {
+            Some(near) if !self.spans.contains_key(&p.key) => self.assignment(near),
+            _ => None,
+        })
+    }
+
     /// Byte offset of the problem in the text, if there is a text.
     fn offset(&self, p: &Problem) -> Option<usize> {
         self.text?;
         if let Some(&(k, v)) = self.spans.get(&p.key) {
             return Some(if p.at_key { k } else { v });
+        }
+        if let Some(&(_, v)) = p.near.as_ref().and_then(|n| self.spans.get(n)) {
+            return Some(v);
         }
         let mut key = p.key.as_str();
         while let Some(i) = key.rfind(['.', '[']) {
@@ -272,7 +292,7 @@ impl Locator<'_> {
 
     /// Orders problems: file positions first, then overrides.
     fn rank(&self, p: &Problem) -> (bool, usize) {
-        match self.assignment(&p.key) {
+        match self.blame(p) {
             Some(_) => (true, 0),
             None => (false, self.offset(p).unwrap_or(0)),
         }
@@ -281,7 +301,7 @@ impl Locator<'_> {
     fn error(&self, p: Problem) -> ScenarioError {
         let key = (!p.key.is_empty()).then(|| p.key.clone());
         let e = ScenarioError::new(self.origin, key, p.message.clone(), p.names_key);
-        if let Some(a) = self.assignment(&p.key) {
+        if let Some(a) = self.blame(&p) {
             return e.blame_assignment(a);
         }
         match (self.text, self.offset(&p)) {
@@ -342,21 +362,52 @@ fn record_value(
 
 /// A TOML syntax error, at its position.
 fn syntax_error(origin: &str, text: &str, e: &toml::de::Error) -> ScenarioError {
-    let message = e
+    let mut message = e
         .message()
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    let err = ScenarioError::new(origin, None, message, true);
-    match e.span() {
-        Some(span) => {
-            let (line, column) = line_column(text, span.start);
-            err.at(line, column)
+    let Some(span) = e.span() else {
+        return ScenarioError::new(origin, None, message, true);
+    };
+    let mut key = None;
+    let written = text.get(span.clone()).unwrap_or("").trim();
+    if message == "duplicate key" && !written.is_empty() && !written.contains('\n') {
+        let written = written.trim_matches('"');
+        let before = text.get(..span.start).unwrap_or("");
+        let line_start = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+        let clipped = super::units::clip(written);
+        if line_start.trim_start().starts_with('[') {
+            message = format!("duplicate table [{clipped}]");
+            key = Some(written.to_string());
+        } else if let Some(table) = enclosing_table(text, span.start) {
+            message = format!(
+                "duplicate key `{clipped}` in [{}]",
+                super::units::clip(table)
+            );
+            key = Some(format!("{table}.{written}"));
+        } else {
+            message = format!("duplicate key `{clipped}`");
+            key = Some(written.to_string());
         }
-        None => err,
     }
+    let (line, column) = line_column(text, span.start);
+    ScenarioError::new(origin, key, message, true).at(line, column)
+}
+
+/// The name in the last `[table]` header before `offset`, if any.
+fn enclosing_table(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let header = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))?;
+    let name = header.trim_start_matches('[');
+    let name = &name[..name.find(']')?];
+    Some(name.trim())
 }
 
 /// 1-based line and column (in characters) of a byte offset.

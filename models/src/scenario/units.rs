@@ -122,7 +122,11 @@ pub(crate) fn describe(v: &Value) -> String {
 
 /// A float as TOML would write it (`2.0`, not `2`).
 pub(crate) fn format_float(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+    if f.is_nan() {
+        "nan".to_string()
+    } else if f.is_infinite() {
+        if f > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
         format!("{f:.1}")
     } else {
         f.to_string()

@@ -33,6 +33,8 @@ pub(crate) struct Problem {
     pub names_key: bool,
     /// Point at the key itself rather than at its value.
     pub at_key: bool,
+    /// Where to point if `key` is not written anywhere (a default is at fault).
+    pub near: Option<String>,
 }
 
 impl Problem {
@@ -42,7 +44,13 @@ impl Problem {
             message: message.into(),
             names_key: false,
             at_key: false,
+            near: None,
         }
+    }
+    /// Points at `key` when the problem's own key is not written.
+    fn near(mut self, key: &str) -> Self {
+        self.near = Some(key.to_string());
+        self
     }
     fn unknown(key: String, message: String) -> Self {
         Problem {
@@ -50,6 +58,7 @@ impl Problem {
             message,
             names_key: true,
             at_key: true,
+            near: None,
         }
     }
 }
@@ -67,7 +76,7 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             continue;
         };
         let Value::Table(table) = value else {
-            let msg = format!("expected a table [{name}], found {}", describe(value));
+            let msg = format!("expected a table, found {}", describe(value));
             problems.push(Problem {
                 at_key: true,
                 ..Problem::value(name.as_str(), msg)
@@ -245,7 +254,8 @@ fn simulation(s: raw::RawSimulation) -> Result<Simulation, Problem> {
         return Err(Problem::value(
             "simulation.bucket",
             format!("bucket ({bucket}) is longer than the duration ({duration})"),
-        ));
+        )
+        .near("simulation.duration"));
     }
     let buckets = duration.0.div_ceil(bucket.0);
     if buckets > MAX_BUCKETS {
@@ -256,7 +266,8 @@ fn simulation(s: raw::RawSimulation) -> Result<Simulation, Problem> {
                  {MAX_BUCKETS}; set bucket = \"{}\" or more",
                 nice_bucket(duration)
             ),
-        ));
+        )
+        .near("simulation.duration"));
     }
     Ok(Simulation {
         duration,
@@ -455,7 +466,7 @@ fn required<'v>(
     v.ok_or_else(|| {
         Problem::value(
             format!("{table}.{key}"),
-            format!("missing; it is required: {what}"),
+            format!("required but missing: {what}"),
         )
     })
 }
@@ -508,7 +519,7 @@ fn number(
         (None, None) => {
             return Err(Problem::value(
                 key,
-                "missing; it is required: requests per second over all pods, e.g. rate = 1000",
+                "required but missing: requests per second over all pods, e.g. rate = 1000",
             ))
         }
     };
@@ -683,9 +694,12 @@ fn dist_table(t: &Table, key: &str) -> Result<Latency, Problem> {
     let mut spans = [SimTime::ZERO; 4];
     for (i, p) in params.iter().enumerate() {
         let v = t.get(*p).ok_or_else(|| {
+            let takes = alternatives(params)
+                .replace('"', "`")
+                .replace(" or ", " and ");
             Problem::value(
-                key,
-                format!("dist \"{dist}\" needs {}", list(params, "`", "`")),
+                format!("{key}.{p}"),
+                format!("required but missing: dist \"{dist}\" takes {takes}"),
             )
         })?;
         spans[i] = span(Some(v), &format!("{key}.{p}"), SimTime::ZERO)?;
