@@ -3,7 +3,7 @@
 //! Each table of the file has a struct here that rejects unknown keys
 //! (`deny_unknown_fields`); the field list of each struct is also the list of
 //! valid keys that error messages suggest from. Values are kept as
-//! [`toml::Value`] so that validation ([`super::validate`]) can say exactly
+//! [`toml::Value`] so that validation can say exactly
 //! what was expected and what was found, in capsim's words rather than serde's.
 //! Every field documents its type, its valid range and its default: the
 //! default is applied during validation, never here.

@@ -377,3 +377,15 @@ proptest! {
         prop_assert_eq!(parse_duration(&text), Ok(SimTime(whole * 1_000_000 + frac * 1_000)));
     }
 }
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    for depth in [100, 10_000, 200_000] {
+        let text = format!("x = {}{}\n", "[".repeat(depth), "]".repeat(depth));
+        check_never_panics(&text, &[]);
+        let text = format!("x = {}1{}\n", "{a = ".repeat(depth), "}".repeat(depth));
+        check_never_panics(&text, &[]);
+        let sets = [format!("sweep={}{}", "[".repeat(depth), "]".repeat(depth))];
+        check_never_panics("[workload]\nrate = 1\n", &sets);
+    }
+}
