@@ -1,0 +1,502 @@
+//! Sweep results: one row per point, the threshold of every line of the grid,
+//! and their renderings (`results.csv`, `results.json`, `thresholds.csv`, the
+//! summary).
+//!
+//! Ordering contract: grid rows come first, in point order (row-major, first
+//! axis slowest); refinement rows follow, line by line in line order, each
+//! line's in the order they were probed. Lines are the combinations of the
+//! axes other than x, in row-major order. Floats are written in Rust's
+//! shortest round-trip form (`{}`), so every output is a pure function of the
+//! rows: the same bytes on any thread count, and after shards are merged.
+
+use super::axis::{inline, label, position, Kind};
+use super::plan::Plan;
+use super::spec::Clause;
+use crate::metrics::{Metrics, NAMES};
+use serde_json::{json, Map, Value as Json};
+use sim::threshold::{first_change, interpolate, Change};
+use std::collections::BTreeMap;
+use toml::Value;
+
+/// Version of the `results.json` layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The measured metrics of one point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Measured {
+    /// Every metric in [`NAMES`]: mean over replications.
+    pub metrics: Metrics,
+    /// 95% half-widths.
+    pub ci95: Metrics,
+}
+
+/// One simulated point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Index in the grid, or `None` for a point added by refinement.
+    pub point: Option<usize>,
+    /// The line of the grid it lies on.
+    pub line: usize,
+    /// One value per axis.
+    pub values: Vec<Value>,
+    /// What it measured.
+    pub measured: Measured,
+}
+
+impl Row {
+    /// True if every objective holds.
+    pub fn holds(&self, slo: &[Clause]) -> bool {
+        slo.iter()
+            .all(|c| c.holds(self.measured.metrics[&c.metric]))
+    }
+}
+
+/// Where a line's objectives stop holding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Holds at low x and fails from the threshold up.
+    HoldsBelow,
+    /// Fails at low x and holds from the threshold up.
+    HoldsAbove,
+    /// Holds at every point of the line.
+    Everywhere,
+    /// Holds at no point of the line.
+    Nowhere,
+}
+
+impl Status {
+    /// The name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::HoldsBelow => "holds_below",
+            Status::HoldsAbove => "holds_above",
+            Status::Everywhere => "holds_everywhere",
+            Status::Nowhere => "holds_nowhere",
+        }
+    }
+}
+
+/// The threshold of one line of the grid.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    /// Line number.
+    pub line: usize,
+    /// The values of the axes other than x.
+    pub others: Vec<(String, Value)>,
+    /// How the objectives behave along the line.
+    pub status: Status,
+    /// The interpolated threshold (x's unit), when the state changes.
+    pub x: Option<f64>,
+    /// The last point with the first point's state and the first without.
+    pub bracket: Option<(f64, f64)>,
+    /// The objective that fails first past the threshold (or at the first
+    /// point when the line holds nowhere).
+    pub broke_first: Option<String>,
+}
+
+/// The line number of every grid point.
+pub fn line_of_points(plan: &Plan) -> Vec<usize> {
+    let Some(x) = plan.spec.x else {
+        return (0..plan.len()).collect();
+    };
+    let lengths: Vec<usize> = plan.spec.axes.iter().map(|a| a.values.len()).collect();
+    plan.coordinates()
+        .iter()
+        .map(|c| {
+            c.iter()
+                .enumerate()
+                .filter(|(i, _)| *i != x)
+                .fold(0, |acc, (i, &ci)| acc * lengths[i] + ci)
+        })
+        .collect()
+}
+
+/// Number of lines of the grid.
+pub fn line_count(plan: &Plan) -> usize {
+    let x = plan.spec.x;
+    plan.spec
+        .axes
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != x)
+        .map(|(_, a)| a.values.len())
+        .product()
+}
+
+/// The rows of each line, sorted by x (stable: grid rows before refinement
+/// rows at the same x).
+pub fn lines<'r>(plan: &Plan, rows: &'r [Row]) -> Vec<Vec<(f64, &'r Row)>> {
+    let mut out = vec![Vec::new(); line_count(plan)];
+    let Some(x) = plan.spec.x else { return out };
+    let kind = plan.spec.axes[x].kind;
+    for r in rows {
+        if let Some(p) = position(kind, &r.values[x]) {
+            out[r.line].push((p, r));
+        }
+    }
+    for l in &mut out {
+        l.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    out
+}
+
+/// The threshold of every line, in line order. Empty without objectives or
+/// without a threshold axis.
+pub fn thresholds(plan: &Plan, rows: &[Row]) -> Vec<Threshold> {
+    let (Some(x), false) = (plan.spec.x, plan.spec.slo.is_empty()) else {
+        return Vec::new();
+    };
+    let slo = &plan.spec.slo;
+    lines(plan, rows)
+        .into_iter()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(line, l)| {
+            let first = l[0].1;
+            let others = plan
+                .spec
+                .axes
+                .iter()
+                .zip(&first.values)
+                .enumerate()
+                .filter(|(i, _)| *i != x)
+                .map(|(_, (a, v))| (a.key.clone(), v.clone()))
+                .collect();
+            let states: Vec<bool> = l.iter().map(|(_, r)| r.holds(slo)).collect();
+            let mut t = Threshold {
+                line,
+                others,
+                status: Status::Everywhere,
+                x: None,
+                bracket: None,
+                broke_first: None,
+            };
+            match first_change(&states) {
+                Change::Never { holds: true } => {}
+                Change::Never { holds: false } => {
+                    t.status = Status::Nowhere;
+                    t.broke_first = slo
+                        .iter()
+                        .find(|c| !c.holds(first.measured.metrics[&c.metric]))
+                        .map(|c| c.metric.clone());
+                }
+                Change::After { last } => {
+                    let (a, b) = (l[last], l[last + 1]);
+                    let (pass, fail) = if states[0] { (a, b) } else { (b, a) };
+                    t.status = if states[0] {
+                        Status::HoldsBelow
+                    } else {
+                        Status::HoldsAbove
+                    };
+                    t.bracket = Some((a.0, b.0));
+                    let crossing = slo
+                        .iter()
+                        .filter(|c| !c.holds(fail.1.measured.metrics[&c.metric]))
+                        .map(|c| {
+                            let (y0, y1) = (
+                                pass.1.measured.metrics[&c.metric],
+                                fail.1.measured.metrics[&c.metric],
+                            );
+                            (interpolate(pass.0, y0, fail.0, y1, c.limit), c)
+                        })
+                        .min_by(|p, q| (p.0 - pass.0).abs().total_cmp(&(q.0 - pass.0).abs()));
+                    if let Some((xc, c)) = crossing {
+                        t.x = Some(xc);
+                        t.broke_first = Some(c.metric.clone());
+                    }
+                }
+            }
+            t
+        })
+        .collect()
+}
+
+/// Quotes a CSV cell when it needs it.
+fn cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+/// `results.csv`: a header, then one row per point: the axes, then every
+/// metric followed by its `.ci95`.
+pub fn results_csv(plan: &Plan, rows: &[Row]) -> String {
+    let mut header: Vec<String> = plan.spec.axes.iter().map(|a| cell(&a.key)).collect();
+    for n in NAMES {
+        header.push(n.to_string());
+        header.push(format!("{n}.ci95"));
+    }
+    let mut out = header.join(",") + "\n";
+    for r in rows {
+        let mut cells: Vec<String> = r.values.iter().map(|v| cell(&label(v))).collect();
+        for n in NAMES {
+            cells.push(num(r.measured.metrics[*n]));
+            cells.push(num(r.measured.ci95[*n]));
+        }
+        out += &cells.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// `thresholds.csv`: one row per line: the other axes, the status, the
+/// threshold, the bracket (`holds_at`, `fails_at`), the peak rate when x is
+/// `workload.rate` under a traffic profile, and the objective that broke first.
+pub fn thresholds_csv(plan: &Plan, ts: &[Threshold]) -> String {
+    let x = plan
+        .spec
+        .x
+        .map(|i| plan.spec.axes[i].key.as_str())
+        .unwrap_or("");
+    let peak = plan.peak_factor();
+    let mut header: Vec<String> = plan
+        .spec
+        .axes
+        .iter()
+        .filter(|a| a.key != x)
+        .map(|a| cell(&a.key))
+        .collect();
+    header.extend(["status", "threshold", "holds_at", "fails_at"].map(String::from));
+    if peak.is_some() {
+        header.push("peak_rate".into());
+    }
+    header.push("broke_first".into());
+    let mut out = header.join(",") + "\n";
+    for t in ts {
+        let mut cells: Vec<String> = t.others.iter().map(|(_, v)| cell(&label(v))).collect();
+        cells.push(t.status.name().into());
+        cells.push(t.x.map(num).unwrap_or_default());
+        let (h, f) = match (t.bracket, t.status) {
+            (Some((a, b)), Status::HoldsBelow) => (num(a), num(b)),
+            (Some((a, b)), _) => (num(b), num(a)),
+            (None, _) => (String::new(), String::new()),
+        };
+        cells.push(h);
+        cells.push(f);
+        if let Some(k) = peak {
+            cells.push(t.x.map(|x| num(x * k)).unwrap_or_default());
+        }
+        cells.push(t.broke_first.clone().unwrap_or_default());
+        out += &cells.join(",");
+        out.push('\n');
+    }
+    out
+}
+
+/// A TOML value as JSON.
+fn to_json(v: &Value) -> Json {
+    match v {
+        Value::String(s) => json!(s),
+        Value::Integer(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Boolean(b) => json!(b),
+        Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
+        Value::Table(t) => Json::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Datetime(d) => json!(d.to_string()),
+    }
+}
+
+fn metrics_json(m: &Metrics) -> Json {
+    Json::Object(
+        NAMES
+            .iter()
+            .map(|n| (n.to_string(), json!(m[*n])))
+            .collect::<Map<_, _>>(),
+    )
+}
+
+/// `results.json`: the rows and thresholds with the capsim version, the
+/// scenario's name, hash and seed, and the sweep's axes and objectives.
+pub fn results_json(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option<f64>) -> String {
+    let axes: Vec<Json> = plan
+        .spec
+        .axes
+        .iter()
+        .map(
+            |a| json!({ "key": a.key, "values": a.values.iter().map(to_json).collect::<Vec<_>>() }),
+        )
+        .collect();
+    let slo: Vec<Json> = plan
+        .spec
+        .slo
+        .iter()
+        .map(|c| json!({ "metric": c.metric, "expression": c.expression() }))
+        .collect();
+    let points: Vec<Json> = rows
+        .iter()
+        .map(|r| {
+            let values: Map<String, Json> = plan
+                .spec
+                .axes
+                .iter()
+                .zip(&r.values)
+                .map(|(a, v)| (a.key.clone(), to_json(v)))
+                .collect();
+            json!({
+                "point": r.point,
+                "line": r.line,
+                "axes": values,
+                "metrics": metrics_json(&r.measured.metrics),
+                "ci95": metrics_json(&r.measured.ci95),
+            })
+        })
+        .collect();
+    let peak = plan.peak_factor();
+    let thresholds: Vec<Json> = ts
+        .iter()
+        .map(|t| {
+            let others: Map<String, Json> = t
+                .others
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect();
+            json!({
+                "line": t.line,
+                "axes": others,
+                "status": t.status.name(),
+                "threshold": t.x,
+                "bracket": t.bracket.map(|(a, b)| [a, b]),
+                "peak_rate": peak.and_then(|k| t.x.map(|x| x * k)),
+                "broke_first": t.broke_first,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "capsim_version": env!("CARGO_PKG_VERSION"),
+        "schema_version": SCHEMA_VERSION,
+        "scenario": plan.input.name,
+        "scenario_hash": plan.hash(),
+        "seed": plan.base.simulation.seed,
+        "replications": plan.base.simulation.replications,
+        "axes": axes,
+        "x": plan.spec.x.map(|i| plan.spec.axes[i].key.clone()),
+        "slo": slo,
+        "refine_tolerance": refined,
+        "points": points,
+        "thresholds": thresholds,
+    });
+    serde_json::to_string_pretty(&doc).expect("JSON values serialize") + "\n"
+}
+
+/// `x` with 4 significant digits, without exponent.
+pub fn short(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+/// The summary printed after a sweep: per line, the threshold and the
+/// objective that broke first.
+pub fn summary(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option<f64>) -> String {
+    let s = &plan.base.simulation;
+    let mut out = format!(
+        "capsim {} · {} · {} points × {} replication{} · seed {} · scenario {}\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.input.name,
+        rows.len(),
+        s.replications,
+        if s.replications == 1 { "" } else { "s" },
+        s.seed,
+        plan.hash()
+    );
+    let Some(xi) = plan.spec.x.filter(|_| !plan.spec.slo.is_empty()) else {
+        out += "no [slo] table (or no threshold axis): no thresholds computed\n";
+        return out;
+    };
+    let x = &plan.spec.axes[xi];
+    let slo: Vec<String> = plan
+        .spec
+        .slo
+        .iter()
+        .map(|c| format!("{} {}", c.metric, c.expression()))
+        .collect();
+    out += &format!("SLO: {}\n", slo.join(", "));
+    let unit = if x.kind == Kind::Duration {
+        " (ms)"
+    } else {
+        ""
+    };
+    out += &format!("threshold along {}{unit}", x.key);
+    let peak = plan.peak_factor();
+    if let Some(k) = peak {
+        out += &format!(
+            "; peak rate = {} × workload.rate (the profile's highest scale)",
+            short(k)
+        );
+    }
+    match refined {
+        Some(t) => out += &format!("; refined by bisection to within {}\n\n", short(t)),
+        None => out += "; interpolated between grid points\n\n",
+    }
+    let mut header: Vec<String> = ts
+        .first()
+        .map(|t| t.others.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    header.push("SLO holds".into());
+    header.push(format!("{} threshold", x.key));
+    if peak.is_some() {
+        header.push("highest peak rate".into());
+    }
+    header.push("broke first".into());
+    let mut table = vec![header];
+    let ls = lines(plan, rows);
+    for t in ts {
+        let mut cells: Vec<String> = t.others.iter().map(|(_, v)| label(v)).collect();
+        let (lo, hi) = ls[t.line]
+            .first()
+            .zip(ls[t.line].last())
+            .map(|(a, b)| (a.0, b.0))
+            .unwrap_or((0.0, 0.0));
+        let (holds, at) = match t.status {
+            Status::HoldsBelow => ("below", t.x.map(short).unwrap_or_default()),
+            Status::HoldsAbove => ("above", t.x.map(short).unwrap_or_default()),
+            Status::Everywhere => ("everywhere", format!("> {}", short(hi.max(lo)))),
+            Status::Nowhere => ("nowhere", format!("none in {}..{}", short(lo), short(hi))),
+        };
+        cells.push(holds.into());
+        cells.push(at);
+        if let Some(k) = peak {
+            cells.push(match t.status {
+                Status::HoldsBelow => t.x.map(|v| short(v * k)).unwrap_or_default(),
+                Status::Everywhere => format!("> {}", short(hi * k)),
+                Status::Nowhere => format!("< {}", short(lo * k)),
+                Status::HoldsAbove => String::new(),
+            });
+        }
+        cells.push(t.broke_first.clone().unwrap_or_else(|| "-".into()));
+        table.push(cells);
+    }
+    let widths: Vec<usize> = (0..table[0].len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for r in &table {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        out += line.join("  ").trim_end();
+        out.push('\n');
+    }
+    let _ = inline;
+    out
+}
+
+/// Groups thresholds by their line's values, for callers that look them up.
+pub fn by_line(ts: &[Threshold]) -> BTreeMap<usize, &Threshold> {
+    ts.iter().map(|t| (t.line, t)).collect()
+}

@@ -1,0 +1,270 @@
+//! Shards: a sweep split over machines, and the merge that rebuilds the
+//! unsharded outputs.
+//!
+//! Shard `K/N` runs the points `i` with `i % N == K - 1` (round-robin, so
+//! that cheap and expensive regions of the grid spread evenly) and writes
+//! `shard-K-of-N.json`: the plan's input (the scenario text, `--set` and
+//! `--axis`), its hash, and the measured metrics of its points, each float
+//! written as its shortest round-trip decimal string so that it reads back
+//! bit for bit. [`merge`] checks that the files belong together (same capsim
+//! version, same plan hash, every shard exactly once, every point present)
+//! and returns the plan and the rows in point order: exactly what the
+//! unsharded sweep would have measured, so every output built from them is
+//! byte-identical.
+//!
+//! Refinement needs every point of a line, so it does not combine with
+//! shards: run `--refine` unsharded.
+
+use super::plan::{Input, Plan};
+use super::results::{line_of_points, Measured, Row};
+use super::Error;
+use crate::metrics::{Metrics, NAMES};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most shards in a sweep.
+pub const MAX_SHARDS: usize = 100_000;
+/// The `format` field of a shard file.
+pub const FORMAT: &str = "capsim-sweep-shard";
+
+/// One share of a sweep: `k` of `n`, counted from 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard, 1..=n.
+    pub k: usize,
+    /// Number of shards.
+    pub n: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad =
+            || format!("expected K/N with 1 <= K <= N <= {MAX_SHARDS}, e.g. 2/8, found `{s}`");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (k, n): (usize, usize) = (
+            k.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if k == 0 || k > n || n > MAX_SHARDS {
+            return Err(bad());
+        }
+        Ok(Shard { k, n })
+    }
+}
+
+impl Shard {
+    /// The points of this shard among `total`, in point order.
+    pub fn indices(&self, total: usize) -> Vec<usize> {
+        (self.k - 1..total).step_by(self.n).collect()
+    }
+
+    /// The file a shard writes: `shard-K-of-N.json`.
+    pub fn file_name(&self) -> String {
+        format!("shard-{}-of-{}.json", self.k, self.n)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ShardFile {
+    format: String,
+    capsim_version: String,
+    scenario_hash: String,
+    shard: usize,
+    shards: usize,
+    points_total: usize,
+    input: Input,
+    points: Vec<ShardPoint>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ShardPoint {
+    point: usize,
+    metrics: BTreeMap<String, String>,
+    ci95: BTreeMap<String, String>,
+}
+
+fn exact(m: &Metrics) -> BTreeMap<String, String> {
+    m.iter().map(|(k, v)| (k.clone(), format!("{v}"))).collect()
+}
+
+fn read_back(m: &BTreeMap<String, String>, what: &str) -> Result<Metrics, String> {
+    let mut out = Metrics::new();
+    for n in NAMES {
+        let s = m
+            .get(*n)
+            .ok_or_else(|| format!("{what} lacks the metric `{n}`"))?;
+        out.insert(
+            n.to_string(),
+            s.parse()
+                .map_err(|_| format!("{what}: `{n}` is not a number: {s:?}"))?,
+        );
+    }
+    Ok(out)
+}
+
+/// The shard file of `shard`, holding `rows` (the shard's points).
+pub fn shard_json(plan: &Plan, shard: Shard, rows: &[Row]) -> String {
+    let file = ShardFile {
+        format: FORMAT.into(),
+        capsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario_hash: plan.hash(),
+        shard: shard.k,
+        shards: shard.n,
+        points_total: plan.len(),
+        input: plan.input.clone(),
+        points: rows
+            .iter()
+            .map(|r| ShardPoint {
+                point: r.point.expect("shards hold grid points"),
+                metrics: exact(&r.measured.metrics),
+                ci95: exact(&r.measured.ci95),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&file).expect("shard files serialize") + "\n"
+}
+
+/// Combines shard files, given as (name for messages, text).
+pub fn merge(files: &[(String, String)]) -> Result<(Plan, Vec<Row>), Error> {
+    let bad = |name: &str, msg: String| Error::Merge(format!("{name}: {msg}"));
+    let mut parsed = Vec::new();
+    for (name, text) in files {
+        let f: ShardFile = serde_json::from_str(text)
+            .map_err(|e| bad(name, format!("not a capsim shard file: {e}")))?;
+        if f.format != FORMAT {
+            return Err(bad(
+                name,
+                format!("not a capsim shard file (format {:?})", f.format),
+            ));
+        }
+        if f.capsim_version != env!("CARGO_PKG_VERSION") {
+            return Err(bad(
+                name,
+                format!(
+                    "written by capsim {}, this is {}; rerun the shard with this version",
+                    f.capsim_version,
+                    env!("CARGO_PKG_VERSION")
+                ),
+            ));
+        }
+        parsed.push((name, f));
+    }
+    let Some((first_name, first)) = parsed.first() else {
+        return Err(Error::Merge(
+            "no shard files (shard-K-of-N.json) found".into(),
+        ));
+    };
+    let mut seen = vec![None; first.shards];
+    for (name, f) in &parsed {
+        if f.scenario_hash != first.scenario_hash
+            || f.shards != first.shards
+            || f.input != first.input
+        {
+            return Err(bad(name, format!("belongs to another sweep than {first_name} (scenario hash {} vs {}, {} vs {} shards)", f.scenario_hash, first.scenario_hash, f.shards, first.shards)));
+        }
+        if f.shard == 0 || f.shard > f.shards {
+            return Err(bad(
+                name,
+                format!("shard {} of {} is out of range", f.shard, f.shards),
+            ));
+        }
+        if let Some(other) = seen[f.shard - 1].replace(name) {
+            return Err(bad(
+                name,
+                format!("shard {}/{} is also in {other}", f.shard, f.shards),
+            ));
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| format!("{}/{}", i + 1, first.shards))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Error::Merge(format!(
+            "missing shard{} {}",
+            if missing.len() == 1 { "" } else { "s" },
+            missing.join(", ")
+        )));
+    }
+    let plan = Plan::new(first.input.clone()).map_err(Error::Scenario)?;
+    if plan.hash() != first.scenario_hash || plan.len() != first.points_total {
+        return Err(bad(
+            first_name,
+            "the sweep it describes does not rebuild identically; was it written by another build?"
+                .into(),
+        ));
+    }
+    let mut measured: Vec<Option<Measured>> = vec![None; plan.len()];
+    for (name, f) in &parsed {
+        let shard = Shard {
+            k: f.shard,
+            n: f.shards,
+        };
+        let expected = shard.indices(plan.len());
+        let got: Vec<usize> = f.points.iter().map(|p| p.point).collect();
+        if got != expected {
+            return Err(bad(
+                name,
+                format!(
+                    "holds points {} but shard {}/{} has {}",
+                    list(&got),
+                    f.shard,
+                    f.shards,
+                    list(&expected)
+                ),
+            ));
+        }
+        for p in &f.points {
+            let what = format!("{name}: point {}", p.point);
+            let m = read_back(&p.metrics, &what).map_err(Error::Merge)?;
+            let c = read_back(&p.ci95, &what).map_err(Error::Merge)?;
+            measured[p.point] = Some(Measured {
+                metrics: m,
+                ci95: c,
+            });
+        }
+    }
+    let coords = plan.coordinates();
+    let lines = line_of_points(&plan);
+    let rows = measured
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| Row {
+            point: Some(i),
+            line: lines[i],
+            values: plan.values(&coords[i]),
+            measured: m.expect("every shard's points were checked"),
+        })
+        .collect();
+    Ok((plan, rows))
+}
+
+fn list(xs: &[usize]) -> String {
+    let head: Vec<String> = xs.iter().take(8).map(|x| x.to_string()).collect();
+    format!(
+        "[{}{}]",
+        head.join(", "),
+        if xs.len() > 8 { ", ..." } else { "" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_round_robin() {
+        let s: Shard = "2/3".parse().unwrap();
+        assert_eq!(s.indices(8), vec![1, 4, 7]);
+        assert_eq!(
+            "3/3".parse::<Shard>().unwrap().indices(2),
+            Vec::<usize>::new()
+        );
+        assert!("0/3".parse::<Shard>().is_err());
+        assert!("4/3".parse::<Shard>().is_err());
+        assert!("x".parse::<Shard>().is_err());
+    }
+}
