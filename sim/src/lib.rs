@@ -31,5 +31,6 @@ pub mod rng;
 pub mod scheduler;
 pub mod stats;
 pub mod summary;
+pub mod threshold;
 pub mod time;
 pub mod timer;
