@@ -1,0 +1,1 @@
+//! Heatmaps: one metric over two axes.

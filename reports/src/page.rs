@@ -1,0 +1,326 @@
+//! The report page: one self-contained `index.html` that shows the scenario,
+//! its settings, the objectives with pass or fail, the charts in reading
+//! order and how to reproduce the results.
+//!
+//! The page works offline, opened from disk: its style is inline, it loads
+//! no script, and it refers only to the chart files written beside it.
+
+/// A cell of a table, optionally marked as a pass or a fail.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    /// Text shown.
+    pub text: String,
+    /// `Some(true)` for a pass, `Some(false)` for a fail.
+    pub verdict: Option<bool>,
+}
+
+impl Cell {
+    /// A plain cell.
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell {
+            text: s.into(),
+            verdict: None,
+        }
+    }
+
+    /// A pass/fail cell.
+    pub fn verdict(pass: bool, s: impl Into<String>) -> Cell {
+        Cell {
+            text: s.into(),
+            verdict: Some(pass),
+        }
+    }
+}
+
+/// A table with a header row.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table {
+    /// Column headings.
+    pub header: Vec<String>,
+    /// Rows, each as long as the header.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// A chart on the page.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    /// File name of the SVG, relative to the page.
+    pub file: String,
+    /// Alternative text: what the chart shows.
+    pub alt: String,
+    /// What to look for in it.
+    pub caption: String,
+}
+
+/// Everything the page shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Page {
+    /// Page title, e.g. `blackfriday: sweep report`.
+    pub title: String,
+    /// The scenario's story, one paragraph per blank-line-separated block.
+    pub story: String,
+    /// Headline findings, one sentence each.
+    pub findings: Vec<Cell>,
+    /// Key settings as (key, value).
+    pub settings: Vec<(String, String)>,
+    /// Tables with their headings, in order (objectives, thresholds).
+    pub tables: Vec<(String, String, Table)>,
+    /// Charts, in reading order.
+    pub figures: Vec<Figure>,
+    /// How to reproduce: (label, value) pairs; values are shown as code.
+    pub reproduce: Vec<(String, String)>,
+    /// The scenario file, shown folded, if known.
+    pub scenario_text: Option<String>,
+}
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;
+  margin: 0 auto; max-width: 1000px; padding: 24px 32px 64px; color: #1a1a1a; line-height: 1.45; }
+h1 { font-size: 1.7em; margin: 0 0 4px; }
+h2 { font-size: 1.25em; margin: 32px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+.sub { color: #555; margin: 0 0 16px; }
+table { border-collapse: collapse; margin: 8px 0 8px; font-size: 0.95em; }
+th, td { border: 1px solid #d4d4d4; padding: 4px 10px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.pass { background: #e3f1fb; color: #00466e; font-weight: 600; }
+td.fail { background: #fbe6d9; color: #7a2e00; font-weight: 600; }
+ul.findings li.pass::marker { content: '✓  '; color: #0072b2; }
+ul.findings li.fail::marker { content: '✗  '; color: #d55e00; }
+figure { margin: 24px 0; }
+figure img { width: 100%; height: auto; border: 1px solid #e2e2e2; }
+figcaption { color: #444; font-size: 0.95em; margin-top: 4px; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.92em; }
+pre { background: #f6f6f6; padding: 10px 12px; overflow-x: auto; }
+.settings { columns: 2; column-gap: 32px; }
+.settings table { width: 100%; }
+nav a { margin-right: 14px; }
+";
+
+/// Renders the page as HTML.
+pub fn html(p: &Page) -> String {
+    let mut o = String::new();
+    o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+    o += &format!(
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&p.title)
+    );
+    o += &format!("<h1>{}</h1>\n", escape(&p.title));
+    o += "<nav class=\"sub\"><a href=\"#summary\">Summary</a><a href=\"#settings\">Settings</a>";
+    if !p.figures.is_empty() {
+        o += "<a href=\"#charts\">Charts</a>";
+    }
+    o += "<a href=\"#reproduce\">Reproduce</a></nav>\n";
+    o += "<h2 id=\"summary\">Summary</h2>\n";
+    for para in p
+        .story
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        o += &format!("<p>{}</p>\n", escape(para));
+    }
+    if !p.findings.is_empty() {
+        o += "<ul class=\"findings\">\n";
+        for f in &p.findings {
+            let class = match f.verdict {
+                Some(true) => " class=\"pass\"",
+                Some(false) => " class=\"fail\"",
+                None => "",
+            };
+            o += &format!("<li{class}>{}</li>\n", escape(&f.text));
+        }
+        o += "</ul>\n";
+    }
+    for (heading, intro, table) in &p.tables {
+        o += &format!("<h3>{}</h3>\n", escape(heading));
+        if !intro.is_empty() {
+            o += &format!("<p class=\"sub\">{}</p>\n", escape(intro));
+        }
+        o += &table_html(table);
+    }
+    o += "<h2 id=\"settings\">Key settings</h2>\n<div class=\"settings\"><table>\n<tr><th>setting</th><th>value</th></tr>\n";
+    for (k, v) in &p.settings {
+        o += &format!(
+            "<tr><td><code>{}</code></td><td>{}</td></tr>\n",
+            escape(k),
+            escape(v)
+        );
+    }
+    o += "</table></div>\n";
+    if !p.figures.is_empty() {
+        o += "<h2 id=\"charts\">Charts</h2>\n";
+        for f in &p.figures {
+            o += &format!(
+                "<figure id=\"{id}\"><a href=\"{file}\"><img src=\"{file}\" alt=\"{alt}\" width=\"960\" height=\"540\"></a>\n<figcaption>{cap}</figcaption></figure>\n",
+                id = escape(f.file.trim_end_matches(".svg")),
+                file = escape(&f.file),
+                alt = escape(&f.alt),
+                cap = escape(&f.caption)
+            );
+        }
+    }
+    o += "<h2 id=\"reproduce\">Reproduce</h2>\n<table>\n";
+    for (k, v) in &p.reproduce {
+        o += &format!(
+            "<tr><th>{}</th><td><code>{}</code></td></tr>\n",
+            escape(k),
+            escape(v)
+        );
+    }
+    o += "</table>\n";
+    if let Some(text) = &p.scenario_text {
+        o += "<details><summary>Scenario file</summary>\n<pre>";
+        o += &escape(text);
+        o += "</pre></details>\n";
+    }
+    o += "</body>\n</html>\n";
+    o
+}
+
+fn table_html(t: &Table) -> String {
+    let mut o = String::from("<table>\n<tr>");
+    for h in &t.header {
+        o += &format!("<th>{}</th>", escape(h));
+    }
+    o += "</tr>\n";
+    for row in &t.rows {
+        o += "<tr>";
+        for c in row {
+            let class = match c.verdict {
+                Some(true) => " class=\"pass\"",
+                Some(false) => " class=\"fail\"",
+                None if looks_numeric(&c.text) => " class=\"num\"",
+                None => "",
+            };
+            o += &format!("<td{class}>{}</td>", escape(&c.text));
+        }
+        o += "</tr>\n";
+    }
+    o += "</table>\n";
+    o
+}
+
+fn looks_numeric(s: &str) -> bool {
+    let s = s.trim_start_matches(['>', '<', '≥', '≤', ' ', '-']);
+    s.chars().next().is_some_and(|c| c.is_ascii_digit())
+}
+
+/// The leading comment block of a scenario file, without `#` marks, as its
+/// story: paragraphs separated by blank lines.
+pub fn story_from_toml(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix('#') {
+            let c = c.strip_prefix(' ').unwrap_or(c).trim_end();
+            if c.is_empty() {
+                out += "\n\n";
+            } else {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push(' ');
+                }
+                out += c;
+            }
+        } else if t.is_empty() && out.is_empty() {
+            continue;
+        } else {
+            break;
+        }
+    }
+    out.trim().to_string()
+}
+
+/// `table.key = value` settings as written in a scenario file, for display:
+/// comments dropped, `[sweep]` and `[slo]` skipped (they are shown
+/// elsewhere). Not a TOML parser: multi-line values are shown as their
+/// first line.
+pub fn settings_from_toml(text: &str) -> Vec<(String, String)> {
+    let mut table = String::new();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = strip_comment(line).trim().to_string();
+        if t.is_empty() {
+            continue;
+        }
+        if t.starts_with('[') {
+            table = t.trim_matches(['[', ']', ' ']).to_string();
+            continue;
+        }
+        if table == "sweep"
+            || table == "slo"
+            || table.starts_with("sweep.")
+            || table.starts_with("slo.")
+        {
+            continue;
+        }
+        if let Some((k, v)) = t.split_once('=') {
+            let k = k.trim().trim_matches('"');
+            let key = if table.is_empty() {
+                k.to_string()
+            } else {
+                format!("{table}.{k}")
+            };
+            out.push((key, v.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// `line` without a trailing `# comment` (a `#` inside quotes is kept).
+fn strip_comment(line: &str) -> &str {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '#' if !quoted => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = "# Black Friday: a spike to 5x.\n# Pool of 50.\n#\n# Second paragraph.\n\n[pool]\nmax_total = 50 # per pod\n[sweep]\nx = \"workload.rate\"\n[network]\nrtt = { dist = \"exponential\", mean = \"1ms\" }\n";
+
+    #[test]
+    fn story_is_the_leading_comment() {
+        assert_eq!(
+            story_from_toml(FILE),
+            "Black Friday: a spike to 5x. Pool of 50.\n\nSecond paragraph."
+        );
+    }
+
+    #[test]
+    fn settings_skip_sweep_and_comments() {
+        let s = settings_from_toml(FILE);
+        assert_eq!(s[0], ("pool.max_total".to_string(), "50".to_string()));
+        assert_eq!(s[1].0, "network.rtt");
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn html_escapes() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

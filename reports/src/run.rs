@@ -1,0 +1,322 @@
+//! The report of a single run (`capsim run FILE --report DIR`): time series
+//! across the traffic profile, read from `DIR/run.json`.
+//!
+//! Charts, in reading order:
+//! 1. `traffic.svg`: arrivals and completions per second: the profile as
+//!    simulated, and whether completions keep up with it;
+//! 2. `connections.svg`: connections in use and open against the pool's
+//!    capacity: how close the fleet came to exhaustion, and when;
+//! 3. `waiters.svg`: requests waiting for a connection: where queueing began;
+//! 4. `failures.svg`: failures per second by cause: what broke, and when;
+//! 5. `latency.svg`: p99 latency per bucket, when the results carry it;
+//! 6. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
+//!    pool, is the bottleneck.
+
+use crate::chart::{Line, LineChart, Reference, Scale};
+use crate::format;
+use crate::input::RunResults;
+use crate::page::{self, Cell, Figure, Page, Table};
+use crate::write::{read_json, write_atomic};
+use crate::ReportError;
+use std::path::{Path, PathBuf};
+
+/// The results file of a run report.
+pub const RESULTS_FILE: &str = "run.json";
+
+/// Failure series, with their legend labels.
+const CAUSES: [(&str, &str); 5] = [
+    ("failures_per_s.pool_timeout", "pool timeout"),
+    (
+        "failures_per_s.pool_exhausted",
+        "pool exhausted (fail fast)",
+    ),
+    ("failures_per_s.stale_connection", "stale connection"),
+    ("failures_per_s.socket_timeout", "socket timeout"),
+    ("failures_per_s.max_clients", "refused: maxclients"),
+];
+
+/// Writes `results` as `dir/run.json`, then renders the report from it.
+/// Returns the files written, page last.
+pub fn write_and_render(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportError> {
+    let path = dir.join(RESULTS_FILE);
+    let json = serde_json::to_string_pretty(results).expect("run results serialize") + "\n";
+    write_atomic(&path, json.as_bytes())?;
+    render(dir)
+}
+
+/// Reads `dir/run.json` and writes the charts and `index.html` beside it.
+/// Returns the files written, page last.
+pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
+    let results: RunResults = read_json(&dir.join(RESULTS_FILE))?;
+    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
+    let mut written = Vec::new();
+    let mut figures = Vec::new();
+    for (file, chart, caption) in charts(&results) {
+        let svg = chart.to_svg().map_err(|message| ReportError::Draw {
+            chart: file.to_string(),
+            message,
+        })?;
+        let path = dir.join(file);
+        write_atomic(&path, svg.as_bytes())?;
+        written.push(path);
+        figures.push(Figure {
+            file: file.to_string(),
+            alt: chart.title.clone(),
+            caption: caption.to_string(),
+        });
+    }
+    let page = build_page(&results, figures, scenario_text);
+    let path = dir.join("index.html");
+    write_atomic(&path, page::html(&page).as_bytes())?;
+    written.push(path);
+    Ok(written)
+}
+
+/// The series `name` as (t, value) points; missing values become NaN.
+fn points(r: &RunResults, name: &str, scale: f64) -> Option<Vec<(f64, f64)>> {
+    let s = &r.series;
+    let v = s.get(name)?;
+    Some(
+        s.t_secs
+            .iter()
+            .zip(v)
+            .map(|(t, v)| (*t + s.bucket_secs / 2.0, v.map_or(f64::NAN, |v| v * scale)))
+            .collect(),
+    )
+}
+
+fn line(r: &RunResults, name: &str, label: &str, scale: f64) -> Option<Line> {
+    points(r, name, scale).map(|points| Line {
+        label: label.into(),
+        points,
+        ..Line::default()
+    })
+}
+
+fn time_chart(r: &RunResults, title: &str, y_label: &str, lines: Vec<Line>) -> LineChart {
+    let bucket = format::num(r.series.bucket_secs);
+    LineChart {
+        title: title.into(),
+        subtitle: format!(
+            "{} · seed {} · {} replication{} (mean) · {bucket} s buckets, time from the end of the warm-up",
+            r.scenario,
+            r.seed,
+            r.replications,
+            if r.replications == 1 { "" } else { "s" }
+        ),
+        x_label: "time (s)".into(),
+        y_label: y_label.into(),
+        x_scale: Some(Scale::Linear),
+        y_scale: Some(Scale::Linear),
+        y_from_zero: true,
+        lines,
+        ..LineChart::default()
+    }
+}
+
+/// Every chart of the run, with its file name and caption.
+pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
+    let mut out = Vec::new();
+    let traffic: Vec<Line> = [
+        line(r, "arrivals_per_s", "arrivals", 1.0),
+        line(r, "ok_per_s", "completed OK", 1.0),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !traffic.is_empty() {
+        out.push((
+            "traffic.svg",
+            time_chart(r, "Traffic: requests per second", "requests per second (fleet)", traffic),
+            "The traffic profile as simulated. Where completions fall below arrivals, requests are failing.",
+        ));
+    }
+    let mut conns: Vec<Line> = [
+        line(r, "in_use", "in use", 1.0),
+        line(r, "open", "open", 1.0),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !conns.is_empty() {
+        let mut c = time_chart(
+            r,
+            "Connections in use and open",
+            "connections (fleet total, bucket mean)",
+            conns.split_off(0),
+        );
+        if let Some(cap) = r.pool_capacity {
+            c.references.push(Reference {
+                label: format!("pool capacity: {}", format::num(cap)),
+                value: cap,
+            });
+        }
+        out.push((
+            "connections.svg",
+            c,
+            "Connections checked out and open, summed over pods. In use close to the capacity line means the pool is exhausted and requests queue.",
+        ));
+    }
+    if let Some(l) = line(r, "waiters", "waiting for a connection", 1.0) {
+        out.push((
+            "waiters.svg",
+            time_chart(r, "Requests waiting for a connection", "waiting requests (fleet, bucket mean)", vec![l]),
+            "Requests queued in the pools. Any sustained queue adds its wait to latency; a growing one ends in timeouts.",
+        ));
+    }
+    let failures: Vec<Line> = CAUSES
+        .iter()
+        .filter_map(|(name, label)| line(r, name, label, 1.0))
+        .collect();
+    if !failures.is_empty() {
+        let any = failures.iter().any(|l| l.points.iter().any(|p| p.1 > 0.0));
+        let shown: Vec<Line> = if any {
+            failures
+                .into_iter()
+                .filter(|l| l.points.iter().any(|p| p.1 > 0.0))
+                .collect()
+        } else {
+            failures
+                .into_iter()
+                .take(1)
+                .map(|l| Line {
+                    label: "all causes".into(),
+                    ..l
+                })
+                .collect()
+        };
+        let mut c = time_chart(
+            r,
+            "Failures per second, by cause",
+            "failed requests per second (fleet)",
+            shown,
+        );
+        c.note = if any {
+            "Causes with no failure in the window are left out.".into()
+        } else {
+            "No failures in the measured window.".into()
+        };
+        out.push((
+            "failures.svg",
+            c,
+            "Failed requests by cause. Pool timeouts mean too few connections for the load; stale connections and socket timeouts point at the network and Redis.",
+        ));
+    }
+    if let Some(l) = line(r, "latency_p99_ms", "p99 latency", 1.0) {
+        out.push((
+            "latency.svg",
+            time_chart(
+                r,
+                "p99 request latency per time bucket",
+                "latency p99 (ms)",
+                vec![l],
+            ),
+            "Tail latency over time: spikes show when the pool or Redis could not keep up.",
+        ));
+    }
+    if let Some(l) = line(r, "redis_utilization", "event-loop busy", 100.0) {
+        let mut c = time_chart(
+            r,
+            "Redis utilisation",
+            "busy time of the event loops (%)",
+            vec![l],
+        );
+        c.references.push(Reference {
+            label: "saturated: 100%".into(),
+            value: 100.0,
+        });
+        out.push((
+            "redis.svg",
+            c,
+            "Share of time Redis's event loops were busy, averaged over shards. Near 100% Redis itself is the bottleneck, whatever the pool size.",
+        ));
+    }
+    out
+}
+
+fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String>) -> Page {
+    let story = r
+        .story
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| scenario_text.as_deref().map(page::story_from_toml))
+        .unwrap_or_default();
+    let m = |k: &str| r.metrics.get(k).copied().flatten().unwrap_or(f64::NAN);
+    let mut findings = vec![Cell::text(format!(
+        "{} requests arrived; {} failed; p99 latency {} ms; pool utilisation {}; Redis utilisation {}.",
+        format::num(m("requests.arrived")),
+        format::percent(m("requests.failed_ratio")),
+        format::exact(m("latency.p99_ms")),
+        format::percent(m("pool.utilization")),
+        format::percent(m("redis.utilization")),
+    ))];
+    let mut tables = Vec::new();
+    if !r.slo.is_empty() {
+        let mut t = Table {
+            header: ["objective", "measured", "95% CI ±", "result"]
+                .map(String::from)
+                .to_vec(),
+            rows: vec![],
+        };
+        let mut all = true;
+        for o in &r.slo {
+            let v = r.metrics.get(&o.metric).copied().flatten();
+            let ci = r.ci95.get(&o.metric).copied().flatten();
+            let verdict = o.holds(v);
+            all &= verdict == Some(true);
+            t.rows.push(vec![
+                Cell::text(format!("{} {}", o.metric, o.expression)),
+                Cell::text(v.map_or("n/a".into(), format::exact)),
+                Cell::text(ci.filter(|c| *c > 0.0).map_or("-".into(), format::exact)),
+                match verdict {
+                    Some(p) => Cell::verdict(p, if p { "pass" } else { "FAIL" }),
+                    None => Cell::text("n/a"),
+                },
+            ]);
+        }
+        findings.push(Cell::verdict(
+            all,
+            if all {
+                "Every objective holds."
+            } else {
+                "At least one objective fails."
+            },
+        ));
+        tables.push(("Objectives".to_string(), String::new(), t));
+    }
+    let mut settings: Vec<(String, String)> = r
+        .settings
+        .iter()
+        .map(|s| (s.key.clone(), s.value.clone()))
+        .collect();
+    if settings.is_empty() {
+        settings = scenario_text
+            .as_deref()
+            .map(page::settings_from_toml)
+            .unwrap_or_default();
+    }
+    let command = r
+        .command
+        .clone()
+        .unwrap_or_else(|| format!("capsim run {}.toml --seed {}", r.scenario, r.seed));
+    Page {
+        title: format!("{}: run report", r.scenario),
+        story,
+        findings,
+        settings,
+        tables,
+        figures,
+        reproduce: vec![
+            ("command".into(), command),
+            ("seed".into(), r.seed.to_string()),
+            ("replications".into(), r.replications.to_string()),
+            ("capsim version".into(), r.capsim_version.clone()),
+            ("scenario hash".into(), r.scenario_hash.clone()),
+            (
+                "re-render this page".into(),
+                "capsim report <this folder>".into(),
+            ),
+        ],
+        scenario_text,
+    }
+}
