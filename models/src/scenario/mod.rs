@@ -113,6 +113,66 @@ pub struct Pool {
     pub acquire_timeout: Option<SimTime>,
     /// Idle connection order.
     pub order: Order,
+    /// Connection lifecycle: idle limits, validation, eviction.
+    pub life: PoolLife,
+}
+
+/// What a checkout checks on an idle connection before handing it out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CheckoutCheck {
+    /// Nothing (Jedis, commons-pool2 without test-on-borrow).
+    #[default]
+    None,
+    /// A non-blocking read that notices a close (FIN) or reset (RST) already
+    /// received, and replaces the connection silently (go-redis, redis-py). It
+    /// does not notice a silently dropped connection.
+    Peek,
+}
+
+/// Connection lifecycle settings of `[pool]` (DOMAIN.md section 1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolLife {
+    /// Idle connections kept open in the background (<= max_idle).
+    pub min_idle: u32,
+    /// A returned connection is closed when this many are already idle
+    /// (<= max_total).
+    pub max_idle: u32,
+    /// Connections older than this are closed instead of reused.
+    pub max_lifetime: Option<SimTime>,
+    /// Connections idle longer than this are closed when next seen by a
+    /// checkout or the evictor (go-redis ConnMaxIdleTime, r2d2/bb8 idle_timeout).
+    pub idle_timeout: Option<SimTime>,
+    /// Check at checkout.
+    pub checkout_check: CheckoutCheck,
+    /// PING every connection before handing it out.
+    pub test_on_borrow: bool,
+    /// The evictor PINGs idle connections it does not evict.
+    pub test_while_idle: bool,
+    /// How often the evictor runs; `None` = no evictor.
+    pub eviction_interval: Option<SimTime>,
+    /// The evictor closes connections idle longer than this.
+    pub min_evictable_idle: Option<SimTime>,
+    /// Idle connections the evictor examines per run, oldest first; a negative
+    /// `n` means `ceil(idle / |n|)` (commons-pool2). Never 0.
+    pub tests_per_eviction_run: i32,
+}
+
+impl PoolLife {
+    /// The defaults for a pool of `max_total` (commons-pool2's, without evictor).
+    pub fn defaults(max_total: u32) -> Self {
+        PoolLife {
+            min_idle: 0,
+            max_idle: max_total,
+            max_lifetime: None,
+            idle_timeout: None,
+            checkout_check: CheckoutCheck::None,
+            test_on_borrow: false,
+            test_while_idle: false,
+            eviction_interval: None,
+            min_evictable_idle: Some(SimTime::from_secs(30 * 60)),
+            tests_per_eviction_run: 3,
+        }
+    }
 }
 
 /// `[network]`.
@@ -121,6 +181,23 @@ pub struct Network {
     /// Round trip between a pod and Redis; a command leaves after half of it and
     /// the reply returns the other half after Redis has served it.
     pub rtt: Latency,
+    /// A middlebox (load balancer, NAT, firewall) on the path forgets
+    /// connections idle this long; `None` = no middlebox.
+    pub idle_timeout: Option<SimTime>,
+    /// What the middlebox does to the next packet of a forgotten connection.
+    pub on_idle: OnIdle,
+}
+
+/// What a middlebox does with a connection it forgot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum OnIdle {
+    /// Answers the next packet with a reset: the command fails after about
+    /// one round trip (AWS NAT gateway).
+    Reset,
+    /// Drops it silently: the command waits out the socket timeout (AWS
+    /// Network Firewall, Azure Load Balancer).
+    #[default]
+    Drop,
 }
 
 /// `[redis]`.
@@ -132,6 +209,14 @@ pub struct Redis {
     pub service_time: Latency,
     /// Fraction of Redis reads that find the key (0..=1).
     pub hit_ratio: f64,
+    /// Connections accepted at once over all shards; more are refused.
+    pub maxclients: u32,
+    /// Server closes clients idle this long (`timeout`; `None` = never).
+    pub timeout: Option<SimTime>,
+    /// Server TCP keepalive (`tcp-keepalive`; `None` = off).
+    pub tcp_keepalive: Option<SimTime>,
+    /// Event-loop time to accept a connection and run its handshake commands.
+    pub accept_cost: Latency,
 }
 
 /// `[l1]`.
@@ -156,6 +241,118 @@ pub struct Client {
     /// Keep the connection while the database answers a Redis miss, then SET on
     /// it (true), or release it and check one out again for the SET (false).
     pub hold_during_fallback: bool,
+    /// Round trips to open a connection (TCP, AUTH/HELLO), before TLS (>= 1).
+    pub connect_round_trips: u32,
+    /// TLS adds one round trip (TLS 1.3) to every connect.
+    pub tls: bool,
+    /// Longest time to open a connection.
+    pub connect_timeout: Option<SimTime>,
+    /// Longest wait for a reply; the connection is closed after a timeout.
+    pub socket_timeout: Option<SimTime>,
+    /// Client TCP keepalive idle time (`None` = off).
+    pub tcp_keepalive: Option<SimTime>,
+    /// Retries of a failed read (0 = none).
+    pub retries: u32,
+    /// Sleep before each retry.
+    pub backoff: Backoff,
+    /// Which errors are retried.
+    pub retry_on: Vec<ErrorCause>,
+    /// At most this fraction of requests may be retries (`None` = no budget).
+    pub retry_budget: Option<f64>,
+}
+
+/// Exponential backoff: before retry `k` (1-based) sleep `min(cap, base 2^(k-1))`,
+/// jittered.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    /// First sleep.
+    pub base: SimTime,
+    /// Longest sleep.
+    pub cap: SimTime,
+    /// Jitter rule.
+    pub jitter: Jitter,
+}
+
+/// Backoff jitter (AWS Architecture Blog, "Exponential Backoff And Jitter").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jitter {
+    /// Sleep exactly the backoff.
+    None,
+    /// Sleep uniformly in `[0, backoff]`.
+    Full,
+    /// Sleep `backoff/2` plus uniformly in `[0, backoff/2]`.
+    Equal,
+}
+
+/// Why a read failed: the `errors.*` metrics, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCause {
+    /// Waited the whole acquire timeout.
+    PoolTimeout,
+    /// A fail-fast pool had nothing free.
+    PoolExhausted,
+    /// Used a connection the server closed or a middlebox reset.
+    StaleConnection,
+    /// No reply within the socket timeout.
+    SocketTimeout,
+    /// Redis refused a new connection over `maxclients`.
+    MaxClients,
+    /// A new connection took longer than the connect timeout.
+    ConnectTimeout,
+}
+
+impl ErrorCause {
+    /// Every cause, in metric order.
+    pub const ALL: [ErrorCause; 6] = [
+        ErrorCause::PoolTimeout,
+        ErrorCause::PoolExhausted,
+        ErrorCause::StaleConnection,
+        ErrorCause::SocketTimeout,
+        ErrorCause::MaxClients,
+        ErrorCause::ConnectTimeout,
+    ];
+
+    /// The name used in scenario files and after `errors.` in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCause::PoolTimeout => "pool_timeout",
+            ErrorCause::PoolExhausted => "pool_exhausted",
+            ErrorCause::StaleConnection => "stale_connection",
+            ErrorCause::SocketTimeout => "socket_timeout",
+            ErrorCause::MaxClients => "max_clients",
+            ErrorCause::ConnectTimeout => "connect_timeout",
+        }
+    }
+}
+
+impl Client {
+    /// Lifecycle defaults (`hold_during_fallback` aside): 2 connect round
+    /// trips, no TLS, Jedis's 2 s connect and socket timeouts, no keepalive, no
+    /// retries (backoff 10 ms to 1 s with full jitter when enabled), retrying
+    /// connection errors but not pool timeouts, no budget.
+    pub fn defaults(hold_during_fallback: bool) -> Self {
+        Client {
+            hold_during_fallback,
+            connect_round_trips: 2,
+            tls: false,
+            connect_timeout: Some(SimTime::from_secs(2)),
+            socket_timeout: Some(SimTime::from_secs(2)),
+            tcp_keepalive: None,
+            retries: 0,
+            backoff: Backoff {
+                base: SimTime::from_millis(10),
+                cap: SimTime::from_secs(1),
+                jitter: Jitter::Full,
+            },
+            retry_on: vec![
+                ErrorCause::StaleConnection,
+                ErrorCause::SocketTimeout,
+                ErrorCause::MaxClients,
+                ErrorCause::ConnectTimeout,
+            ],
+            retry_budget: None,
+        }
+    }
 }
 
 mod error;

@@ -95,14 +95,21 @@ fn full_expected() -> Scenario {
             when_exhausted: WhenExhausted::Block,
             acquire_timeout: Some(ms(5)),
             order: Order::Fifo,
+            life: PoolLife::defaults(50),
         },
         network: Network {
             rtt: Latency::uniform(SimTime::from_micros(200), SimTime::from_micros(300)).unwrap(),
+            idle_timeout: None,
+            on_idle: OnIdle::Drop,
         },
         redis: Redis {
             shards: 3,
             service_time: Latency::exponential(SimTime::from_micros(20)).unwrap(),
             hit_ratio: 0.95,
+            maxclients: 10_000,
+            timeout: None,
+            tcp_keepalive: Some(SimTime::from_secs(300)),
+            accept_cost: Latency::Constant(SimTime::from_micros(20)),
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -111,9 +118,7 @@ fn full_expected() -> Scenario {
         database: Database {
             latency: Latency::quantiles([1, 3, 10, 40].map(ms)).unwrap(),
         },
-        client: Client {
-            hold_during_fallback: false,
-        },
+        client: Client::defaults(false),
     }
 }
 
@@ -157,7 +162,8 @@ fn defaults_are_the_documented_ones() {
             max_total: 8,
             when_exhausted: WhenExhausted::Block,
             acquire_timeout: None,
-            order: Order::Lifo
+            order: Order::Lifo,
+            life: PoolLife::defaults(8),
         }
     );
     assert_eq!(s.network.rtt, Latency::exponential(ms(1)).unwrap());
@@ -166,7 +172,11 @@ fn defaults_are_the_documented_ones() {
         Redis {
             shards: 1,
             service_time: Latency::Constant(SimTime::ZERO),
-            hit_ratio: 1.0
+            hit_ratio: 1.0,
+            maxclients: 10_000,
+            timeout: None,
+            tcp_keepalive: Some(SimTime::from_secs(300)),
+            accept_cost: Latency::Constant(SimTime::from_micros(20)),
         }
     );
     assert_eq!(

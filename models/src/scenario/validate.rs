@@ -160,6 +160,8 @@ pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
     let default_rtt = Latency::Exponential { mean: 1e-3 };
     let network = Network {
         rtt: latency(network.rtt.as_ref(), "network.rtt", default_rtt)?,
+        idle_timeout: None,
+        on_idle: super::OnIdle::Drop,
     };
     let r = raw.redis.unwrap_or_default();
     let redis = Redis {
@@ -175,6 +177,10 @@ pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
             Some(1.0),
             Range::Ratio,
         )?,
+        maxclients: 10_000,
+        timeout: None,
+        tcp_keepalive: Some(SimTime::from_secs(300)),
+        accept_cost: Latency::Constant(SimTime::from_micros(20)),
     };
     let l = raw.l1.unwrap_or_default();
     let l1 = L1 {
@@ -197,13 +203,11 @@ pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
         latency: latency(db.latency.as_ref(), "database.latency", default_db)?,
     };
     let c = raw.client.unwrap_or_default();
-    let client = Client {
-        hold_during_fallback: boolean(
-            c.hold_during_fallback.as_ref(),
-            "client.hold_during_fallback",
-            true,
-        )?,
-    };
+    let client = Client::defaults(boolean(
+        c.hold_during_fallback.as_ref(),
+        "client.hold_during_fallback",
+        true,
+    )?);
     Ok(Scenario {
         name: name.to_string(),
         simulation,
@@ -437,6 +441,7 @@ fn pool(p: raw::RawPool) -> Result<Pool, Problem> {
         when_exhausted,
         acquire_timeout,
         order,
+        life: super::PoolLife::defaults(max_total),
     })
 }
 
