@@ -1,23 +1,957 @@
-//! The report of a sweep, read from `DIR/results.json`.
+//! The report of a sweep, read from `DIR/results.json` (and, when present,
+//! the scenario file copied beside it as `scenario.toml`).
+//!
+//! Roles of the axes: `x` is the threshold axis (e.g. `workload.rate`); the
+//! *size* axis is `pool.max_total` when swept, else the first other numeric
+//! axis; any further axes are *facets*, one value combination per set of
+//! charts (at most [`MAX_FACETS`]).
+//!
+//! Charts, in reading order:
+//! 1. `capacity.svg`: the threshold (e.g. the highest rate at which the SLO
+//!    holds) against the size axis, one line per facet: how much a bigger
+//!    pool buys, and where it stops helping;
+//! 2. `heatmap-<metric>[-k].svg`: the first SLO metric over x and the size
+//!    axis, with the threshold contour: where the safe region ends;
+//! 3. `metric-<metric>[-k].svg`: each metric that matters against x, one
+//!    line per size, with confidence bands and the SLO limit: why it ends.
 
-use crate::input::SweepResults;
-use crate::page::{self, Page};
+use crate::chart::{Line, LineChart, Reference, Scale};
+use crate::format;
+use crate::heatmap::{fractional_index, Heatmap};
+use crate::input::{SweepAxis, SweepPoint, SweepResults, SweepThreshold};
+use crate::page::{self, Cell, Figure, Page, Table};
 use crate::write::{read_json, write_atomic};
 use crate::ReportError;
+use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
 
 /// The results file of a sweep.
 pub const RESULTS_FILE: &str = "results.json";
 
+/// Most facets (value combinations of the axes beyond x and size) that get
+/// their own charts.
+pub const MAX_FACETS: usize = 4;
+
+/// Most lines on one chart before the rest are left out (with a note).
+pub const MAX_LINES: usize = 7;
+
+/// Metrics charted against x, besides the SLO's own, in this order.
+pub const METRICS: [&str; 5] = [
+    "pool.timeout_ratio",
+    "pool.acquire_wait.p99_ms",
+    "latency.p99_ms",
+    "pool.utilization",
+    "redis.utilization",
+];
+
 /// Reads `dir/results.json` and writes the charts and `index.html` beside
 /// it. Returns the files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let results: SweepResults = read_json(&dir.join(RESULTS_FILE))?;
-    let page = Page {
-        title: format!("{}: sweep report", results.scenario),
-        ..Page::default()
-    };
+    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
+    let mut written = Vec::new();
+    let mut figures = Vec::new();
+    for c in charts(&results) {
+        let svg = c.svg.map_err(|message| ReportError::Draw {
+            chart: c.file.clone(),
+            message,
+        })?;
+        let path = dir.join(&c.file);
+        write_atomic(&path, svg.as_bytes())?;
+        written.push(path);
+        figures.push(Figure {
+            file: c.file,
+            alt: c.title,
+            caption: c.caption,
+        });
+    }
+    let page = build_page(&results, figures, scenario_text);
     let path = dir.join("index.html");
     write_atomic(&path, page::html(&page).as_bytes())?;
-    Ok(vec![path])
+    written.push(path);
+    Ok(written)
+}
+
+/// A drawn chart with its page entry.
+pub struct Rendered {
+    /// File name.
+    pub file: String,
+    /// Title, used as alternative text.
+    pub title: String,
+    /// Caption on the page.
+    pub caption: String,
+    /// The SVG, or plotters' error.
+    pub svg: Result<String, String>,
+}
+
+/// Position of an axis value: numbers as they are, durations in
+/// milliseconds; `None` for choices.
+pub fn position(v: &Json) -> Option<f64> {
+    match v {
+        Json::Number(n) => n.as_f64(),
+        Json::String(s) => duration_ms(s),
+        _ => None,
+    }
+}
+
+/// `"250us"`, `"1.5ms"`, `"2s"`, `"5m"`, `"1h"` in milliseconds.
+fn duration_ms(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (num, unit) = t.split_at(split);
+    let scale = match unit.trim() {
+        "ns" => 1e-6,
+        "us" | "µs" | "μs" => 1e-3,
+        "ms" => 1.0,
+        "s" => 1e3,
+        "m" => 60e3,
+        "h" => 3600e3,
+        _ => return None,
+    };
+    num.parse::<f64>().ok().map(|n| n * scale)
+}
+
+/// An axis value as a label: strings without quotes.
+pub fn label(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The axis key as an axis label, with its unit.
+pub fn axis_label(a: &SweepAxis) -> String {
+    let is_duration = a
+        .values
+        .iter()
+        .all(|v| matches!(v, Json::String(s) if duration_ms(s).is_some()));
+    match a.key.as_str() {
+        "workload.rate" => "offered rate, workload.rate (requests/s)".into(),
+        "pool.max_total" => "pool size, pool.max_total (connections per pod)".into(),
+        "pods.count" => "pods, pods.count".into(),
+        "redis.shards" => "Redis shards, redis.shards".into(),
+        k if is_duration && !a.values.is_empty() => format!("{k} (ms)"),
+        k => k.into(),
+    }
+}
+
+/// Title, y label, factor and scale of a metric chart.
+fn metric_info(name: &str) -> (String, String, f64, Option<Scale>) {
+    match name {
+        "pool.timeout_ratio" => (
+            "Checkouts that timed out or were refused".into(),
+            "pool.timeout_ratio (share of checkouts)".into(),
+            1.0,
+            None,
+        ),
+        "pool.acquire_wait.p99_ms" => (
+            "p99 wait for a pool connection".into(),
+            "pool.acquire_wait.p99_ms (ms)".into(),
+            1.0,
+            None,
+        ),
+        "latency.p99_ms" => (
+            "p99 request latency".into(),
+            "latency.p99_ms (ms)".into(),
+            1.0,
+            None,
+        ),
+        "pool.utilization" => (
+            "Pool utilisation".into(),
+            "pool.utilization: in use / capacity (%)".into(),
+            100.0,
+            Some(Scale::Linear),
+        ),
+        "redis.utilization" => (
+            "Redis utilisation".into(),
+            "redis.utilization: event loops busy (%)".into(),
+            100.0,
+            Some(Scale::Linear),
+        ),
+        n if n.ends_with("_ms") => (n.to_string(), format!("{n} (ms)"), 1.0, None),
+        n if n.ends_with("ratio") => (n.to_string(), format!("{n} (share)"), 1.0, None),
+        n => (n.to_string(), n.to_string(), 1.0, None),
+    }
+}
+
+/// How the axes are used.
+struct Roles {
+    /// Threshold axis.
+    x: usize,
+    /// Size axis (capacity chart's horizontal axis, lines of metric charts).
+    size: Option<usize>,
+    /// Remaining axes.
+    facets: Vec<usize>,
+}
+
+fn roles(r: &SweepResults) -> Option<Roles> {
+    let numeric = |i: usize| {
+        !r.axes[i].values.is_empty() && r.axes[i].values.iter().all(|v| position(v).is_some())
+    };
+    let x = match &r.x {
+        Some(k) => r.axes.iter().position(|a| &a.key == k)?,
+        None => (0..r.axes.len()).rev().find(|&i| numeric(i))?,
+    };
+    if !numeric(x) {
+        return None;
+    }
+    let others: Vec<usize> = (0..r.axes.len()).filter(|&i| i != x).collect();
+    let size = others
+        .iter()
+        .copied()
+        .find(|&i| r.axes[i].key == "pool.max_total")
+        .or_else(|| others.iter().copied().find(|&i| numeric(i)));
+    let facets = others.into_iter().filter(|&i| Some(i) != size).collect();
+    Some(Roles { x, size, facets })
+}
+
+/// Index of `v` among the axis's values.
+fn index_of(a: &SweepAxis, v: Option<&Json>) -> Option<usize> {
+    let v = v?;
+    a.values
+        .iter()
+        .position(|w| w == v || (position(w).is_some() && position(w) == position(v)))
+}
+
+/// Value indices of the axes `which` for a map of axis values.
+fn coords(
+    r: &SweepResults,
+    which: &[usize],
+    axes: &std::collections::BTreeMap<String, Json>,
+) -> Option<Vec<usize>> {
+    which
+        .iter()
+        .map(|&i| index_of(&r.axes[i], axes.get(&r.axes[i].key)))
+        .collect()
+}
+
+/// Every combination of value indices of the axes `which`, row-major.
+fn combinations(r: &SweepResults, which: &[usize]) -> Vec<Vec<usize>> {
+    let mut out = vec![vec![]];
+    for &i in which {
+        out = out
+            .into_iter()
+            .flat_map(|c| {
+                (0..r.axes[i].values.len()).map(move |k| {
+                    let mut c = c.clone();
+                    c.push(k);
+                    c
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// `key = value, key = value` for a combination.
+fn describe(r: &SweepResults, which: &[usize], combo: &[usize]) -> String {
+    which
+        .iter()
+        .zip(combo)
+        .map(|(&i, &k)| format!("{} = {}", r.axes[i].key, label(&r.axes[i].values[k])))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Points whose facet and size coordinates are `facet` and `size`, sorted by x.
+fn points_of<'r>(
+    r: &'r SweepResults,
+    ro: &Roles,
+    facet: &[usize],
+    size: Option<usize>,
+) -> Vec<(f64, &'r SweepPoint)> {
+    let mut out: Vec<(f64, &SweepPoint)> = r
+        .points
+        .iter()
+        .filter(|p| coords(r, &ro.facets, &p.axes).as_deref() == Some(facet))
+        .filter(|p| match (ro.size, size) {
+            (Some(s), Some(k)) => index_of(&r.axes[s], p.axes.get(&r.axes[s].key)) == Some(k),
+            _ => true,
+        })
+        .filter_map(|p| Some((position(p.axes.get(&r.axes[ro.x].key)?)?, p)))
+        .collect();
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
+}
+
+/// The threshold of the line at `facet` and `size`.
+fn threshold_of<'r>(
+    r: &'r SweepResults,
+    ro: &Roles,
+    facet: &[usize],
+    size: Option<usize>,
+) -> Option<&'r SweepThreshold> {
+    r.thresholds.iter().find(|t| {
+        coords(r, &ro.facets, &t.axes).as_deref() == Some(facet)
+            && match (ro.size, size) {
+                (Some(s), Some(k)) => index_of(&r.axes[s], t.axes.get(&r.axes[s].key)) == Some(k),
+                _ => true,
+            }
+    })
+}
+
+fn slo_text(r: &SweepResults) -> String {
+    if r.slo.is_empty() {
+        return "no SLO".into();
+    }
+    let parts: Vec<String> = r
+        .slo
+        .iter()
+        .map(|o| format!("{} {}", o.metric, o.expression))
+        .collect();
+    format!("SLO: {}", parts.join(" and "))
+}
+
+fn reps_text(r: &SweepResults) -> String {
+    format!(
+        "{} replication{} per point",
+        r.replications,
+        if r.replications == 1 { "" } else { "s" }
+    )
+}
+
+/// Every chart of the sweep, in page order.
+pub fn charts(r: &SweepResults) -> Vec<Rendered> {
+    let Some(ro) = roles(r) else {
+        return Vec::new();
+    };
+    let mut facets = combinations(r, &ro.facets);
+    let facet_note = if facets.len() > MAX_FACETS {
+        format!(
+            "Charts for the first {MAX_FACETS} of {} combinations; results.csv has all.",
+            facets.len()
+        )
+    } else {
+        String::new()
+    };
+    facets.truncate(MAX_FACETS);
+    let suffix = |k: usize| {
+        if facets.len() > 1 {
+            format!("-{}", k + 1)
+        } else {
+            String::new()
+        }
+    };
+    let mut out = Vec::new();
+    if let Some(c) = capacity(r, &ro) {
+        out.push(c);
+    }
+    let primary = primary_metric(r);
+    if let Some(size) = ro.size {
+        for (k, facet) in facets.iter().enumerate() {
+            out.push(heatmap(
+                r,
+                &ro,
+                size,
+                facet,
+                &primary,
+                &suffix(k),
+                &facet_note,
+            ));
+        }
+    }
+    let mut metrics: Vec<String> = r.slo.iter().map(|o| o.metric.clone()).collect();
+    for m in METRICS {
+        if !metrics.iter().any(|n| n == m) {
+            metrics.push(m.to_string());
+        }
+    }
+    for m in &metrics {
+        for (k, facet) in facets.iter().enumerate() {
+            out.push(metric_chart(r, &ro, m, facet, &suffix(k), &facet_note));
+        }
+    }
+    out
+}
+
+/// The metric of the heatmaps: the objective that broke first on most
+/// lines (ties: the earlier in [`METRICS`], then in the SLO), or
+/// `pool.timeout_ratio` without an SLO.
+pub fn primary_metric(r: &SweepResults) -> String {
+    let rank = |m: &str| {
+        METRICS
+            .iter()
+            .position(|n| *n == m)
+            .unwrap_or(METRICS.len())
+    };
+    r.slo
+        .iter()
+        .map(|o| {
+            let broke = r
+                .thresholds
+                .iter()
+                .filter(|t| t.broke_first.as_deref() == Some(&o.metric))
+                .count();
+            (std::cmp::Reverse(broke), rank(&o.metric), o.metric.clone())
+        })
+        .min()
+        .map(|(_, _, m)| m)
+        .unwrap_or_else(|| METRICS[0].to_string())
+}
+
+fn capacity(r: &SweepResults, ro: &Roles) -> Option<Rendered> {
+    let size = ro.size?;
+    if r.thresholds.is_empty() {
+        return None;
+    }
+    let sizes: Vec<f64> = r.axes[size]
+        .values
+        .iter()
+        .map(|v| position(v).unwrap_or(f64::NAN))
+        .collect();
+    let xs: Vec<f64> = r.axes[ro.x].values.iter().filter_map(position).collect();
+    let x_max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let facets = combinations(r, &ro.facets);
+    let mut everywhere = false;
+    let mut nowhere = false;
+    let mut lines = Vec::new();
+    for facet in facets.iter().take(MAX_LINES) {
+        let points = (0..sizes.len())
+            .map(|k| {
+                let y = match threshold_of(r, ro, facet, Some(k)) {
+                    Some(t) if t.status == "holds_everywhere" => {
+                        everywhere = true;
+                        x_max
+                    }
+                    Some(t) if t.status == "holds_nowhere" => {
+                        nowhere = true;
+                        f64::NAN
+                    }
+                    Some(t) => t.threshold.unwrap_or(f64::NAN),
+                    None => f64::NAN,
+                };
+                (sizes[k], y)
+            })
+            .collect();
+        let label = if ro.facets.is_empty() {
+            "threshold".to_string()
+        } else {
+            describe(r, &ro.facets, facet)
+        };
+        lines.push(Line {
+            label,
+            points,
+            band: vec![],
+            markers: true,
+        });
+    }
+    let mut notes = Vec::new();
+    if everywhere {
+        notes.push(format!(
+            "Points at {} (the largest value tested) hold everywhere: the threshold is at least that.",
+            format::num(x_max)
+        ));
+    }
+    if nowhere {
+        notes.push("Missing points: the SLO holds nowhere on that line.".to_string());
+    }
+    if facets.len() > MAX_LINES {
+        notes.push(format!(
+            "First {MAX_LINES} of {} lines shown.",
+            facets.len()
+        ));
+    }
+    let x_axis = &r.axes[ro.x];
+    let title = match x_axis.key.as_str() {
+        "workload.rate" => "Capacity: highest rate that meets the SLO, by pool size".to_string(),
+        k => format!(
+            "Threshold of {k} where the SLO stops holding, by {}",
+            r.axes[size].key
+        ),
+    };
+    let chart = LineChart {
+        title: title.clone(),
+        subtitle: format!("{} · {} · {}", slo_text(r), r.scenario, reps_text(r)),
+        x_label: axis_label(&r.axes[size]),
+        y_label: format!("threshold: {}", axis_label(x_axis)),
+        x_scale: None,
+        y_scale: Some(Scale::Linear),
+        y_from_zero: true,
+        legend_title: ro
+            .facets
+            .iter()
+            .map(|&i| r.axes[i].key.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        lines,
+        references: vec![],
+        note: notes.join(" "),
+    };
+    Some(Rendered {
+        file: "capacity.svg".into(),
+        title,
+        caption: format!(
+            "Where each line of the grid stops meeting the SLO, interpolated between the points simulated{}. Read off the pool size needed for the expected peak; where the line flattens, a bigger pool no longer helps.",
+            if r.refine_tolerance.is_some() { " and refined by bisection" } else { "" }
+        ),
+        svg: chart.to_svg(),
+    })
+}
+
+fn metric_value(p: &SweepPoint, m: &str) -> f64 {
+    p.metrics.get(m).copied().flatten().unwrap_or(f64::NAN)
+}
+
+fn heatmap(
+    r: &SweepResults,
+    ro: &Roles,
+    size: usize,
+    facet: &[usize],
+    metric: &str,
+    suffix: &str,
+    note: &str,
+) -> Rendered {
+    let x_axis = &r.axes[ro.x];
+    let xs: Vec<f64> = x_axis
+        .values
+        .iter()
+        .map(|v| position(v).unwrap_or(f64::NAN))
+        .collect();
+    let sizes = &r.axes[size].values;
+    let (title, unit_label, factor, _) = metric_info(metric);
+    let mut values = Vec::new();
+    let mut contour = Vec::new();
+    for k in 0..sizes.len() {
+        let pts = points_of(r, ro, facet, Some(k));
+        let row: Vec<f64> = xs
+            .iter()
+            .map(|x| {
+                pts.iter()
+                    .find(|(px, p)| px == x && p.point.is_some())
+                    .map_or(f64::NAN, |(_, p)| metric_value(p, metric) * factor)
+            })
+            .collect();
+        values.push(row);
+        let t = threshold_of(r, ro, facet, Some(k));
+        contour.push(match t {
+            Some(t) if t.status == "holds_below" || t.status == "holds_above" => (
+                t.threshold.map_or(f64::NAN, |x| fractional_index(&xs, x)),
+                k as f64,
+            ),
+            _ => (f64::NAN, k as f64),
+        });
+    }
+    let has_contour = contour.iter().any(|p| p.0.is_finite());
+    let facet_text = describe(r, &ro.facets, facet);
+    let subtitle = [
+        slo_text(r),
+        facet_text.clone(),
+        r.scenario.clone(),
+        reps_text(r),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let limit = r.slo.iter().find(|o| o.metric == metric).and_then(|o| {
+        o.expression
+            .split_whitespace()
+            .next()
+            .map(String::from)
+            .zip(o.limit())
+    });
+    let map = Heatmap {
+        title: format!("{title} over {} and {}", x_axis.key, r.axes[size].key),
+        subtitle,
+        x_label: axis_label(x_axis),
+        y_label: axis_label(&r.axes[size]),
+        x_ticks: x_axis.values.iter().map(tick_label).collect(),
+        y_ticks: sizes.iter().map(label).collect(),
+        values,
+        value_label: unit_label,
+        scale: None,
+        contour: if has_contour { contour } else { vec![] },
+        contour_label: match &limit {
+            Some(_) => "threshold: where the SLO stops holding".into(),
+            None => "threshold".into(),
+        },
+        note: note.to_string(),
+    };
+    let file = format!("heatmap-{}{suffix}.svg", metric.replace('.', "_"));
+    Rendered {
+        file,
+        title: map.title.clone(),
+        caption: format!(
+            "{metric} at every grid point{}{}. The black line is the threshold of each row: cells on its safe side meet the SLO.",
+            if facet_text.is_empty() { String::new() } else { format!(" ({facet_text})") },
+            if has_contour { "" } else { " (no row changes state, so no threshold line)" }
+        ),
+        svg: map.to_svg(),
+    }
+}
+
+/// An x tick: numbers short (`50k`), other values as written.
+fn tick_label(v: &Json) -> String {
+    match v {
+        Json::Number(n) => n.as_f64().map(format::num).unwrap_or_else(|| n.to_string()),
+        other => label(other),
+    }
+}
+
+fn metric_chart(
+    r: &SweepResults,
+    ro: &Roles,
+    metric: &str,
+    facet: &[usize],
+    suffix: &str,
+    note: &str,
+) -> Rendered {
+    let (title, y_label, factor, scale) = metric_info(metric);
+    let sizes: Vec<Option<usize>> = match ro.size {
+        Some(s) => (0..r.axes[s].values.len()).map(Some).collect(),
+        None => vec![None],
+    };
+    let bands = r.replications >= 2;
+    let mut lines = Vec::new();
+    for size in sizes.iter().take(MAX_LINES) {
+        let pts = points_of(r, ro, facet, *size);
+        let label = match (ro.size, size) {
+            (Some(s), Some(k)) => label(&r.axes[s].values[*k]),
+            _ => metric.to_string(),
+        };
+        let points = pts
+            .iter()
+            .map(|(x, p)| (*x, metric_value(p, metric) * factor))
+            .collect();
+        let band = if bands {
+            pts.iter()
+                .map(|(x, p)| {
+                    let m = metric_value(p, metric) * factor;
+                    let ci = p.ci95.get(metric).copied().flatten().unwrap_or(0.0) * factor;
+                    (*x, m - ci, m + ci)
+                })
+                .collect()
+        } else {
+            vec![]
+        };
+        lines.push(Line {
+            label,
+            points,
+            band,
+            markers: true,
+        });
+    }
+    let references = r
+        .slo
+        .iter()
+        .filter(|o| o.metric == metric)
+        .filter_map(|o| {
+            o.limit().map(|l| Reference {
+                label: format!("SLO limit: {}", o.expression),
+                value: l * factor,
+            })
+        })
+        .collect();
+    let facet_text = describe(r, &ro.facets, facet);
+    let subtitle = [
+        slo_text(r),
+        facet_text.clone(),
+        r.scenario.clone(),
+        reps_text(r),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let mut notes = vec![note.to_string()];
+    if sizes.len() > MAX_LINES {
+        notes.push(format!("First {MAX_LINES} of {} lines shown.", sizes.len()));
+    }
+    let chart = LineChart {
+        title: format!("{title} against {}", r.axes[ro.x].key),
+        subtitle,
+        x_label: axis_label(&r.axes[ro.x]),
+        y_label,
+        x_scale: None,
+        y_scale: scale,
+        y_from_zero: true,
+        legend_title: ro.size.map(|s| r.axes[s].key.clone()).unwrap_or_default(),
+        lines,
+        references,
+        note: notes
+            .into_iter()
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+    };
+    Rendered {
+        file: format!("metric-{}{suffix}.svg", metric.replace('.', "_")),
+        title: chart.title.clone(),
+        caption: format!(
+            "{metric} at each point{}{}.",
+            if facet_text.is_empty() {
+                String::new()
+            } else {
+                format!(" ({facet_text})")
+            },
+            if bands {
+                ", with its 95% confidence interval across replications"
+            } else {
+                ""
+            }
+        ),
+        svg: chart.to_svg(),
+    }
+}
+
+fn build_page(r: &SweepResults, figures: Vec<Figure>, scenario_text: Option<String>) -> Page {
+    let story = r
+        .story
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| scenario_text.as_deref().map(page::story_from_toml))
+        .unwrap_or_default();
+    let ro = roles(r);
+    let mut findings = vec![Cell::text(format!(
+        "{} points × {} · {}{}.",
+        r.points.len(),
+        reps_text(r),
+        slo_text(r),
+        if r.slo.len() > 1 {
+            " (all must hold)"
+        } else {
+            ""
+        }
+    ))];
+    let mut tables = Vec::new();
+    if let Some(ro) = &ro {
+        findings.extend(threshold_findings(r, ro));
+        if !r.thresholds.is_empty() {
+            tables.push(thresholds_table(r, ro));
+        }
+        if let Some(t) = pass_grid(r, ro) {
+            tables.push(t);
+        }
+    }
+    let mut settings: Vec<(String, String)> = r
+        .axes
+        .iter()
+        .map(|a| {
+            let role = match &ro {
+                Some(ro) if r.axes[ro.x].key == a.key => "swept, threshold axis",
+                _ => "swept",
+            };
+            (
+                format!("{} ({role})", a.key),
+                a.values.iter().map(label).collect::<Vec<_>>().join(", "),
+            )
+        })
+        .collect();
+    for o in &r.slo {
+        settings.push((format!("slo.{}", o.metric), o.expression.clone()));
+    }
+    if let Some(text) = &scenario_text {
+        settings.extend(
+            page::settings_from_toml(text)
+                .into_iter()
+                .filter(|(k, _)| !r.axes.iter().any(|a| &a.key == k)),
+        );
+    }
+    let command = r
+        .command
+        .clone()
+        .unwrap_or_else(|| format!("capsim sweep {}.toml --seed {}", r.scenario, r.seed));
+    let mut reproduce = vec![
+        ("command".to_string(), command),
+        ("seed".into(), r.seed.to_string()),
+        ("replications per point".into(), r.replications.to_string()),
+        ("capsim version".into(), r.capsim_version.clone()),
+        ("scenario hash".into(), r.scenario_hash.clone()),
+    ];
+    if let Some(t) = r.refine_tolerance {
+        reproduce.push(("refined to within".into(), format::exact(t)));
+    }
+    reproduce.push((
+        "re-render this page".into(),
+        "capsim report <this folder>".into(),
+    ));
+    Page {
+        title: format!("{}: sweep report", r.scenario),
+        story,
+        findings,
+        settings,
+        tables,
+        figures,
+        reproduce,
+        scenario_text,
+    }
+}
+
+/// The threshold of a line as text, with the x unit.
+fn threshold_text(r: &SweepResults, ro: &Roles, t: &SweepThreshold) -> String {
+    let xs: Vec<f64> = r.axes[ro.x].values.iter().filter_map(position).collect();
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    match t.status.as_str() {
+        "holds_below" => format!(
+            "holds up to {} ≈ {}",
+            r.axes[ro.x].key,
+            t.threshold.map_or("?".into(), format::exact)
+        ),
+        "holds_above" => format!(
+            "holds from {} ≈ {}",
+            r.axes[ro.x].key,
+            t.threshold.map_or("?".into(), format::exact)
+        ),
+        "holds_everywhere" => format!(
+            "holds at every {} tested (up to {})",
+            r.axes[ro.x].key,
+            format::exact(hi)
+        ),
+        "holds_nowhere" => format!(
+            "holds nowhere in {}..{}",
+            format::exact(lo),
+            format::exact(hi)
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn threshold_findings(r: &SweepResults, ro: &Roles) -> Vec<Cell> {
+    let mut others: Vec<usize> = ro.size.into_iter().collect();
+    others.extend(&ro.facets);
+    others.sort();
+    let mut out: Vec<Cell> = r
+        .thresholds
+        .iter()
+        .take(8)
+        .map(|t| {
+            let combo = coords(r, &others, &t.axes)
+                .map(|c| describe(r, &others, &c))
+                .unwrap_or_default();
+            let mut s = format!(
+                "{}{}",
+                if combo.is_empty() {
+                    String::new()
+                } else {
+                    format!("{combo}: ")
+                },
+                threshold_text(r, ro, t)
+            );
+            if let Some(p) = t.peak_rate {
+                s += &format!(" (peak {} requests/s)", format::exact(p));
+            }
+            if let Some(b) = &t.broke_first {
+                s += &format!("; {b} breaks first");
+            }
+            let verdict = match t.status.as_str() {
+                "holds_everywhere" => Some(true),
+                "holds_nowhere" => Some(false),
+                _ => None,
+            };
+            Cell {
+                text: s + ".",
+                verdict,
+            }
+        })
+        .collect();
+    if r.thresholds.len() > 8 {
+        out.push(Cell::text(format!(
+            "… {} more lines in the thresholds table.",
+            r.thresholds.len() - 8
+        )));
+    }
+    out
+}
+
+fn thresholds_table(r: &SweepResults, ro: &Roles) -> (String, String, Table) {
+    let mut others: Vec<usize> = (0..r.axes.len()).filter(|&i| i != ro.x).collect();
+    others.sort();
+    let has_peak = r.thresholds.iter().any(|t| t.peak_rate.is_some());
+    let mut header: Vec<String> = others.iter().map(|&i| r.axes[i].key.clone()).collect();
+    header.push("SLO holds".into());
+    header.push(format!("threshold: {}", axis_label(&r.axes[ro.x])));
+    header.push("bracket".into());
+    if has_peak {
+        header.push("peak rate (requests/s)".into());
+    }
+    header.push("broke first".into());
+    let rows = r
+        .thresholds
+        .iter()
+        .map(|t| {
+            let mut row: Vec<Cell> = others
+                .iter()
+                .map(|&i| Cell::text(t.axes.get(&r.axes[i].key).map(label).unwrap_or_default()))
+                .collect();
+            row.push(match t.status.as_str() {
+                "holds_everywhere" => Cell::verdict(true, "pass: everywhere"),
+                "holds_nowhere" => Cell::verdict(false, "FAIL: nowhere"),
+                "holds_below" => Cell::text("below threshold"),
+                "holds_above" => Cell::text("above threshold"),
+                s => Cell::text(s),
+            });
+            row.push(Cell::text(
+                t.threshold.map(format::exact).unwrap_or_else(|| "-".into()),
+            ));
+            row.push(Cell::text(
+                t.bracket
+                    .map(|[a, b]| format!("{} – {}", format::exact(a), format::exact(b)))
+                    .unwrap_or_else(|| "-".into()),
+            ));
+            if has_peak {
+                row.push(Cell::text(
+                    t.peak_rate.map(format::exact).unwrap_or_else(|| "-".into()),
+                ));
+            }
+            row.push(Cell::text(
+                t.broke_first.clone().unwrap_or_else(|| "-".into()),
+            ));
+            row
+        })
+        .collect();
+    (
+        "Thresholds".into(),
+        format!(
+            "For each line of the grid, where the SLO stops holding along {}: interpolated between the last passing and the first failing point (the bracket).",
+            r.axes[ro.x].key
+        ),
+        Table { header, rows },
+    )
+}
+
+/// Pass or fail at every grid point, lines by x values (when x has few
+/// enough values to fit a page).
+fn pass_grid(r: &SweepResults, ro: &Roles) -> Option<(String, String, Table)> {
+    let xs = &r.axes[ro.x].values;
+    if r.slo.is_empty() || xs.len() > 16 {
+        return None;
+    }
+    let mut others: Vec<usize> = (0..r.axes.len()).filter(|&i| i != ro.x).collect();
+    others.sort();
+    let mut header: Vec<String> = others.iter().map(|&i| r.axes[i].key.clone()).collect();
+    header.extend(xs.iter().map(tick_label));
+    let mut rows = Vec::new();
+    for combo in combinations(r, &others) {
+        let mut row: Vec<Cell> = others
+            .iter()
+            .zip(&combo)
+            .map(|(&i, &k)| Cell::text(label(&r.axes[i].values[k])))
+            .collect();
+        for xv in xs {
+            let p = r.points.iter().filter(|p| p.point.is_some()).find(|p| {
+                coords(r, &others, &p.axes).as_deref() == Some(&combo[..])
+                    && index_of(&r.axes[ro.x], p.axes.get(&r.axes[ro.x].key))
+                        == index_of(&r.axes[ro.x], Some(xv))
+            });
+            row.push(match p {
+                None => Cell::text("-"),
+                Some(p) => {
+                    let ok = r.slo.iter().all(|o| {
+                        o.holds(p.metrics.get(&o.metric).copied().flatten()) == Some(true)
+                    });
+                    Cell::verdict(ok, if ok { "pass" } else { "FAIL" })
+                }
+            });
+        }
+        rows.push(row);
+    }
+    Some((
+        "SLO at each point".into(),
+        format!(
+            "Columns are values of {}; pass means every objective holds at that point.",
+            r.axes[ro.x].key
+        ),
+        Table { header, rows },
+    ))
 }
