@@ -30,6 +30,7 @@ pub const NAMES: &[&str] = &[
     "pool.acquire_wait.p999_ms",
     "pool.acquire_wait.max_ms",
     "pool.hold.mean_ms",
+    "pool.pings",
     "pool.in_use.mean",
     "pool.in_use.max",
     "pool.utilization",
@@ -47,6 +48,7 @@ pub const NAMES: &[&str] = &[
     "errors.stale_connection",
     "errors.socket_timeout",
     "errors.max_clients",
+    "errors.connect_timeout",
 ];
 
 /// True if `name` is a metric capsim reports.

@@ -1,36 +1,12 @@
 //! What one replication measures, and how it becomes metrics.
 
 use crate::metrics::Metrics;
+use crate::scenario::ErrorCause;
 use sim::stats::{LatencyHistogram, TimeSeries, TimeWeighted, Window};
 use sim::time::SimTime;
 
-/// Why a request failed. The order is the order of `errors.*` metrics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(usize)]
-pub enum Cause {
-    /// Waited the whole acquire timeout.
-    PoolTimeout = 0,
-    /// Fail-fast pool had nothing free.
-    PoolExhausted = 1,
-    /// Used a connection the server had closed.
-    StaleConnection = 2,
-    /// No reply within the socket timeout.
-    SocketTimeout = 3,
-    /// Redis refused a new connection over `maxclients`.
-    MaxClients = 4,
-}
-
 /// Number of failure causes.
-pub const CAUSES: usize = 5;
-
-/// The `errors.*` metric name of each cause, in [`Cause`] order.
-pub const CAUSE_NAMES: [&str; CAUSES] = [
-    "errors.pool_timeout",
-    "errors.pool_exhausted",
-    "errors.stale_connection",
-    "errors.socket_timeout",
-    "errors.max_clients",
-];
+pub const CAUSES: usize = ErrorCause::ALL.len();
 
 /// Per-pod gauges.
 #[derive(Clone, Debug)]
@@ -67,8 +43,14 @@ pub struct Collector {
     pub arrived: u64,
     /// Of those, requests that completed every read.
     pub ok: u64,
-    /// Of those, failures by cause.
+    /// Of those, requests that failed, by the cause of their last attempt.
     pub failed: [u64; CAUSES],
+    /// Failed attempts of measured requests by cause, retried or not.
+    pub errors: [u64; CAUSES],
+    /// Retries by measured requests.
+    pub retries: u64,
+    /// PINGs to validate connections (test on borrow, test while idle).
+    pub pings: u64,
     /// Reads answered by L1 / all reads (measured requests).
     pub l1_hits: u64,
     /// All reads of measured requests.
@@ -117,6 +99,9 @@ impl Collector {
             arrived: 0,
             ok: 0,
             failed: [0; CAUSES],
+            errors: [0; CAUSES],
+            retries: 0,
+            pings: 0,
             l1_hits: 0,
             reads: 0,
             checkouts: 0,
@@ -172,8 +157,8 @@ impl Collector {
         put("requests.ok", self.ok as f64);
         put("requests.failed", failed as f64);
         put("requests.failed_ratio", ratio(failed, self.arrived));
-        put("requests.attempts", self.arrived as f64);
-        put("requests.retries", 0.0);
+        put("requests.attempts", (self.arrived + self.retries) as f64);
+        put("requests.retries", self.retries as f64);
         put("latency.mean_ms", self.latency.mean_ms());
         put("latency.p50_ms", self.latency.quantile_ms(0.5));
         put("latency.p90_ms", self.latency.quantile_ms(0.9));
@@ -183,7 +168,8 @@ impl Collector {
         put("l1.hit_ratio", ratio(self.l1_hits, self.reads));
         put("pool.checkouts", self.checkouts as f64);
         put("pool.wait_ratio", ratio(self.waited, self.checkouts));
-        let timeouts = self.failed[Cause::PoolTimeout as usize] + self.failed[Cause::PoolExhausted as usize];
+        let timeouts = self.errors[ErrorCause::PoolTimeout as usize]
+            + self.errors[ErrorCause::PoolExhausted as usize];
         put("pool.timeout_ratio", ratio(timeouts, self.checkouts));
         put("pool.acquire_wait.mean_ms", self.acquire_wait.mean_ms());
         put("pool.acquire_wait.p50_ms", self.acquire_wait.quantile_ms(0.5));
@@ -209,8 +195,9 @@ impl Collector {
         put("redis.queue_wait.mean_ms", self.queue_wait.mean_ms());
         put("redis.queue_wait.p99_ms", self.queue_wait.quantile_ms(0.99));
         put("redis.commands", self.commands as f64);
-        for (i, name) in CAUSE_NAMES.iter().enumerate() {
-            put(name, self.failed[i] as f64);
+        put("pool.pings", self.pings as f64);
+        for cause in ErrorCause::ALL {
+            put(&format!("errors.{}", cause.name()), self.errors[cause as usize] as f64);
         }
         m
     }

@@ -14,7 +14,8 @@ pub mod pool;
 
 use crate::metrics::{Metrics, NAMES};
 use crate::scenario::Scenario;
-use collect::{Collector, CAUSE_NAMES};
+use crate::scenario::ErrorCause;
+use collect::Collector;
 use sim::stats::LatencyHistogram;
 use sim::summary::Estimate;
 
@@ -131,9 +132,9 @@ fn series(reps: &[Collector]) -> SeriesReport {
         ("waiters".to_string(), avg(&|c| c.series.waiters.series_per_bucket())),
         ("redis_utilization".to_string(), avg(&|c| c.series.redis_busy.per_second())),
     ];
-    for (i, name) in CAUSE_NAMES.iter().enumerate() {
-        let cause = name.trim_start_matches("errors.");
-        values.push((format!("failures_per_s.{cause}"), avg(&|c| c.series.failures[i].per_second())));
+    for cause in ErrorCause::ALL {
+        let i = cause as usize;
+        values.push((format!("errors_per_s.{}", cause.name()), avg(&|c| c.series.failures[i].per_second())));
     }
     let width = first.series.arrivals.width().as_secs_f64();
     let t_secs = (0..first.series.arrivals.sums().len()).map(|i| i as f64 * width).collect();

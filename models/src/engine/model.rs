@@ -3,21 +3,36 @@
 //! One [`Model`] is one replication: it owns its scheduler, its random streams
 //! and its statistics, and shares nothing with other replications.
 //!
-//! A read flows through these events:
-//! `Arrival` -> L1 lookup (`L1Done`) -> checkout (maybe waiting, `AcquireTimeout`)
-//! -> half a round trip -> `AtRedis` (FIFO on the shard's event loop) -> the
-//! other half -> `Reply` -> on a Redis miss `DbDone` and a SET round trip ->
-//! release. Requests live in a slab indexed by `u32`; events carry indices.
+//! # A read, event by event
+//! `Arrival` -> L1 lookup (`L1Done`) -> checkout, which may wait
+//! (`AcquireTimeout`) or open a connection (`AcceptAtRedis`, `Connected`) ->
+//! an optional PING (test on borrow) -> the command: half a round trip ->
+//! `AtRedis` (FIFO on the shard's event loop) -> the other half -> `Reply` ->
+//! on a Redis miss `DbDone` and a SET round trip -> release. Requests live in a
+//! slab indexed by `u32`; events carry indices. A request has at most one
+//! pending event of its own at any time, so a slot is never reused while an
+//! event still points at it.
 //!
-//! The shard's event loop is a FIFO single server. Commands are handled in the
-//! order they reach it, so its completion time follows Lindley's recursion
+//! # The event loop
+//! A shard is a FIFO single server. Commands are handled in the order they
+//! reach it, so its completion time follows Lindley's recursion
 //! (`finish = max(arrival, busy_until) + service`) at the arrival event, with
-//! no separate completion event.
+//! no separate completion event. A command whose client gave up (socket
+//! timeout) still runs: wasted work, as on a real server.
+//!
+//! # Dead connections
+//! A connection's death is computed when it is next used, not by a timer: the
+//! server closes it (FIN) `redis.timeout` after its last command, and a
+//! middlebox forgets it `network.idle_timeout` after its last packet unless a
+//! TCP keepalive shorter than that timeout refreshes it. Whichever comes first
+//! decides what the client sees: EOF at once (FIN; noticed at checkout by a
+//! peeking pool), a reset after a round trip, or silence until the socket
+//! timeout (a drop).
 
 use super::arrivals::RateFunction;
-use super::collect::{Cause, Collector};
+use super::collect::Collector;
 use super::pool::{Checkout, ConnId, Pool, Waiter};
-use crate::scenario::{Scenario, WhenExhausted};
+use crate::scenario::{CheckoutCheck, ErrorCause, Jitter, OnIdle, Scenario, WhenExhausted};
 use rand::Rng;
 use sim::rng::{StreamRng, Streams};
 use sim::scheduler::Scheduler;
@@ -27,6 +42,15 @@ use sim::time::SimTime;
 /// Requests in flight above which a run is stopped as a runaway overload.
 pub const MAX_IN_FLIGHT: usize = 4_000_000;
 
+/// How long Linux retransmits into a silent drop before giving up
+/// (`tcp_retries2 = 15`, about 924.6 s): the wait on a dropped connection when
+/// no socket timeout is set.
+pub const TCP_GIVE_UP: SimTime = SimTime::from_millis(924_600);
+
+/// Most tokens a retry budget holds (each request adds `retry_budget` tokens,
+/// each retry spends one), so a long quiet period cannot bank a retry storm.
+pub const RETRY_BUDGET_CAP: f64 = 100.0;
+
 /// The model's events.
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -34,21 +58,43 @@ enum Event {
     Arrival,
     /// A request's L1 lookup finished.
     L1Done(u32),
-    /// A request's command reached its shard.
+    /// A request's new connection reached its shard's accept queue.
+    AcceptAtRedis(u32),
+    /// A request's new connection is ready.
+    Connected(u32),
+    /// A request's command (or PING) reached its shard.
     AtRedis(u32),
     /// A request's reply reached its pod.
     Reply(u32),
+    /// A request's attempt failed on its connection or while connecting.
+    Failed(u32, ErrorCause),
     /// The database answered a request.
     DbDone(u32),
+    /// A request's backoff before a retry ended.
+    Retry(u32),
     /// A pool's acquire timer, with the pool's generation stamp.
     AcquireTimeout { pod: u32, stamp: u32 },
+    /// A pool's evictor run.
+    Evict(u32),
 }
 
-/// Where a request is in its current read.
+/// Which command a read is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     Get,
     Set,
+}
+
+/// How a connection looks when it is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Health {
+    Alive,
+    /// The server closed it (FIN already received).
+    Closed,
+    /// A middlebox forgot it and resets the next packet.
+    Reset,
+    /// A middlebox forgot it and drops packets silently.
+    Dropped,
 }
 
 const NO_CONN: ConnId = ConnId::MAX;
@@ -58,16 +104,31 @@ struct Request {
     arrived: SimTime,
     pod: u32,
     reads_left: u32,
+    retries_left: u32,
+    attempt: u32,
     conn: ConnId,
-    checked_out_at: SimTime,
+    /// When the current checkout started (for the acquire wait).
+    checkout_started: SimTime,
+    /// When the connection was acquired (for the hold time).
+    acquired_at: SimTime,
+    /// When the current connect attempt started.
+    connect_started: SimTime,
+    /// The rest of the connect after the accept: remaining round trips.
+    connect_rest: SimTime,
     return_half: SimTime,
+    /// When the client gives up on the outstanding command.
+    deadline: SimTime,
     shard: u32,
     phase: Phase,
+    /// The outstanding command is a test-on-borrow PING.
+    pinging: bool,
+    /// The request holds an acquired connection (not one still opening).
+    holding: bool,
     l1_hit: bool,
     measured: bool,
 }
 
-struct Streams9 {
+struct RandomStreams {
     arrivals: StreamRng,
     pods: StreamRng,
     l1: StreamRng,
@@ -77,17 +138,21 @@ struct Streams9 {
     service: StreamRng,
     redis_hit: StreamRng,
     database: StreamRng,
+    connect: StreamRng,
+    backoff: StreamRng,
 }
 
 struct Shard {
     busy_until: SimTime,
+    /// Connections this shard has accepted and not yet seen closed.
+    clients: u32,
 }
 
 /// One replication of a scenario.
 pub struct Model<'a> {
     sc: &'a Scenario,
     sched: Scheduler<Event>,
-    rng: Streams9,
+    rng: RandomStreams,
     rate: RateFunction,
     arrivals_end: SimTime,
     requests: Vec<Request>,
@@ -97,6 +162,9 @@ pub struct Model<'a> {
     shards: Vec<Shard>,
     service_is_zero: bool,
     lookup_is_constant: bool,
+    /// When a middlebox forgets an idle connection, if it ever does.
+    middlebox_forgets_after: Option<SimTime>,
+    retry_tokens: f64,
     stats: Collector,
 }
 
@@ -113,10 +181,17 @@ impl<'a> Model<'a> {
         let start = sc.simulation.warmup;
         let window = Window { start, end: start + sc.simulation.duration };
         let pods = sc.pods.count as usize;
+        // Keepalive probes refresh middlebox state only if they come before it
+        // forgets the connection (DOMAIN.md section 3).
+        let keepalive = [sc.redis.tcp_keepalive, sc.client.tcp_keepalive].into_iter().flatten().min();
+        let middlebox_forgets_after = sc
+            .network
+            .idle_timeout
+            .filter(|&idle| keepalive.is_none_or(|k| k >= idle));
         Model {
             sc,
             sched: Scheduler::with_lanes(2),
-            rng: Streams9 {
+            rng: RandomStreams {
                 arrivals: streams.stream("arrivals"),
                 pods: streams.stream("pods"),
                 l1: streams.stream("l1"),
@@ -126,6 +201,8 @@ impl<'a> Model<'a> {
                 service: streams.stream("redis.service"),
                 redis_hit: streams.stream("redis.hit"),
                 database: streams.stream("database"),
+                connect: streams.stream("connect"),
+                backoff: streams.stream("client.backoff"),
             },
             rate: RateFunction::new(sc.workload.rate, &sc.workload.profile, start),
             arrivals_end: window.end,
@@ -133,9 +210,11 @@ impl<'a> Model<'a> {
             free: Vec::new(),
             in_flight: 0,
             pools: (0..pods).map(|_| Pool::new(&sc.pool)).collect(),
-            shards: (0..sc.redis.shards).map(|_| Shard { busy_until: SimTime::ZERO }).collect(),
+            shards: (0..sc.redis.shards).map(|_| Shard { busy_until: SimTime::ZERO, clients: 0 }).collect(),
             service_is_zero: sc.redis.service_time.is_zero(),
             lookup_is_constant: matches!(sc.l1.lookup_time, sim::dist::Latency::Constant(_)),
+            middlebox_forgets_after,
+            retry_tokens: RETRY_BUDGET_CAP,
             stats: Collector::new(window, pods, sc.simulation.bucket),
         }
     }
@@ -147,6 +226,12 @@ impl<'a> Model<'a> {
         if let Some(t) = self.rate.next_arrival(SimTime::ZERO, &mut self.rng.arrivals) {
             if t < self.arrivals_end {
                 self.sched.schedule_at_lane(ARRIVAL_LANE, t, Event::Arrival);
+            }
+        }
+        for pod in 0..self.pools.len() {
+            self.ensure_min_idle(pod);
+            if let Some(every) = self.sc.pool.life.eviction_interval {
+                self.sched.schedule_at(every, Event::Evict(pod as u32));
             }
         }
         while let Some((_, ev)) = self.sched.pop() {
@@ -170,13 +255,19 @@ impl<'a> Model<'a> {
         match ev {
             Event::Arrival => self.on_arrival(),
             Event::L1Done(r) => self.on_l1_done(r),
+            Event::AcceptAtRedis(r) => self.on_accept(r),
+            Event::Connected(r) => self.on_connected(r),
             Event::AtRedis(r) => self.on_at_redis(r),
             Event::Reply(r) => self.on_reply(r),
+            Event::Failed(r, cause) => self.on_failed(r, cause),
             Event::DbDone(r) => self.on_db_done(r),
+            Event::Retry(r) => self.checkout(r),
             Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod, stamp),
+            Event::Evict(pod) => self.on_evict(pod as usize),
         }
     }
 
+    #[inline]
     fn now(&self) -> SimTime {
         self.sched.now()
     }
@@ -195,15 +286,26 @@ impl<'a> Model<'a> {
             self.stats.arrived += 1;
         }
         self.stats.series.arrivals.add(now, 1.0);
+        if let Some(budget) = self.sc.client.retry_budget {
+            self.retry_tokens = (self.retry_tokens + budget).min(RETRY_BUDGET_CAP);
+        }
         let req = Request {
             arrived: now,
             pod,
             reads_left: self.sc.workload.reads_per_request,
+            retries_left: self.sc.client.retries,
+            attempt: 0,
             conn: NO_CONN,
-            checked_out_at: SimTime::ZERO,
+            checkout_started: now,
+            acquired_at: now,
+            connect_started: now,
+            connect_rest: SimTime::ZERO,
             return_half: SimTime::ZERO,
+            deadline: SimTime::MAX,
             shard: 0,
             phase: Phase::Get,
+            pinging: false,
+            holding: false,
             l1_hit: false,
             measured,
         };
@@ -250,37 +352,73 @@ impl<'a> Model<'a> {
         }
     }
 
+    // ----- the pool -----
+
     fn checkout(&mut self, r: u32) {
+        let now = self.now();
+        let req = &mut self.requests[r as usize];
+        req.checkout_started = now;
+        req.attempt += 1;
+        if req.measured {
+            self.stats.checkouts += 1;
+            if req.attempt > 1 {
+                self.stats.retries += 1;
+            }
+        }
+        self.try_checkout(r);
+    }
+
+    /// Finds a connection for `r`: an idle one that passes the checks, a new
+    /// one, or a place in the queue.
+    fn try_checkout(&mut self, r: u32) {
+        let now = self.now();
+        let req = self.requests[r as usize];
+        let pod = req.pod as usize;
+        loop {
+            match self.pools[pod].checkout() {
+                Checkout::Idle(c) => {
+                    if self.expired(pod, c, now) {
+                        self.close_connection(pod, c);
+                        continue;
+                    }
+                    let peek = self.sc.pool.life.checkout_check == CheckoutCheck::Peek;
+                    if peek && self.health(pod, c, now) == Health::Closed {
+                        self.close_connection(pod, c);
+                        continue;
+                    }
+                    let waited = now - req.checkout_started;
+                    self.acquired(r, c, waited);
+                }
+                Checkout::Open => self.open_for(r),
+                Checkout::Full => match self.sc.pool.when_exhausted {
+                    WhenExhausted::Fail => self.attempt_failed(r, ErrorCause::PoolExhausted),
+                    WhenExhausted::Block => self.enqueue(r),
+                },
+            }
+            return;
+        }
+    }
+
+    /// True if the pool's own limits retire connection `c` now.
+    fn expired(&self, pod: usize, c: ConnId, now: SimTime) -> bool {
+        let life = &self.sc.pool.life;
+        let conn = self.pools[pod].conn(c);
+        life.max_lifetime.is_some_and(|l| now - conn.created >= l)
+            || life.idle_timeout.is_some_and(|t| now - conn.idle_since >= t)
+    }
+
+    fn enqueue(&mut self, r: u32) {
         let now = self.now();
         let req = self.requests[r as usize];
         let pod = req.pod as usize;
         if req.measured {
-            self.stats.checkouts += 1;
+            self.stats.waited += 1;
         }
-        match self.pools[pod].checkout() {
-            Checkout::Idle(c) => self.got_connection(r, c, SimTime::ZERO),
-            Checkout::Open => {
-                let c = self.pools[pod].add_connection();
-                self.stats.open.add(now, 1);
-                                if self.stats.window.contains(now) {
-                    self.stats.created += 1;
-                }
-                self.got_connection(r, c, SimTime::ZERO);
-            }
-            Checkout::Full => match self.sc.pool.when_exhausted {
-                WhenExhausted::Fail => self.fail(r, Cause::PoolExhausted),
-                WhenExhausted::Block => {
-                    if req.measured {
-                        self.stats.waited += 1;
-                    }
-                    self.stats.pods[pod].waiters.add(now, 1);
-                    self.stats.series.waiters.add(now, 1);
-                    let arm = self.pools[pod].enqueue(Waiter { req: r, since: now });
-                    if arm {
-                        self.arm_acquire_timer(pod, now);
-                    }
-                }
-            },
+        self.stats.pods[pod].waiters.add(now, 1);
+        self.stats.series.waiters.add(now, 1);
+        let since = req.checkout_started;
+        if self.pools[pod].enqueue(Waiter { req: r, since }) {
+            self.arm_acquire_timer(pod, since);
         }
     }
 
@@ -301,7 +439,7 @@ impl<'a> Model<'a> {
         let cutoff = SimTime(now.0 - timeout.0);
         while let Some(w) = self.pools[pod].pop_expired(cutoff) {
             self.waiter_left(pod, now);
-            self.fail(w.req, Cause::PoolTimeout);
+            self.attempt_failed(w.req, ErrorCause::PoolTimeout);
         }
         if let Some(since) = self.pools[pod].rearm() {
             self.arm_acquire_timer(pod, since);
@@ -313,12 +451,29 @@ impl<'a> Model<'a> {
         self.stats.series.waiters.add(now, -1);
     }
 
-    fn got_connection(&mut self, r: u32, c: ConnId, waited: SimTime) {
+    /// `r` holds connection `c` after waiting `waited`; test it on borrow or use it.
+    fn acquired(&mut self, r: u32, c: ConnId, waited: SimTime) {
         let now = self.now();
         let req = &mut self.requests[r as usize];
         req.conn = c;
-        req.checked_out_at = now;
+        req.acquired_at = now;
+        req.holding = true;
         let (pod, measured) = (req.pod as usize, req.measured);
+        self.stats.pods[pod].in_use.add(now, 1);
+        self.stats.series.in_use.add(now, 1);
+        if self.sc.pool.life.test_on_borrow {
+            // The borrow completes when the PING comes back.
+            self.requests[r as usize].pinging = true;
+            if measured {
+                self.stats.pings += 1;
+            }
+        } else {
+            self.record_acquire_wait(measured, waited);
+        }
+        self.send_command(r);
+    }
+
+    fn record_acquire_wait(&mut self, measured: bool, waited: SimTime) {
         if measured {
             if waited == SimTime::ZERO {
                 self.stats.acquire_no_wait += 1;
@@ -326,40 +481,235 @@ impl<'a> Model<'a> {
                 self.stats.acquire_wait.record(waited);
             }
         }
-        self.stats.pods[pod].in_use.add(now, 1);
-        self.stats.series.in_use.add(now, 1);
-        self.send_command(r);
     }
 
+    /// Returns `r`'s healthy connection to its pool, or to the longest waiter.
     fn release(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r as usize];
-        let (pod, c) = (req.pod as usize, req.conn);
+        let (pod, c, acquired_at) = (req.pod as usize, req.conn, req.acquired_at);
         req.conn = NO_CONN;
+        req.holding = false;
+        self.record_hold(pod, now - acquired_at, now);
+        self.pools[pod].conn_mut(c).last_traffic = now;
+        match self.pools[pod].pop_waiter() {
+            Some(w) => {
+                self.waiter_left(pod, now);
+                self.acquired(w.req, c, now - w.since);
+            }
+            None => {
+                let pool = &self.pools[pod];
+                if pool.idle_count() >= self.sc.pool.life.max_idle as usize {
+                    self.close_connection(pod, c);
+                } else {
+                    self.pools[pod].put_idle(c, now);
+                }
+            }
+        }
+    }
+
+    fn record_hold(&mut self, pod: usize, held: SimTime, now: SimTime) {
         if self.stats.window.contains(now) {
-            self.stats.hold_sum += now - req.checked_out_at;
+            self.stats.hold_sum += held;
             self.stats.holds += 1;
         }
         self.stats.pods[pod].in_use.add(now, -1);
         self.stats.series.in_use.add(now, -1);
-        match self.pools[pod].pop_waiter() {
-            Some(w) => {
-                self.waiter_left(pod, now);
-                self.got_connection(w.req, c, now - w.since);
-            }
-            None => self.pools[pod].put_idle(c),
+    }
+
+    /// Closes connection `c` (idle, or in use when `in_use`), and lets the
+    /// longest waiter open a connection in the freed slot.
+    fn close_connection(&mut self, pod: usize, c: ConnId) {
+        let now = self.now();
+        let shard = self.pools[pod].conn(c).shard as usize;
+        self.shards[shard].clients -= 1;
+        self.pools[pod].remove_connection(c);
+        self.stats.open.add(now, -1);
+        if self.stats.window.contains(now) {
+            self.stats.closed += 1;
+        }
+        if let Some(w) = self.pools[pod].pop_waiter() {
+            self.waiter_left(pod, now);
+            self.open_for(w.req);
         }
     }
 
+    /// Keeps `min_idle` connections idle, opening them in the background. A
+    /// background open costs its handshake on the event loop but no request
+    /// waits for it; it is idle at once.
+    fn ensure_min_idle(&mut self, pod: usize) {
+        let now = self.now();
+        while (self.pools[pod].idle_count() as u32) < self.sc.pool.life.min_idle && self.pools[pod].has_room() {
+            let shard = self.pick_shard_for_connect();
+            if self.shards[shard as usize].clients >= self.sc.redis.maxclients {
+                break;
+            }
+            let accept = self.sc.redis.accept_cost.sample(&mut self.rng.service);
+            self.occupy_shard(shard as usize, now, accept);
+            self.shards[shard as usize].clients += 1;
+            let c = self.pools[pod].add_connection(now, shard);
+            self.stats.open.add(now, 1);
+            if self.stats.window.contains(now) {
+                self.stats.created += 1;
+            }
+            self.pools[pod].put_idle(c, now);
+        }
+    }
+
+    // ----- opening connections -----
+
+    fn pick_shard_for_connect(&mut self) -> u32 {
+        let shards = self.shards.len() as u32;
+        if shards == 1 {
+            0
+        } else {
+            self.rng.connect.random_range(0..shards)
+        }
+    }
+
+    /// Opens a connection for `r` in a slot known to be free.
+    fn open_for(&mut self, r: u32) {
+        let now = self.now();
+        let pod = self.requests[r as usize].pod as usize;
+        let shard = self.pick_shard_for_connect();
+        let c = self.pools[pod].add_connection(now, shard);
+        self.stats.open.add(now, 1);
+        if self.stats.window.contains(now) {
+            self.stats.created += 1;
+        }
+        let trips = self.sc.client.connect_round_trips + self.sc.client.tls as u32;
+        let first = self.sc.network.rtt.sample(&mut self.rng.rtt);
+        let mut rest = SimTime::ZERO;
+        for _ in 1..trips {
+            rest += self.sc.network.rtt.sample(&mut self.rng.rtt);
+        }
+        let req = &mut self.requests[r as usize];
+        req.conn = c;
+        req.connect_started = now;
+        req.connect_rest = rest;
+        self.sched.schedule_at(now + first, Event::AcceptAtRedis(r));
+    }
+
+    /// The handshake reached the shard: the event loop accepts it (or refuses
+    /// it over `maxclients`), then the remaining round trips follow.
+    fn on_accept(&mut self, r: u32) {
+        let now = self.now();
+        let req = self.requests[r as usize];
+        let pod = req.pod as usize;
+        let shard = self.pools[pod].conn(req.conn).shard as usize;
+        let accept = self.sc.redis.accept_cost.sample(&mut self.rng.service);
+        let finish = self.occupy_shard(shard, now, accept);
+        let give_up = self.sc.client.connect_timeout.map(|t| req.connect_started + t);
+        if self.shards[shard].clients >= self.sc.redis.maxclients {
+            // The server answers "-ERR max number of clients reached" and closes.
+            let at = finish + req.connect_rest.half();
+            let (at, cause) = match give_up {
+                Some(g) if g < at => (g.max(now), ErrorCause::ConnectTimeout),
+                _ => (at, ErrorCause::MaxClients),
+            };
+            self.shards[shard].clients += 1; // released by the failure like any close
+            self.sched.schedule_at(at, Event::Failed(r, cause));
+            return;
+        }
+        self.shards[shard].clients += 1;
+        let ready = finish + req.connect_rest;
+        match give_up {
+            Some(g) if g < ready => self.sched.schedule_at(g.max(now), Event::Failed(r, ErrorCause::ConnectTimeout)),
+            _ => self.sched.schedule_at(ready, Event::Connected(r)),
+        }
+    }
+
+    fn on_connected(&mut self, r: u32) {
+        let now = self.now();
+        let req = self.requests[r as usize];
+        let c = req.conn;
+        let pod = req.pod as usize;
+        self.pools[pod].conn_mut(c).last_traffic = now;
+        self.pools[pod].conn_mut(c).idle_since = now;
+        self.acquired(r, c, now - req.checkout_started);
+    }
+
+    // ----- commands -----
+
+    /// Occupies shard `shard` for `service` from the first free moment at or
+    /// after `now`, and returns when it is done.
+    fn occupy_shard(&mut self, shard: usize, now: SimTime, service: SimTime) -> SimTime {
+        let s = &mut self.shards[shard];
+        let start = now.max(s.busy_until);
+        let finish = start + service;
+        s.busy_until = finish;
+        let window = self.stats.window;
+        self.stats.busy += window.overlap(start, finish);
+        let share = 1.0 / self.shards.len() as f64;
+        self.stats.series.redis_busy.add_interval(start, finish, share);
+        if window.contains(start) {
+            self.stats.commands += 1;
+        }
+        finish
+    }
+
+    /// The health of connection `c` at `now`, from its last traffic.
+    fn health(&self, pod: usize, c: ConnId, now: SimTime) -> Health {
+        let last = self.pools[pod].conn(c).last_traffic;
+        let server = self.sc.redis.timeout.map(|t| last + t);
+        let middlebox = self.middlebox_forgets_after.map(|t| last + t);
+        let first = match (server, middlebox) {
+            (Some(s), Some(m)) if m < s => Some((m, false)),
+            (Some(s), _) => Some((s, true)),
+            (None, Some(m)) => Some((m, false)),
+            (None, None) => None,
+        };
+        match first {
+            Some((at, by_server)) if at <= now => {
+                if by_server {
+                    Health::Closed
+                } else if self.sc.network.on_idle == OnIdle::Reset {
+                    Health::Reset
+                } else {
+                    Health::Dropped
+                }
+            }
+            _ => Health::Alive,
+        }
+    }
+
+    fn socket_give_up(&self) -> SimTime {
+        self.sc.client.socket_timeout.unwrap_or(TCP_GIVE_UP)
+    }
+
+    /// Sends `r`'s current command (or PING) on its connection.
     fn send_command(&mut self, r: u32) {
+        let now = self.now();
+        let req = self.requests[r as usize];
+        let pod = req.pod as usize;
+        let health = self.health(pod, req.conn, now);
         let rtt = self.sc.network.rtt.sample(&mut self.rng.rtt);
+        match health {
+            Health::Alive => {}
+            Health::Closed => {
+                // FIN already received: the read returns EOF at once.
+                self.sched.schedule_at(now, Event::Failed(r, ErrorCause::StaleConnection));
+                return;
+            }
+            Health::Reset => {
+                self.sched.schedule_at(now + rtt, Event::Failed(r, ErrorCause::StaleConnection));
+                return;
+            }
+            Health::Dropped => {
+                let at = now.saturating_add(self.socket_give_up());
+                self.sched.schedule_at(at, Event::Failed(r, ErrorCause::SocketTimeout));
+                return;
+            }
+        }
+        self.pools[pod].conn_mut(req.conn).last_traffic = now;
         let out = rtt.half();
         let shards = self.shards.len() as u32;
         let shard = if shards == 1 { 0 } else { self.rng.shard.random_range(0..shards) };
-        let now = self.now();
+        let deadline = self.sc.client.socket_timeout.map_or(SimTime::MAX, |t| now.saturating_add(t));
         let req = &mut self.requests[r as usize];
         req.return_half = rtt - out;
         req.shard = shard;
+        req.deadline = deadline;
         if self.service_is_zero {
             // A server with zero service time never queues: the command is
             // served on arrival and only the round trip remains.
@@ -368,9 +718,21 @@ impl<'a> Model<'a> {
                 self.stats.commands += 1;
                 self.stats.queue_no_wait += 1;
             }
-            self.sched.schedule_at(at_redis + req.return_half, Event::Reply(r));
+            let back = req.return_half;
+            self.schedule_reply(r, at_redis + back);
         } else {
             self.sched.schedule_in(out, Event::AtRedis(r));
+        }
+    }
+
+    /// Schedules the reply at `at`, or the socket timeout if that comes first.
+    fn schedule_reply(&mut self, r: u32, at: SimTime) {
+        let deadline = self.requests[r as usize].deadline;
+        if at > deadline {
+            let when = deadline.max(self.now());
+            self.sched.schedule_at(when, Event::Failed(r, ErrorCause::SocketTimeout));
+        } else {
+            self.sched.schedule_at(at, Event::Reply(r));
         }
     }
 
@@ -378,29 +740,28 @@ impl<'a> Model<'a> {
         let now = self.now();
         let req = self.requests[r as usize];
         let service = self.sc.redis.service_time.sample(&mut self.rng.service);
-        let shard = &mut self.shards[req.shard as usize];
-        let start = now.max(shard.busy_until);
-        let finish = start + service;
-        shard.busy_until = finish;
-        let window = self.stats.window;
-        self.stats.busy += window.overlap(start, finish);
-        let share = 1.0 / self.shards.len() as f64;
-        self.stats.series.redis_busy.add_interval(start, finish, share);
-        if window.contains(now) {
+        let start = now.max(self.shards[req.shard as usize].busy_until);
+        let finish = self.occupy_shard(req.shard as usize, now, service);
+        if self.stats.window.contains(now) {
             if start == now {
                 self.stats.queue_no_wait += 1;
             } else {
                 self.stats.queue_wait.record(start - now);
             }
         }
-        if window.contains(start) {
-            self.stats.commands += 1;
-        }
-        self.sched.schedule_at(finish + req.return_half, Event::Reply(r));
+        self.schedule_reply(r, finish + req.return_half);
     }
 
     fn on_reply(&mut self, r: u32) {
+        let now = self.now();
         let req = self.requests[r as usize];
+        self.pools[req.pod as usize].conn_mut(req.conn).last_traffic = now;
+        if req.pinging {
+            self.requests[r as usize].pinging = false;
+            self.record_acquire_wait(req.measured, now - req.checkout_started);
+            self.send_command(r);
+            return;
+        }
         match req.phase {
             Phase::Set => {
                 self.release(r);
@@ -433,6 +794,31 @@ impl<'a> Model<'a> {
         }
     }
 
+    /// An attempt failed on its connection (or while opening it): the
+    /// connection is closed; a failed test-on-borrow PING tries the next
+    /// connection instead of failing the request.
+    fn on_failed(&mut self, r: u32, cause: ErrorCause) {
+        let now = self.now();
+        let req = self.requests[r as usize];
+        let pod = req.pod as usize;
+        if req.holding {
+            self.record_hold(pod, now - req.acquired_at, now);
+        }
+        let retry_checkout = req.pinging && req.holding;
+        let r_mut = &mut self.requests[r as usize];
+        r_mut.conn = NO_CONN;
+        r_mut.holding = false;
+        r_mut.pinging = false;
+        self.close_connection(pod, req.conn);
+        if retry_checkout {
+            self.try_checkout(r);
+        } else {
+            self.attempt_failed(r, cause);
+        }
+    }
+
+    // ----- ends of reads and requests -----
+
     fn read_done(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r as usize];
@@ -449,19 +835,104 @@ impl<'a> Model<'a> {
         self.finish(r);
     }
 
-    fn fail(&mut self, r: u32, cause: Cause) {
+    /// An attempt of `r` failed with `cause` (it holds no connection): retry
+    /// after a backoff if allowed, or fail the request.
+    fn attempt_failed(&mut self, r: u32, cause: ErrorCause) {
         let now = self.now();
         let req = self.requests[r as usize];
-        debug_assert_eq!(req.conn, NO_CONN, "failing request still holds a connection");
+        debug_assert_eq!(req.conn, NO_CONN, "failed attempt still holds a connection");
+        if req.measured {
+            self.stats.errors[cause as usize] += 1;
+        }
+        self.stats.series.failures[cause as usize].add(now, 1.0);
+        let client = &self.sc.client;
+        if req.retries_left > 0 && client.retry_on.contains(&cause) && self.retry_tokens >= 1.0 {
+            if client.retry_budget.is_some() {
+                self.retry_tokens -= 1.0;
+            }
+            self.requests[r as usize].retries_left -= 1;
+            let sleep = self.backoff(req.attempt);
+            self.sched.schedule_in(sleep, Event::Retry(r));
+            return;
+        }
         if req.measured {
             self.stats.failed[cause as usize] += 1;
         }
-        self.stats.series.failures[cause as usize].add(now, 1.0);
         self.finish(r);
+    }
+
+    /// The sleep before the retry that follows attempt `attempt` (1-based).
+    fn backoff(&mut self, attempt: u32) -> SimTime {
+        let b = self.sc.client.backoff;
+        let exp = attempt.saturating_sub(1).min(62);
+        let full = SimTime(b.base.0.saturating_mul(1u64 << exp)).min(b.cap);
+        jittered(full, b.jitter, &mut self.rng.backoff)
     }
 
     fn finish(&mut self, r: u32) {
         self.in_flight -= 1;
         self.free.push(r);
+    }
+
+    // ----- the evictor -----
+
+    /// One evictor run on `pod`, as commons-pool2 does it: examine up to
+    /// `tests_per_eviction_run` idle connections, oldest first; close those idle
+    /// too long (or past the pool's own limits); with `test_while_idle`, PING
+    /// the rest and close those that fail. A PING of an idle connection costs
+    /// its command on the event loop and refreshes the connection's traffic;
+    /// the connection stays available meanwhile.
+    fn on_evict(&mut self, pod: usize) {
+        let now = self.now();
+        let life = self.sc.pool.life.clone();
+        let idle = self.pools[pod].idle_count();
+        let n = if life.tests_per_eviction_run > 0 {
+            (life.tests_per_eviction_run as usize).min(idle)
+        } else {
+            idle.div_ceil(life.tests_per_eviction_run.unsigned_abs() as usize)
+        };
+        let mut kept = Vec::with_capacity(n);
+        for _ in 0..n {
+            let Some(c) = self.pools[pod].take_oldest_idle() else { break };
+            let idle_for = now - self.pools[pod].conn(c).idle_since;
+            let evict = life.min_evictable_idle.is_some_and(|m| idle_for > m) || self.expired(pod, c, now);
+            if evict {
+                self.close_connection(pod, c);
+                continue;
+            }
+            if life.test_while_idle {
+                if self.stats.window.contains(now) {
+                    self.stats.pings += 1;
+                }
+                if self.health(pod, c, now) != Health::Alive {
+                    self.close_connection(pod, c);
+                    continue;
+                }
+                let shard = self.pools[pod].conn(c).shard as usize;
+                let service = self.sc.redis.service_time.sample(&mut self.rng.service);
+                self.occupy_shard(shard, now, service);
+                self.pools[pod].conn_mut(c).last_traffic = now;
+            }
+            kept.push(c);
+        }
+        self.pools[pod].restore_oldest_idle(&kept);
+        self.ensure_min_idle(pod);
+        if let Some(every) = life.eviction_interval {
+            if now < self.arrivals_end || self.in_flight > 0 {
+                self.sched.schedule_in(every, Event::Evict(pod as u32));
+            }
+        }
+    }
+}
+
+/// Applies a jitter rule to a backoff of `full`.
+pub fn jittered(full: SimTime, jitter: Jitter, rng: &mut StreamRng) -> SimTime {
+    match jitter {
+        Jitter::None => full,
+        Jitter::Full => SimTime((full.0 as f64 * rng.random::<f64>()) as u64),
+        Jitter::Equal => {
+            let half = full.0 / 2;
+            SimTime(half + ((full.0 - half) as f64 * rng.random::<f64>()) as u64)
+        }
     }
 }

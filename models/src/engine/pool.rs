@@ -15,6 +15,20 @@ use std::collections::VecDeque;
 /// Index of a connection within its pod.
 pub type ConnId = u32;
 
+/// What the pool knows about one open connection.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Conn {
+    /// When it was opened.
+    pub created: SimTime,
+    /// When it last became idle.
+    pub idle_since: SimTime,
+    /// When a packet last crossed it (command, reply, PING): what server and
+    /// middlebox idle timers count from.
+    pub last_traffic: SimTime,
+    /// The shard that accepted it (counts against that shard's maxclients).
+    pub shard: u32,
+}
+
 /// A request waiting for a connection.
 #[derive(Clone, Copy, Debug)]
 pub struct Waiter {
@@ -43,6 +57,7 @@ pub struct Pool {
     open: u32,
     next_id: ConnId,
     free_ids: Vec<ConnId>,
+    conns: Vec<Conn>,
     idle: VecDeque<ConnId>,
     waiters: VecDeque<Waiter>,
     timer: Generation,
@@ -58,6 +73,7 @@ impl Pool {
             open: 0,
             next_id: 0,
             free_ids: Vec::new(),
+            conns: Vec::new(),
             idle: VecDeque::new(),
             waiters: VecDeque::new(),
             timer: Generation::default(),
@@ -94,14 +110,47 @@ impl Pool {
         }
     }
 
-    /// Registers a newly opened connection and returns its id.
-    pub fn add_connection(&mut self) -> ConnId {
+    /// True if another connection may be opened.
+    pub fn has_room(&self) -> bool {
+        self.open < self.max_total
+    }
+
+    /// Registers a connection being opened at `now` and returns its id.
+    pub fn add_connection(&mut self, now: SimTime, shard: u32) -> ConnId {
         debug_assert!(self.open < self.max_total);
         self.open += 1;
-        self.free_ids.pop().unwrap_or_else(|| {
+        let id = self.free_ids.pop().unwrap_or_else(|| {
             self.next_id += 1;
+            self.conns.push(Conn::default());
             self.next_id - 1
-        })
+        });
+        self.conns[id as usize] =
+            Conn { created: now, idle_since: now, last_traffic: now, shard };
+        id
+    }
+
+    /// The record of connection `id`.
+    #[inline]
+    pub fn conn(&self, id: ConnId) -> &Conn {
+        &self.conns[id as usize]
+    }
+
+    /// The record of connection `id`, to update.
+    #[inline]
+    pub fn conn_mut(&mut self, id: ConnId) -> &mut Conn {
+        &mut self.conns[id as usize]
+    }
+
+    /// Takes the oldest idle connection (for the evictor).
+    pub fn take_oldest_idle(&mut self) -> Option<ConnId> {
+        self.idle.pop_front()
+    }
+
+    /// Puts connections back at the old end of the idle set, keeping their order.
+    pub fn restore_oldest_idle(&mut self, kept: &[ConnId]) {
+        for &c in kept.iter().rev() {
+            self.idle.push_front(c);
+        }
     }
 
     /// Forgets a closed connection.
@@ -110,9 +159,10 @@ impl Pool {
         self.free_ids.push(id);
     }
 
-    /// Puts a returned connection back in the idle set.
+    /// Puts a returned connection back in the idle set at `now`.
     #[inline]
-    pub fn put_idle(&mut self, c: ConnId) {
+    pub fn put_idle(&mut self, c: ConnId, now: SimTime) {
+        self.conns[c as usize].idle_since = now;
         self.idle.push_back(c);
     }
 
