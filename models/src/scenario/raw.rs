@@ -103,6 +103,10 @@ pub struct RawPods {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPool {
+    /// A client library whose defaults fill every `[pool]` and `[client]`
+    /// key the file does not write: one of the names of
+    /// [`super::presets::NAMES`], or `"none"`. Default `"none"`.
+    pub preset: Option<Value>,
     /// Most connections open at once per pod: a whole number, 1 to 1000000.
     /// Default `8` (commons-pool2 `maxTotal`).
     pub max_total: Option<Value>,
@@ -116,6 +120,38 @@ pub struct RawPool {
     /// Which idle connection a checkout takes: `"lifo"` or `"fifo"`. Default
     /// `"lifo"` (commons-pool2 `lifo = true`).
     pub order: Option<Value>,
+    /// Idle connections kept open in the background: a whole number from 0
+    /// to `max_idle`. Default `0` (commons-pool2 `minIdle`).
+    pub min_idle: Option<Value>,
+    /// A returned connection is closed when this many are already idle: a
+    /// whole number from 0 to `max_total`. Default `max_total`. A preset's
+    /// value above `max_total` is lowered to it.
+    pub max_idle: Option<Value>,
+    /// Connections older than this are closed instead of reused: a duration
+    /// > 0 or `"none"`. Default `"none"`.
+    pub max_lifetime: Option<Value>,
+    /// Connections idle longer than this are closed when a checkout or the
+    /// evictor sees them: a duration > 0 or `"none"`. Default `"none"`.
+    pub idle_timeout: Option<Value>,
+    /// What a checkout checks on an idle connection: `"none"` or `"peek"` (a
+    /// non-blocking read that notices a close or reset). Default `"none"`.
+    pub checkout_check: Option<Value>,
+    /// PING every connection before handing it out: `true` or `false`.
+    /// Default `false` (commons-pool2 `testOnBorrow`).
+    pub test_on_borrow: Option<Value>,
+    /// The evictor PINGs the idle connections it does not evict: `true` or
+    /// `false`. Default `false` (commons-pool2 `testWhileIdle`).
+    pub test_while_idle: Option<Value>,
+    /// How often the evictor runs: a duration > 0 or `"none"` (no evictor).
+    /// Default `"none"` (commons-pool2 `timeBetweenEvictionRuns = -1`).
+    pub eviction_interval: Option<Value>,
+    /// The evictor closes connections idle longer than this: a duration > 0
+    /// or `"none"`. Default `"30m"` (commons-pool2 `minEvictableIdleTime`).
+    pub min_evictable_idle: Option<Value>,
+    /// Idle connections the evictor examines per run: a whole number other
+    /// than 0, from -1000000 to 1000000; a negative `n` means
+    /// `ceil(idle / |n|)`. Default `3` (commons-pool2 `numTestsPerEvictionRun`).
+    pub tests_per_eviction_run: Option<Value>,
 }
 
 /// `[network]`.
@@ -125,6 +161,14 @@ pub struct RawNetwork {
     /// Round trip between a pod and Redis: a latency (a duration, or a table
     /// with `dist`). Default `{ dist = "exponential", mean = "1ms" }`.
     pub rtt: Option<Value>,
+    /// A middlebox on the path (load balancer, NAT, firewall) forgets
+    /// connections idle this long: a duration > 0 or `"none"` (no
+    /// middlebox). Default `"none"`.
+    pub idle_timeout: Option<Value>,
+    /// What the middlebox does with the next packet of a connection it
+    /// forgot: `"reset"` (fails in about one round trip) or `"drop"` (waits
+    /// out the socket timeout). Default `"drop"`.
+    pub on_idle: Option<Value>,
 }
 
 /// `[redis]`.
@@ -140,6 +184,18 @@ pub struct RawRedis {
     /// Fraction of Redis reads that find the key: a number from 0 to 1.
     /// Default `1.0`.
     pub hit_ratio: Option<Value>,
+    /// Connections accepted at once over all shards: a whole number, 1 to
+    /// 10000000. Default `10000` (redis.conf `maxclients`).
+    pub maxclients: Option<Value>,
+    /// The server closes clients idle this long: a duration, with `"0s"`, `0`
+    /// or `"none"` meaning never. Default `"none"` (redis.conf `timeout 0`).
+    pub timeout: Option<Value>,
+    /// Server TCP keepalive interval: a duration, with `"0s"`, `0` or
+    /// `"none"` meaning off. Default `"300s"` (redis.conf `tcp-keepalive 300`).
+    pub tcp_keepalive: Option<Value>,
+    /// Event-loop time to accept a connection and run its handshake
+    /// commands: a latency. Default `"20us"`.
+    pub accept_cost: Option<Value>,
 }
 
 /// `[l1]`.
@@ -169,6 +225,47 @@ pub struct RawClient {
     /// Keep the connection while the database answers a Redis miss, then SET
     /// on it: `true` or `false`. Default `true`.
     pub hold_during_fallback: Option<Value>,
+    /// Round trips to open a connection (TCP, AUTH/HELLO), before TLS: a
+    /// whole number, 1 to 10. Default `2`.
+    pub connect_round_trips: Option<Value>,
+    /// TLS adds one round trip to every connect: `true` or `false`. Default
+    /// `false`.
+    pub tls: Option<Value>,
+    /// Longest time to open a connection: a duration > 0 or `"none"`.
+    /// Default `"2s"` (Jedis).
+    pub connect_timeout: Option<Value>,
+    /// Longest wait for a reply; the connection is closed after a timeout: a
+    /// duration > 0 or `"none"`. Default `"2s"` (Jedis).
+    pub socket_timeout: Option<Value>,
+    /// Client TCP keepalive idle time: a duration > 0 or `"none"` (off).
+    /// Default `"none"`.
+    pub tcp_keepalive: Option<Value>,
+    /// Retries of a failed read: a whole number, 0 to 100. Default `0`.
+    pub retries: Option<Value>,
+    /// Sleep before each retry: a [`RawBackoff`] table. Default
+    /// `{ base = "10ms", cap = "1s", jitter = "full" }`.
+    pub backoff: Option<Value>,
+    /// Which errors are retried: an array of cause names (`"pool_timeout"`,
+    /// `"pool_exhausted"`, `"stale_connection"`, `"socket_timeout"`,
+    /// `"max_clients"`, `"connect_timeout"`), no repeats. Default
+    /// `["stale_connection", "socket_timeout", "max_clients", "connect_timeout"]`.
+    pub retry_on: Option<Value>,
+    /// At most this fraction of requests may be retries: a number from 0 to
+    /// 1, or `"none"` (no budget). Default `"none"`.
+    pub retry_budget: Option<Value>,
+}
+
+/// `client.backoff`: before retry `k` sleep `min(cap, base 2^(k-1))`, jittered.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBackoff {
+    /// First sleep: a duration. Default `"10ms"`.
+    pub base: Option<Value>,
+    /// Longest sleep: a duration, at least `base`. Default `"1s"`.
+    pub cap: Option<Value>,
+    /// `"full"` (uniform in `[0, sleep]`), `"equal"` (half plus uniform in
+    /// the other half) or `"none"`. Default `"full"`.
+    pub jitter: Option<Value>,
 }
 
 /// Top-level tables that belong to other parts of capsim: accepted and
@@ -200,6 +297,11 @@ pub fn table_names() -> &'static [&'static str] {
 /// The keys of a `workload.profile` entry.
 pub fn profile_keys() -> &'static [&'static str] {
     field_names::<RawProfilePoint>()
+}
+
+/// The keys of the `client.backoff` table.
+pub fn backoff_keys() -> &'static [&'static str] {
+    field_names::<RawBackoff>()
 }
 
 /// The field names serde derived for a struct, in declaration order: the one
@@ -257,9 +359,16 @@ mod tests {
     #[test]
     fn field_lists_come_from_the_structs() {
         assert_eq!(
-            table_keys("pool").unwrap(),
-            ["max_total", "when_exhausted", "acquire_timeout", "order"]
+            &table_keys("pool").unwrap()[..5],
+            [
+                "preset",
+                "max_total",
+                "when_exhausted",
+                "acquire_timeout",
+                "order"
+            ]
         );
+        assert_eq!(backoff_keys(), ["base", "cap", "jitter"]);
         assert_eq!(profile_keys(), ["at", "scale", "ramp"]);
         assert!(table_names().contains(&"sweep"));
         assert!(table_keys("sweep").is_none());

@@ -33,14 +33,30 @@ max_total = 50
 when_exhausted = "block"
 acquire_timeout = "5ms"
 order = "fifo"
+min_idle = 5
+max_idle = 40
+max_lifetime = "30m"
+idle_timeout = "10m"
+checkout_check = "peek"
+test_on_borrow = true
+test_while_idle = true
+eviction_interval = "30s"
+min_evictable_idle = "1m"
+tests_per_eviction_run = -2
 
 [network]
 rtt = { dist = "uniform", low = "200us", high = "0.3ms" }
+idle_timeout = "350s"
+on_idle = "reset"
 
 [redis]
 shards = 3
 service_time = { dist = "exponential", mean = "20us" }
 hit_ratio = 0.95
+maxclients = 20000
+timeout = "300s"
+tcp_keepalive = 0
+accept_cost = { dist = "lognormal", median = "20us", p99 = "100us" }
 
 [l1]
 hit_ratio = 0.5
@@ -51,6 +67,15 @@ latency = { dist = "quantiles", p50 = "1ms", p90 = "3ms", p99 = "10ms", p999 = "
 
 [client]
 hold_during_fallback = false
+connect_round_trips = 3
+tls = true
+connect_timeout = "1s"
+socket_timeout = "none"
+tcp_keepalive = "60s"
+retries = 2
+backoff = { base = "5ms", cap = "200ms", jitter = "equal" }
+retry_on = ["socket_timeout", "pool_timeout"]
+retry_budget = 0.1
 
 [sweep]
 "pool.max_total" = [10, 20, 50]
@@ -95,21 +120,33 @@ fn full_expected() -> Scenario {
             when_exhausted: WhenExhausted::Block,
             acquire_timeout: Some(ms(5)),
             order: Order::Fifo,
-            life: PoolLife::defaults(50),
+            life: PoolLife {
+                min_idle: 5,
+                max_idle: 40,
+                max_lifetime: Some(SimTime::from_secs(1800)),
+                idle_timeout: Some(SimTime::from_secs(600)),
+                checkout_check: CheckoutCheck::Peek,
+                test_on_borrow: true,
+                test_while_idle: true,
+                eviction_interval: Some(SimTime::from_secs(30)),
+                min_evictable_idle: Some(SimTime::from_secs(60)),
+                tests_per_eviction_run: -2,
+            },
         },
         network: Network {
             rtt: Latency::uniform(SimTime::from_micros(200), SimTime::from_micros(300)).unwrap(),
-            idle_timeout: None,
-            on_idle: OnIdle::Drop,
+            idle_timeout: Some(SimTime::from_secs(350)),
+            on_idle: OnIdle::Reset,
         },
         redis: Redis {
             shards: 3,
             service_time: Latency::exponential(SimTime::from_micros(20)).unwrap(),
             hit_ratio: 0.95,
-            maxclients: 10_000,
-            timeout: None,
-            tcp_keepalive: Some(SimTime::from_secs(300)),
-            accept_cost: Latency::Constant(SimTime::from_micros(20)),
+            maxclients: 20_000,
+            timeout: Some(SimTime::from_secs(300)),
+            tcp_keepalive: None,
+            accept_cost: Latency::lognormal(SimTime::from_micros(20), SimTime::from_micros(100))
+                .unwrap(),
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -118,7 +155,22 @@ fn full_expected() -> Scenario {
         database: Database {
             latency: Latency::quantiles([1, 3, 10, 40].map(ms)).unwrap(),
         },
-        client: Client::defaults(false),
+        client: Client {
+            hold_during_fallback: false,
+            connect_round_trips: 3,
+            tls: true,
+            connect_timeout: Some(SimTime::from_secs(1)),
+            socket_timeout: None,
+            tcp_keepalive: Some(SimTime::from_secs(60)),
+            retries: 2,
+            backoff: Backoff {
+                base: ms(5),
+                cap: ms(200),
+                jitter: Jitter::Equal,
+            },
+            retry_on: vec![ErrorCause::PoolTimeout, ErrorCause::SocketTimeout],
+            retry_budget: Some(0.1),
+        },
     }
 }
 
@@ -190,7 +242,7 @@ fn defaults_are_the_documented_ones() {
         s.database.latency,
         Latency::lognormal(ms(2), ms(20)).unwrap()
     );
-    assert!(s.client.hold_during_fallback);
+    assert_eq!(s.client, Client::defaults(true));
 }
 
 #[test]
@@ -207,14 +259,41 @@ fn overrides_equal_the_same_values_written_in_the_file() {
         "pool.max_total=50",
         "pool.acquire_timeout=5ms",
         "pool.order=fifo",
+        "pool.min_idle=5",
+        "pool.max_idle=40",
+        "pool.max_lifetime=30m",
+        "pool.idle_timeout=10m",
+        "pool.checkout_check=peek",
+        "pool.test_on_borrow=true",
+        "pool.test_while_idle=true",
+        "pool.eviction_interval=30s",
+        "pool.min_evictable_idle=1m",
+        "pool.tests_per_eviction_run=-2",
         "network.rtt={ dist = \"uniform\", low = \"200us\", high = \"0.3ms\" }",
+        "network.idle_timeout=350s",
+        "network.on_idle=reset",
         "redis.shards=3",
         "redis.service_time={ dist = \"exponential\", mean = \"20us\" }",
         "redis.hit_ratio=0.95",
+        "redis.maxclients=20000",
+        "redis.timeout=300s",
+        "redis.tcp_keepalive=0",
+        "redis.accept_cost={ dist = \"lognormal\", median = \"20us\", p99 = \"100us\" }",
         "l1.hit_ratio=0.5",
         "l1.lookup_time=2us",
         "database.latency={ dist = \"quantiles\", p50 = \"1ms\", p90 = \"3ms\", p99 = \"10ms\", p999 = \"40ms\" }",
         "client.hold_during_fallback=false",
+        "client.connect_round_trips=3",
+        "client.tls=true",
+        "client.connect_timeout=1s",
+        "client.socket_timeout=none",
+        "client.tcp_keepalive=60s",
+        "client.retries=2",
+        "client.backoff.base=5ms",
+        "client.backoff.cap=200ms",
+        "client.backoff.jitter=equal",
+        "client.retry_on=[\"socket_timeout\", \"pool_timeout\"]",
+        "client.retry_budget=0.1",
     ]
     .map(String::from)
     .to_vec();
@@ -226,6 +305,109 @@ fn overrides_equal_the_same_values_written_in_the_file() {
         apply_override(&mut doc, a).unwrap();
     }
     assert_eq!(from_table(&doc, "o.toml", "full").unwrap(), full_expected());
+}
+
+fn with_pool(pool: &str) -> Scenario {
+    let text = format!("[workload]\nrate = 1000\n\n[pool]\n{pool}\n");
+    parse(&text, "p.toml", "p", &[]).unwrap()
+}
+
+#[test]
+fn jedis_preset_is_jedis_pool_config() {
+    let s = with_pool("preset = \"jedis\"");
+    assert_eq!(
+        s.pool,
+        Pool {
+            max_total: 8,
+            when_exhausted: WhenExhausted::Block,
+            acquire_timeout: None,
+            order: Order::Lifo,
+            life: PoolLife {
+                test_while_idle: true,
+                eviction_interval: Some(SimTime::from_secs(30)),
+                min_evictable_idle: Some(SimTime::from_secs(60)),
+                tests_per_eviction_run: -1,
+                ..PoolLife::defaults(8)
+            },
+        }
+    );
+    assert_eq!(s.client, Client::defaults(true));
+}
+
+#[test]
+fn a_key_written_in_the_file_overrides_the_preset() {
+    // JedisPoolConfig with maxTotal raised keeps maxIdle 8: the churn trap.
+    let s = with_pool("preset = \"jedis\"\nmax_total = 20");
+    assert_eq!((s.pool.max_total, s.pool.life.max_idle), (20, 8));
+    assert!(s.pool.life.test_while_idle);
+    // Below 8, the preset's max_idle is lowered to max_total.
+    let s = with_pool("preset = \"jedis\"\nmax_total = 4");
+    assert_eq!(s.pool.life.max_idle, 4);
+    // Failing at once drops the preset's wait.
+    let s = with_pool("preset = \"r2d2\"\nwhen_exhausted = \"fail\"");
+    assert_eq!(s.pool.acquire_timeout, None);
+    // A --set counts like the file.
+    let text = "[workload]\nrate = 1\n[pool]\npreset = \"bb8\"\n";
+    let s = parse(text, "p.toml", "p", &["pool.order=lifo".into()]).unwrap();
+    assert_eq!(s.pool.order, Order::Lifo);
+    // A partial backoff table keeps the preset's other fields.
+    let text = "[workload]\nrate = 1\n[pool]\npreset = \"go-redis-9.7\"\n[client]\nbackoff = { jitter = \"none\" }\n";
+    let s = parse(text, "p.toml", "p", &[]).unwrap();
+    assert_eq!(
+        s.client.backoff,
+        Backoff {
+            base: ms(8),
+            cap: ms(512),
+            jitter: Jitter::None
+        }
+    );
+}
+
+#[test]
+fn presets_carry_domain_md_values() {
+    let s = with_pool("preset = \"redis-py-7\"");
+    assert_eq!(s.pool.max_total, 1_000_000);
+    assert_eq!(s.pool.when_exhausted, WhenExhausted::Fail);
+    assert_eq!(s.pool.life.checkout_check, CheckoutCheck::Peek);
+    assert_eq!(
+        (s.client.socket_timeout, s.client.connect_timeout),
+        (None, None)
+    );
+    assert_eq!(s.client.retries, 3);
+    assert_eq!(
+        (s.client.backoff.base, s.client.backoff.cap),
+        (ms(1000), ms(10_000))
+    );
+    let s = with_pool("preset = \"redis-py-8\"");
+    assert_eq!((s.pool.max_total, s.client.retries), (100, 10));
+    assert_eq!(s.client.tcp_keepalive, Some(SimTime::from_secs(30)));
+    let s = with_pool("preset = \"redis-py-blocking\"");
+    assert_eq!(s.pool.acquire_timeout, Some(SimTime::from_secs(20)));
+    assert_eq!(s.pool.max_total, 50);
+    let s = with_pool("preset = \"go-redis-9.22\"");
+    assert_eq!(s.pool.acquire_timeout, Some(SimTime::from_secs(6)));
+    assert_eq!(s.client.socket_timeout, Some(SimTime::from_secs(5)));
+    assert_eq!(s.pool.life.idle_timeout, Some(SimTime::from_secs(1800)));
+    assert!(s.client.retry_on.contains(&ErrorCause::PoolTimeout));
+    let s = with_pool("preset = \"bb8\"");
+    assert_eq!(s.pool.order, Order::Fifo);
+    assert_eq!(s.pool.life.max_lifetime, Some(SimTime::from_secs(1800)));
+    assert!(s.pool.life.test_on_borrow);
+    let s = with_pool("preset = \"deadpool\"");
+    assert_eq!((s.pool.max_total, s.pool.acquire_timeout), (8, None));
+    let s = with_pool("preset = \"commons-pool2\"");
+    assert_eq!(s.pool, with_pool("").pool);
+}
+
+#[test]
+fn preset_values_in_a_conflict_say_so() {
+    let text = "[workload]\nrate = 1\n[pool]\npreset = \"go-redis-9.7\"\n[client]\nbackoff = { base = \"1s\" }\n";
+    let e = parse(text, "p.toml", "p", &[]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "p.toml:6:11: [client] backoff.cap: cap (512ms) is below base (1s); the cap must be at \
+         least the first sleep (the value of preset \"go-redis-9.7\")"
+    );
 }
 
 #[test]

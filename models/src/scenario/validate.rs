@@ -7,11 +7,12 @@
 //! order. Problems name a dotted key; [`super::parse`] turns the key into a
 //! file position or a `--set` assignment.
 
+use super::presets;
 use super::raw::{self, RawProfilePoint, RawScenario};
 use super::units::{clip, describe, list, no_unit, parse_duration, quote, suggest};
 use super::{
-    Client, Database, Network, Order, Pods, Pool, ProfilePoint, Redis, Scenario, Simulation,
-    WhenExhausted, Workload, L1,
+    Backoff, CheckoutCheck, Client, Database, ErrorCause, Jitter, Network, OnIdle, Order, Pods,
+    Pool, PoolLife, ProfilePoint, Redis, Scenario, Simulation, WhenExhausted, Workload, L1,
 };
 use sim::dist::Latency;
 use sim::time::SimTime;
@@ -84,6 +85,9 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             continue;
         };
         check_keys(table, name, keys, &mut problems);
+        if let (true, Some(Value::Table(b))) = (name == "client", table.get("backoff")) {
+            check_keys(b, "client.backoff", raw::backoff_keys(), &mut problems);
+        }
         if let (true, Some(Value::Array(points))) = (name == "workload", table.get("profile")) {
             for (i, point) in points.iter().enumerate() {
                 if let Value::Table(t) = point {
@@ -144,8 +148,95 @@ fn unknown_top_level(name: &str, value: &Value) -> Problem {
     Problem::unknown(name.to_string(), msg)
 }
 
+/// What a preset filled in: its name and the dotted keys it supplied.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Applied {
+    /// The preset named by `pool.preset`, if any.
+    pub name: Option<&'static str>,
+    /// Dotted keys whose value came from the preset (`client.backoff.base`).
+    pub keys: Vec<String>,
+}
+
+impl Applied {
+    fn supplied(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k == key)
+    }
+
+    /// Says so in a problem about a value the preset supplied.
+    fn blame(&self, mut p: Problem) -> Problem {
+        if let (Some(name), true) = (self.name, self.supplied(&p.key)) {
+            p.message
+                .push_str(&format!(" (the value of preset \"{name}\")"));
+        }
+        p
+    }
+}
+
 /// Builds the scenario from a table whose shape [`check_shape`] accepted.
 pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
+    build_applied(doc, name).map(|(s, _)| s)
+}
+
+/// [`build`], also saying what the preset filled in.
+pub(crate) fn build_applied(doc: &Table, name: &str) -> Result<(Scenario, Applied), Problem> {
+    let (doc, applied) = with_preset(doc)?;
+    match build_merged(&doc, name, &applied) {
+        Ok(s) => Ok((s, applied)),
+        Err(p) => Err(applied.blame(p)),
+    }
+}
+
+/// `doc` with the keys of its `pool.preset` filled in where not written.
+fn with_preset(doc: &Table) -> Result<(Table, Applied), Problem> {
+    let written = doc
+        .get("pool")
+        .and_then(Value::as_table)
+        .and_then(|p| p.get("preset"));
+    let mut options = vec!["none"];
+    options.extend(presets::NAMES);
+    let chosen = choice(written, "pool.preset", &options, "none")?;
+    let Some(preset) = presets::table(chosen) else {
+        return Ok((doc.clone(), Applied::default()));
+    };
+    let mut merged = doc.clone();
+    let mut keys = Vec::new();
+    fill(&mut merged, &preset, "", &mut keys);
+    Ok((
+        merged,
+        Applied {
+            name: Some(chosen),
+            keys,
+        },
+    ))
+}
+
+/// Copies into `doc` every leaf of `preset` that `doc` does not have,
+/// recording the dotted keys copied. Tables merge key by key; a value of the
+/// wrong type in `doc` is left alone for validation to report.
+fn fill(doc: &mut Table, preset: &Table, prefix: &str, keys: &mut Vec<String>) {
+    for (k, v) in preset {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match (doc.get_mut(k), v) {
+            (None, Value::Table(sub)) => {
+                let mut t = Table::new();
+                fill(&mut t, sub, &path, keys);
+                doc.insert(k.clone(), Value::Table(t));
+            }
+            (None, v) => {
+                doc.insert(k.clone(), v.clone());
+                keys.push(path);
+            }
+            (Some(Value::Table(mine)), Value::Table(sub)) => fill(mine, sub, &path, keys),
+            (Some(_), _) => {}
+        }
+    }
+}
+
+fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, Problem> {
     let raw: RawScenario = Value::Table(doc.clone())
         .try_into()
         .map_err(|e: toml::de::Error| Problem::value("", e.message().to_string()))?;
@@ -155,33 +246,9 @@ pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
     let pods = Pods {
         count: whole(pods.count.as_ref(), "pods.count", 1, 1, 10_000)? as u32,
     };
-    let pool = pool(raw.pool.unwrap_or_default())?;
-    let network = raw.network.unwrap_or_default();
-    let default_rtt = Latency::Exponential { mean: 1e-3 };
-    let network = Network {
-        rtt: latency(network.rtt.as_ref(), "network.rtt", default_rtt)?,
-        idle_timeout: None,
-        on_idle: super::OnIdle::Drop,
-    };
-    let r = raw.redis.unwrap_or_default();
-    let redis = Redis {
-        shards: whole(r.shards.as_ref(), "redis.shards", 1, 1, 1024)? as u32,
-        service_time: latency(
-            r.service_time.as_ref(),
-            "redis.service_time",
-            Latency::Constant(SimTime::ZERO),
-        )?,
-        hit_ratio: number(
-            r.hit_ratio.as_ref(),
-            "redis.hit_ratio",
-            Some(1.0),
-            Range::Ratio,
-        )?,
-        maxclients: 10_000,
-        timeout: None,
-        tcp_keepalive: Some(SimTime::from_secs(300)),
-        accept_cost: Latency::Constant(SimTime::from_micros(20)),
-    };
+    let pool = pool(raw.pool.unwrap_or_default(), applied)?;
+    let network = network(raw.network.unwrap_or_default())?;
+    let redis = redis(raw.redis.unwrap_or_default())?;
     let l = raw.l1.unwrap_or_default();
     let l1 = L1 {
         hit_ratio: number(
@@ -202,12 +269,7 @@ pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
     let database = Database {
         latency: latency(db.latency.as_ref(), "database.latency", default_db)?,
     };
-    let c = raw.client.unwrap_or_default();
-    let client = Client::defaults(boolean(
-        c.hold_during_fallback.as_ref(),
-        "client.hold_during_fallback",
-        true,
-    )?);
+    let client = client(raw.client.unwrap_or_default())?;
     Ok(Scenario {
         name: name.to_string(),
         simulation,
@@ -220,6 +282,201 @@ pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
         database,
         client,
     })
+}
+
+fn network(n: raw::RawNetwork) -> Result<Network, Problem> {
+    let default_rtt = Latency::Exponential { mean: 1e-3 };
+    let on_idle = match choice(
+        n.on_idle.as_ref(),
+        "network.on_idle",
+        &["reset", "drop"],
+        "drop",
+    )? {
+        "reset" => OnIdle::Reset,
+        _ => OnIdle::Drop,
+    };
+    Ok(Network {
+        rtt: latency(n.rtt.as_ref(), "network.rtt", default_rtt)?,
+        idle_timeout: optional_span(
+            n.idle_timeout.as_ref(),
+            "network.idle_timeout",
+            None,
+            Zero::Refused,
+        )?,
+        on_idle,
+    })
+}
+
+fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
+    Ok(Redis {
+        shards: whole(r.shards.as_ref(), "redis.shards", 1, 1, 1024)? as u32,
+        service_time: latency(
+            r.service_time.as_ref(),
+            "redis.service_time",
+            Latency::Constant(SimTime::ZERO),
+        )?,
+        hit_ratio: number(
+            r.hit_ratio.as_ref(),
+            "redis.hit_ratio",
+            Some(1.0),
+            Range::Ratio,
+        )?,
+        maxclients: whole(
+            r.maxclients.as_ref(),
+            "redis.maxclients",
+            10_000,
+            1,
+            10_000_000,
+        )? as u32,
+        timeout: optional_span(r.timeout.as_ref(), "redis.timeout", None, Zero::MeansNone)?,
+        tcp_keepalive: optional_span(
+            r.tcp_keepalive.as_ref(),
+            "redis.tcp_keepalive",
+            Some(SimTime::from_secs(300)),
+            Zero::MeansNone,
+        )?,
+        accept_cost: latency(
+            r.accept_cost.as_ref(),
+            "redis.accept_cost",
+            Latency::Constant(SimTime::from_micros(20)),
+        )?,
+    })
+}
+
+fn client(c: raw::RawClient) -> Result<Client, Problem> {
+    let d = Client::defaults(true);
+    Ok(Client {
+        hold_during_fallback: boolean(
+            c.hold_during_fallback.as_ref(),
+            "client.hold_during_fallback",
+            true,
+        )?,
+        connect_round_trips: whole(
+            c.connect_round_trips.as_ref(),
+            "client.connect_round_trips",
+            u64::from(d.connect_round_trips),
+            1,
+            10,
+        )? as u32,
+        tls: boolean(c.tls.as_ref(), "client.tls", d.tls)?,
+        connect_timeout: optional_span(
+            c.connect_timeout.as_ref(),
+            "client.connect_timeout",
+            d.connect_timeout,
+            Zero::Refused,
+        )?,
+        socket_timeout: optional_span(
+            c.socket_timeout.as_ref(),
+            "client.socket_timeout",
+            d.socket_timeout,
+            Zero::Refused,
+        )?,
+        tcp_keepalive: optional_span(
+            c.tcp_keepalive.as_ref(),
+            "client.tcp_keepalive",
+            d.tcp_keepalive,
+            Zero::Refused,
+        )?,
+        retries: whole(
+            c.retries.as_ref(),
+            "client.retries",
+            u64::from(d.retries),
+            0,
+            100,
+        )? as u32,
+        backoff: backoff(c.backoff.as_ref(), d.backoff)?,
+        retry_on: retry_on(c.retry_on.as_ref(), d.retry_on)?,
+        retry_budget: match &c.retry_budget {
+            None => d.retry_budget,
+            Some(Value::String(s)) if s == "none" => None,
+            Some(v @ (Value::Integer(_) | Value::Float(_))) => {
+                Some(number(Some(v), "client.retry_budget", None, Range::Ratio)?)
+            }
+            Some(v) => {
+                return Err(Problem::value(
+                    "client.retry_budget",
+                    format!(
+                        "expected a ratio from 0 to 1 or \"none\", found {}",
+                        describe(v)
+                    ),
+                ))
+            }
+        },
+    })
+}
+
+fn backoff(v: Option<&Value>, default: Backoff) -> Result<Backoff, Problem> {
+    let key = "client.backoff";
+    let raw: raw::RawBackoff = match v {
+        None => return Ok(default),
+        Some(Value::Table(_)) => v
+            .cloned()
+            .expect("matched Some")
+            .try_into()
+            .map_err(|e: toml::de::Error| Problem::value(key, e.message().to_string()))?,
+        Some(v) => {
+            return Err(Problem::value(
+                key,
+                format!(
+                    "expected a table like {{ base = \"10ms\", cap = \"1s\", jitter = \"full\" }}, found {}",
+                    describe(v)
+                ),
+            ))
+        }
+    };
+    let base = span(raw.base.as_ref(), "client.backoff.base", default.base)?;
+    let cap = span(raw.cap.as_ref(), "client.backoff.cap", default.cap)?;
+    if cap < base {
+        return Err(Problem::value(
+            "client.backoff.cap",
+            format!("cap ({cap}) is below base ({base}); the cap must be at least the first sleep"),
+        )
+        .near("client.backoff"));
+    }
+    let jitter = match choice(
+        raw.jitter.as_ref(),
+        "client.backoff.jitter",
+        &["full", "equal", "none"],
+        "full",
+    )? {
+        "equal" => Jitter::Equal,
+        "none" => Jitter::None,
+        _ => Jitter::Full,
+    };
+    Ok(Backoff { base, cap, jitter })
+}
+
+fn retry_on(v: Option<&Value>, default: Vec<ErrorCause>) -> Result<Vec<ErrorCause>, Problem> {
+    let key = "client.retry_on";
+    let names: Vec<&str> = ErrorCause::ALL.iter().map(|c| c.name()).collect();
+    let items = match v {
+        None => return Ok(default),
+        Some(Value::Array(items)) => items,
+        Some(v) => {
+            return Err(Problem::value(
+                key,
+                format!(
+                    "expected an array of error names like [\"socket_timeout\"], found {}",
+                    describe(v)
+                ),
+            ))
+        }
+    };
+    let mut causes = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{key}[{i}]");
+        let name = choice(Some(item), &path, &names, "")?;
+        let cause = ErrorCause::ALL
+            .into_iter()
+            .find(|c| c.name() == name)
+            .expect("choice returns one of the names");
+        if causes.contains(&cause) {
+            return Err(Problem::value(path, format!("\"{name}\" is listed twice")));
+        }
+        causes.push(cause);
+    }
+    causes.sort();
+    Ok(causes)
 }
 
 fn simulation(s: raw::RawSimulation) -> Result<Simulation, Problem> {
@@ -411,7 +668,7 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
     Ok(points)
 }
 
-fn pool(p: raw::RawPool) -> Result<Pool, Problem> {
+fn pool(p: raw::RawPool, applied: &Applied) -> Result<Pool, Problem> {
     let max_total = whole(p.max_total.as_ref(), "pool.max_total", 8, 1, 1_000_000)? as u32;
     let when_exhausted = match choice(
         p.when_exhausted.as_ref(),
@@ -422,12 +679,22 @@ fn pool(p: raw::RawPool) -> Result<Pool, Problem> {
         "fail" => WhenExhausted::Fail,
         _ => WhenExhausted::Block,
     };
-    let acquire_timeout = acquire_timeout(p.acquire_timeout.as_ref())?;
+    let mut acquire_timeout = acquire_timeout(p.acquire_timeout.as_ref())?;
+    if when_exhausted == WhenExhausted::Fail && applied.supplied("pool.acquire_timeout") {
+        // The file chose to fail at once: the preset's wait does not apply.
+        acquire_timeout = None;
+    }
     if let (WhenExhausted::Fail, Some(t)) = (when_exhausted, acquire_timeout) {
+        let from = match applied.name {
+            Some(name) if applied.supplied("pool.when_exhausted") => {
+                format!(" (from preset \"{name}\")")
+            }
+            _ => String::new(),
+        };
         return Err(Problem::value(
             "pool.acquire_timeout",
             format!(
-                "\"{t}\" has no effect with when_exhausted = \"fail\"; \
+                "\"{t}\" has no effect with when_exhausted = \"fail\"{from}; \
                  remove it, or set when_exhausted = \"block\""
             ),
         ));
@@ -441,8 +708,175 @@ fn pool(p: raw::RawPool) -> Result<Pool, Problem> {
         when_exhausted,
         acquire_timeout,
         order,
-        life: super::PoolLife::defaults(max_total),
+        life: pool_life(&p, max_total, applied)?,
     })
+}
+
+fn pool_life(p: &raw::RawPool, max_total: u32, applied: &Applied) -> Result<PoolLife, Problem> {
+    let d = PoolLife::defaults(max_total);
+    let mut max_idle = whole(
+        p.max_idle.as_ref(),
+        "pool.max_idle",
+        u64::from(d.max_idle),
+        0,
+        1_000_000,
+    )? as u32;
+    if applied.supplied("pool.max_idle") {
+        // commons-pool2 never keeps more idle than open.
+        max_idle = max_idle.min(max_total);
+    }
+    if max_idle > max_total {
+        return Err(Problem::value(
+            "pool.max_idle",
+            format!(
+                "max_idle ({max_idle}) is above max_total ({max_total}); lower it, or raise max_total"
+            ),
+        ));
+    }
+    let min_idle = whole(
+        p.min_idle.as_ref(),
+        "pool.min_idle",
+        u64::from(d.min_idle),
+        0,
+        1_000_000,
+    )? as u32;
+    if min_idle > max_idle {
+        return Err(Problem::value(
+            "pool.min_idle",
+            format!(
+                "min_idle ({min_idle}) is above max_idle ({max_idle}); lower it, or raise max_idle"
+            ),
+        ));
+    }
+    let checkout_check = match choice(
+        p.checkout_check.as_ref(),
+        "pool.checkout_check",
+        &["none", "peek"],
+        "none",
+    )? {
+        "peek" => CheckoutCheck::Peek,
+        _ => CheckoutCheck::None,
+    };
+    let tests = match &p.tests_per_eviction_run {
+        None => d.tests_per_eviction_run,
+        Some(v) => {
+            let key = "pool.tests_per_eviction_run";
+            let n = whole_signed(v, key, 1_000_000)?;
+            if n == 0 {
+                return Err(Problem::value(
+                    key,
+                    "expected a whole number other than 0 (a negative n examines ceil(idle / |n|)), found 0",
+                ));
+            }
+            n as i32
+        }
+    };
+    Ok(PoolLife {
+        min_idle,
+        max_idle,
+        max_lifetime: optional_span(
+            p.max_lifetime.as_ref(),
+            "pool.max_lifetime",
+            d.max_lifetime,
+            Zero::Refused,
+        )?,
+        idle_timeout: optional_span(
+            p.idle_timeout.as_ref(),
+            "pool.idle_timeout",
+            d.idle_timeout,
+            Zero::Refused,
+        )?,
+        checkout_check,
+        test_on_borrow: boolean(
+            p.test_on_borrow.as_ref(),
+            "pool.test_on_borrow",
+            d.test_on_borrow,
+        )?,
+        test_while_idle: boolean(
+            p.test_while_idle.as_ref(),
+            "pool.test_while_idle",
+            d.test_while_idle,
+        )?,
+        eviction_interval: optional_span(
+            p.eviction_interval.as_ref(),
+            "pool.eviction_interval",
+            d.eviction_interval,
+            Zero::Refused,
+        )?,
+        min_evictable_idle: optional_span(
+            p.min_evictable_idle.as_ref(),
+            "pool.min_evictable_idle",
+            d.min_evictable_idle,
+            Zero::Refused,
+        )?,
+        tests_per_eviction_run: tests,
+    })
+}
+
+/// A whole number, possibly negative, with `|n| <= max`.
+fn whole_signed(v: &Value, key: &str, max: i64) -> Result<i64, Problem> {
+    let n = match v {
+        Value::Integer(i) => *i,
+        Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => *f as i64,
+        _ => {
+            return Err(Problem::value(
+                key,
+                format!("expected a whole number, found {}", describe(v)),
+            ))
+        }
+    };
+    if n.unsigned_abs() > max.unsigned_abs() {
+        return Err(Problem::value(
+            key,
+            format!(
+                "expected a whole number from -{max} to {max}, found {}",
+                describe(v)
+            ),
+        ));
+    }
+    Ok(n)
+}
+
+/// What a zero duration means for an optional duration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Zero {
+    /// Zero is refused: write `"none"` to turn the setting off.
+    Refused,
+    /// Zero means `None`, as in redis.conf (`timeout 0`, `tcp-keepalive 0`).
+    MeansNone,
+}
+
+/// A duration or `"none"`.
+fn optional_span(
+    v: Option<&Value>,
+    key: &str,
+    default: Option<SimTime>,
+    zero: Zero,
+) -> Result<Option<SimTime>, Problem> {
+    let words = match zero {
+        Zero::Refused => "a duration > 0 like \"30s\", or \"none\"",
+        Zero::MeansNone => "a duration like \"300s\", or \"none\" (also \"0s\" or 0) for never",
+    };
+    match v {
+        None => Ok(default),
+        Some(Value::String(s)) if s == "none" => Ok(None),
+        Some(Value::Integer(0)) if zero == Zero::MeansNone => Ok(None),
+        Some(Value::String(s)) if !s.chars().any(|c| c.is_ascii_digit()) => Err(Problem::value(
+            key,
+            format!("expected {words}, found {}", quote(s)),
+        )),
+        Some(v) => {
+            let t = span(Some(v), key, SimTime::ZERO)?;
+            match (t == SimTime::ZERO, zero) {
+                (false, _) => Ok(Some(t)),
+                (true, Zero::MeansNone) => Ok(None),
+                (true, Zero::Refused) => Err(Problem::value(
+                    key,
+                    format!("expected {words}, found {}", describe(v)),
+                )),
+            }
+        }
+    }
 }
 
 fn acquire_timeout(v: Option<&Value>) -> Result<Option<SimTime>, Problem> {

@@ -1,0 +1,268 @@
+//! Client presets: the defaults of real client libraries, as scenario keys.
+//!
+//! `pool.preset = "jedis"` fills every `[pool]` and `[client]` key that the
+//! file (or `--set`) does not write with the value below, so the precedence
+//! is: key written > preset > schema default. Each preset is written as the
+//! TOML a user would write, with the source of each value from DOMAIN.md
+//! section 1. A key a preset does not set keeps the schema default: DOMAIN.md
+//! says nothing about it for that client (the reference page lists them).
+//!
+//! Two preset values yield to keys the file writes, as the libraries
+//! themselves behave: a preset's `max_idle` above the file's `max_total` is
+//! lowered to it (commons-pool2 never keeps more idle than open), and a
+//! preset's `acquire_timeout` is dropped when the file sets
+//! `when_exhausted = "fail"`.
+//!
+//! Assumptions where a default depends on the machine: go-redis sizes its
+//! pool 10 x GOMAXPROCS and deadpool 4 x CPUs; both presets assume a pod with
+//! 2 CPUs (GOMAXPROCS = 2), so 20 and 8 connections. redis-py 7's
+//! `max_connections = 2**31` is capped to the schema's largest `max_total`,
+//! 1000000.
+
+use toml::Table;
+
+/// The preset names, in the order the reference page lists them.
+pub const NAMES: [&str; 10] = [
+    "jedis",
+    "commons-pool2",
+    "redis-py-7",
+    "redis-py-8",
+    "redis-py-blocking",
+    "go-redis-9.7",
+    "go-redis-9.22",
+    "r2d2",
+    "bb8",
+    "deadpool",
+];
+
+/// The TOML text of a preset, or `None` for an unknown name.
+pub fn text(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "jedis" => JEDIS,
+        "commons-pool2" => COMMONS_POOL2,
+        "redis-py-7" => REDIS_PY_7,
+        "redis-py-8" => REDIS_PY_8,
+        "redis-py-blocking" => REDIS_PY_BLOCKING,
+        "go-redis-9.7" => GO_REDIS_9_7,
+        "go-redis-9.22" => GO_REDIS_9_22,
+        "r2d2" => R2D2,
+        "bb8" => BB8,
+        "deadpool" => DEADPOOL,
+        _ => return None,
+    })
+}
+
+/// The keys and values of a preset, as `[pool]` and `[client]` tables.
+pub fn table(name: &str) -> Option<Table> {
+    text(name).map(|t| toml::from_str(t).expect("preset texts are valid TOML (tested)"))
+}
+
+/// The dotted keys a preset sets (`pool.max_total`, `client.backoff.base`).
+pub fn keys(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(t) = table(name) {
+        collect_keys(&t, "", &mut out);
+    }
+    out
+}
+
+fn collect_keys(t: &Table, prefix: &str, out: &mut Vec<String>) {
+    for (k, v) in t {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(sub) => collect_keys(sub, &path, out),
+            _ => out.push(path),
+        }
+    }
+}
+
+/// `JedisPoolConfig`: commons-pool2 with four defaults changed (Jedis
+/// `JedisPoolConfig.java`), and Jedis's 2000 ms connect and read timeouts.
+const JEDIS: &str = r#"
+[pool]
+max_total = 8                   # maxTotal
+max_idle = 8                    # maxIdle
+min_idle = 0                    # minIdle
+when_exhausted = "block"        # blockWhenExhausted = true
+acquire_timeout = "none"        # maxWait = -1: block forever
+order = "lifo"                  # lifo = true
+checkout_check = "none"
+test_on_borrow = false          # testOnBorrow
+test_while_idle = true          # JedisPoolConfig: testWhileIdle = true
+eviction_interval = "30s"       # JedisPoolConfig: timeBetweenEvictionRuns = 30 s
+min_evictable_idle = "60s"      # JedisPoolConfig: minEvictableIdleTime = 60 s
+tests_per_eviction_run = -1     # JedisPoolConfig: numTestsPerEvictionRun = -1 (all idle)
+
+[client]
+connect_timeout = "2s"          # Protocol.DEFAULT_TIMEOUT = 2000 ms
+socket_timeout = "2s"
+"#;
+
+/// A plain `new JedisPool(host, port)`: commons-pool2 2.13 defaults, no
+/// evictor, no idle test, and Jedis's 2000 ms timeouts.
+const COMMONS_POOL2: &str = r#"
+[pool]
+max_total = 8                   # maxTotal
+max_idle = 8                    # maxIdle
+min_idle = 0                    # minIdle
+when_exhausted = "block"        # blockWhenExhausted = true
+acquire_timeout = "none"        # maxWait = -1: block forever
+order = "lifo"                  # lifo = true
+checkout_check = "none"
+test_on_borrow = false          # testOnBorrow
+test_while_idle = false         # testWhileIdle
+eviction_interval = "none"      # timeBetweenEvictionRuns = -1: no evictor
+min_evictable_idle = "30m"      # minEvictableIdleTime
+tests_per_eviction_run = 3      # numTestsPerEvictionRun
+
+[client]
+connect_timeout = "2s"          # Jedis: 2000 ms
+socket_timeout = "2s"
+"#;
+
+/// redis-py 7.4 and older: `ConnectionPool`, a loss system that raises
+/// "Too many connections" at once when full.
+const REDIS_PY_7: &str = r#"
+[pool]
+max_total = 1000000             # max_connections = 2**31, capped to the schema's largest
+when_exhausted = "fail"         # ConnectionError("Too many connections")
+order = "lifo"
+checkout_check = "peek"         # non-blocking socket poll on checkout
+
+[client]
+connect_timeout = "none"        # socket_connect_timeout = None
+socket_timeout = "none"         # socket_timeout = None
+tcp_keepalive = "none"          # socket_keepalive off
+retries = 3
+backoff = { base = "1s", cap = "10s" }
+"#;
+
+/// redis-py 8.0 and newer (2026): `ConnectionPool` with the new defaults.
+const REDIS_PY_8: &str = r#"
+[pool]
+max_total = 100                 # max_connections
+when_exhausted = "fail"         # ConnectionError("Too many connections")
+order = "lifo"
+checkout_check = "peek"         # non-blocking socket poll on checkout
+
+[client]
+connect_timeout = "5s"
+socket_timeout = "5s"
+tcp_keepalive = "30s"           # keepalive idle 30 s (interval 5 s, 3 probes)
+retries = 10
+backoff = { base = "10ms", cap = "1s" }
+"#;
+
+/// redis-py's `BlockingConnectionPool`, with the client settings of redis-py
+/// 8 (the current release).
+const REDIS_PY_BLOCKING: &str = r#"
+[pool]
+max_total = 50                  # max_connections
+when_exhausted = "block"
+acquire_timeout = "20s"         # timeout: ConnectionError("No connection available.")
+order = "lifo"
+checkout_check = "peek"
+
+[client]
+connect_timeout = "5s"          # as redis-py 8
+socket_timeout = "5s"
+tcp_keepalive = "30s"
+retries = 10
+backoff = { base = "10ms", cap = "1s" }
+"#;
+
+/// go-redis v9.7, on a pod with GOMAXPROCS = 2.
+const GO_REDIS_9_7: &str = r#"
+[pool]
+max_total = 20                  # PoolSize = 10 x GOMAXPROCS, GOMAXPROCS = 2
+when_exhausted = "block"
+acquire_timeout = "4s"          # PoolTimeout: "redis: connection pool timeout"
+order = "lifo"                  # PoolFIFO = false
+idle_timeout = "30m"            # ConnMaxIdleTime
+checkout_check = "peek"         # conn_check: catches FIN/RST, not a silent drop
+
+[client]
+socket_timeout = "3s"           # ReadTimeout
+tcp_keepalive = "5m"
+retries = 3                     # MaxRetries
+backoff = { base = "8ms", cap = "512ms" }
+retry_on = ["pool_timeout", "stale_connection", "socket_timeout", "max_clients", "connect_timeout"]
+"#;
+
+/// go-redis v9.22 (2026), on a pod with GOMAXPROCS = 2.
+const GO_REDIS_9_22: &str = r#"
+[pool]
+max_total = 20                  # PoolSize = 10 x GOMAXPROCS, GOMAXPROCS = 2
+when_exhausted = "block"
+acquire_timeout = "6s"          # PoolTimeout
+order = "lifo"                  # PoolFIFO = false
+idle_timeout = "30m"            # ConnMaxIdleTime
+checkout_check = "peek"
+
+[client]
+socket_timeout = "5s"           # ReadTimeout
+tcp_keepalive = "30s"           # idle 30 s, interval 5 s, 3 probes
+retries = 3                     # MaxRetries
+backoff = { base = "10ms", cap = "1s" }
+retry_on = ["pool_timeout", "stale_connection", "socket_timeout", "max_clients", "connect_timeout"]
+"#;
+
+/// r2d2 (`src/config.rs`).
+const R2D2: &str = r#"
+[pool]
+max_total = 10                  # max_size
+when_exhausted = "block"
+acquire_timeout = "30s"         # connection_timeout
+order = "lifo"
+idle_timeout = "10m"
+max_lifetime = "30m"
+test_on_borrow = true           # test_on_check_out
+"#;
+
+/// bb8 (`bb8/src/api.rs`).
+const BB8: &str = r#"
+[pool]
+max_total = 10                  # max_size
+when_exhausted = "block"
+acquire_timeout = "30s"         # connection_timeout
+order = "fifo"
+idle_timeout = "10m"
+max_lifetime = "30m"
+test_on_borrow = true           # test_on_check_out (PING)
+"#;
+
+/// deadpool (`src/managed/config.rs`), on a pod with 2 CPUs.
+const DEADPOOL: &str = r#"
+[pool]
+max_total = 8                   # max_size = 4 x CPUs, 2 CPUs
+when_exhausted = "block"
+acquire_timeout = "none"        # timeouts.wait = None: wait forever
+order = "fifo"
+idle_timeout = "none"
+max_lifetime = "none"
+test_on_borrow = true           # recycle (PING) on every get
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_is_valid_toml_with_known_keys() {
+        for name in NAMES {
+            let t = table(name).unwrap_or_else(|| panic!("{name} has no text"));
+            for (table, v) in &t {
+                let keys = super::super::raw::table_keys(table).unwrap();
+                for k in v.as_table().unwrap().keys() {
+                    assert!(keys.contains(&k.as_str()), "{name}: {table}.{k}");
+                }
+            }
+            assert!(!keys(name).is_empty());
+        }
+        assert!(text("lettuce").is_none());
+    }
+}
