@@ -396,16 +396,28 @@ impl LineChart {
             .draw()
             .map_err(err)?;
         for (i, line) in self.lines.iter().enumerate() {
-            if line.band.len() >= 2 {
-                let color = palette::line(i);
+            // Bands are drawn where the line is: on a log axis not around zeros.
+            let color = palette::line(i);
+            let shown: Vec<Option<(f64, f64, f64)>> = line
+                .band
+                .iter()
+                .enumerate()
+                .map(|(k, b)| {
+                    let mean = line.points.get(k).map_or(b.2, |p| p.1);
+                    let ok = b.1.is_finite()
+                        && b.2.is_finite()
+                        && (y.scale == Scale::Linear || mean > 0.0);
+                    ok.then_some(*b)
+                })
+                .collect();
+            for run in shown.split(|b| b.is_none()).filter(|r| r.len() >= 2) {
+                let run: Vec<(f64, f64, f64)> = run.iter().flatten().copied().collect();
                 let mut pts: Vec<(f64, f64)> =
-                    line.band.iter().map(|b| (x.map(b.0), y.map(b.2))).collect();
-                pts.extend(line.band.iter().rev().map(|b| (x.map(b.0), y.map(b.1))));
-                if pts.iter().all(|p| p.0.is_finite() && p.1.is_finite()) {
-                    chart
-                        .draw_series(std::iter::once(Polygon::new(pts, color.mix(0.18).filled())))
-                        .map_err(err)?;
-                }
+                    run.iter().map(|b| (x.map(b.0), y.map(b.2))).collect();
+                pts.extend(run.iter().rev().map(|b| (x.map(b.0), y.map(b.1))));
+                chart
+                    .draw_series(std::iter::once(Polygon::new(pts, color.mix(0.18).filled())))
+                    .map_err(err)?;
             }
         }
         for r in &self.references {
@@ -422,7 +434,16 @@ impl LineChart {
         }
         for (i, line) in self.lines.iter().enumerate() {
             let color = palette::line(i);
-            for run in finite_runs(&line.points) {
+            // On a log axis a zero has no position: it is drawn as a hollow
+            // marker on the bottom edge and not joined to its neighbours, so
+            // that no line suggests a crossing that was not measured.
+            let drawable = |p: &(f64, f64)| y.scale == Scale::Linear || p.1 > 0.0;
+            let kept: Vec<(f64, f64)> = line
+                .points
+                .iter()
+                .map(|p| if drawable(p) { *p } else { (p.0, f64::NAN) })
+                .collect();
+            for run in finite_runs(&kept) {
                 let pts: Vec<(f64, f64)> = run.iter().map(|p| (x.map(p.0), y.map(p.1))).collect();
                 chart
                     .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
@@ -433,6 +454,15 @@ impl LineChart {
                         .map_err(err)?;
                 }
             }
+            let floored = line
+                .points
+                .iter()
+                .filter(|p| p.0.is_finite() && p.1.is_finite() && !drawable(p));
+            chart
+                .draw_series(
+                    floored.map(|p| Circle::new((x.map(p.0), y.lo), 4, color.stroke_width(2))),
+                )
+                .map_err(err)?;
         }
         Ok(())
     }
@@ -471,7 +501,7 @@ impl LineChart {
             y = legend_note(
                 area,
                 y,
-                "Zeros are drawn on the bottom edge of the log scale.",
+                "Hollow markers on the bottom edge: zero (no position on a log scale).",
             )?;
         }
         if !self.note.is_empty() {

@@ -113,13 +113,18 @@ impl Heatmap {
                     fill.filled(),
                 )))
                 .map_err(err)?;
+                // Values sit above the centre, clear of a contour through it.
                 if annotate {
                     let ink = palette::text_on(fill);
                     let style = font(12.0)
                         .color(&ink)
                         .pos(Pos::new(HPos::Center, VPos::Center));
-                    c.draw_series(std::iter::once(Text::new(format::num(*v), (x, y), style)))
-                        .map_err(err)?;
+                    c.draw_series(std::iter::once(Text::new(
+                        format::num(*v),
+                        (x, y + 0.25),
+                        style,
+                    )))
+                    .map_err(err)?;
                 }
             }
         }

@@ -108,8 +108,7 @@ figure img { width: 100%; height: auto; border: 1px solid #e2e2e2; }
 figcaption { color: #444; font-size: 0.95em; margin-top: 4px; }
 code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.92em; }
 pre { background: #f6f6f6; padding: 10px 12px; overflow-x: auto; }
-.settings { columns: 2; column-gap: 32px; }
-.settings table { width: 100%; }
+.settings table { min-width: 60%; }
 nav a { margin-right: 14px; }
 ";
 
@@ -278,7 +277,13 @@ pub fn settings_from_toml(text: &str) -> Vec<(String, String)> {
             } else {
                 format!("{table}.{k}")
             };
-            out.push((key, v.trim().to_string()));
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .filter(|v| !v.contains('"'))
+                .unwrap_or(v);
+            out.push((key, v.to_string()));
         }
     }
     out
