@@ -358,11 +358,13 @@ impl Client {
 
 mod error;
 mod parse;
+pub mod resolve;
 mod units;
 mod validate;
 
 pub use error::ScenarioError;
-pub use parse::{apply_override, from_table, load, parse};
+pub use parse::{apply_override, from_table, load, parse, resolve, resolve_text};
+pub use resolve::{Origin, Resolved};
 
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,8 @@
 //! at the key's value in the file, else at the table that should hold it.
 
 use super::error::ScenarioError;
-use super::validate::{build, check_shape, Problem};
+use super::resolve::{resolved_keys, Origin, Resolved};
+use super::validate::{build_applied, check_shape, Applied, Problem};
 use super::Scenario;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -25,6 +26,11 @@ const MAX_DEPTH: usize = 16;
 /// `overrides` (`KEY=VALUE` strings from `--set` or sweep axes, with dotted
 /// keys like `pool.max_total`). The scenario is named after the file stem.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    resolve(path, overrides).map(|r| r.scenario)
+}
+
+/// [`load`], also saying where each value came from (see [`Resolved`]).
+pub fn resolve(path: &Path, overrides: &[String]) -> Result<Resolved, ScenarioError> {
     let origin = path.display().to_string();
     let text = read(path).map_err(|e| {
         ScenarioError::new(
@@ -38,7 +44,7 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    parse(&text, &origin, &name, overrides)
+    resolve_text(&text, &origin, &name, overrides)
 }
 
 /// Reads at most [`MAX_FILE_BYTES`] of UTF-8.
@@ -64,6 +70,16 @@ pub fn parse(
     name: &str,
     overrides: &[String],
 ) -> Result<Scenario, ScenarioError> {
+    resolve_text(text, origin, name, overrides).map(|r| r.scenario)
+}
+
+/// [`parse`], also saying where each value came from (see [`Resolved`]).
+pub fn resolve_text(
+    text: &str,
+    origin: &str,
+    name: &str,
+    overrides: &[String],
+) -> Result<Resolved, ScenarioError> {
     let tree = DeTable::parse(text).map_err(|e| syntax_error(origin, text, &e))?;
     let mut spans = BTreeMap::new();
     record_spans(tree.get_ref(), "", 0, &mut spans);
@@ -79,7 +95,19 @@ pub fn parse(
             .map_err(|m| ScenarioError::new(origin, None, m, true).blame_assignment(assignment))?;
         locator.overrides.push((key, assignment.clone()));
     }
-    validate(&doc, name, &locator)
+    let (scenario, applied) = validate(&doc, name, &locator)?;
+    let origins = resolved_keys(&scenario)
+        .into_iter()
+        .map(|k| {
+            let o = locator.origin(&k, &applied);
+            (k, o)
+        })
+        .collect();
+    Ok(Resolved {
+        scenario,
+        preset: applied.name,
+        origins,
+    })
 }
 
 /// Validates a table that overrides may already have changed. Errors name
@@ -91,7 +119,7 @@ pub fn from_table(doc: &Table, origin: &str, name: &str) -> Result<Scenario, Sce
         spans: BTreeMap::new(),
         overrides: Vec::new(),
     };
-    validate(doc, name, &locator)
+    validate(doc, name, &locator).map(|(s, _)| s)
 }
 
 /// Applies one `KEY=VALUE` assignment to `doc`. `KEY` is dotted
@@ -233,13 +261,17 @@ fn dotted(steps: &[Step]) -> String {
 }
 
 /// Checks shape, then values, and locates the first problem.
-fn validate(doc: &Table, name: &str, locator: &Locator) -> Result<Scenario, ScenarioError> {
+fn validate(
+    doc: &Table,
+    name: &str,
+    locator: &Locator,
+) -> Result<(Scenario, Applied), ScenarioError> {
     let mut shape = check_shape(doc);
     shape.sort_by_cached_key(|p| (locator.rank(p), p.key.clone()));
     if let Some(p) = shape.into_iter().next() {
         return Err(locator.error(p));
     }
-    build(doc, name).map_err(|p| locator.error(p))
+    build_applied(doc, name).map_err(|p| locator.error(p))
 }
 
 /// Where each dotted key of a document is, and which were overridden.
@@ -295,6 +327,36 @@ impl Locator<'_> {
         match self.blame(p) {
             Some(_) => (true, 0),
             None => (false, self.offset(p).unwrap_or(0)),
+        }
+    }
+
+    /// Where the value of dotted `key` came from: the last `--set` that
+    /// wrote it (or a table above or a field below it), else the file line
+    /// that writes it (or its first field), else the preset, else the default.
+    fn origin(&self, key: &str, applied: &Applied) -> Origin {
+        if let Some((_, a)) = self
+            .overrides
+            .iter()
+            .rev()
+            .find(|(k, _)| covers(k, key) || covers(key, k))
+        {
+            return Origin::Set(a.clone());
+        }
+        let written = self.spans.get(key).or_else(|| {
+            self.spans
+                .range(key.to_string()..)
+                .take_while(|(k, _)| k.starts_with(key))
+                .find(|(k, _)| covers(key, k))
+                .map(|(_, span)| span)
+        });
+        if let (Some(&(k, _)), Some(text)) = (written, self.text) {
+            return Origin::File {
+                line: line_column(text, k).0,
+            };
+        }
+        match applied.name {
+            Some(name) if applied.keys.iter().any(|k| k == key) => Origin::Preset(name),
+            _ => Origin::Default,
         }
     }
 

@@ -2,6 +2,7 @@
 //! overrides against the same values written in the file, and properties
 //! that no input makes parsing panic.
 
+use super::resolve;
 use super::units::parse_duration;
 use super::*;
 use proptest::prelude::*;
@@ -580,4 +581,224 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
         let sets = [format!("sweep={}{}", "[".repeat(depth), "]".repeat(depth))];
         check_never_panics("[workload]\nrate = 1\n", &sets);
     }
+}
+
+/// Prints the resolved scenario and parses it back.
+fn round_trip(text: &str, sets: &[String]) -> (Scenario, Scenario, String) {
+    let r = resolve_text(text, "r.toml", "r", sets).unwrap();
+    let printed = r.to_toml();
+    let back =
+        parse(&printed, "printed.toml", "r", &[]).unwrap_or_else(|e| panic!("{e}\n{printed}"));
+    (r.scenario, back, printed)
+}
+
+#[test]
+fn the_resolved_text_parses_back_to_the_same_scenario() {
+    let (a, b, _) = round_trip(FULL, &[]);
+    assert_eq!(a, b);
+    let (a, b, _) = round_trip("[workload]\nrate = 1\n", &[]);
+    assert_eq!(a, b);
+    for name in presets::NAMES {
+        let text = format!("[workload]\nrate = 5\n[pool]\npreset = \"{name}\"\nmax_total = 4\n");
+        let (a, b, printed) = round_trip(&text, &[]);
+        assert_eq!(a, b, "{name}");
+        assert!(
+            printed.contains(&format!("preset = \"{name}\"")),
+            "{printed}"
+        );
+    }
+}
+
+#[test]
+fn the_resolved_text_says_where_each_value_came_from() {
+    let text = "[workload]\nrate = 1000\n\n[pool]\npreset = \"jedis\"\nmax_total = 20\n";
+    let sets = ["pool.order=fifo".to_string()];
+    let r = resolve_text(text, "r.toml", "r", &sets).unwrap();
+    let o = |k: &str| r.origins[k].to_string();
+    assert_eq!(o("pool.max_total"), "file line 6");
+    assert_eq!(o("pool.preset"), "file line 5");
+    assert_eq!(o("pool.max_idle"), "preset jedis");
+    assert_eq!(o("pool.test_while_idle"), "preset jedis");
+    assert_eq!(o("pool.order"), "--set pool.order=fifo");
+    assert_eq!(o("redis.maxclients"), "default");
+    assert_eq!(o("client.socket_timeout"), "preset jedis");
+    assert_eq!(o("client.backoff.base"), "default");
+    let printed = r.to_toml();
+    for line in [
+        "max_total = 20                           # file line 6",
+        "max_idle = 8                             # preset jedis",
+        "order = \"fifo\"                           # --set pool.order=fifo",
+        "min_evictable_idle = \"1m\"                # preset jedis",
+        "maxclients = 10000                       # default",
+    ] {
+        assert!(printed.contains(line), "{line:?} not in\n{printed}");
+    }
+    // Every key of every table is printed.
+    for k in resolve::resolved_keys(&r.scenario) {
+        assert!(r.origins.contains_key(&k), "{k}");
+    }
+    let text = "[workload]\nrate = 1\n[network.rtt]\ndist = \"exponential\"\nmean = \"2ms\"\n";
+    let r = resolve_text(text, "r.toml", "r", &[]).unwrap();
+    // A latency written as a table names the table's header line.
+    assert_eq!(r.origins["network.rtt"], Origin::File { line: 3 });
+    let sets = ["network.rtt.mean=3ms".to_string()];
+    let r = resolve_text(text, "r.toml", "r", &sets).unwrap();
+    assert_eq!(
+        r.origins["network.rtt"].to_string(),
+        "--set network.rtt.mean=3ms"
+    );
+}
+
+/// A duration of up to about a day, in whole nanoseconds.
+fn span_ns() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        0u64..10_000,
+        0u64..100_000_000_000_000,
+        (0u64..100_000).prop_map(|n| n * 1_000_000),
+    ]
+}
+
+fn dur(ns: u64) -> String {
+    format!("\"{}\"", SimTime(ns))
+}
+
+/// A latency in any of its forms.
+fn latency_text() -> impl Strategy<Value = String> {
+    let pos = || 1u64..100_000_000_000_000;
+    prop_oneof![
+        span_ns().prop_map(dur),
+        pos().prop_map(|m| format!("{{ dist = \"exponential\", mean = {} }}", dur(m))),
+        (span_ns(), span_ns()).prop_map(|(a, b)| format!(
+            "{{ dist = \"uniform\", low = {}, high = {} }}",
+            dur(a.min(b)),
+            dur(a.max(b))
+        )),
+        (pos(), 1u64..1_000_000_000_000).prop_map(|(m, d)| format!(
+            "{{ dist = \"lognormal\", median = {}, p99 = {} }}",
+            dur(m),
+            dur(m + d)
+        )),
+        (
+            pos(),
+            1u64..1_000_000_000,
+            1u64..1_000_000_000,
+            1u64..1_000_000_000
+        )
+            .prop_map(|(a, b, c, d)| format!(
+                "{{ dist = \"quantiles\", p50 = {}, p90 = {}, p99 = {}, p999 = {} }}",
+                dur(a),
+                dur(a + b),
+                dur(a + b + c),
+                dur(a + b + c + d)
+            )),
+    ]
+}
+
+/// A finite float of any magnitude in `[0, 1]` or `(0, max]`.
+fn ratio() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        0.0f64..=1.0,
+        Just(0.0),
+        Just(1.0),
+        (0u32..=100).prop_map(|p| f64::from(p) / 100.0)
+    ]
+}
+
+fn optional_dur() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\"none\"".to_string()),
+        (1u64..100_000_000_000_000).prop_map(dur)
+    ]
+}
+
+prop_compose! {
+    fn scenario_text()(
+        rate in prop_oneof![1e-3f64..1e7, 1e-300f64..1e300, (1u32..100_000).prop_map(f64::from)],
+        reads in 1u32..=1000,
+        points in prop::collection::vec((span_ns(), 0.0f64..1e6, span_ns()), 0..4),
+        pods in 1u32..=10_000,
+        preset in prop::sample::select(["none", "jedis", "redis-py-7", "go-redis-9.22", "bb8", "deadpool"].to_vec()),
+        max_total in 1u32..=1_000_000,
+        idle in (0.0f64..=1.0, 0.0f64..=1.0),
+        block in any::<bool>(),
+        acquire in optional_dur(),
+        lifetimes in (optional_dur(), optional_dur(), optional_dur(), optional_dur()),
+        tests in prop_oneof![1i32..1000, -1000i32..=-1],
+        lat in (latency_text(), latency_text(), latency_text(), latency_text(), latency_text()),
+        ratios in (ratio(), ratio(), prop::option::of(ratio())),
+        redis_nums in (1u32..=1024, 1u32..=10_000_000, prop::option::of(span_ns()), prop::option::of(span_ns())),
+        client in (any::<bool>(), 1u32..=10, any::<bool>(), 0u32..=100, span_ns(), span_ns()),
+        timeouts in (optional_dur(), optional_dur(), optional_dur()),
+        retry_on in prop::sample::subsequence(ErrorCause::ALL.to_vec(), 0..=6),
+        network in (optional_dur(), any::<bool>()),
+    ) -> String {
+        let mut at = 0u64;
+        let mut profile = Vec::new();
+        for (gap, scale, ramp) in points {
+            at += gap;
+            profile.push(format!("{{ at = {}, scale = {scale:?}, ramp = {} }}", dur(at), dur(ramp)));
+            at += ramp;
+        }
+        let max_idle = (f64::from(max_total) * idle.0) as u32;
+        let min_idle = (f64::from(max_idle) * idle.1) as u32;
+        let when = if block { "block" } else { "fail" };
+        let acquire = if block { acquire } else { "\"none\"".to_string() };
+        let opt_ns = |n: Option<u64>| n.map_or_else(|| "\"none\"".to_string(), dur);
+        let (base, cap) = (client.4.min(client.5), client.4.max(client.5));
+        let causes: Vec<String> = retry_on.iter().map(|c| format!("\"{}\"", c.name())).collect();
+        format!(
+            "[simulation]\nseed = 7\n\n[workload]\nrate = {rate:?}\nreads_per_request = {reads}\n\
+             profile = [{}]\n\n[pods]\ncount = {pods}\n\n[pool]\npreset = \"{preset}\"\n\
+             max_total = {max_total}\nmax_idle = {max_idle}\nmin_idle = {min_idle}\n\
+             when_exhausted = \"{when}\"\nacquire_timeout = {acquire}\nmax_lifetime = {}\n\
+             idle_timeout = {}\neviction_interval = {}\nmin_evictable_idle = {}\n\
+             tests_per_eviction_run = {tests}\n\n[network]\nrtt = {}\nidle_timeout = {}\n\
+             on_idle = \"{}\"\n\n[redis]\nshards = {}\nservice_time = {}\nhit_ratio = {:?}\n\
+             maxclients = {}\ntimeout = {}\ntcp_keepalive = {}\naccept_cost = {}\n\n\
+             [l1]\nhit_ratio = {:?}\nlookup_time = {}\n\n[database]\nlatency = {}\n\n\
+             [client]\nhold_during_fallback = {}\nconnect_round_trips = {}\ntls = {}\n\
+             retries = {}\nbackoff = {{ base = {}, cap = {} }}\nconnect_timeout = {}\n\
+             socket_timeout = {}\ntcp_keepalive = {}\nretry_on = [{}]\nretry_budget = {}\n",
+            profile.join(", "),
+            lifetimes.0, lifetimes.1, lifetimes.2, lifetimes.3,
+            lat.0, network.0, if network.1 { "reset" } else { "drop" },
+            redis_nums.0, lat.1, ratios.0, redis_nums.1,
+            opt_ns(redis_nums.2), opt_ns(redis_nums.3), lat.2,
+            ratios.1, lat.3, lat.4,
+            client.0, client.1, client.2, client.3, dur(base), dur(cap),
+            timeouts.0, timeouts.1, timeouts.2, causes.join(", "),
+            ratios.2.map_or_else(|| "\"none\"".to_string(), |r| format!("{r:?}")),
+        )
+    }
+}
+
+/// The printed scenario parses back to the same scenario. Run on a thread
+/// with a large stack: the generator's strategy tree is deep.
+#[test]
+fn resolved_scenarios_parse_back_the_same() {
+    let run = || {
+        let config = ProptestConfig {
+            cases: 500,
+            ..ProptestConfig::default()
+        };
+        let mut runner = proptest::test_runner::TestRunner::new(config);
+        let result = runner.run(&scenario_text(), |text| {
+            let first = resolve_text(&text, "g.toml", "g", &[]);
+            let r = first.unwrap_or_else(|e| panic!("generated an invalid scenario: {e}\n{text}"));
+            let printed = r.to_toml();
+            let back = parse(&printed, "printed.toml", "g", &[])
+                .unwrap_or_else(|e| panic!("{e}\n{printed}"));
+            prop_assert_eq!(&r.scenario, &back, "{}", printed);
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+    };
+    std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
 }

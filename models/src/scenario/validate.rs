@@ -172,12 +172,8 @@ impl Applied {
     }
 }
 
-/// Builds the scenario from a table whose shape [`check_shape`] accepted.
-pub(crate) fn build(doc: &Table, name: &str) -> Result<Scenario, Problem> {
-    build_applied(doc, name).map(|(s, _)| s)
-}
-
-/// [`build`], also saying what the preset filled in.
+/// Builds the scenario from a table whose shape [`check_shape`] accepted,
+/// also saying what the preset filled in.
 pub(crate) fn build_applied(doc: &Table, name: &str) -> Result<(Scenario, Applied), Problem> {
     let (doc, applied) = with_preset(doc)?;
     match build_merged(&doc, name, &applied) {
