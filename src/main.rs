@@ -23,6 +23,8 @@ enum Command {
     Run(cmd::run::Args),
     /// Compare the simulator with queueing theory on a built-in table of cases.
     Validate(cmd::validate::Args),
+    /// Render the charts and report page of a sweep or run folder again, without simulating.
+    Report(cmd::report::Args),
 }
 
 /// An error that ends the command, with the exit status it deserves.
@@ -48,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

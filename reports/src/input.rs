@@ -163,7 +163,8 @@ pub struct SweepResults {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NamedSeries {
     /// `arrivals_per_s`, `ok_per_s`, `in_use`, `open`, `waiters`,
-    /// `redis_utilization`, `failures_per_s.<cause>`, `latency_p99_ms`.
+    /// `redis_utilization`, `errors_per_s.<cause>` (or `failures_per_s.<cause>`),
+    /// `latency_p99_ms`.
     pub name: String,
     /// One value per bucket (`null` when undefined).
     pub values: Vec<Option<f64>>,

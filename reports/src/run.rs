@@ -23,17 +23,21 @@ use std::path::{Path, PathBuf};
 /// The results file of a run report.
 pub const RESULTS_FILE: &str = "run.json";
 
-/// Failure series, with their legend labels.
-const CAUSES: [(&str, &str); 5] = [
-    ("failures_per_s.pool_timeout", "pool timeout"),
-    (
-        "failures_per_s.pool_exhausted",
-        "pool exhausted (fail fast)",
-    ),
-    ("failures_per_s.stale_connection", "stale connection"),
-    ("failures_per_s.socket_timeout", "socket timeout"),
-    ("failures_per_s.max_clients", "refused: maxclients"),
-];
+/// Prefixes of the per-cause failure series (`errors_per_s.pool_timeout`).
+const CAUSE_PREFIXES: [&str; 2] = ["errors_per_s.", "failures_per_s."];
+
+/// Legend text of a failure cause.
+fn cause_label(cause: &str) -> String {
+    match cause {
+        "pool_timeout" => "pool timeout".into(),
+        "pool_exhausted" => "pool exhausted (fail fast)".into(),
+        "stale_connection" => "stale connection".into(),
+        "socket_timeout" => "socket timeout".into(),
+        "max_clients" => "refused: maxclients".into(),
+        "connect_timeout" => "connect timeout".into(),
+        other => other.replace('_', " "),
+    }
+}
 
 /// Writes `results` as `dir/run.json`, then renders the report from it.
 /// Returns the files written, page last.
@@ -164,9 +168,14 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             "Requests queued in the pools. Any sustained queue adds its wait to latency; a growing one ends in timeouts.",
         ));
     }
-    let failures: Vec<Line> = CAUSES
+    let failures: Vec<Line> = r
+        .series
+        .series
         .iter()
-        .filter_map(|(name, label)| line(r, name, label, 1.0))
+        .filter_map(|s| {
+            let cause = CAUSE_PREFIXES.iter().find_map(|p| s.name.strip_prefix(p))?;
+            line(r, &s.name, &cause_label(cause), 1.0)
+        })
         .collect();
     if !failures.is_empty() {
         let any = failures.iter().any(|l| l.points.iter().any(|p| p.1 > 0.0));

@@ -34,6 +34,9 @@ pub struct Args {
     /// Override any scenario key, checked like the file: `--set pool.max_total=20`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Also write charts and a report page (index.html) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 }
 
 /// Loads the scenario with every override, in the order: `--set`, then the
@@ -59,6 +62,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
             println!("{}", serde_json::to_string_pretty(&json).expect("JSON values serialize"));
         }
         Format::Text => print!("{}", text_summary(&scenario, &report)),
+    }
+    if let Some(dir) = &args.report {
+        let page = super::report::write_run(dir, &args.file, &args.set, &scenario, &report)?;
+        eprintln!("capsim: report written to {}", page.display());
     }
     Ok(())
 }

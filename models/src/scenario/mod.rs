@@ -6,6 +6,7 @@
 //! The engine trusts a `Scenario` without checking it again: every invariant
 //! documented on a field holds.
 
+pub mod derived;
 pub mod presets;
 pub mod raw;
 
