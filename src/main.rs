@@ -23,6 +23,10 @@ enum Command {
     Run(cmd::run::Args),
     /// Compare the simulator with queueing theory on a built-in table of cases.
     Validate(cmd::validate::Args),
+    /// Run a scenario over the grid of its [sweep] table and find thresholds.
+    Sweep(cmd::sweep::Args),
+    /// Combine the shard outputs of `capsim sweep --shard K/N`.
+    Merge(cmd::merge::Args),
     /// Render the charts and report page of a sweep or run folder again, without simulating.
     Report(cmd::report::Args),
 }
@@ -50,6 +54,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Report(args) => cmd::report::run(args),
     };
     match result {

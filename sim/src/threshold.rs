@@ -91,7 +91,7 @@ pub fn bisect(
         tolerance
     };
     for _ in 0..max_probes {
-        if !(bracket.width() > tolerance) {
+        if bracket.width() <= tolerance || bracket.width().is_nan() {
             break;
         }
         let mut mid = 0.5 * (bracket.keep + bracket.other);

@@ -230,7 +230,7 @@ pub fn format_duration(ns: f64) -> String {
         ("ms", 1_000_000),
         ("us", 1_000),
     ] {
-        if ns != 0 && ns % size == 0 {
+        if ns != 0 && (ns / size) * size == ns {
             return format!("{}{unit}", ns / size);
         }
     }

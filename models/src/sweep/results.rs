@@ -9,13 +9,12 @@
 //! shortest round-trip form (`{}`), so every output is a pure function of the
 //! rows: the same bytes on any thread count, and after shards are merged.
 
-use super::axis::{inline, label, position, Kind};
+use super::axis::{label, position, Kind};
 use super::plan::Plan;
 use super::spec::Clause;
 use crate::metrics::{Metrics, NAMES};
 use serde_json::{json, Map, Value as Json};
 use sim::threshold::{first_change, interpolate, Change};
-use std::collections::BTreeMap;
 use toml::Value;
 
 /// Version of the `results.json` layout.
@@ -390,7 +389,12 @@ pub fn short(x: f64) -> String {
         return format!("{x}");
     }
     let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    format!("{x:.digits$}")
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// The summary printed after a sweep: per line, the threshold and the
@@ -492,11 +496,5 @@ pub fn summary(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option<f64>
         out += line.join("  ").trim_end();
         out.push('\n');
     }
-    let _ = inline;
     out
-}
-
-/// Groups thresholds by their line's values, for callers that look them up.
-pub fn by_line(ts: &[Threshold]) -> BTreeMap<usize, &Threshold> {
-    ts.iter().map(|t| (t.line, t)).collect()
 }

@@ -8,7 +8,6 @@
 //! parallel and probes within a line one after another, so the probed points
 //! depend only on the results: deterministic too.
 
-use super::axis::position;
 use super::plan::Plan;
 use super::results::{line_of_points, thresholds, Measured, Row};
 use super::Error;
@@ -80,7 +79,9 @@ pub fn refine(plan: &Plan, grid: &[Row], tolerance: f64, ctl: &Control) -> Resul
     let axis = &plan.spec.axes[x];
     let integer = axis.kind == super::axis::Kind::Integer;
     let ts = thresholds(plan, grid);
-    let work: Vec<(usize, (f64, f64), Vec<Value>, bool)> = ts
+    // (line, bracket, the line's first row's values, first point holds)
+    type Work = (usize, (f64, f64), Vec<Value>, bool);
+    let work: Vec<Work> = ts
         .iter()
         .filter_map(|t| {
             let (a, b) = t.bracket?;
@@ -140,6 +141,5 @@ pub fn refine(plan: &Plan, grid: &[Row], tolerance: f64, ctl: &Control) -> Resul
     for rows in per_line {
         out.extend(rows?);
     }
-    let _ = position;
     Ok(out)
 }

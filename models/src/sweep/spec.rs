@@ -218,6 +218,9 @@ pub(crate) struct RawAxis {
     pub order: usize,
 }
 
+/// What [`read`] finds: axes, `x`, `tolerance` and the objectives.
+pub(crate) type Read = (Vec<RawAxis>, Option<String>, Option<f64>, Vec<Clause>);
+
 /// Reads `[sweep]` (without checking axis keys against the scenario; see
 /// [`super::plan::Plan`]) and `[slo]`.
 pub(crate) fn read(
@@ -225,7 +228,7 @@ pub(crate) fn read(
     pos: &Positions,
     origin: &str,
     axis_args: &[String],
-) -> Result<(Vec<RawAxis>, Option<String>, Option<f64>, Vec<Clause>), ScenarioError> {
+) -> Result<Read, ScenarioError> {
     let err = |key: &str, at_key: bool, msg: String| pos.error(origin, key, at_key, msg);
     let empty = Table::new();
     let sweep = match doc.get("sweep") {
