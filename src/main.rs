@@ -21,14 +21,16 @@ struct Cli {
 enum Command {
     /// Simulate one scenario and print its metrics.
     Run(cmd::run::Args),
+    /// Validate a scenario and print it resolved, with derived figures and warnings.
+    Check(cmd::check::Args),
     /// Compare the simulator with queueing theory on a built-in table of cases.
     Validate(cmd::validate::Args),
+    /// Render the charts and report page of a sweep or run folder again, without simulating.
+    Report(cmd::report::Args),
     /// Run a scenario over the grid of its [sweep] table and find thresholds.
     Sweep(cmd::sweep::Args),
     /// Combine the shard outputs of `capsim sweep --shard K/N`.
     Merge(cmd::merge::Args),
-    /// Render the charts and report page of a sweep or run folder again, without simulating.
-    Report(cmd::report::Args),
 }
 
 /// An error that ends the command, with the exit status it deserves.
@@ -53,10 +55,11 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
+        Command::Check(args) => cmd::check::run(args),
         Command::Validate(args) => cmd::validate::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Merge(args) => cmd::merge::run(args),
-        Command::Report(args) => cmd::report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

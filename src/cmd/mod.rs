@@ -1,7 +1,8 @@
 //! One module per subcommand; each has `Args` (clap) and `run(args)`.
 
-pub mod report;
+pub mod check;
 pub mod merge;
+pub mod report;
 pub mod run;
 pub mod sweep;
 pub mod validate;

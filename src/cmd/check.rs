@@ -1,0 +1,211 @@
+//! `capsim check FILE`: validate a scenario without running it, print it with
+//! every default filled in and the origin of each value, then the figures a
+//! reviewer works out by hand and the warnings for designs that cannot work.
+//!
+//! The whole output is TOML (figures and warnings are comments), so it can be
+//! saved and run as it is.
+
+use crate::Failure;
+use models::scenario::derived::{self, Figures};
+use models::scenario::{Resolved, Scenario};
+use std::path::PathBuf;
+
+/// Arguments of `capsim check`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The scenario file (TOML).
+    pub file: PathBuf,
+    /// Override any scenario key, checked like the file: `--set pool.max_total=20`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Largest run, in simulated events, that passes (default 2e9).
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<f64>,
+}
+
+/// Runs the command: exit 0 for a valid scenario (even with warnings), 2 for
+/// an invalid one or one too large to run.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let resolved = models::scenario::resolve(&args.file, &args.set)
+        .map_err(|e| Failure::Input(anyhow::anyhow!("{e}")))?;
+    let limit = args.max_events.unwrap_or(derived::DEFAULT_MAX_EVENTS);
+    print!(
+        "{}",
+        report(&args.file.display().to_string(), &resolved, limit)
+    );
+    derived::check_size(&resolved.scenario, limit)
+        .map(|_| ())
+        .map_err(|m| Failure::Input(anyhow::anyhow!("{}: {m}", args.file.display())))
+}
+
+/// The whole output of `capsim check`.
+pub fn report(file: &str, r: &Resolved, max_events: f64) -> String {
+    let s = &r.scenario;
+    let mut out = format!(
+        "# capsim check: {file} is valid.\n\
+         # The resolved scenario: every key, with where its value came from\n\
+         # (file line, preset, --set or default).\n"
+    );
+    out += &r.to_toml();
+    out += &figures_text(s);
+    let events = derived::estimate_events(s);
+    out += &format!(
+        "\n# Run size: about {} simulated events ({} per request), limit {}.\n",
+        count(events),
+        fig(derived::events_per_request(s)),
+        count(max_events)
+    );
+    let warnings = derived::warnings(s);
+    if warnings.is_empty() {
+        out += "# Warnings: none.\n";
+    }
+    for w in warnings {
+        out += &format!("# warning: {w}\n");
+    }
+    out
+}
+
+/// The derived figures, at `workload.rate` and at the profile's peak.
+fn figures_text(s: &Scenario) -> String {
+    let peak = derived::peak_scale(s);
+    let base = derived::figures(s, 1.0);
+    let top = (peak != 1.0).then(|| derived::figures(s, peak));
+    let mut out = String::from(
+        "\n# Derived figures (steady state; holds leave out Redis queueing, connects and retries):\n",
+    );
+    let head = match &top {
+        Some(_) => format!(
+            "{:<32}{:>14}{:>14}",
+            "#",
+            "at rate",
+            format!("at peak x{}", fig(peak))
+        ),
+        None => format!("{:<32}{:>14}", "#", "at rate"),
+    };
+    out += head.trim_end();
+    out.push('\n');
+    let rows: [(&str, fn(&Figures) -> String, &str); 11] = [
+        ("requests/s, all pods", |f| fig(f.rate), ""),
+        (
+            "requests/s per pod",
+            |f| fig(f.per_pod_rate),
+            "rate / pods.count",
+        ),
+        (
+            "checkouts per request",
+            |f| fig(f.checkouts_per_request),
+            "reads x (1 - l1.hit_ratio)",
+        ),
+        (
+            "mean hold per checkout",
+            |f| ms(f.hold_secs),
+            "E[rtt] + E[service] (+ miss x fallback)",
+        ),
+        (
+            "Redis reads/s per shard",
+            |f| fig(f.redis_reads_per_shard),
+            "",
+        ),
+        (
+            "Redis utilisation per shard",
+            |f| fig(f.redis_utilisation),
+            "commands/s x E[service]",
+        ),
+        (
+            "offered load per pod",
+            |f| format!("{} erlangs", fig(f.offered_load)),
+            "checkouts/s per pod x mean hold",
+        ),
+        (
+            "connections in use per pod",
+            |f| fig(f.in_use),
+            "Little's law: carried load",
+        ),
+        (
+            "pool utilisation",
+            |f| pct(f.pool_utilisation),
+            "in use / max_total",
+        ),
+        (
+            "expected failed checkouts",
+            |f| f.checkout_loss.map_or("n/a".into(), pct),
+            "Erlang B / M/M/n+D / none",
+        ),
+        (
+            "Erlang C pool size",
+            |f| f.erlang_c_size.map_or("n/a".into(), |n| n.to_string()),
+            "fewer than 1% of checkouts wait",
+        ),
+    ];
+    for (name, value, how) in rows {
+        let mut line = format!("#   {name:<28}{:>14}", value(&base));
+        if let Some(t) = &top {
+            line += &format!("{:>14}", value(t));
+        }
+        if !how.is_empty() {
+            line += &format!("   {how}");
+        }
+        out += &line;
+        out.push('\n');
+    }
+    out
+}
+
+/// A figure with about four significant digits, integers in full.
+fn fig(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{x:.0}");
+    }
+    let digits = if x.abs() >= 1000.0 {
+        0
+    } else if x.abs() >= 1.0 {
+        3 - (x.abs().log10().floor() as usize).min(3)
+    } else {
+        4
+    };
+    let t = format!("{x:.digits$}");
+    if t.contains('.') {
+        t.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        t
+    }
+}
+
+fn ms(secs: f64) -> String {
+    format!("{} ms", fig(secs * 1e3))
+}
+
+fn pct(x: f64) -> String {
+    format!("{}%", fig(100.0 * x))
+}
+
+/// A count of events: in full below a million, else `2.6e6`.
+fn count(x: f64) -> String {
+    if x < 1e6 {
+        format!("{x:.0}")
+    } else {
+        let digits = x.log10().floor() as i32;
+        let mantissa = (x / 10f64.powi(digits) * 10.0).round() / 10.0;
+        format!("{}e{digits}", fig(mantissa))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_read_naturally() {
+        assert_eq!(fig(10.0), "10");
+        assert_eq!(fig(0.5), "0.5");
+        assert_eq!(fig(12.3456), "12.35");
+        assert_eq!(fig(0.01234), "0.0123");
+        assert_eq!(fig(12345.6), "12346");
+        assert_eq!(count(2.6e6), "2.6e6");
+        assert_eq!(count(2e9), "2e9");
+        assert_eq!(count(65_000.0), "65000");
+    }
+}
