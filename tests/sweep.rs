@@ -1,0 +1,254 @@
+//! End-to-end tests of `capsim sweep` and `capsim merge`: byte-identical
+//! outputs on 1 and 2 threads and after sharding and merging, the Erlang B
+//! threshold, and errors for bad axes and objectives.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn capsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_capsim"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh folder for one test's outputs.
+fn scratch(name: &str) -> PathBuf {
+    let dir = root().join("target").join("test-sweep").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = capsim().args(args).output().expect("capsim runs");
+    assert!(
+        out.status.success(),
+        "capsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A small two-axis sweep: the Erlang B scenario, shortened, with a second
+/// axis so that there are several lines.
+fn small_sweep(out: &Path, extra: &[&str]) -> Output {
+    let scenario = root().join("scenarios/erlang-b-threshold.toml");
+    let mut args = vec![
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "simulation.duration=2s",
+        "--set",
+        "simulation.replications=2",
+        "--axis",
+        "pool.max_total=[8, 10]",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
+}
+
+const OUTPUTS: [&str; 3] = ["results.csv", "thresholds.csv", "results.json"];
+
+#[test]
+fn outputs_are_identical_on_one_and_two_threads() {
+    let (a, b) = (scratch("threads-1"), scratch("threads-2"));
+    small_sweep(&a, &["--threads", "1"]);
+    small_sweep(&b, &["--threads", "2"]);
+    for f in OUTPUTS {
+        assert!(
+            read(&a, f) == read(&b, f),
+            "{f} differs between 1 and 2 threads"
+        );
+    }
+    let csv = String::from_utf8(read(&a, "results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 12, "a header and 2 x 6 points");
+    assert!(csv.starts_with("workload.rate,pool.max_total,requests.arrived,requests.arrived.ci95,"));
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_outputs() {
+    let whole = scratch("unsharded");
+    small_sweep(&whole, &[]);
+    let shards: Vec<PathBuf> = (1..=3).map(|k| scratch(&format!("shard-{k}"))).collect();
+    for (k, dir) in shards.iter().enumerate() {
+        let shard = format!("{}/3", k + 1);
+        small_sweep(dir, &["--shard", &shard, "--threads", "1"]);
+        assert!(dir.join(format!("shard-{}-of-3.json", k + 1)).exists());
+        assert!(
+            !dir.join("results.csv").exists(),
+            "a shard writes only its shard file"
+        );
+    }
+    let merged = scratch("merged");
+    let mut args = vec!["merge", "--out", merged.to_str().unwrap()];
+    args.extend(shards.iter().map(|d| d.to_str().unwrap()));
+    let out = run(&args);
+    for f in OUTPUTS {
+        assert!(
+            read(&whole, f) == read(&merged, f),
+            "{f} differs after merging shards"
+        );
+    }
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        summary.contains("threshold along workload.rate"),
+        "{summary}"
+    );
+
+    // A missing shard is refused.
+    let out = capsim()
+        .args(["merge", "--out", merged.to_str().unwrap()])
+        .args(&shards[..2])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing shard 3/3"));
+}
+
+/// Erlang B with 10 servers: the offered load at which 1% is refused.
+fn erlang_b_load(n: u32, target: f64) -> f64 {
+    let b = |a: f64| (1..=n).fold(1.0, |b, k| a * b / (k as f64 + a * b));
+    let (mut lo, mut hi) = (0.0, n as f64 * 10.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if b(mid) < target {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+#[test]
+fn the_threshold_brackets_erlang_b() {
+    let dir = scratch("erlang-b");
+    let scenario = root().join("scenarios/erlang-b-threshold.toml");
+    run(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "simulation.duration=10s",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let expected = 1000.0 * erlang_b_load(10, 0.01); // 1 ms holds
+    assert!((expected - 4461.0).abs() < 1.0, "{expected}");
+    let csv = String::from_utf8(read(&dir, "thresholds.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("status,threshold,holds_at,fails_at,broke_first")
+    );
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(row[0], "holds_below");
+    let num = |i: usize| row[i].parse::<f64>().unwrap();
+    let (threshold, holds, fails) = (num(1), num(2), num(3));
+    assert!(
+        holds < expected && expected < fails,
+        "{holds} < {expected} < {fails}"
+    );
+    assert!(
+        (threshold - expected).abs() < 0.05 * expected,
+        "threshold {threshold} vs {expected}"
+    );
+    assert_eq!(row[4], "pool.timeout_ratio");
+}
+
+/// Writes a scenario with a `[sweep]` and `[slo]` table and returns its path.
+fn scenario_with(name: &str, sweep: &str, slo: &str) -> PathBuf {
+    let dir = scratch(name);
+    let path = dir.join("bad.toml");
+    let text = format!(
+        "[simulation]\nduration = \"1s\"\nwarmup = \"0s\"\n\n[workload]\nrate = 1000\n\n[sweep]\n{sweep}\n\n[slo]\n{slo}\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn refused(path: &Path) -> String {
+    let out = capsim()
+        .args(["sweep", path.to_str().unwrap(), "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    String::from_utf8(out.stderr).unwrap()
+}
+
+#[test]
+fn bad_axes_and_objectives_are_scenario_errors() {
+    let p = scenario_with(
+        "bad-axis",
+        "\"pool.max_totl\" = [1, 2]",
+        "\"pool.timeout_ratio\" = \"< 0.01\"",
+    );
+    let err = refused(&p);
+    assert!(
+        err.contains("bad.toml:9:1: [sweep] pool.max_totl:")
+            && err.contains("did you mean `max_total`?"),
+        "{err}"
+    );
+
+    let p = scenario_with("bad-value", "\"pool.max_total\" = [1, 0]", "");
+    let err = refused(&p);
+    assert!(
+        err.contains("bad.toml:9:20: [sweep] pool.max_total: value 0:"),
+        "{err}"
+    );
+
+    let p = scenario_with(
+        "bad-slo",
+        "\"workload.rate\" = [1000, 2000]",
+        "\"pool.timeout_ratio\" = \"about 0.01\"",
+    );
+    let err = refused(&p);
+    assert!(
+        err.contains("bad.toml:12:24: [slo] pool.timeout_ratio: expected a comparison"),
+        "{err}"
+    );
+
+    let p = scenario_with(
+        "bad-metric",
+        "\"workload.rate\" = [1000, 2000]",
+        "\"latency.p99\" = \"< 50\"",
+    );
+    let err = refused(&p);
+    assert!(
+        err.contains("bad.toml:12:1: [slo] latency.p99: unknown metric"),
+        "{err}"
+    );
+
+    let p = scenario_with(
+        "bad-x",
+        "x = \"pool.size\"\n\"workload.rate\" = [1000, 2000]",
+        "",
+    );
+    let err = refused(&p);
+    assert!(
+        err.contains("bad.toml:9:5: [sweep] x: `pool.size` is not an axis"),
+        "{err}"
+    );
+
+    let p = scenario_with("refine-shard", "\"workload.rate\" = [1000, 2000]", "");
+    let out = capsim()
+        .args(["sweep", p.to_str().unwrap(), "--refine", "--shard", "1/2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
