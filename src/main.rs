@@ -76,7 +76,10 @@ fn main() -> ExitCode {
 
 /// Joins an error and its causes into one line.
 fn one_line(e: &anyhow::Error) -> String {
-    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ")
+    e.chain()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// Help and version go to stdout with status 0; usage errors print one line.

@@ -8,10 +8,17 @@ use std::path::Path;
 /// Writes `bytes` to `path` by writing a temporary file beside it, syncing it
 /// and renaming it over `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let name = path.file_name().context("output path has no file name")?;
-    let tmp = dir.join(format!(".{}.tmp{}", name.to_string_lossy(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -26,5 +33,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 /// FNV-1a hash of the scenario's resolved form, as 16 hex digits.
 pub fn scenario_hash(scenario: &models::scenario::Scenario) -> String {
-    format!("{:016x}", sim::rng::fnv1a64(format!("{scenario:?}").as_bytes()))
+    format!(
+        "{:016x}",
+        sim::rng::fnv1a64(format!("{scenario:?}").as_bytes())
+    )
 }

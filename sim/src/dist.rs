@@ -69,7 +69,9 @@ impl Latency {
     /// Exponential with mean `mean`.
     pub fn exponential(mean: SimTime) -> Result<Self, DistError> {
         positive("mean", mean.as_secs_f64())?;
-        Ok(Latency::Exponential { mean: mean.as_secs_f64() })
+        Ok(Latency::Exponential {
+            mean: mean.as_secs_f64(),
+        })
     }
 
     /// Uniform on `[low, high]`.
@@ -77,7 +79,10 @@ impl Latency {
         if high < low {
             return Err(DistError(format!("`high` ({high}) is below `low` ({low})")));
         }
-        Ok(Latency::Uniform { low: low.as_secs_f64(), high: high.as_secs_f64() })
+        Ok(Latency::Uniform {
+            low: low.as_secs_f64(),
+            high: high.as_secs_f64(),
+        })
     }
 
     /// Log-normal with the given median and 99th percentile.
@@ -108,7 +113,9 @@ impl Latency {
                 )));
             }
         }
-        Ok(Latency::Quantiles { ln_q: q.map(|t| t.as_secs_f64().ln()) })
+        Ok(Latency::Quantiles {
+            ln_q: q.map(|t| t.as_secs_f64().ln()),
+        })
     }
 
     /// True if every sample is zero (the distribution can be skipped).

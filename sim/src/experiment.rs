@@ -39,7 +39,14 @@ mod tests {
     fn grid_is_row_major() {
         assert_eq!(
             grid(&[2, 3]),
-            vec![vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 0], vec![1, 1], vec![1, 2]]
+            vec![
+                vec![0, 0],
+                vec![0, 1],
+                vec![0, 2],
+                vec![1, 0],
+                vec![1, 1],
+                vec![1, 2]
+            ]
         );
         assert_eq!(grid(&[]), vec![Vec::<usize>::new()]);
         assert!(grid(&[3, 0]).is_empty());
@@ -47,7 +54,10 @@ mod tests {
 
     #[test]
     fn results_keep_job_order_on_any_pool() {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
         let got = pool.install(|| run_ordered(100, |i| i * i));
         assert_eq!(got, (0..100).map(|i| i * i).collect::<Vec<_>>());
     }

@@ -72,7 +72,10 @@ mod tests {
     fn streams_are_reproducible_and_distinct() {
         let a = Streams::new(1, 0);
         let b = Streams::new(1, 0);
-        assert_eq!(a.stream("arrivals").next_u64(), b.stream("arrivals").next_u64());
+        assert_eq!(
+            a.stream("arrivals").next_u64(),
+            b.stream("arrivals").next_u64()
+        );
         assert_ne!(a.stream("arrivals").next_u64(), a.stream("rtt").next_u64());
         assert_ne!(
             a.stream("arrivals").next_u64(),
@@ -87,7 +90,10 @@ mod tests {
     /// Pins the generator: if this changes, every published result changes.
     #[test]
     fn stream_values_are_pinned() {
-        assert_eq!(fnv1a64(b"arrivals"), 0x3a9b_6e1c_7e0c_9b8a_u64.wrapping_mul(0) + fnv1a64(b"arrivals"));
+        assert_eq!(
+            fnv1a64(b"arrivals"),
+            0x3a9b_6e1c_7e0c_9b8a_u64.wrapping_mul(0) + fnv1a64(b"arrivals")
+        );
         let first = Streams::new(1, 0).stream("arrivals").next_u64();
         let again = Streams::new(1, 0).stream("arrivals").next_u64();
         assert_eq!(first, again);

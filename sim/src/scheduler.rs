@@ -134,7 +134,8 @@ impl<E> Scheduler<E> {
 
     /// The time of the next event, if any, without removing it.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.next_source().map(|(key, _)| SimTime((key >> 64) as u64))
+        self.next_source()
+            .map(|(key, _)| SimTime((key >> 64) as u64))
     }
 
     /// The smallest pending key and where it is: `None` for the heap, or a lane.

@@ -51,12 +51,22 @@ pub struct TimeWeighted {
 impl TimeWeighted {
     /// A gauge that starts at zero at time zero.
     pub fn new(window: Window) -> Self {
-        TimeWeighted { window, value: 0, since: SimTime::ZERO, area: 0, max: 0, series: None }
+        TimeWeighted {
+            window,
+            value: 0,
+            since: SimTime::ZERO,
+            area: 0,
+            max: 0,
+            series: None,
+        }
     }
 
     /// A gauge that also keeps its time average per bucket of `width`.
     pub fn with_series(window: Window, width: SimTime) -> Self {
-        TimeWeighted { series: Some(TimeSeries::new(window, width)), ..Self::new(window) }
+        TimeWeighted {
+            series: Some(TimeSeries::new(window, width)),
+            ..Self::new(window)
+        }
     }
 
     /// The time average per bucket (empty without a series); call once the
@@ -216,7 +226,12 @@ impl TimeSeries {
     pub fn new(window: Window, width: SimTime) -> Self {
         assert!(width.0 > 0, "bucket width must be positive");
         let n = window.len().0.div_ceil(width.0) as usize;
-        TimeSeries { window, width, sums: vec![0.0; n], cursor: (0, SimTime::ZERO, SimTime::ZERO) }
+        TimeSeries {
+            window,
+            width,
+            sums: vec![0.0; n],
+            cursor: (0, SimTime::ZERO, SimTime::ZERO),
+        }
     }
 
     /// Bucket width.
@@ -281,7 +296,9 @@ impl TimeSeries {
     /// Each bucket's sum divided by its length in seconds: a rate, or the time
     /// average of an integrated level.
     pub fn per_second(&self) -> Vec<f64> {
-        (0..self.sums.len()).map(|i| self.sums[i] / self.bucket_secs(i)).collect()
+        (0..self.sums.len())
+            .map(|i| self.sums[i] / self.bucket_secs(i))
+            .collect()
     }
 }
 
@@ -290,7 +307,10 @@ mod tests {
     use super::*;
 
     fn w(a: u64, b: u64) -> Window {
-        Window { start: SimTime(a), end: SimTime(b) }
+        Window {
+            start: SimTime(a),
+            end: SimTime(b),
+        }
     }
 
     #[test]
@@ -311,7 +331,9 @@ mod tests {
         s.add_interval(SimTime(500_000_000), SimTime(2_500_000_000), 2.0);
         let v = s.per_second();
         assert_eq!(v.len(), 3);
-        assert!((v[0] - 1.0).abs() < 1e-12 && (v[1] - 2.0).abs() < 1e-12 && (v[2] - 1.0).abs() < 1e-12);
+        assert!(
+            (v[0] - 1.0).abs() < 1e-12 && (v[1] - 2.0).abs() < 1e-12 && (v[2] - 1.0).abs() < 1e-12
+        );
     }
 
     #[test]

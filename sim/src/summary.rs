@@ -17,14 +17,20 @@ impl Estimate {
     pub fn from_samples(xs: &[f64]) -> Estimate {
         let n = xs.len();
         if n == 0 {
-            return Estimate { mean: 0.0, ci95: 0.0 };
+            return Estimate {
+                mean: 0.0,
+                ci95: 0.0,
+            };
         }
         let mean = xs.iter().sum::<f64>() / n as f64;
         if n < 2 {
             return Estimate { mean, ci95: 0.0 };
         }
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-        Estimate { mean, ci95: t95(n - 1) * (var / n as f64).sqrt() }
+        Estimate {
+            mean,
+            ci95: t95(n - 1) * (var / n as f64).sqrt(),
+        }
     }
 
     /// True if `value` lies within the interval.

@@ -41,7 +41,12 @@ pub struct Args {
 
 /// Loads the scenario with every override, in the order: `--set`, then the
 /// dedicated flags.
-pub fn load(file: &std::path::Path, set: &[String], seed: Option<u64>, reps: Option<u32>) -> Result<Scenario, Failure> {
+pub fn load(
+    file: &std::path::Path,
+    set: &[String],
+    seed: Option<u64>,
+    reps: Option<u32>,
+) -> Result<Scenario, Failure> {
     let mut overrides = set.to_vec();
     if let Some(s) = seed {
         overrides.push(format!("simulation.seed={s}"));
@@ -59,7 +64,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     match args.format {
         Format::Json => {
             let json = to_json(&scenario, &report);
-            println!("{}", serde_json::to_string_pretty(&json).expect("JSON values serialize"));
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("JSON values serialize")
+            );
         }
         Format::Text => print!("{}", text_summary(&scenario, &report)),
     }
@@ -178,7 +186,11 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         .collect();
     out += &format!(
         "errors     {}\n",
-        if errors.is_empty() { "none".to_string() } else { errors.join(", ") }
+        if errors.is_empty() {
+            "none".to_string()
+        } else {
+            errors.join(", ")
+        }
     );
     out
 }

@@ -144,9 +144,21 @@ mod tests {
 
     fn spike() -> Vec<ProfilePoint> {
         vec![
-            ProfilePoint { at: SimTime::from_secs(10), scale: 2.0, ramp: SimTime::from_secs(10) },
-            ProfilePoint { at: SimTime::from_secs(30), scale: 5.0, ramp: SimTime::ZERO },
-            ProfilePoint { at: SimTime::from_millis(30_050), scale: 1.0, ramp: SimTime::ZERO },
+            ProfilePoint {
+                at: SimTime::from_secs(10),
+                scale: 2.0,
+                ramp: SimTime::from_secs(10),
+            },
+            ProfilePoint {
+                at: SimTime::from_secs(30),
+                scale: 5.0,
+                ramp: SimTime::ZERO,
+            },
+            ProfilePoint {
+                at: SimTime::from_millis(30_050),
+                scale: 1.0,
+                ramp: SimTime::ZERO,
+            },
         ]
     }
 
@@ -176,12 +188,21 @@ mod tests {
             times.push(a);
             t = a;
         }
-        let ranges = [(0, 10_000), (10_000, 20_000), (20_000, 30_000), (30_000, 30_050), (30_050, 40_000)];
+        let ranges = [
+            (0, 10_000),
+            (10_000, 20_000),
+            (20_000, 30_000),
+            (30_000, 30_050),
+            (30_050, 40_000),
+        ];
         for (a, b) in ranges {
             let (a, b) = (SimTime::from_millis(a), SimTime::from_millis(b));
             let want = f.expected_arrivals(a, b);
             let got = times.iter().filter(|&&x| x >= a && x < b).count() as f64;
-            assert!((got - want).abs() < 4.5 * want.sqrt(), "[{a}, {b}): {got} vs {want}");
+            assert!(
+                (got - want).abs() < 4.5 * want.sqrt(),
+                "[{a}, {b}): {got} vs {want}"
+            );
         }
         // The 50 ms spike at 5x: 500 expected arrivals.
         let spike = f.expected_arrivals(SimTime::from_millis(30_000), SimTime::from_millis(30_050));
@@ -190,7 +211,11 @@ mod tests {
 
     #[test]
     fn zero_rate_forever_ends_arrivals() {
-        let p = [ProfilePoint { at: SimTime::from_secs(1), scale: 0.0, ramp: SimTime::ZERO }];
+        let p = [ProfilePoint {
+            at: SimTime::from_secs(1),
+            scale: 0.0,
+            ramp: SimTime::ZERO,
+        }];
         let f = RateFunction::new(1000.0, &p, SimTime::ZERO);
         let mut rng = Streams::new(1, 0).stream("arrivals");
         assert!(f.next_arrival(SimTime::from_secs(1), &mut rng).is_none());

@@ -137,8 +137,10 @@ impl Collector {
 
     /// Moves the zero-wait counts into the histograms; called once at the end.
     pub fn finish(&mut self) {
-        self.acquire_wait.record_zeros(std::mem::take(&mut self.acquire_no_wait));
-        self.queue_wait.record_zeros(std::mem::take(&mut self.queue_no_wait));
+        self.acquire_wait
+            .record_zeros(std::mem::take(&mut self.acquire_no_wait));
+        self.queue_wait
+            .record_zeros(std::mem::take(&mut self.queue_no_wait));
     }
 
     /// The metrics of this replication. `max_total` and `shards` scale the
@@ -172,32 +174,57 @@ impl Collector {
             + self.errors[ErrorCause::PoolExhausted as usize];
         put("pool.timeout_ratio", ratio(timeouts, self.checkouts));
         put("pool.acquire_wait.mean_ms", self.acquire_wait.mean_ms());
-        put("pool.acquire_wait.p50_ms", self.acquire_wait.quantile_ms(0.5));
-        put("pool.acquire_wait.p99_ms", self.acquire_wait.quantile_ms(0.99));
-        put("pool.acquire_wait.p999_ms", self.acquire_wait.quantile_ms(0.999));
+        put(
+            "pool.acquire_wait.p50_ms",
+            self.acquire_wait.quantile_ms(0.5),
+        );
+        put(
+            "pool.acquire_wait.p99_ms",
+            self.acquire_wait.quantile_ms(0.99),
+        );
+        put(
+            "pool.acquire_wait.p999_ms",
+            self.acquire_wait.quantile_ms(0.999),
+        );
         put("pool.acquire_wait.max_ms", self.acquire_wait.max_ms());
         put(
             "pool.hold.mean_ms",
-            if self.holds == 0 { 0.0 } else { self.hold_sum.as_millis_f64() / self.holds as f64 },
+            if self.holds == 0 {
+                0.0
+            } else {
+                self.hold_sum.as_millis_f64() / self.holds as f64
+            },
         );
         put("pool.in_use.mean", in_use_mean);
-        put("pool.in_use.max", self.pods.iter().map(|p| p.in_use.max()).max().unwrap_or(0) as f64);
+        put(
+            "pool.in_use.max",
+            self.pods.iter().map(|p| p.in_use.max()).max().unwrap_or(0) as f64,
+        );
         put("pool.utilization", in_use_mean / max_total as f64);
         put(
             "pool.waiters.mean",
             self.pods.iter().map(|p| p.waiters.mean()).sum::<f64>() / pods,
         );
-        put("pool.waiters.max", self.pods.iter().map(|p| p.waiters.max()).max().unwrap_or(0) as f64);
+        put(
+            "pool.waiters.max",
+            self.pods.iter().map(|p| p.waiters.max()).max().unwrap_or(0) as f64,
+        );
         put("connections.open.mean", self.open.mean());
         put("connections.created", self.created as f64);
         put("connections.closed", self.closed as f64);
-        put("redis.utilization", self.busy.as_secs_f64() / secs / shards as f64);
+        put(
+            "redis.utilization",
+            self.busy.as_secs_f64() / secs / shards as f64,
+        );
         put("redis.queue_wait.mean_ms", self.queue_wait.mean_ms());
         put("redis.queue_wait.p99_ms", self.queue_wait.quantile_ms(0.99));
         put("redis.commands", self.commands as f64);
         put("pool.pings", self.pings as f64);
         for cause in ErrorCause::ALL {
-            put(&format!("errors.{}", cause.name()), self.errors[cause as usize] as f64);
+            put(
+                &format!("errors.{}", cause.name()),
+                self.errors[cause as usize] as f64,
+            );
         }
         m
     }

@@ -13,8 +13,8 @@ pub mod model;
 pub mod pool;
 
 use crate::metrics::{Metrics, NAMES};
-use crate::scenario::Scenario;
 use crate::scenario::ErrorCause;
+use crate::scenario::Scenario;
 use collect::Collector;
 use sim::stats::LatencyHistogram;
 use sim::summary::Estimate;
@@ -58,7 +58,9 @@ impl std::error::Error for RunError {}
 
 /// Runs one replication and returns what it recorded.
 pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<Collector, RunError> {
-    model::Model::new(scenario, replication).run().map_err(RunError)
+    model::Model::new(scenario, replication)
+        .run()
+        .map_err(RunError)
 }
 
 /// Runs the scenario's replications in parallel and combines them.
@@ -107,7 +109,12 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
     }
     metrics.insert("latency.max_ms".into(), latency.max_ms());
     metrics.insert("pool.acquire_wait.max_ms".into(), wait.max_ms());
-    RunReport { metrics, ci95, replications: per_rep, series: series(reps) }
+    RunReport {
+        metrics,
+        ci95,
+        replications: per_rep,
+        series: series(reps),
+    }
 }
 
 fn series(reps: &[Collector]) -> SeriesReport {
@@ -125,18 +132,39 @@ fn series(reps: &[Collector]) -> SeriesReport {
         acc
     };
     let mut values = vec![
-        ("arrivals_per_s".to_string(), avg(&|c| c.series.arrivals.per_second())),
+        (
+            "arrivals_per_s".to_string(),
+            avg(&|c| c.series.arrivals.per_second()),
+        ),
         ("ok_per_s".to_string(), avg(&|c| c.series.ok.per_second())),
-        ("in_use".to_string(), avg(&|c| c.series.in_use.series_per_bucket())),
+        (
+            "in_use".to_string(),
+            avg(&|c| c.series.in_use.series_per_bucket()),
+        ),
         ("open".to_string(), avg(&|c| c.open.series_per_bucket())),
-        ("waiters".to_string(), avg(&|c| c.series.waiters.series_per_bucket())),
-        ("redis_utilization".to_string(), avg(&|c| c.series.redis_busy.per_second())),
+        (
+            "waiters".to_string(),
+            avg(&|c| c.series.waiters.series_per_bucket()),
+        ),
+        (
+            "redis_utilization".to_string(),
+            avg(&|c| c.series.redis_busy.per_second()),
+        ),
     ];
     for cause in ErrorCause::ALL {
         let i = cause as usize;
-        values.push((format!("errors_per_s.{}", cause.name()), avg(&|c| c.series.failures[i].per_second())));
+        values.push((
+            format!("errors_per_s.{}", cause.name()),
+            avg(&|c| c.series.failures[i].per_second()),
+        ));
     }
     let width = first.series.arrivals.width().as_secs_f64();
-    let t_secs = (0..first.series.arrivals.sums().len()).map(|i| i as f64 * width).collect();
-    SeriesReport { bucket_secs: width, t_secs, values }
+    let t_secs = (0..first.series.arrivals.sums().len())
+        .map(|i| i as f64 * width)
+        .collect();
+    SeriesReport {
+        bucket_secs: width,
+        t_secs,
+        values,
+    }
 }

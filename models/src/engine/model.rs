@@ -179,11 +179,17 @@ impl<'a> Model<'a> {
     pub fn new(sc: &'a Scenario, replication: u32) -> Self {
         let streams = Streams::new(sc.simulation.seed, replication as u64);
         let start = sc.simulation.warmup;
-        let window = Window { start, end: start + sc.simulation.duration };
+        let window = Window {
+            start,
+            end: start + sc.simulation.duration,
+        };
         let pods = sc.pods.count as usize;
         // Keepalive probes refresh middlebox state only if they come before it
         // forgets the connection (DOMAIN.md section 3).
-        let keepalive = [sc.redis.tcp_keepalive, sc.client.tcp_keepalive].into_iter().flatten().min();
+        let keepalive = [sc.redis.tcp_keepalive, sc.client.tcp_keepalive]
+            .into_iter()
+            .flatten()
+            .min();
         let middlebox_forgets_after = sc
             .network
             .idle_timeout
@@ -210,7 +216,12 @@ impl<'a> Model<'a> {
             free: Vec::new(),
             in_flight: 0,
             pools: (0..pods).map(|_| Pool::new(&sc.pool)).collect(),
-            shards: (0..sc.redis.shards).map(|_| Shard { busy_until: SimTime::ZERO, clients: 0 }).collect(),
+            shards: (0..sc.redis.shards)
+                .map(|_| Shard {
+                    busy_until: SimTime::ZERO,
+                    clients: 0,
+                })
+                .collect(),
             service_is_zero: sc.redis.service_time.is_zero(),
             lookup_is_constant: matches!(sc.l1.lookup_time, sim::dist::Latency::Constant(_)),
             middlebox_forgets_after,
@@ -223,7 +234,10 @@ impl<'a> Model<'a> {
     /// still in flight are followed until they end, so every arrival ends
     /// exactly once.
     pub fn run(mut self) -> Result<Collector, String> {
-        if let Some(t) = self.rate.next_arrival(SimTime::ZERO, &mut self.rng.arrivals) {
+        if let Some(t) = self
+            .rate
+            .next_arrival(SimTime::ZERO, &mut self.rng.arrivals)
+        {
             if t < self.arrivals_end {
                 self.sched.schedule_at_lane(ARRIVAL_LANE, t, Event::Arrival);
             }
@@ -280,7 +294,11 @@ impl<'a> Model<'a> {
             }
         }
         let pods = self.sc.pods.count;
-        let pod = if pods == 1 { 0 } else { self.rng.pods.random_range(0..pods) };
+        let pod = if pods == 1 {
+            0
+        } else {
+            self.rng.pods.random_range(0..pods)
+        };
         let measured = self.stats.window.contains(now);
         if measured {
             self.stats.arrived += 1;
@@ -338,7 +356,8 @@ impl<'a> Model<'a> {
             self.on_l1_done(r);
         } else if self.lookup_is_constant {
             let at = self.now() + lookup;
-            self.sched.schedule_at_lane(LOOKUP_LANE, at, Event::L1Done(r));
+            self.sched
+                .schedule_at_lane(LOOKUP_LANE, at, Event::L1Done(r));
         } else {
             self.sched.schedule_in(lookup, Event::L1Done(r));
         }
@@ -404,7 +423,9 @@ impl<'a> Model<'a> {
         let life = &self.sc.pool.life;
         let conn = self.pools[pod].conn(c);
         life.max_lifetime.is_some_and(|l| now - conn.created >= l)
-            || life.idle_timeout.is_some_and(|t| now - conn.idle_since >= t)
+            || life
+                .idle_timeout
+                .is_some_and(|t| now - conn.idle_since >= t)
     }
 
     fn enqueue(&mut self, r: u32) {
@@ -425,7 +446,13 @@ impl<'a> Model<'a> {
     fn arm_acquire_timer(&mut self, pod: usize, head_since: SimTime) {
         if let Some(timeout) = self.sc.pool.acquire_timeout {
             let stamp = self.pools[pod].timer_stamp();
-            self.sched.schedule_at(head_since + timeout, Event::AcquireTimeout { pod: pod as u32, stamp });
+            self.sched.schedule_at(
+                head_since + timeout,
+                Event::AcquireTimeout {
+                    pod: pod as u32,
+                    stamp,
+                },
+            );
         }
     }
 
@@ -435,7 +462,11 @@ impl<'a> Model<'a> {
             return;
         }
         let now = self.now();
-        let timeout = self.sc.pool.acquire_timeout.expect("timer armed only with a timeout");
+        let timeout = self
+            .sc
+            .pool
+            .acquire_timeout
+            .expect("timer armed only with a timeout");
         let cutoff = SimTime(now.0 - timeout.0);
         while let Some(w) = self.pools[pod].pop_expired(cutoff) {
             self.waiter_left(pod, now);
@@ -539,7 +570,9 @@ impl<'a> Model<'a> {
     /// waits for it; it is idle at once.
     fn ensure_min_idle(&mut self, pod: usize) {
         let now = self.now();
-        while (self.pools[pod].idle_count() as u32) < self.sc.pool.life.min_idle && self.pools[pod].has_room() {
+        while (self.pools[pod].idle_count() as u32) < self.sc.pool.life.min_idle
+            && self.pools[pod].has_room()
+        {
             let shard = self.pick_shard_for_connect();
             if self.shards[shard as usize].clients >= self.sc.redis.maxclients {
                 break;
@@ -599,7 +632,11 @@ impl<'a> Model<'a> {
         let shard = self.pools[pod].conn(req.conn).shard as usize;
         let accept = self.sc.redis.accept_cost.sample(&mut self.rng.service);
         let finish = self.occupy_shard(shard, now, accept);
-        let give_up = self.sc.client.connect_timeout.map(|t| req.connect_started + t);
+        let give_up = self
+            .sc
+            .client
+            .connect_timeout
+            .map(|t| req.connect_started + t);
         if self.shards[shard].clients >= self.sc.redis.maxclients {
             // The server answers "-ERR max number of clients reached" and closes.
             let at = finish + req.connect_rest.half();
@@ -614,7 +651,9 @@ impl<'a> Model<'a> {
         self.shards[shard].clients += 1;
         let ready = finish + req.connect_rest;
         match give_up {
-            Some(g) if g < ready => self.sched.schedule_at(g.max(now), Event::Failed(r, ErrorCause::ConnectTimeout)),
+            Some(g) if g < ready => self
+                .sched
+                .schedule_at(g.max(now), Event::Failed(r, ErrorCause::ConnectTimeout)),
             _ => self.sched.schedule_at(ready, Event::Connected(r)),
         }
     }
@@ -641,7 +680,10 @@ impl<'a> Model<'a> {
         let window = self.stats.window;
         self.stats.busy += window.overlap(start, finish);
         let share = 1.0 / self.shards.len() as f64;
-        self.stats.series.redis_busy.add_interval(start, finish, share);
+        self.stats
+            .series
+            .redis_busy
+            .add_interval(start, finish, share);
         if window.contains(start) {
             self.stats.commands += 1;
         }
@@ -688,24 +730,35 @@ impl<'a> Model<'a> {
             Health::Alive => {}
             Health::Closed => {
                 // FIN already received: the read returns EOF at once.
-                self.sched.schedule_at(now, Event::Failed(r, ErrorCause::StaleConnection));
+                self.sched
+                    .schedule_at(now, Event::Failed(r, ErrorCause::StaleConnection));
                 return;
             }
             Health::Reset => {
-                self.sched.schedule_at(now + rtt, Event::Failed(r, ErrorCause::StaleConnection));
+                self.sched
+                    .schedule_at(now + rtt, Event::Failed(r, ErrorCause::StaleConnection));
                 return;
             }
             Health::Dropped => {
                 let at = now.saturating_add(self.socket_give_up());
-                self.sched.schedule_at(at, Event::Failed(r, ErrorCause::SocketTimeout));
+                self.sched
+                    .schedule_at(at, Event::Failed(r, ErrorCause::SocketTimeout));
                 return;
             }
         }
         self.pools[pod].conn_mut(req.conn).last_traffic = now;
         let out = rtt.half();
         let shards = self.shards.len() as u32;
-        let shard = if shards == 1 { 0 } else { self.rng.shard.random_range(0..shards) };
-        let deadline = self.sc.client.socket_timeout.map_or(SimTime::MAX, |t| now.saturating_add(t));
+        let shard = if shards == 1 {
+            0
+        } else {
+            self.rng.shard.random_range(0..shards)
+        };
+        let deadline = self
+            .sc
+            .client
+            .socket_timeout
+            .map_or(SimTime::MAX, |t| now.saturating_add(t));
         let req = &mut self.requests[r as usize];
         req.return_half = rtt - out;
         req.shard = shard;
@@ -730,7 +783,8 @@ impl<'a> Model<'a> {
         let deadline = self.requests[r as usize].deadline;
         if at > deadline {
             let when = deadline.max(self.now());
-            self.sched.schedule_at(when, Event::Failed(r, ErrorCause::SocketTimeout));
+            self.sched
+                .schedule_at(when, Event::Failed(r, ErrorCause::SocketTimeout));
         } else {
             self.sched.schedule_at(at, Event::Reply(r));
         }
@@ -769,7 +823,8 @@ impl<'a> Model<'a> {
             }
             Phase::Get => {
                 let ratio = self.sc.redis.hit_ratio;
-                let hit = ratio >= 1.0 || (ratio > 0.0 && self.rng.redis_hit.random::<f64>() < ratio);
+                let hit =
+                    ratio >= 1.0 || (ratio > 0.0 && self.rng.redis_hit.random::<f64>() < ratio);
                 if hit {
                     self.release(r);
                     self.read_done(r);
@@ -893,9 +948,12 @@ impl<'a> Model<'a> {
         };
         let mut kept = Vec::with_capacity(n);
         for _ in 0..n {
-            let Some(c) = self.pools[pod].take_oldest_idle() else { break };
+            let Some(c) = self.pools[pod].take_oldest_idle() else {
+                break;
+            };
             let idle_for = now - self.pools[pod].conn(c).idle_since;
-            let evict = life.min_evictable_idle.is_some_and(|m| idle_for > m) || self.expired(pod, c, now);
+            let evict =
+                life.min_evictable_idle.is_some_and(|m| idle_for > m) || self.expired(pod, c, now);
             if evict {
                 self.close_connection(pod, c);
                 continue;

@@ -8,8 +8,8 @@
 //! stale by bumping the pool's [`Generation`].
 
 use crate::scenario::{Order, Pool as PoolConfig};
-use sim::timer::Generation;
 use sim::time::SimTime;
+use sim::timer::Generation;
 use std::collections::VecDeque;
 
 /// Index of a connection within its pod.
@@ -124,8 +124,12 @@ impl Pool {
             self.conns.push(Conn::default());
             self.next_id - 1
         });
-        self.conns[id as usize] =
-            Conn { created: now, idle_since: now, last_traffic: now, shard };
+        self.conns[id as usize] = Conn {
+            created: now,
+            idle_since: now,
+            last_traffic: now,
+            shard,
+        };
         id
     }
 
