@@ -37,6 +37,10 @@ pub struct Args {
     /// Also write charts and a report page (index.html) into this folder.
     #[arg(long, value_name = "DIR")]
     pub report: Option<PathBuf>,
+    /// Largest run, in simulated events, to start (default 2e9); capsim
+    /// estimates the size before it starts and refuses larger runs.
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<f64>,
 }
 
 /// Loads the scenario with every override, in the order: `--set`, then the
@@ -60,6 +64,11 @@ pub fn load(
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let scenario = load(&args.file, &args.set, args.seed, args.replications)?;
+    let limit = args
+        .max_events
+        .unwrap_or(models::scenario::derived::DEFAULT_MAX_EVENTS);
+    models::scenario::derived::check_size(&scenario, limit)
+        .map_err(|m| Failure::Input(anyhow::anyhow!("{}: {m}", args.file.display())))?;
     let report = engine::run(&scenario).context("simulation stopped")?;
     match args.format {
         Format::Json => {

@@ -193,7 +193,7 @@ pub fn check_size(s: &Scenario, max_events: f64) -> Result<f64, String> {
     let minutes = events / EVENTS_PER_SECOND / 60.0;
     let allow = round_up_2(events);
     Err(format!(
-        "this run would simulate about {} events (~{} on one core), more than the limit of {}; \
+        "this run would simulate about {} events ({} on one core), more than the limit of {}; \
          use --max-events {allow:e} to allow it, or shorten simulation.duration or lower \
          workload.rate",
         short(events),
@@ -227,11 +227,11 @@ fn duration_words(minutes: f64) -> String {
     } else if minutes < 1.0 {
         "under a minute".to_string()
     } else if minutes < 120.0 {
-        format!("{minutes:.0} minutes")
+        format!("~{minutes:.0} minutes")
     } else if minutes < 48.0 * 60.0 {
-        format!("{:.0} hours", minutes / 60.0)
+        format!("~{:.0} hours", minutes / 60.0)
     } else {
-        format!("{:.0} days", minutes / 1440.0)
+        format!("~{:.0} days", minutes / 1440.0)
     }
 }
 
