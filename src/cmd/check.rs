@@ -65,6 +65,9 @@ pub fn report(file: &str, r: &Resolved, max_events: f64) -> String {
     out
 }
 
+/// One line of figures: label, value, how it is computed.
+type Row = (&'static str, fn(&Figures) -> String, &'static str);
+
 /// The derived figures, at `workload.rate` and at the profile's peak.
 fn figures_text(s: &Scenario) -> String {
     let peak = derived::peak_scale(s);
@@ -84,7 +87,7 @@ fn figures_text(s: &Scenario) -> String {
     };
     out += head.trim_end();
     out.push('\n');
-    let rows: [(&str, fn(&Figures) -> String, &str); 11] = [
+    let rows: [Row; 11] = [
         ("requests/s, all pods", |f| fig(f.rate), ""),
         (
             "requests/s per pod",
