@@ -1,0 +1,207 @@
+//! End-to-end tests of the `capsim` binary: determinism across thread counts,
+//! the JSON layout, and errors for bad input.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn capsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_capsim"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A small scenario file with every contract key of DESIGN.md section 4,
+/// written once per test process (tests run in parallel).
+fn design_example() -> PathBuf {
+    static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PATH.get_or_init(write_design_example).clone()
+}
+
+fn write_design_example() -> PathBuf {
+    let dir = root().join("target").join("test-scenarios");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("cli-example-{}.toml", std::process::id()));
+    std::fs::write(
+        &path,
+        r#"
+[simulation]
+duration = "5s"
+warmup = "1s"
+seed = 7
+replications = 4
+
+[workload]
+rate = 9000
+reads_per_request = 1
+
+[pods]
+count = 2
+
+[pool]
+max_total = 6
+when_exhausted = "block"
+acquire_timeout = "5ms"
+order = "lifo"
+
+[network]
+rtt = { dist = "exponential", mean = "1ms" }
+
+[redis]
+shards = 2
+service_time = { dist = "exponential", mean = "20us" }
+hit_ratio = 0.9
+
+[l1]
+hit_ratio = 0.5
+"#,
+    )
+    .unwrap();
+    path
+}
+
+fn run_json(threads: &str) -> Output {
+    capsim()
+        .env("RAYON_NUM_THREADS", threads)
+        .args(["run", "--format", "json"])
+        .arg(design_example())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn json_is_byte_identical_across_runs_and_thread_counts() {
+    let one = run_json("1");
+    let two = run_json("2");
+    let again = run_json("2");
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let text = |o: &Output| String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(text(&one).contains("\"metrics\""));
+    assert!(text(&one) == text(&two), "1 vs 2 threads differ");
+    assert!(text(&two) == text(&again), "two runs differ");
+}
+
+#[test]
+fn json_layout_has_every_stable_metric() {
+    let out = run_json("2");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let keys: Vec<&str> = doc
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "capsim_version",
+            "ci95",
+            "metrics",
+            "replications",
+            "scenario",
+            "scenario_hash",
+            "schema_version",
+            "seed"
+        ]
+    );
+    assert_eq!(doc["seed"], 7);
+    assert!(doc["scenario"].as_str().unwrap().starts_with("cli-example"));
+    assert_eq!(doc["replications"], 4);
+    assert_eq!(doc["capsim_version"], env!("CARGO_PKG_VERSION"));
+    for section in ["metrics", "ci95"] {
+        let names: Vec<&str> = doc[section]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut want: Vec<&str> = models::metrics::NAMES.to_vec();
+        want.sort_unstable();
+        assert_eq!(names, want, "{section}");
+    }
+    // Counters add up in the combined output too.
+    let m = &doc["metrics"];
+    let f = |k: &str| m[k].as_f64().unwrap();
+    assert!((f("requests.arrived") - f("requests.ok") - f("requests.failed")).abs() < 1e-6);
+}
+
+#[test]
+fn one_replication_has_no_ci95() {
+    let out = capsim()
+        .args(["run", "--format", "json", "--replications", "1"])
+        .arg(design_example())
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc.get("ci95").is_none());
+    assert_eq!(doc["replications"], 1);
+}
+
+/// Runs capsim with `args` and returns (status, stderr) after checking that it
+/// failed with status 2, printed exactly one line, and did not panic.
+fn bad_input(args: &[&str]) -> String {
+    let out = capsim().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
+    assert!(out.stdout.is_empty(), "args {args:?} printed to stdout");
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn missing_file_is_one_line_and_status_2() {
+    let err = bad_input(&["run", "no/such/scenario.toml"]);
+    assert!(err.contains("no/such/scenario.toml"), "{err}");
+}
+
+#[test]
+fn malformed_flags_are_one_line_and_status_2() {
+    let file = design_example();
+    let file = file.to_str().unwrap();
+    let err = bad_input(&["run", file, "--replications", "many"]);
+    assert!(err.contains("--replications"), "{err}");
+    let err = bad_input(&["run", file, "--format", "yaml"]);
+    assert!(err.contains("yaml"), "{err}");
+    bad_input(&["run", file, "--bogus"]);
+    bad_input(&["frobnicate"]);
+}
+
+#[test]
+fn bad_set_is_checked_like_the_file() {
+    let file = design_example();
+    let file = file.to_str().unwrap();
+    let err = bad_input(&["run", file, "--set", "pool.max_totl=3"]);
+    assert!(
+        err.contains("max_totl") && err.contains("max_total"),
+        "{err}"
+    );
+    let err = bad_input(&["run", file, "--set", "pool.max_total=0"]);
+    assert!(err.contains("pool.max_total"), "{err}");
+    let err = bad_input(&["run", file, "--set", "network.rtt=5"]);
+    assert!(err.contains("network.rtt"), "{err}");
+    bad_input(&["run", file, "--set", "no-equals-sign"]);
+    bad_input(&["run", file, "--replications", "0"]);
+}
+
+#[test]
+fn text_summary_names_the_essentials() {
+    let out = capsim().arg("run").arg(design_example()).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "seed 7",
+        "4 replications",
+        "latency",
+        "pool",
+        "redis",
+        "errors",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
