@@ -349,10 +349,17 @@ impl LineChart {
             .iter()
             .flat_map(|l| l.points.iter().map(|p| p.1))
             .collect();
+        // A quantity that is never negative has no negative interval bound:
+        // clip it, so that a wide band does not rule out a log axis.
+        let floor = if ys.iter().all(|y| y.is_nan() || *y >= 0.0) {
+            0.0
+        } else {
+            f64::NEG_INFINITY
+        };
         ys.extend(
             self.lines
                 .iter()
-                .flat_map(|l| l.band.iter().flat_map(|b| [b.1, b.2])),
+                .flat_map(|l| l.band.iter().flat_map(|b| [b.1.max(floor), b.2])),
         );
         ys.extend(self.references.iter().map(|r| r.value));
         (

@@ -195,10 +195,22 @@ impl Heatmap {
         ))
         .map_err(err)?;
         let label = font(13.0).pos(Pos::new(HPos::Left, VPos::Center));
-        let ticks = colors.ticks(5).clamp(2, 7);
-        for k in 0..ticks {
-            let f = k as f64 / (ticks - 1) as f64;
-            let c = colors.lo + f * (colors.hi - colors.lo);
+        // Log: every decade (every other beyond 7); linear: five even steps.
+        let stops: Vec<f64> = match colors.scale {
+            Scale::Log => {
+                let decades = (colors.hi - colors.lo).round() as usize;
+                let step = if decades > 7 { 2 } else { 1 };
+                (0..=decades)
+                    .step_by(step)
+                    .map(|k| colors.lo + k as f64)
+                    .collect()
+            }
+            Scale::Linear => (0..5)
+                .map(|k| colors.lo + k as f64 / 4.0 * (colors.hi - colors.lo))
+                .collect(),
+        };
+        for c in stops {
+            let f = (c - colors.lo) / (colors.hi - colors.lo);
             let yy = top + height - (f * height as f64).round() as i32;
             area.draw(&PathElement::new(
                 vec![(x1, yy), (x1 + 5, yy)],

@@ -445,6 +445,18 @@ fn capacity(r: &SweepResults, ro: &Roles) -> Option<Rendered> {
     if nowhere {
         notes.push("Missing points: the SLO holds nowhere on that line.".to_string());
     }
+    if let Some(t) = r
+        .thresholds
+        .iter()
+        .find(|t| t.peak_rate.is_some() && t.threshold.is_some_and(|x| x > 0.0))
+    {
+        let k = t.peak_rate.unwrap_or(0.0) / t.threshold.unwrap_or(1.0);
+        notes.push(format!(
+            "The traffic profile peaks at {}× {}: multiply to get the peak rate.",
+            format::num(k),
+            r.axes[ro.x].key
+        ));
+    }
     if facets.len() > MAX_LINES {
         notes.push(format!(
             "First {MAX_LINES} of {} lines shown.",

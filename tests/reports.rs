@@ -1,0 +1,110 @@
+//! Reports through the binary: `capsim run --report DIR` writes run.json,
+//! charts and a page; `capsim report DIR` renders the same bytes again
+//! without simulating; a folder without results is bad input (status 2).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn capsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_capsim"))
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-reports-{name}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+const SCENARIO: &str = r#"# A short run with a step up in traffic, for the report test.
+
+[simulation]
+duration = "4s"
+warmup = "500ms"
+seed = 11
+replications = 2
+
+[workload]
+rate = 3000
+profile = [{ at = "2s", scale = 2.0, ramp = "0s" }]
+
+[pool]
+max_total = 6
+acquire_timeout = "5ms"
+
+[network]
+rtt = { dist = "exponential", mean = "1ms" }
+
+[slo]
+"pool.timeout_ratio" = "< 0.001"
+"#;
+
+#[test]
+fn run_report_then_rerender_gives_the_same_bytes() {
+    let dir = scratch("run");
+    let file = dir.join("step.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let out_dir = dir.join("report");
+    let out = capsim()
+        .arg("run")
+        .arg(&file)
+        .arg("--report")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "run.json",
+        "scenario.toml",
+        "index.html",
+        "traffic.svg",
+        "connections.svg",
+        "failures.svg",
+    ] {
+        assert!(out_dir.join(f).is_file(), "missing {f}");
+    }
+    let html = std::fs::read_to_string(out_dir.join("index.html")).unwrap();
+    assert!(
+        html.contains("--report"),
+        "the page names the exact command"
+    );
+    assert!(
+        html.contains("pool.timeout_ratio &lt; 0.001"),
+        "the page checks the SLO"
+    );
+    let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| (p.clone(), std::fs::read(&p).unwrap()))
+        .collect();
+    let out = capsim().arg("report").arg(&out_dir).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .trim_end()
+        .ends_with("index.html"));
+    for (p, bytes) in before {
+        assert_eq!(
+            std::fs::read(&p).unwrap(),
+            bytes,
+            "{} changed on re-render",
+            p.display()
+        );
+    }
+}
+
+#[test]
+fn report_of_an_empty_folder_is_bad_input() {
+    let dir = scratch("empty");
+    let out = capsim().arg("report").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("neither results.json"), "{err}");
+}
