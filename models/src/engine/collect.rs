@@ -24,6 +24,8 @@ pub struct Series {
     pub arrivals: TimeSeries,
     /// Successful requests per bucket.
     pub ok: TimeSeries,
+    /// Failed requests per bucket (after their last attempt).
+    pub failed: TimeSeries,
     /// Failures per bucket, by cause.
     pub failures: Vec<TimeSeries>,
     /// Connections in use over the fleet.
@@ -127,6 +129,7 @@ impl Collector {
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
+                failed: ts(),
                 failures: (0..CAUSES).map(|_| ts()).collect(),
                 in_use: TimeWeighted::with_series(window, bucket),
                 waiters: TimeWeighted::with_series(window, bucket),

@@ -137,6 +137,7 @@ fn series(reps: &[Collector]) -> SeriesReport {
             avg(&|c| c.series.arrivals.per_second()),
         ),
         ("ok_per_s".to_string(), avg(&|c| c.series.ok.per_second())),
+        ("failed_per_s".to_string(), avg(&|c| c.series.failed.per_second())),
         (
             "in_use".to_string(),
             avg(&|c| c.series.in_use.series_per_bucket()),

@@ -913,6 +913,7 @@ impl<'a> Model<'a> {
         if req.measured {
             self.stats.failed[cause as usize] += 1;
         }
+        self.stats.series.failed.add(now, 1.0);
         self.finish(r);
     }
 
