@@ -9,3 +9,4 @@ pub mod engine;
 pub mod metrics;
 pub mod scenario;
 pub mod sweep;
+pub mod validate;
