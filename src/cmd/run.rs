@@ -187,7 +187,19 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         pm("redis.queue_wait.mean_ms", 4),
         m("redis.queue_wait.p99_ms")
     );
+    out += &format!(
+        "           connections: {:.1} open on average over the fleet, {:.0} created, {:.0} closed; {:.0} PINGs\n",
+        m("connections.open.mean"),
+        m("connections.created"),
+        m("connections.closed"),
+        m("pool.pings")
+    );
     out += &format!("l1         hit ratio {}\n", pct("l1.hit_ratio"));
+    out += &format!(
+        "client     {:.0} attempts, {:.0} retries\n",
+        m("requests.attempts"),
+        m("requests.retries")
+    );
     let errors: Vec<String> = NAMES
         .iter()
         .filter(|n| n.starts_with("errors.") && r.metrics[**n] > 0.0)
