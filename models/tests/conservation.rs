@@ -305,7 +305,6 @@ proptest! {
     /// `waited` again when the checkout queues a second time, so
     /// `pool.wait_ratio` can exceed 1.
     #[test]
-    #[ignore = "engine bugs with test_on_borrow: timer in the past, double-counted waits (reported)"]
     fn with_test_on_borrow_every_arrival_ends_once(k in knobs(true)) {
         check(&k)?;
     }
@@ -317,7 +316,6 @@ proptest! {
     /// counter is per request, not per read. With `reads_per_request = 3` and
     /// `retries = 0`, a run reports two retries per request.
     #[test]
-    #[ignore = "engine counts a request's later reads as retries (reported)"]
     fn retries_count_only_retried_attempts(k in knobs(false)) {
         let (_, c) = run(&k)?;
         let retried = c.errors.iter().sum::<u64>() - c.failed.iter().sum::<u64>();

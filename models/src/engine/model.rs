@@ -105,7 +105,10 @@ struct Request {
     pod: u32,
     reads_left: u32,
     retries_left: u32,
+    /// Attempts of the current command (its first checkout and retries).
     attempt: u32,
+    /// The current checkout has queued at least once.
+    queued: bool,
     conn: ConnId,
     /// When the current checkout started (for the acquire wait).
     checkout_started: SimTime,
@@ -313,6 +316,7 @@ impl<'a> Model<'a> {
             reads_left: self.sc.workload.reads_per_request,
             retries_left: self.sc.client.retries,
             attempt: 0,
+            queued: false,
             conn: NO_CONN,
             checkout_started: now,
             acquired_at: now,
@@ -347,6 +351,7 @@ impl<'a> Model<'a> {
         let req = &mut self.requests[r as usize];
         req.l1_hit = hit;
         req.phase = Phase::Get;
+        req.attempt = 0;
         if req.measured {
             self.stats.reads += 1;
             self.stats.l1_hits += hit as u64;
@@ -377,6 +382,7 @@ impl<'a> Model<'a> {
         let now = self.now();
         let req = &mut self.requests[r as usize];
         req.checkout_started = now;
+        req.queued = false;
         req.attempt += 1;
         if req.measured {
             self.stats.checkouts += 1;
@@ -432,12 +438,16 @@ impl<'a> Model<'a> {
         let now = self.now();
         let req = self.requests[r as usize];
         let pod = req.pod as usize;
-        if req.measured {
+        if req.measured && !req.queued {
             self.stats.waited += 1;
         }
+        self.requests[r as usize].queued = true;
         self.stats.pods[pod].waiters.add(now, 1);
         self.stats.series.waiters.add(now, 1);
-        let since = req.checkout_started;
+        // The wait is measured from now: a checkout that queues again (its
+        // test-on-borrow PING found a dead connection) waits afresh, and the
+        // queue's deadlines stay in FIFO order.
+        let since = now;
         if self.pools[pod].enqueue(Waiter { req: r, since }) {
             self.arm_acquire_timer(pod, since);
         }
@@ -526,7 +536,8 @@ impl<'a> Model<'a> {
         match self.pools[pod].pop_waiter() {
             Some(w) => {
                 self.waiter_left(pod, now);
-                self.acquired(w.req, c, now - w.since);
+                let started = self.requests[w.req as usize].checkout_started;
+                self.acquired(w.req, c, now - started);
             }
             None => {
                 let pool = &self.pools[pod];
@@ -843,8 +854,11 @@ impl<'a> Model<'a> {
         let req = &mut self.requests[r as usize];
         req.phase = Phase::Set;
         if req.conn == NO_CONN {
+            req.attempt = 0;
             self.checkout(r);
         } else {
+            // The SET's first attempt, on the connection the GET held.
+            req.attempt = 1;
             self.send_command(r);
         }
     }
