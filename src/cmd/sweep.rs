@@ -8,6 +8,7 @@
 //! Ctrl-C stops the sweep before any file is written.
 
 use crate::output::write_atomic;
+use anyhow::Context;
 use crate::Failure;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use models::sweep::plan::Plan;
@@ -136,8 +137,13 @@ pub fn write_outputs(
         &out.join("thresholds.csv"),
         results::thresholds_csv(plan, &ts).as_bytes(),
     )?;
+    // The report page reads its story and settings from the scenario beside
+    // the results.
+    write_atomic(&out.join("scenario.toml"), plan.input.text.as_bytes())?;
+    let written = reports::sweep::render(out).context("cannot render the report")?;
     print!("{}", results::summary(plan, rows, &ts, tolerance));
-    println!("\nwritten to {}", out.display());
+    let page = written.last().map(|p| p.display().to_string()).unwrap_or_default();
+    println!("\nwritten to {} (report: {page})", out.display());
     Ok(())
 }
 
