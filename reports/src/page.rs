@@ -252,54 +252,42 @@ pub fn story_from_toml(text: &str) -> String {
 /// elsewhere). Not a TOML parser: multi-line values are shown as their
 /// first line.
 pub fn settings_from_toml(text: &str) -> Vec<(String, String)> {
-    let mut table = String::new();
+    const ORDER: [&str; 9] = [
+        "simulation",
+        "workload",
+        "pods",
+        "pool",
+        "network",
+        "redis",
+        "l1",
+        "database",
+        "client",
+    ];
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for line in text.lines() {
-        let t = strip_comment(line).trim().to_string();
-        if t.is_empty() {
+    let tables = ORDER.iter().copied().chain(
+        doc.keys()
+            .map(String::as_str)
+            .filter(|k| !ORDER.contains(k)),
+    );
+    for name in tables {
+        if name == "sweep" || name == "slo" {
             continue;
         }
-        if t.starts_with('[') {
-            table = t.trim_matches(['[', ']', ' ']).to_string();
+        let Some(toml::Value::Table(table)) = doc.get(name) else {
             continue;
-        }
-        if table == "sweep"
-            || table == "slo"
-            || table.starts_with("sweep.")
-            || table.starts_with("slo.")
-        {
-            continue;
-        }
-        if let Some((k, v)) = t.split_once('=') {
-            let k = k.trim().trim_matches('"');
-            let key = if table.is_empty() {
-                k.to_string()
-            } else {
-                format!("{table}.{k}")
+        };
+        for (key, value) in table {
+            let shown = match value {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
             };
-            let v = v.trim();
-            let v = v
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .filter(|v| !v.contains('"'))
-                .unwrap_or(v);
-            out.push((key, v.to_string()));
+            out.push((format!("{name}.{key}"), shown));
         }
     }
     out
-}
-
-/// `line` without a trailing `# comment` (a `#` inside quotes is kept).
-fn strip_comment(line: &str) -> &str {
-    let mut quoted = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '#' if !quoted => return &line[..i],
-            _ => {}
-        }
-    }
-    line
 }
 
 #[cfg(test)]
