@@ -2,7 +2,7 @@
 
 use crate::metrics::Metrics;
 use crate::scenario::ErrorCause;
-use sim::stats::{LatencyHistogram, TimeSeries, TimeWeighted, Window};
+use sim::stats::{LatencyHistogram, LatencySeries, TimeSeries, TimeWeighted, Window};
 use sim::time::SimTime;
 
 /// Number of failure causes.
@@ -34,6 +34,8 @@ pub struct Series {
     pub waiters: TimeWeighted,
     /// Busy time of the event loops, divided by the shard count.
     pub redis_busy: TimeSeries,
+    /// Latency of successful requests, by the bucket they ended in.
+    pub latency: LatencySeries,
 }
 
 /// Everything one replication records.
@@ -134,6 +136,7 @@ impl Collector {
                 in_use: TimeWeighted::with_series(window, bucket),
                 waiters: TimeWeighted::with_series(window, bucket),
                 redis_busy: ts(),
+                latency: LatencySeries::new(window, bucket),
             },
         }
     }

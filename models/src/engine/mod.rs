@@ -137,7 +137,10 @@ fn series(reps: &[Collector]) -> SeriesReport {
             avg(&|c| c.series.arrivals.per_second()),
         ),
         ("ok_per_s".to_string(), avg(&|c| c.series.ok.per_second())),
-        ("failed_per_s".to_string(), avg(&|c| c.series.failed.per_second())),
+        (
+            "failed_per_s".to_string(),
+            avg(&|c| c.series.failed.per_second()),
+        ),
         (
             "in_use".to_string(),
             avg(&|c| c.series.in_use.series_per_bucket()),
@@ -152,6 +155,11 @@ fn series(reps: &[Collector]) -> SeriesReport {
             avg(&|c| c.series.redis_busy.per_second()),
         ),
     ];
+    let mut latency = first.series.latency.clone();
+    for c in &reps[1..] {
+        latency.merge(&c.series.latency);
+    }
+    values.push(("latency_p99_ms".to_string(), latency.quantile_ms(0.99)));
     for cause in ErrorCause::ALL {
         let i = cause as usize;
         values.push((

@@ -900,6 +900,7 @@ impl<'a> Model<'a> {
             self.stats.ok += 1;
             self.stats.latency.record(now - req.arrived);
         }
+        self.stats.series.latency.record(now, now - req.arrived);
         self.stats.series.ok.add(now, 1.0);
         self.finish(r);
     }
