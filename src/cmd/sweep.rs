@@ -8,8 +8,8 @@
 //! Ctrl-C stops the sweep before any file is written.
 
 use crate::output::write_atomic;
-use anyhow::Context;
 use crate::Failure;
+use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use models::sweep::plan::Plan;
 use models::sweep::results::{self, Row};
@@ -142,7 +142,10 @@ pub fn write_outputs(
     write_atomic(&out.join("scenario.toml"), plan.input.text.as_bytes())?;
     let written = reports::sweep::render(out).context("cannot render the report")?;
     print!("{}", results::summary(plan, rows, &ts, tolerance));
-    let page = written.last().map(|p| p.display().to_string()).unwrap_or_default();
+    let page = written
+        .last()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     println!("\nwritten to {} (report: {page})", out.display());
     Ok(())
 }
