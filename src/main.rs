@@ -27,7 +27,7 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Render the charts and report page of a sweep or run folder again, without simulating.
     Report(cmd::report::Args),
-    /// Run a scenario over the grid of its [sweep] table and find thresholds.
+    /// Run a scenario over the grid of its `[sweep]` table and find thresholds.
     Sweep(cmd::sweep::Args),
     /// Combine the shard outputs of `capsim sweep --shard K/N`.
     Merge(cmd::merge::Args),
