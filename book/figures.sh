@@ -42,7 +42,11 @@ take() {
 # COLUMNS (comma-separated), numbers to four significant digits.
 table() {
   awk -F, -v key="$2" -v want="$3" -v cols="$4" '
-    function fmt(v) { return (v ~ /^-?[0-9.]+(e-?[0-9]+)?$/) ? sprintf("%.4g", v) : v }
+    function fmt(v) {
+      if (v !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) return v
+      if (v == int(v) || v >= 1000) return sprintf("%.0f", v)
+      return sprintf("%.4g", v)
+    }
     NR == 1 {
       # The first column of a name: an axis comes before the metric of the
       # same name (l1.hit_ratio is both).
