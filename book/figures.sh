@@ -2,7 +2,7 @@
 # Regenerates every figure and every captured output that the book shows, by
 # running capsim on scenario files of the repo:
 #
-#   book/figures.sh            # about 4 minutes on two cores
+#   book/figures.sh            # 2-4 minutes on two cores
 #
 # Charts are copied out of the report folders under stable names into
 # book/src/figures/NAME.svg; command outputs go to book/src/figures/NAME.txt
