@@ -155,11 +155,16 @@ fn series(reps: &[Collector]) -> SeriesReport {
             avg(&|c| c.series.redis_busy.per_second()),
         ),
     ];
-    let mut latency = first.series.latency.clone();
-    for c in &reps[1..] {
-        latency.merge(&c.series.latency);
-    }
-    values.push(("latency_p99_ms".to_string(), latency.quantile_ms(0.99)));
+    let p99 = if reps.len() == 1 {
+        first.series.latency.quantile_ms(0.99)
+    } else {
+        let mut merged = first.series.latency.clone();
+        for c in &reps[1..] {
+            merged.merge(&c.series.latency);
+        }
+        merged.quantile_ms(0.99)
+    };
+    values.push(("latency_p99_ms".to_string(), p99));
     for cause in ErrorCause::ALL {
         let i = cause as usize;
         values.push((
