@@ -28,15 +28,24 @@ use crate::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 
-/// One scheduled event. The key packs (time, sequence) into one `u128`.
+/// One scheduled event, keyed by (time, sequence). Two `u64`s rather than a
+/// `u128` keep the entry 8-aligned: 24 bytes with an 8-byte event.
 struct Entry<E> {
-    key: u128,
+    time: u64,
+    seq: u64,
     event: E,
+}
+
+impl<E> Entry<E> {
+    #[inline]
+    fn key(&self) -> (u64, u64) {
+        (self.time, self.seq)
+    }
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+        self.key() == other.key()
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -49,7 +58,7 @@ impl<E> Ord for Entry<E> {
     /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest key.
     #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
+        other.key().cmp(&self.key())
     }
 }
 
@@ -100,30 +109,37 @@ impl<E> Scheduler<E> {
     }
 
     #[inline]
-    fn key(&mut self, at: SimTime) -> u128 {
+    fn entry(&mut self, at: SimTime, event: E) -> Entry<E> {
         assert!(at >= self.now, "event scheduled in the past");
-        let key = ((at.0 as u128) << 64) | self.seq as u128;
+        let seq = self.seq;
         self.seq += 1;
-        key
+        Entry {
+            time: at.0,
+            seq,
+            event,
+        }
     }
 
     /// Schedules `event` at absolute time `at`, which must not be in the past.
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
-        let key = self.key(at);
-        self.heap.push(Entry { key, event });
+        let entry = self.entry(at, event);
+        self.heap.push(entry);
     }
 
     /// Schedules `event` at `at` in FIFO lane `lane`. `at` must not be earlier
     /// than the lane's last event: use lanes only for fixed delays from now.
     #[inline]
     pub fn schedule_at_lane(&mut self, lane: usize, at: SimTime, event: E) {
-        let key = self.key(at);
+        let entry = self.entry(at, event);
         let q = &mut self.lanes[lane];
         if let Some(last) = q.back() {
-            assert!(last.key < key, "lane {lane} would go out of time order");
+            assert!(
+                last.key() < entry.key(),
+                "lane {lane} would go out of time order"
+            );
         }
-        q.push_back(Entry { key, event });
+        q.push_back(entry);
     }
 
     /// Schedules `event` after `delay` from now.
@@ -134,18 +150,17 @@ impl<E> Scheduler<E> {
 
     /// The time of the next event, if any, without removing it.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.next_source()
-            .map(|(key, _)| SimTime((key >> 64) as u64))
+        self.next_source().map(|((time, _), _)| SimTime(time))
     }
 
     /// The smallest pending key and where it is: `None` for the heap, or a lane.
     #[inline]
-    fn next_source(&self) -> Option<(u128, Option<usize>)> {
-        let mut best = self.heap.peek().map(|e| (e.key, None));
+    fn next_source(&self) -> Option<((u64, u64), Option<usize>)> {
+        let mut best = self.heap.peek().map(|e| (e.key(), None));
         for (i, q) in self.lanes.iter().enumerate() {
             if let Some(e) = q.front() {
-                if best.is_none_or(|(k, _)| e.key < k) {
-                    best = Some((e.key, Some(i)));
+                if best.is_none_or(|(k, _)| e.key() < k) {
+                    best = Some((e.key(), Some(i)));
                 }
             }
         }
@@ -160,7 +175,7 @@ impl<E> Scheduler<E> {
             (_, Some(lane)) => self.lanes[lane].pop_front(),
         }
         .expect("source is non-empty");
-        let at = SimTime((entry.key >> 64) as u64);
+        let at = SimTime(entry.time);
         debug_assert!(at >= self.now);
         self.now = at;
         Some((at, entry.event))

@@ -73,9 +73,9 @@ enum Event {
     /// A request's backoff before a retry ended.
     Retry(u32),
     /// A pool's acquire timer, with the pool's generation stamp.
-    AcquireTimeout { pod: u32, stamp: u32 },
+    AcquireTimeout { pod: u16, stamp: u32 },
     /// A pool's evictor run.
-    Evict(u32),
+    Evict(u16),
 }
 
 /// Which command a read is on.
@@ -248,7 +248,7 @@ impl<'a> Model<'a> {
         for pod in 0..self.pools.len() {
             self.ensure_min_idle(pod);
             if let Some(every) = self.sc.pool.life.eviction_interval {
-                self.sched.schedule_at(every, Event::Evict(pod as u32));
+                self.sched.schedule_at(every, Event::Evict(pod as u16));
             }
         }
         while let Some((_, ev)) = self.sched.pop() {
@@ -279,7 +279,7 @@ impl<'a> Model<'a> {
             Event::Failed(r, cause) => self.on_failed(r, cause),
             Event::DbDone(r) => self.on_db_done(r),
             Event::Retry(r) => self.checkout(r),
-            Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod, stamp),
+            Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod as u32, stamp),
             Event::Evict(pod) => self.on_evict(pod as usize),
         }
     }
@@ -459,7 +459,7 @@ impl<'a> Model<'a> {
             self.sched.schedule_at(
                 head_since + timeout,
                 Event::AcquireTimeout {
-                    pod: pod as u32,
+                    pod: pod as u16,
                     stamp,
                 },
             );
@@ -993,7 +993,7 @@ impl<'a> Model<'a> {
         self.ensure_min_idle(pod);
         if let Some(every) = life.eviction_interval {
             if now < self.arrivals_end || self.in_flight > 0 {
-                self.sched.schedule_in(every, Event::Evict(pod as u32));
+                self.sched.schedule_in(every, Event::Evict(pod as u16));
             }
         }
     }
