@@ -58,19 +58,11 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// 30 replications, seed 2, full durations.
-    ///
-    /// Why not seed 1: all pool cases share the `arrivals` stream (common random
-    /// numbers, as in sweeps), and seed 1's first 30 replications happen to draw
-    /// 0.1% more arrivals than the rate implies (3.2 standard errors). That fails
-    /// two checks at the table's 95% joint level: the chance event the level
-    /// allows for. Seeds 2 to 12 pass every check, and their deviations pooled
-    /// per check show no bias (every pooled z within 1.5). The seed was chosen
-    /// after seeing this; `--seed 1` reproduces the failure.
+    /// 30 replications, seed 1 (mixed per case by [`case_seed`]), full durations.
     fn default() -> Self {
         Config {
             replications: 30,
-            seed: 2,
+            seed: 1,
             duration_scale: 1.0,
         }
     }
@@ -439,6 +431,15 @@ pub fn run_case(case: &Case, config: &Config, t: f64) -> Result<Vec<Outcome>, Ru
         .collect())
 }
 
+/// The seed of one case: the table's seed mixed with the case's name, so the
+/// cases draw independent random numbers and the Bonferroni bound over the
+/// table holds as stated (with one shared seed, every pool case would reuse
+/// the same arrivals, and one unlucky arrival stream would move them all).
+/// Kept to 63 bits: a TOML integer is an `i64`.
+pub fn case_seed(seed: u64, case: &str) -> u64 {
+    (seed ^ sim::rng::fnv1a64(case.as_bytes())) & i64::MAX as u64
+}
+
 /// The scenario of `case` with the seed, replications and duration of `config`.
 fn scenario_of(case: &Case, config: &Config) -> Scenario {
     assert!(
@@ -446,7 +447,7 @@ fn scenario_of(case: &Case, config: &Config) -> Scenario {
         "validation needs at least 2 replications"
     );
     let mut overrides = vec![
-        format!("simulation.seed={}", config.seed),
+        format!("simulation.seed={}", case_seed(config.seed, case.name)),
         format!("simulation.replications={}", config.replications),
     ];
     if config.duration_scale != 1.0 {
