@@ -67,6 +67,10 @@ fn bench(c: &mut Criterion) {
         group.bench_function(name, |b| {
             b.iter(|| models::engine::run_replication(&sc, 0).expect("runs"))
         });
+        // As sweeps and `capsim validate` run it: metrics only, no time series.
+        group.bench_function(format!("{name}_no_series"), |b| {
+            b.iter(|| models::engine::run_replication_with(&sc, 0, false).expect("runs"))
+        });
     }
     group.finish();
 }

@@ -401,7 +401,7 @@ pub fn run_table(table: &[Case], config: &Config) -> Result<TableReport, RunErro
 /// As [`run_table`].
 pub fn run_case(case: &Case, config: &Config, t: f64) -> Result<Vec<Outcome>, RunError> {
     let scenario = scenario_of(case, config);
-    let report = engine::run(&scenario)?;
+    let report = engine::run_with(&scenario, false)?;
     let reps = report.replications.len() as f64;
     Ok(case
         .checks

@@ -95,8 +95,14 @@ pub struct Collector {
 }
 
 impl Collector {
-    /// An empty collector for `pods` pods and the given window.
-    pub fn new(window: Window, pods: usize, bucket: SimTime) -> Self {
+    /// An empty collector for `pods` pods and the given window; without
+    /// `series`, the time series span a single bucket and stay empty.
+    pub fn new(window: Window, pods: usize, bucket: SimTime, series: bool) -> Self {
+        let bucket = if series {
+            bucket
+        } else {
+            window.len().max(SimTime(1))
+        };
         let ts = || TimeSeries::new(window, bucket);
         Collector {
             window,

@@ -56,17 +56,35 @@ impl std::fmt::Display for RunError {
 }
 impl std::error::Error for RunError {}
 
-/// Runs one replication and returns what it recorded.
+/// Runs one replication and returns what it recorded, time series included.
 pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<Collector, RunError> {
-    model::Model::new(scenario, replication)
+    run_replication_with(scenario, replication, true)
+}
+
+/// Runs one replication; `series` keeps the time series for charts.
+pub fn run_replication_with(
+    scenario: &Scenario,
+    replication: u32,
+    series: bool,
+) -> Result<Collector, RunError> {
+    model::Model::new(scenario, replication, series)
         .run()
         .map_err(RunError)
 }
 
-/// Runs the scenario's replications in parallel and combines them.
+/// Runs the scenario's replications in parallel and combines them, with
+/// time series.
 pub fn run(scenario: &Scenario) -> Result<RunReport, RunError> {
+    run_with(scenario, true)
+}
+
+/// Runs the scenario's replications in parallel and combines them; without
+/// `series` the report's series hold one bucket of zeros (sweeps need only
+/// the metrics, and skip the cost). Metrics are identical either way.
+pub fn run_with(scenario: &Scenario, series: bool) -> Result<RunReport, RunError> {
     let n = scenario.simulation.replications as usize;
-    let results = sim::experiment::run_ordered(n, |i| run_replication(scenario, i as u32));
+    let results =
+        sim::experiment::run_ordered(n, |i| run_replication_with(scenario, i as u32, series));
     let collectors = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(combine(scenario, &collectors))
 }

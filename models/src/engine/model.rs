@@ -168,6 +168,8 @@ pub struct Model<'a> {
     /// When a middlebox forgets an idle connection, if it ever does.
     middlebox_forgets_after: Option<SimTime>,
     retry_tokens: f64,
+    /// Keep the time series (for charts); sweeps need only the metrics.
+    series: bool,
     stats: Collector,
 }
 
@@ -178,8 +180,9 @@ const LOOKUP_LANE: usize = 0;
 const ARRIVAL_LANE: usize = 1;
 
 impl<'a> Model<'a> {
-    /// A model of `scenario` for replication `replication`.
-    pub fn new(sc: &'a Scenario, replication: u32) -> Self {
+    /// A model of `scenario` for replication `replication`; `series` keeps
+    /// the time series for charts (metrics are the same either way).
+    pub fn new(sc: &'a Scenario, replication: u32, series: bool) -> Self {
         let streams = Streams::new(sc.simulation.seed, replication as u64);
         let start = sc.simulation.warmup;
         let window = Window {
@@ -229,7 +232,8 @@ impl<'a> Model<'a> {
             lookup_is_constant: matches!(sc.l1.lookup_time, sim::dist::Latency::Constant(_)),
             middlebox_forgets_after,
             retry_tokens: RETRY_BUDGET_CAP,
-            stats: Collector::new(window, pods, sc.simulation.bucket),
+            series,
+            stats: Collector::new(window, pods, sc.simulation.bucket, series),
         }
     }
 
@@ -306,7 +310,9 @@ impl<'a> Model<'a> {
         if measured {
             self.stats.arrived += 1;
         }
-        self.stats.series.arrivals.add(now, 1.0);
+        if self.series {
+            self.stats.series.arrivals.add(now, 1.0);
+        }
         if let Some(budget) = self.sc.client.retry_budget {
             self.retry_tokens = (self.retry_tokens + budget).min(RETRY_BUDGET_CAP);
         }
@@ -443,7 +449,9 @@ impl<'a> Model<'a> {
         }
         self.requests[r as usize].queued = true;
         self.stats.pods[pod].waiters.add(now, 1);
-        self.stats.series.waiters.add(now, 1);
+        if self.series {
+            self.stats.series.waiters.add(now, 1);
+        }
         // The wait is measured from now: a checkout that queues again (its
         // test-on-borrow PING found a dead connection) waits afresh, and the
         // queue's deadlines stay in FIFO order.
@@ -489,7 +497,9 @@ impl<'a> Model<'a> {
 
     fn waiter_left(&mut self, pod: usize, now: SimTime) {
         self.stats.pods[pod].waiters.add(now, -1);
-        self.stats.series.waiters.add(now, -1);
+        if self.series {
+            self.stats.series.waiters.add(now, -1);
+        }
     }
 
     /// `r` holds connection `c` after waiting `waited`; test it on borrow or use it.
@@ -501,7 +511,9 @@ impl<'a> Model<'a> {
         req.holding = true;
         let (pod, measured) = (req.pod as usize, req.measured);
         self.stats.pods[pod].in_use.add(now, 1);
-        self.stats.series.in_use.add(now, 1);
+        if self.series {
+            self.stats.series.in_use.add(now, 1);
+        }
         if self.sc.pool.life.test_on_borrow {
             // The borrow completes when the PING comes back.
             self.requests[r as usize].pinging = true;
@@ -556,7 +568,9 @@ impl<'a> Model<'a> {
             self.stats.holds += 1;
         }
         self.stats.pods[pod].in_use.add(now, -1);
-        self.stats.series.in_use.add(now, -1);
+        if self.series {
+            self.stats.series.in_use.add(now, -1);
+        }
     }
 
     /// Closes connection `c` (idle, or in use when `in_use`), and lets the
@@ -690,11 +704,13 @@ impl<'a> Model<'a> {
         s.busy_until = finish;
         let window = self.stats.window;
         self.stats.busy += window.overlap(start, finish);
-        let share = 1.0 / self.shards.len() as f64;
-        self.stats
-            .series
-            .redis_busy
-            .add_interval(start, finish, share);
+        if self.series {
+            let share = 1.0 / self.shards.len() as f64;
+            self.stats
+                .series
+                .redis_busy
+                .add_interval(start, finish, share);
+        }
         if window.contains(start) {
             self.stats.commands += 1;
         }
@@ -900,8 +916,10 @@ impl<'a> Model<'a> {
             self.stats.ok += 1;
             self.stats.latency.record(now - req.arrived);
         }
-        self.stats.series.latency.record(now, now - req.arrived);
-        self.stats.series.ok.add(now, 1.0);
+        if self.series {
+            self.stats.series.latency.record(now, now - req.arrived);
+            self.stats.series.ok.add(now, 1.0);
+        }
         self.finish(r);
     }
 
@@ -914,7 +932,9 @@ impl<'a> Model<'a> {
         if req.measured {
             self.stats.errors[cause as usize] += 1;
         }
-        self.stats.series.failures[cause as usize].add(now, 1.0);
+        if self.series {
+            self.stats.series.failures[cause as usize].add(now, 1.0);
+        }
         let client = &self.sc.client;
         if req.retries_left > 0 && client.retry_on.contains(&cause) && self.retry_tokens >= 1.0 {
             if client.retry_budget.is_some() {
@@ -928,7 +948,9 @@ impl<'a> Model<'a> {
         if req.measured {
             self.stats.failed[cause as usize] += 1;
         }
-        self.stats.series.failed.add(now, 1.0);
+        if self.series {
+            self.stats.series.failed.add(now, 1.0);
+        }
         self.finish(r);
     }
 

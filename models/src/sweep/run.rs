@@ -35,7 +35,7 @@ fn measure(sc: &Scenario, ctl: &Control) -> Result<Measured, Error> {
     if ctl.stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    let r = engine::run(sc).map_err(|e| Error::Run(format!("{e}")))?;
+    let r = engine::run_with(sc, false).map_err(|e| Error::Run(format!("{e}")))?;
     Ok(Measured {
         metrics: r.metrics,
         ci95: r.ci95,
