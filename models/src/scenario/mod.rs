@@ -364,7 +364,10 @@ mod units;
 mod validate;
 
 pub use error::ScenarioError;
-pub use parse::{apply_override, from_table, load, parse, resolve, resolve_text};
+pub use parse::{
+    apply_override, from_table, load, parse, read_scenario_file, resolve, resolve_text,
+    ScenarioFile,
+};
 pub use resolve::{Origin, Resolved};
 
 #[cfg(test)]

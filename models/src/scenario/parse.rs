@@ -17,7 +17,7 @@ use std::path::Path;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
 
-/// Largest scenario file read, in bytes.
+/// Largest scenario file read, in bytes (16 MiB).
 const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Deepest nesting whose positions are recorded; scenarios need four levels.
 const MAX_DEPTH: usize = 16;
@@ -31,6 +31,24 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError
 
 /// [`load`], also saying where each value came from (see [`Resolved`]).
 pub fn resolve(path: &Path, overrides: &[String]) -> Result<Resolved, ScenarioError> {
+    let file = read_scenario_file(path)?;
+    resolve_text(&file.text, &file.origin, &file.name, overrides)
+}
+
+/// A scenario file's text with the names messages and outputs use.
+#[derive(Clone, Debug)]
+pub struct ScenarioFile {
+    /// The path as given, for messages.
+    pub origin: String,
+    /// The scenario's name: the file stem.
+    pub name: String,
+    /// The file's text (at most 16 MiB).
+    pub text: String,
+}
+
+/// Reads a scenario file (UTF-8, at most 16 MiB); the error
+/// names the file, like every scenario error.
+pub fn read_scenario_file(path: &Path) -> Result<ScenarioFile, ScenarioError> {
     let origin = path.display().to_string();
     let text = read(path).map_err(|e| {
         ScenarioError::new(
@@ -44,7 +62,7 @@ pub fn resolve(path: &Path, overrides: &[String]) -> Result<Resolved, ScenarioEr
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    resolve_text(&text, &origin, &name, overrides)
+    Ok(ScenarioFile { origin, name, text })
 }
 
 /// Reads at most [`MAX_FILE_BYTES`] of UTF-8.

@@ -52,19 +52,8 @@ impl Plan {
         set: &[String],
         axis: &[String],
     ) -> Result<Plan, ScenarioError> {
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ScenarioError::new(
-                &origin,
-                None,
-                format!("cannot read the scenario: {e}"),
-                true,
-            )
-        })?;
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let crate::scenario::ScenarioFile { origin, name, text } =
+            crate::scenario::read_scenario_file(path)?;
         Plan::new(Input {
             origin,
             name,
