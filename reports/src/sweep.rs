@@ -545,23 +545,13 @@ fn heatmap(
     }
     let has_contour = contour.iter().any(|p| p.0.is_finite());
     let facet_text = describe(r, &ro.facets, facet);
-    let subtitle = [
-        slo_text(r),
-        facet_text.clone(),
-        r.scenario.clone(),
-        reps_text(r),
-    ]
-    .into_iter()
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" · ");
-    let limit = r.slo.iter().find(|o| o.metric == metric).and_then(|o| {
-        o.expression
-            .split_whitespace()
-            .next()
-            .map(String::from)
-            .zip(o.limit())
-    });
+    let subtitle = facet_subtitle(r, &facet_text);
+    let limit = r
+        .slo
+        .iter()
+        .find(|o| o.metric == metric)
+        .and_then(|o| o.parse())
+        .map(|(op, limit)| (op.to_string(), limit));
     let map = Heatmap {
         title: format!("{title} over {} and {}", x_axis.key, r.axes[size].key),
         subtitle,
@@ -655,16 +645,7 @@ fn metric_chart(
         })
         .collect();
     let facet_text = describe(r, &ro.facets, facet);
-    let subtitle = [
-        slo_text(r),
-        facet_text.clone(),
-        r.scenario.clone(),
-        reps_text(r),
-    ]
-    .into_iter()
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" · ");
+    let subtitle = facet_subtitle(r, &facet_text);
     let mut notes = vec![note.to_string()];
     if sizes.len() > MAX_LINES {
         notes.push(format!("First {MAX_LINES} of {} lines shown.", sizes.len()));
@@ -966,4 +947,18 @@ fn pass_grid(r: &SweepResults, ro: &Roles) -> Option<(String, String, Table)> {
         ),
         Table { header, rows },
     ))
+}
+
+/// The subtitle of a faceted chart: SLO, facet, scenario and replications.
+fn facet_subtitle(r: &SweepResults, facet_text: &str) -> String {
+    [
+        slo_text(r),
+        facet_text.to_string(),
+        r.scenario.clone(),
+        reps_text(r),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ")
 }
