@@ -148,11 +148,6 @@ impl<E> Scheduler<E> {
         self.schedule_at(self.now.saturating_add(delay), event);
     }
 
-    /// The time of the next event, if any, without removing it.
-    pub fn peek_time(&self) -> Option<SimTime> {
-        self.next_source().map(|((time, _), _)| SimTime(time))
-    }
-
     /// The smallest pending key and where it is: `None` for the heap, or a lane.
     #[inline]
     fn next_source(&self) -> Option<((u64, u64), Option<usize>)> {

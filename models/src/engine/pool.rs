@@ -81,19 +81,9 @@ impl Pool {
         }
     }
 
-    /// Connections open (idle or in use).
-    pub fn open(&self) -> u32 {
-        self.open
-    }
-
     /// Idle connections.
     pub fn idle_count(&self) -> usize {
         self.idle.len()
-    }
-
-    /// Requests waiting.
-    pub fn waiting(&self) -> usize {
-        self.waiters.len()
     }
 
     /// Tries to take a connection.
