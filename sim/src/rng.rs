@@ -87,15 +87,27 @@ mod tests {
         );
     }
 
-    /// Pins the generator: if this changes, every published result changes.
+    /// FNV-1a 64 against the published test vectors (draft-eastlake-fnv,
+    /// "A Few Test Vectors"; the same values as Landon Curt Noll's
+    /// `test_fnv.c`). The value for "arrivals" was computed with a separate
+    /// implementation of FNV-1a (a few lines of Python that reproduce the
+    /// three published vectors), not with this one.
+    #[test]
+    fn fnv1a64_matches_the_reference() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+        assert_eq!(fnv1a64(b"arrivals"), 0xb10b_c22c_a203_cc53);
+    }
+
+    /// Regression pin, not an expected value from theory: the literal was
+    /// recorded from this implementation, so that any change to the key
+    /// derivation, to ChaCha8 (`rand_chacha`) or to the stream id is noticed.
+    /// If this fails, every published result changes; update the literal
+    /// only on purpose, and say so in the commit message.
     #[test]
     fn stream_values_are_pinned() {
-        assert_eq!(
-            fnv1a64(b"arrivals"),
-            0x3a9b_6e1c_7e0c_9b8a_u64.wrapping_mul(0) + fnv1a64(b"arrivals")
-        );
         let first = Streams::new(1, 0).stream("arrivals").next_u64();
-        let again = Streams::new(1, 0).stream("arrivals").next_u64();
-        assert_eq!(first, again);
+        assert_eq!(first, 0xf9e4_0b79_bbdd_99d4);
     }
 }
