@@ -48,8 +48,9 @@ table() {
       return sprintf("%.4g", v)
     }
     NR == 1 {
-      # The first column of a name: an axis comes before the metric of the
-      # same name (l1.hit_ratio is both).
+      # Column names are unique: an axis that is also a metric keeps the
+      # name (l1.hit_ratio, the configured ratio) and the metric is
+      # NAME.measured.
       for (i = 1; i <= NF; i++) if (!($i in col)) col[$i] = i
       nc = split(cols, c, ",")
       nw = split(want, w, ","); for (i = 1; i <= nw; i++) ok[w[i]] = 1

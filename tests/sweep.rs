@@ -114,6 +114,33 @@ fn shards_merge_into_the_unsharded_outputs() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing shard 3/3"));
 }
 
+/// `l1.hit_ratio` is both an axis and a metric: the axis keeps the bare name
+/// (the configured ratio), the metric is `l1.hit_ratio.measured`, and no
+/// column name appears twice. The report still renders from the folder.
+#[test]
+fn results_csv_columns_are_unique_with_a_metric_axis() {
+    let dir = scratch("hit-ratio-axis");
+    small_sweep(&dir, &["--axis", "l1.hit_ratio=[0.5, 0.9]"]);
+    let csv = String::from_utf8(read(&dir, "results.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let mut unique = header.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), header.len(), "duplicate columns: {header:?}");
+    assert!(csv.starts_with("workload.rate,pool.max_total,l1.hit_ratio,requests.arrived,"));
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (axis, measured) = (col("l1.hit_ratio"), col("l1.hit_ratio.measured"));
+    col("l1.hit_ratio.measured.ci95");
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        let set: f64 = cells[axis].parse().unwrap();
+        let got: f64 = cells[measured].parse().unwrap();
+        assert!(set == 0.5 || set == 0.9, "{line}");
+        assert!((got - set).abs() < 0.05, "measured {got} for {set}");
+    }
+    run(&["report", dir.to_str().unwrap()]);
+}
+
 /// Erlang B with 10 servers: the offered load at which 1% is refused.
 fn erlang_b_load(n: u32, target: f64) -> f64 {
     let b = |a: f64| (1..=n).fold(1.0, |b, k| a * b / (k as f64 + a * b));

@@ -223,14 +223,36 @@ fn num(x: f64) -> String {
     format!("{x}")
 }
 
+/// The `results.csv` column of metric `name`: the metric's own name, or
+/// `NAME.measured` when an axis has that name. An axis is what was set (the
+/// `l1.hit_ratio` a point was configured with), the metric what the run
+/// measured (the share of reads that hit), so both are kept, and the bare
+/// name stays with the axis, as in `thresholds.csv` and the summary.
+fn metric_column(plan: &Plan, name: &str) -> String {
+    if plan.spec.axes.iter().any(|a| a.key == name) {
+        format!("{name}.measured")
+    } else {
+        name.to_string()
+    }
+}
+
 /// `results.csv`: a header, then one row per point: the axes, then every
-/// metric followed by its `.ci95`.
+/// metric followed by its `.ci95`. A metric that shares its name with an axis
+/// is the column `NAME.measured` (the axis keeps `NAME`), so every column name
+/// is unique.
 pub fn results_csv(plan: &Plan, rows: &[Row]) -> String {
     let mut header: Vec<String> = plan.spec.axes.iter().map(|a| cell(&a.key)).collect();
     for n in NAMES {
-        header.push(n.to_string());
-        header.push(format!("{n}.ci95"));
+        let column = metric_column(plan, n);
+        let ci95 = format!("{column}.ci95");
+        header.extend([column, ci95]);
     }
+    let mut seen = std::collections::BTreeSet::new();
+    let duplicate = header.iter().find(|h| !seen.insert(h.as_str()));
+    assert!(
+        duplicate.is_none(),
+        "duplicate results.csv column {duplicate:?}"
+    );
     let mut out = header.join(",") + "\n";
     for r in rows {
         let mut cells: Vec<String> = r.values.iter().map(|v| cell(&label(v))).collect();
@@ -497,4 +519,75 @@ pub fn summary(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option<f64>
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::plan::Input;
+
+    /// A plan whose axis `l1.hit_ratio` is also a metric name.
+    fn plan_with_hit_ratio_axis() -> Plan {
+        let text = r#"
+[simulation]
+duration = "1s"
+warmup = "0s"
+[workload]
+rate = 1000
+[sweep]
+"pool.max_total" = [4, 8]
+"l1.hit_ratio" = [0.5, 0.8]
+"#;
+        let input = Input {
+            origin: "test.toml".into(),
+            name: "test".into(),
+            text: text.into(),
+            set: vec![],
+            axis: vec![],
+        };
+        Plan::new(input).unwrap()
+    }
+
+    /// Every metric set to `value`.
+    fn measured(value: f64) -> Measured {
+        let all = |v: f64| NAMES.iter().map(|n| (n.to_string(), v)).collect();
+        Measured {
+            metrics: all(value),
+            ci95: all(0.0),
+        }
+    }
+
+    #[test]
+    fn csv_columns_are_unique_when_an_axis_is_a_metric() {
+        let plan = plan_with_hit_ratio_axis();
+        let values = plan.values(&plan.coordinates()[1]);
+        let row = Row {
+            point: Some(1),
+            line: 1,
+            values,
+            measured: measured(0.25),
+        };
+        let csv = results_csv(&plan, &[row]);
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let cells: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let mut unique = header.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), header.len(), "duplicate columns: {header:?}");
+        assert_eq!(header.len(), 2 + 2 * NAMES.len());
+        let column = |name: &str| {
+            let i = header.iter().position(|h| *h == name);
+            cells[i.unwrap_or_else(|| panic!("no column {name}"))]
+        };
+        // The bare name is the configured axis value; the measured hit
+        // ratio has its own column, with its half-width.
+        assert_eq!(column("l1.hit_ratio"), "0.8");
+        assert_eq!(column("l1.hit_ratio.measured"), "0.25");
+        assert_eq!(column("l1.hit_ratio.measured.ci95"), "0");
+        assert!(!header.contains(&"l1.hit_ratio.ci95"));
+        // Metrics that are not axes keep their names.
+        assert_eq!(column("pool.timeout_ratio"), "0.25");
+        assert_eq!(column("pool.timeout_ratio.ci95"), "0");
+    }
 }
