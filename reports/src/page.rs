@@ -57,7 +57,9 @@ pub struct Figure {
 pub struct Page {
     /// Page title, e.g. `blackfriday: sweep report`.
     pub title: String,
-    /// The scenario's story, one paragraph per blank-line-separated block.
+    /// The scenario's story as plain text (see [`story_from_toml`]):
+    /// blank lines separate paragraphs, lines starting with `- ` or `1. `
+    /// are list items, and indented lines continue an item.
     pub story: String,
     /// Headline findings, one sentence each.
     pub findings: Vec<Cell>,
@@ -101,6 +103,7 @@ th { background: #f3f3f3; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.pass { background: #e3f1fb; color: #00466e; font-weight: 600; }
 td.fail { background: #fbe6d9; color: #7a2e00; font-weight: 600; }
+ul.findings { border-top: 1px solid #e2e2e2; padding-top: 10px; }
 ul.findings li.pass::marker { content: '✓  '; color: #0072b2; }
 ul.findings li.fail::marker { content: '✗  '; color: #d55e00; }
 figure { margin: 24px 0; }
@@ -128,14 +131,7 @@ pub fn html(p: &Page) -> String {
     }
     o += "<a href=\"#reproduce\">Reproduce</a></nav>\n";
     o += "<h2 id=\"summary\">Summary</h2>\n";
-    for para in p
-        .story
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        o += &format!("<p>{}</p>\n", escape(para));
-    }
+    o += &story_html(&p.story);
     if !p.findings.is_empty() {
         o += "<ul class=\"findings\">\n";
         for f in &p.findings {
@@ -222,29 +218,119 @@ fn looks_numeric(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_digit())
 }
 
+/// A block of the story.
+#[derive(Clone, Debug, PartialEq)]
+enum Block {
+    /// A paragraph, its lines joined by spaces.
+    Paragraph(String),
+    /// A list: `Some(first number)` when numbered, `None` for bullets.
+    List(Option<u32>, Vec<String>),
+}
+
+/// The list marker that starts `line` (already trimmed): `- ` for a bullet,
+/// `N. ` (up to 9 digits) for a numbered item; with the item's text.
+fn list_marker(line: &str) -> Option<(Option<u32>, &str)> {
+    if let Some(item) = line.strip_prefix("- ") {
+        return Some((None, item));
+    }
+    let digits = line.len() - line.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let item = line[digits..].strip_prefix(". ")?;
+    match digits {
+        1..=9 => Some((Some(line[..digits].parse().ok()?), item)),
+        _ => None,
+    }
+}
+
+/// Splits a story into paragraphs and lists. A blank line ends a block. A
+/// line with a list marker starts an item (and a list, unless one of the
+/// same kind is open); an indented line continues the open item; any other
+/// line continues the open paragraph or starts one. As in Markdown, a
+/// numbered line interrupts a paragraph only when its number is 1, so a line
+/// that happens to start with "2024. " stays in its sentence.
+fn story_blocks(story: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut open = false;
+    for line in story.lines() {
+        let text = line.trim();
+        if text.is_empty() {
+            open = false;
+            continue;
+        }
+        let indented = line.starts_with(char::is_whitespace);
+        let last = blocks.last_mut().filter(|_| open);
+        let marker = list_marker(text).filter(|(number, _)| {
+            !matches!((number, &last), (Some(n), Some(Block::Paragraph(_))) if *n != 1)
+        });
+        match (last, marker) {
+            (Some(Block::List(_, items)), _) if indented => join(items.last_mut(), text),
+            (Some(Block::List(kind, items)), Some((number, item)))
+                if kind.is_some() == number.is_some() =>
+            {
+                items.push(item.trim().to_string())
+            }
+            (_, Some((number, item))) => {
+                blocks.push(Block::List(number, vec![item.trim().to_string()]))
+            }
+            (Some(Block::Paragraph(p)), None) => join(Some(p), text),
+            (_, None) => blocks.push(Block::Paragraph(text.to_string())),
+        }
+        open = true;
+    }
+    blocks
+}
+
+/// Appends `text` to `to` with a space between.
+fn join(to: Option<&mut String>, text: &str) {
+    if let Some(to) = to {
+        to.push(' ');
+        to.push_str(text);
+    }
+}
+
+/// The story as HTML: `<p>` paragraphs, `<ul>` and `<ol>` lists.
+fn story_html(story: &str) -> String {
+    let mut o = String::new();
+    for block in story_blocks(story) {
+        match block {
+            Block::Paragraph(p) => o += &format!("<p>{}</p>\n", escape(&p)),
+            Block::List(number, items) => {
+                let tag = if number.is_some() { "ol" } else { "ul" };
+                match number {
+                    Some(n) if n != 1 => o += &format!("<ol start=\"{n}\">\n"),
+                    _ => o += &format!("<{tag}>\n"),
+                }
+                for item in items {
+                    o += &format!("<li>{}</li>\n", escape(&item));
+                }
+                o += &format!("</{tag}>\n");
+            }
+        }
+    }
+    o
+}
+
 /// The leading comment block of a scenario file, without `#` marks, as its
-/// story: paragraphs separated by blank lines.
+/// story: the comment's lines as written (indentation after `# ` kept), blank
+/// comment lines between paragraphs and lists. The page renders it with
+/// [`html`].
 pub fn story_from_toml(text: &str) -> String {
-    let mut out = String::new();
+    let mut lines: Vec<&str> = Vec::new();
     for line in text.lines() {
         let t = line.trim();
         if let Some(c) = t.strip_prefix('#') {
-            let c = c.strip_prefix(' ').unwrap_or(c).trim_end();
-            if c.is_empty() {
-                out += "\n\n";
-            } else {
-                if !out.is_empty() && !out.ends_with('\n') {
-                    out.push(' ');
-                }
-                out += c;
-            }
-        } else if t.is_empty() && out.is_empty() {
+            lines.push(c.strip_prefix(' ').unwrap_or(c).trim_end());
+        } else if t.is_empty() && lines.is_empty() {
             continue;
         } else {
             break;
         }
     }
-    out.trim().to_string()
+    let first = lines.iter().position(|l| !l.is_empty()).unwrap_or(0);
+    let last = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(0, |i| i + 1);
+    lines[first..last.max(first)].join("\n")
 }
 
 /// `table.key = value` settings as written in a scenario file, for display:
@@ -300,7 +386,88 @@ mod tests {
     fn story_is_the_leading_comment() {
         assert_eq!(
             story_from_toml(FILE),
-            "Black Friday: a spike to 5x. Pool of 50.\n\nSecond paragraph."
+            "Black Friday: a spike to 5x.\nPool of 50.\n\nSecond paragraph."
+        );
+        assert_eq!(
+            story_html(&story_from_toml(FILE)),
+            "<p>Black Friday: a spike to 5x. Pool of 50.</p>\n<p>Second paragraph.</p>\n"
+        );
+    }
+
+    const LISTS: &str = "\n# Title line.\n#\n# What to look at (`capsim run`):\n# - the first burst: no failures;\n# - the quiet half hour: the second request gets a\n#   connection idle past 240 s;\n# - compare <fix> & \"trap\".\n# The fix is elsewhere.\n#\n# 1. one\n# 2. two\n#    more\n#\n#\n# 3. three\n[pool]\nmax_total = 5\n";
+
+    #[test]
+    fn story_keeps_lines_and_indentation() {
+        let story = story_from_toml(LISTS);
+        assert!(
+            story.starts_with("Title line.\n\nWhat to look at"),
+            "{story}"
+        );
+        assert!(story.contains("\n- the quiet half hour: the second request gets a\n  connection"));
+        assert!(story.ends_with("\n\n3. three"), "{story}");
+        assert_eq!(story_from_toml("[pool]\n# not a story\n"), "");
+        assert_eq!(story_from_toml("#\n#\n"), "");
+    }
+
+    #[test]
+    fn story_lists_become_html_lists() {
+        assert_eq!(
+            story_html(&story_from_toml(LISTS)),
+            "<p>Title line.</p>\n\
+             <p>What to look at (`capsim run`):</p>\n\
+             <ul>\n\
+             <li>the first burst: no failures;</li>\n\
+             <li>the quiet half hour: the second request gets a connection idle past 240 s;</li>\n\
+             <li>compare &lt;fix&gt; &amp; &quot;trap&quot;.</li>\n\
+             </ul>\n\
+             <p>The fix is elsewhere.</p>\n\
+             <ol>\n<li>one</li>\n<li>two more</li>\n</ol>\n\
+             <ol start=\"3\">\n<li>three</li>\n</ol>\n"
+        );
+    }
+
+    #[test]
+    fn story_blocks_follow_the_markers() {
+        use Block::{List, Paragraph};
+        let p = |s: &str| Paragraph(s.to_string());
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        // A bullet list switches to a numbered one and back.
+        assert_eq!(
+            story_blocks("- a\n1. b\n- c"),
+            vec![
+                List(None, items(&["a"])),
+                List(Some(1), items(&["b"])),
+                List(None, items(&["c"]))
+            ]
+        );
+        // A number other than 1 does not interrupt a paragraph; 1 does.
+        assert_eq!(
+            story_blocks("Sales peaked in\n2024. Then they fell.\n1. first"),
+            vec![
+                p("Sales peaked in 2024. Then they fell."),
+                List(Some(1), items(&["first"]))
+            ]
+        );
+        // Not markers: no space after the dash or the dot, or no digits.
+        assert_eq!(
+            story_blocks("-5 ms\n1.5 s\n. x"),
+            vec![p("-5 ms 1.5 s . x")]
+        );
+        // An indented line outside a list continues the paragraph.
+        assert_eq!(
+            story_blocks("Run it:\n  capsim sweep x.toml"),
+            vec![p("Run it: capsim sweep x.toml")]
+        );
+    }
+
+    #[test]
+    fn stories_written_on_one_line_are_paragraphs() {
+        // run.json files written before lists were rendered hold each
+        // paragraph on one line.
+        let old = "What to look at: - the first burst; - the second.\n\nMore.";
+        assert_eq!(
+            story_html(old),
+            "<p>What to look at: - the first burst; - the second.</p>\n<p>More.</p>\n"
         );
     }
 
