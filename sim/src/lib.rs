@@ -7,7 +7,9 @@
 //! - [`timer::Generation`]: cancellation of scheduled events by stale stamps;
 //! - [`rng::Streams`]: named, portable random streams per purpose;
 //! - [`dist::Latency`]: latency distributions built from user-facing figures;
-//! - [`stats`]: time-weighted gauges, HDR latency histograms, time series;
+//! - [`histogram::Histogram`]: a log-linear histogram with HdrHistogram's
+//!   buckets, fast to record into;
+//! - [`stats`]: time-weighted gauges, latency histograms, time series;
 //! - [`summary::Estimate`]: means and Student-t confidence intervals;
 //! - [`experiment`]: ordered parallel runs and parameter grids;
 //! - [`queueing`]: the formulas the simulator is validated against.
@@ -26,6 +28,7 @@
 
 pub mod dist;
 pub mod experiment;
+pub mod histogram;
 pub mod queueing;
 pub mod rng;
 pub mod scheduler;

@@ -25,11 +25,10 @@
 //! ignored when it fires with an old one.
 
 use crate::time::SimTime;
-use std::cmp::Ordering;
-use std::collections::{BinaryHeap, VecDeque};
 
 /// One scheduled event, keyed by (time, sequence). Two `u64`s rather than a
 /// `u128` keep the entry 8-aligned: 24 bytes with an 8-byte event.
+#[derive(Clone, Copy)]
 struct Entry<E> {
     time: u64,
     seq: u64,
@@ -37,46 +36,75 @@ struct Entry<E> {
 }
 
 impl<E> Entry<E> {
-    #[inline]
-    fn key(&self) -> (u64, u64) {
-        (self.time, self.seq)
+    /// True if `self` runs before `other`: earlier time, or the same time
+    /// and scheduled first.
+    #[inline(always)]
+    fn before(&self, other: &Self) -> bool {
+        (self.time, self.seq) < (other.time, other.seq)
     }
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
+/// A FIFO of entries: a `Vec` read from `head`. It is emptied when fully
+/// read, and compacted when the read part outgrows the unread part, so its
+/// memory stays proportional to the events pending in it.
+struct Lane<E> {
+    buf: Vec<Entry<E>>,
+    head: usize,
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
+
+impl<E: Copy> Lane<E> {
+    #[inline(always)]
+    fn front(&self) -> Option<&Entry<E>> {
+        self.buf.get(self.head)
     }
-}
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest key.
-    #[inline]
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key().cmp(&self.key())
+
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.buf.len() - self.head
+    }
+
+    #[inline(always)]
+    fn push(&mut self, entry: Entry<E>) {
+        if self.head >= 1024 && self.head * 2 >= self.buf.len() {
+            self.buf.drain(..self.head);
+            self.head = 0;
+        }
+        self.buf.push(entry);
+    }
+
+    /// Takes the front entry; the lane must not be empty.
+    #[inline(always)]
+    fn pop(&mut self) -> Entry<E> {
+        let entry = self.buf[self.head];
+        self.head += 1;
+        if self.head == self.buf.len() {
+            self.buf.clear();
+            self.head = 0;
+        }
+        entry
     }
 }
 
 /// A discrete-event scheduler: the clock plus the pending events.
-pub struct Scheduler<E> {
+///
+/// The heap is a plain binary min-heap over a `Vec` (events are `Copy`, so
+/// sifting moves entries without the hole juggling of a general heap); the
+/// lanes are `Vec`s read from a moving head. Both are written for the small queues a model keeps
+/// (tens of pending events), where the cost per event is what matters.
+pub struct Scheduler<E: Copy> {
     now: SimTime,
     seq: u64,
-    heap: BinaryHeap<Entry<E>>,
-    lanes: Vec<VecDeque<Entry<E>>>,
+    heap: Vec<Entry<E>>,
+    lanes: Vec<Lane<E>>,
 }
 
-impl<E> Default for Scheduler<E> {
+impl<E: Copy> Default for Scheduler<E> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E> Scheduler<E> {
+impl<E: Copy> Scheduler<E> {
     /// An empty scheduler at time zero.
     pub fn new() -> Self {
         Self::with_lanes(0)
@@ -87,8 +115,13 @@ impl<E> Scheduler<E> {
         Scheduler {
             now: SimTime::ZERO,
             seq: 0,
-            heap: BinaryHeap::with_capacity(1024),
-            lanes: (0..lanes).map(|_| VecDeque::with_capacity(1024)).collect(),
+            heap: Vec::with_capacity(1024),
+            lanes: (0..lanes)
+                .map(|_| Lane {
+                    buf: Vec::with_capacity(1024),
+                    head: 0,
+                })
+                .collect(),
         }
     }
 
@@ -100,7 +133,7 @@ impl<E> Scheduler<E> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(VecDeque::len).sum::<usize>()
+        self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
     }
 
     /// True when no event is pending.
@@ -108,7 +141,7 @@ impl<E> Scheduler<E> {
         self.len() == 0
     }
 
-    #[inline]
+    #[inline(always)]
     fn entry(&mut self, at: SimTime, event: E) -> Entry<E> {
         assert!(at >= self.now, "event scheduled in the past");
         let seq = self.seq;
@@ -124,7 +157,7 @@ impl<E> Scheduler<E> {
     #[inline]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let entry = self.entry(at, event);
-        self.heap.push(entry);
+        self.heap_push(entry);
     }
 
     /// Schedules `event` at `at` in FIFO lane `lane`. `at` must not be earlier
@@ -133,13 +166,11 @@ impl<E> Scheduler<E> {
     pub fn schedule_at_lane(&mut self, lane: usize, at: SimTime, event: E) {
         let entry = self.entry(at, event);
         let q = &mut self.lanes[lane];
-        if let Some(last) = q.back() {
-            assert!(
-                last.key() < entry.key(),
-                "lane {lane} would go out of time order"
-            );
+        // Sequence numbers only grow, so the time alone decides the order.
+        if q.buf.last().is_some_and(|last| last.time > entry.time) {
+            panic!("lane {lane} would go out of time order");
         }
-        q.push_back(entry);
+        q.push(entry);
     }
 
     /// Schedules `event` after `delay` from now.
@@ -148,32 +179,88 @@ impl<E> Scheduler<E> {
         self.schedule_at(self.now.saturating_add(delay), event);
     }
 
-    /// The smallest pending key and where it is: `None` for the heap, or a lane.
-    #[inline]
-    fn next_source(&self) -> Option<((u64, u64), Option<usize>)> {
-        let mut best = self.heap.peek().map(|e| (e.key(), None));
-        for (i, q) in self.lanes.iter().enumerate() {
-            if let Some(e) = q.front() {
-                if best.is_none_or(|(k, _)| e.key() < k) {
-                    best = Some((e.key(), Some(i)));
-                }
-            }
-        }
-        best
-    }
-
     /// Removes the next event, advances the clock to its time and returns both.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        let entry = match self.next_source()? {
-            (_, None) => self.heap.pop(),
-            (_, Some(lane)) => self.lanes[lane].pop_front(),
+        // The earliest lane head, if any.
+        let mut lane = usize::MAX;
+        let mut best: Option<&Entry<E>> = None;
+        for (i, q) in self.lanes.iter().enumerate() {
+            if let Some(e) = q.front() {
+                if best.is_none_or(|b| e.before(b)) {
+                    best = Some(e);
+                    lane = i;
+                }
+            }
         }
-        .expect("source is non-empty");
+        let from_heap = match (self.heap.first(), best) {
+            (Some(h), Some(b)) => h.before(b),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return None,
+        };
+        let entry = if from_heap {
+            self.heap_pop()
+        } else {
+            self.lanes[lane].pop()
+        };
         let at = SimTime(entry.time);
         debug_assert!(at >= self.now);
         self.now = at;
         Some((at, entry.event))
+    }
+
+    /// Adds `entry` to the heap (sift up).
+    #[inline]
+    fn heap_push(&mut self, entry: Entry<E>) {
+        let heap = &mut self.heap;
+        let mut pos = heap.len();
+        heap.push(entry);
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !entry.before(&heap[parent]) {
+                break;
+            }
+            heap[pos] = heap[parent];
+            pos = parent;
+        }
+        heap[pos] = entry;
+    }
+
+    /// Removes the heap's smallest entry; the heap must not be empty.
+    #[inline]
+    fn heap_pop(&mut self) -> Entry<E> {
+        let heap = &mut self.heap;
+        let last = heap.pop().expect("heap is non-empty");
+        let Some(&top) = heap.first() else {
+            return last;
+        };
+        // Bottom-up: walk the hole at the root down to a leaf along the
+        // smaller children (one comparison per level), then sift `last` up
+        // from there; it came from the bottom, so it rarely moves far.
+        let n = heap.len();
+        let mut pos = 0;
+        let mut child = 1;
+        while child + 1 < n {
+            child += heap[child + 1].before(&heap[child]) as usize;
+            heap[pos] = heap[child];
+            pos = child;
+            child = 2 * pos + 1;
+        }
+        if child < n {
+            heap[pos] = heap[child];
+            pos = child;
+        }
+        while pos > 0 {
+            let parent = (pos - 1) / 2;
+            if !last.before(&heap[parent]) {
+                break;
+            }
+            heap[pos] = heap[parent];
+            pos = parent;
+        }
+        heap[pos] = last;
+        top
     }
 }
 

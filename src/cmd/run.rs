@@ -69,7 +69,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .unwrap_or(models::scenario::derived::DEFAULT_MAX_EVENTS);
     models::scenario::derived::check_size(&scenario, limit)
         .map_err(|m| Failure::Input(anyhow::anyhow!("{}: {m}", args.file.display())))?;
-    let report = engine::run(&scenario).context("simulation stopped")?;
+    // Time series feed only the charts: without `--report`, skip their cost
+    // (the metrics are identical either way).
+    let report =
+        engine::run_with(&scenario, args.report.is_some()).context("simulation stopped")?;
     match args.format {
         Format::Json => {
             let json = to_json(&scenario, &report);

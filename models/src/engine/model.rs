@@ -165,8 +165,16 @@ pub struct Model<'a> {
     shards: Vec<Shard>,
     service_is_zero: bool,
     lookup_is_constant: bool,
+    /// The first L1 lookup's duration when it is constant (else zero): the
+    /// arrival event then fires when that lookup ends, which saves an event
+    /// per request and changes nothing else (see [`Model::on_arrival`]).
+    arrival_lag: SimTime,
     /// When a middlebox forgets an idle connection, if it ever does.
     middlebox_forgets_after: Option<SimTime>,
+    /// Idle connections can die (a server timeout or a forgetful middlebox).
+    idle_death: bool,
+    /// The pool retires connections by age or idle time.
+    retires: bool,
     retry_tokens: f64,
     /// Keep the time series (for charts); sweeps need only the metrics.
     series: bool,
@@ -230,7 +238,13 @@ impl<'a> Model<'a> {
                 .collect(),
             service_is_zero: sc.redis.service_time.is_zero(),
             lookup_is_constant: matches!(sc.l1.lookup_time, sim::dist::Latency::Constant(_)),
+            arrival_lag: match sc.l1.lookup_time {
+                sim::dist::Latency::Constant(d) => d,
+                _ => SimTime::ZERO,
+            },
             middlebox_forgets_after,
+            idle_death: sc.redis.timeout.is_some() || middlebox_forgets_after.is_some(),
+            retires: sc.pool.life.max_lifetime.is_some() || sc.pool.life.idle_timeout.is_some(),
             retry_tokens: RETRY_BUDGET_CAP,
             series,
             stats: Collector::new(window, pods, sc.simulation.bucket, series),
@@ -246,7 +260,8 @@ impl<'a> Model<'a> {
             .next_arrival(SimTime::ZERO, &mut self.rng.arrivals)
         {
             if t < self.arrivals_end {
-                self.sched.schedule_at_lane(ARRIVAL_LANE, t, Event::Arrival);
+                let at = t.saturating_add(self.arrival_lag);
+                self.sched.schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
             }
         }
         for pod in 0..self.pools.len() {
@@ -283,7 +298,7 @@ impl<'a> Model<'a> {
             Event::Failed(r, cause) => self.on_failed(r, cause),
             Event::DbDone(r) => self.on_db_done(r),
             Event::Retry(r) => self.checkout(r),
-            Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod as u32, stamp),
+            Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod as usize, stamp),
             Event::Evict(pod) => self.on_evict(pod as usize),
         }
     }
@@ -293,11 +308,18 @@ impl<'a> Model<'a> {
         self.sched.now()
     }
 
+    /// A request arrives. With a constant L1 lookup the event fires when the
+    /// first lookup ends, `arrival_lag` after the arrival itself: nothing
+    /// about the request is observable during its lookup, and the arrival
+    /// time, the random draws (each stream in arrival order) and the counts
+    /// are those of the arrival instant.
     fn on_arrival(&mut self) {
         let now = self.now();
-        if let Some(t) = self.rate.next_arrival(now, &mut self.rng.arrivals) {
+        let arrived = SimTime(now.0 - self.arrival_lag.0);
+        if let Some(t) = self.rate.next_arrival(arrived, &mut self.rng.arrivals) {
             if t < self.arrivals_end {
-                self.sched.schedule_at_lane(ARRIVAL_LANE, t, Event::Arrival);
+                let at = t.saturating_add(self.arrival_lag);
+                self.sched.schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
             }
         }
         let pods = self.sc.pods.count;
@@ -306,18 +328,18 @@ impl<'a> Model<'a> {
         } else {
             self.rng.pods.random_range(0..pods)
         };
-        let measured = self.stats.window.contains(now);
+        let measured = self.stats.window.contains(arrived);
         if measured {
             self.stats.arrived += 1;
         }
         if self.series {
-            self.stats.series.arrivals.add(now, 1.0);
+            self.stats.series.arrivals.add(arrived, 1.0);
         }
         if let Some(budget) = self.sc.client.retry_budget {
             self.retry_tokens = (self.retry_tokens + budget).min(RETRY_BUDGET_CAP);
         }
         let req = Request {
-            arrived: now,
+            arrived,
             pod,
             reads_left: self.sc.workload.reads_per_request,
             retries_left: self.sc.client.retries,
@@ -348,10 +370,18 @@ impl<'a> Model<'a> {
             }
         };
         self.in_flight += 1;
-        self.start_read(r);
+        if self.lookup_is_constant {
+            // The first lookup is over.
+            self.begin_read(r);
+            self.on_l1_done(r);
+        } else {
+            self.start_read(r);
+        }
     }
 
-    fn start_read(&mut self, r: u32) {
+    /// Starts a read: draws its L1 outcome and counts it.
+    #[inline]
+    fn begin_read(&mut self, r: u32) {
         let ratio = self.sc.l1.hit_ratio;
         let hit = ratio >= 1.0 || (ratio > 0.0 && self.rng.l1.random::<f64>() < ratio);
         let req = &mut self.requests[r as usize];
@@ -362,6 +392,11 @@ impl<'a> Model<'a> {
             self.stats.reads += 1;
             self.stats.l1_hits += hit as u64;
         }
+    }
+
+    /// Starts a read and its L1 lookup.
+    fn start_read(&mut self, r: u32) {
+        self.begin_read(r);
         let lookup = self.sc.l1.lookup_time.sample(&mut self.rng.lookup);
         if lookup == SimTime::ZERO {
             self.on_l1_done(r);
@@ -431,7 +466,11 @@ impl<'a> Model<'a> {
     }
 
     /// True if the pool's own limits retire connection `c` now.
+    #[inline]
     fn expired(&self, pod: usize, c: ConnId, now: SimTime) -> bool {
+        if !self.retires {
+            return false;
+        }
         let life = &self.sc.pool.life;
         let conn = self.pools[pod].conn(c);
         life.max_lifetime.is_some_and(|l| now - conn.created >= l)
@@ -455,9 +494,8 @@ impl<'a> Model<'a> {
         // The wait is measured from now: a checkout that queues again (its
         // test-on-borrow PING found a dead connection) waits afresh, and the
         // queue's deadlines stay in FIFO order.
-        let since = now;
-        if self.pools[pod].enqueue(Waiter { req: r, since }) {
-            self.arm_acquire_timer(pod, since);
+        if self.pools[pod].enqueue(Waiter { req: r, since: now }) {
+            self.arm_acquire_timer(pod, now);
         }
     }
 
@@ -465,7 +503,7 @@ impl<'a> Model<'a> {
         if let Some(timeout) = self.sc.pool.acquire_timeout {
             let stamp = self.pools[pod].timer_stamp();
             self.sched.schedule_at(
-                head_since + timeout,
+                head_since.saturating_add(timeout),
                 Event::AcquireTimeout {
                     pod: pod as u16,
                     stamp,
@@ -474,8 +512,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    fn on_acquire_timeout(&mut self, pod: u32, stamp: u32) {
-        let pod = pod as usize;
+    fn on_acquire_timeout(&mut self, pod: usize, stamp: u32) {
         if !self.pools[pod].timer_fired(stamp) {
             return;
         }
@@ -495,6 +532,7 @@ impl<'a> Model<'a> {
         }
     }
 
+    #[inline]
     fn waiter_left(&mut self, pod: usize, now: SimTime) {
         self.stats.pods[pod].waiters.add(now, -1);
         if self.series {
@@ -526,6 +564,7 @@ impl<'a> Model<'a> {
         self.send_command(r);
     }
 
+    #[inline]
     fn record_acquire_wait(&mut self, measured: bool, waited: SimTime) {
         if measured {
             if waited == SimTime::ZERO {
@@ -562,6 +601,7 @@ impl<'a> Model<'a> {
         }
     }
 
+    #[inline]
     fn record_hold(&mut self, pod: usize, held: SimTime, now: SimTime) {
         if self.stats.window.contains(now) {
             self.stats.hold_sum += held;
@@ -718,7 +758,11 @@ impl<'a> Model<'a> {
     }
 
     /// The health of connection `c` at `now`, from its last traffic.
+    #[inline]
     fn health(&self, pod: usize, c: ConnId, now: SimTime) -> Health {
+        if !self.idle_death {
+            return Health::Alive;
+        }
         let last = self.pools[pod].conn(c).last_traffic;
         let server = self.sc.redis.timeout.map(|t| last + t);
         let middlebox = self.middlebox_forgets_after.map(|t| last + t);
@@ -806,6 +850,7 @@ impl<'a> Model<'a> {
     }
 
     /// Schedules the reply at `at`, or the socket timeout if that comes first.
+    #[inline]
     fn schedule_reply(&mut self, r: u32, at: SimTime) {
         let deadline = self.requests[r as usize].deadline;
         if at > deadline {
@@ -904,6 +949,7 @@ impl<'a> Model<'a> {
 
     // ----- ends of reads and requests -----
 
+    #[inline]
     fn read_done(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r as usize];
@@ -962,6 +1008,7 @@ impl<'a> Model<'a> {
         jittered(full, b.jitter, &mut self.rng.backoff)
     }
 
+    #[inline]
     fn finish(&mut self, r: u32) {
         self.in_flight -= 1;
         self.free.push(r);
