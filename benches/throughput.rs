@@ -6,6 +6,10 @@
 //! (b) 10 pods, 2 shards, L1 hit ratio 0.9, Redis hit ratio 0.9 with the
 //!     database fallback.
 //!
+//! Each case runs twice: as `capsim run`, `capsim sweep` and `capsim validate`
+//! run it (metrics only; the target applies here), and `_with_series`,
+//! as `capsim run --report` runs it (also keeping the time series for charts).
+//!
 //! Criterion reports time per replication and, through `Throughput::Elements`,
 //! simulated requests per second ("elem/s"). Run: `cargo bench --bench throughput`.
 
@@ -65,11 +69,10 @@ fn bench(c: &mut Criterion) {
             / sc.simulation.duration.as_secs_f64();
         group.throughput(Throughput::Elements(total as u64));
         group.bench_function(name, |b| {
-            b.iter(|| models::engine::run_replication(&sc, 0).expect("runs"))
-        });
-        // As sweeps and `capsim validate` run it: metrics only, no time series.
-        group.bench_function(format!("{name}_no_series"), |b| {
             b.iter(|| models::engine::run_replication_with(&sc, 0, false).expect("runs"))
+        });
+        group.bench_function(format!("{name}_with_series"), |b| {
+            b.iter(|| models::engine::run_replication_with(&sc, 0, true).expect("runs"))
         });
     }
     group.finish();

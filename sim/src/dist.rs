@@ -126,12 +126,22 @@ impl Latency {
     /// Draws one sample.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
+        // The two shapes of hot paths (fixed costs, exponential round trips)
+        // inline into the caller; the others, which need `exp`, do not.
         match *self {
             Latency::Constant(t) => t,
             Latency::Exponential { mean } => {
                 let e: f64 = Exp1.sample(rng);
                 SimTime::from_secs_f64(e * mean)
             }
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
+        match *self {
+            Latency::Constant(_) | Latency::Exponential { .. } => unreachable!("sampled inline"),
             Latency::Uniform { low, high } => {
                 SimTime::from_secs_f64(low + (high - low) * rng.random::<f64>())
             }

@@ -5,8 +5,8 @@
 //! before `start` (the warm-up) or after `end` (the drain of in-flight work) is
 //! not counted in time averages. Counters are plain integers in the model.
 
-use crate::time::SimTime;
 use crate::histogram::Histogram;
+use crate::time::SimTime;
 
 /// The measured window of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,6 +159,11 @@ impl LatencyHistogram {
         // Zero is stored as 1 ns (as HDR histograms do); the exact sum keeps the mean exact.
         self.hist.record(t.0.max(1));
         self.sum_ns += t.0 as u128;
+    }
+
+    /// Counts buffered values now (reading does it anyway, on a copy).
+    pub fn flush(&mut self) {
+        self.hist.flush();
     }
 
     /// Records `n` zero latencies at once.

@@ -153,6 +153,9 @@ impl Collector {
             .record_zeros(std::mem::take(&mut self.acquire_no_wait));
         self.queue_wait
             .record_zeros(std::mem::take(&mut self.queue_no_wait));
+        self.latency.flush();
+        self.acquire_wait.flush();
+        self.queue_wait.flush();
     }
 
     /// The metrics of this replication. `max_total` and `shards` scale the

@@ -261,7 +261,8 @@ impl<'a> Model<'a> {
         {
             if t < self.arrivals_end {
                 let at = t.saturating_add(self.arrival_lag);
-                self.sched.schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
+                self.sched
+                    .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
             }
         }
         for pod in 0..self.pools.len() {
@@ -319,7 +320,8 @@ impl<'a> Model<'a> {
         if let Some(t) = self.rate.next_arrival(arrived, &mut self.rng.arrivals) {
             if t < self.arrivals_end {
                 let at = t.saturating_add(self.arrival_lag);
-                self.sched.schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
+                self.sched
+                    .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
             }
         }
         let pods = self.sc.pods.count;
