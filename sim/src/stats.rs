@@ -45,7 +45,24 @@ pub struct TimeWeighted {
     since: SimTime,
     area: u128,
     max: i64,
-    series: Option<TimeSeries>,
+    series: Option<GaugeSeries>,
+}
+
+/// A gauge's integral per time bucket. The gauge's running integral (`area`)
+/// is exact, so a bucket's integral is the difference of the running integral
+/// at its two ends: a change of value inside the current bucket costs one
+/// comparison, and buckets are closed only when the clock crosses them.
+#[derive(Clone, Debug)]
+struct GaugeSeries {
+    width: SimTime,
+    /// The end of the current bucket (the next boundary to cross).
+    next: SimTime,
+    /// The running integral at the start of the current bucket.
+    area_at_start: u128,
+    /// The integral of each closed bucket, in value-nanoseconds.
+    closed: Vec<u128>,
+    /// Number of buckets in the window.
+    buckets: usize,
 }
 
 impl TimeWeighted {
@@ -61,10 +78,19 @@ impl TimeWeighted {
         }
     }
 
-    /// A gauge that also keeps its time average per bucket of `width`.
+    /// A gauge that also keeps its time average per bucket of `width` (the
+    /// last bucket may be shorter).
     pub fn with_series(window: Window, width: SimTime) -> Self {
+        assert!(width.0 > 0, "bucket width must be positive");
+        let buckets = window.len().0.div_ceil(width.0) as usize;
         TimeWeighted {
-            series: Some(TimeSeries::new(window, width)),
+            series: Some(GaugeSeries {
+                width,
+                next: (window.start + width).min(window.end),
+                area_at_start: 0,
+                closed: Vec::with_capacity(buckets),
+                buckets,
+            }),
             ..Self::new(window)
         }
     }
@@ -72,13 +98,42 @@ impl TimeWeighted {
     /// The time average per bucket (empty without a series); call once the
     /// clock has passed the window's end.
     pub fn series_per_bucket(&self) -> Vec<f64> {
-        match &self.series {
-            None => Vec::new(),
-            Some(s) => {
-                let mut s = s.clone();
-                s.add_interval(self.since, self.window.end, self.value.max(0) as f64);
-                s.per_second()
-            }
+        let mut g = self.clone();
+        g.close_buckets(self.window.end);
+        let Some(s) = &g.series else {
+            return Vec::new();
+        };
+        let (start, end) = (self.window.start.0, self.window.end.0);
+        s.closed
+            .iter()
+            .enumerate()
+            .map(|(i, &area)| {
+                let a = start + s.width.0 * i as u64;
+                let b = (a + s.width.0).min(end);
+                area as f64 / (b - a) as f64
+            })
+            .collect()
+    }
+
+    /// Closes every bucket that ends at or before `until` (inside the
+    /// window), with the value held since `since`.
+    #[cold]
+    fn close_buckets(&mut self, until: SimTime) {
+        let window = self.window;
+        let (since, level) = (self.since, self.value.max(0) as u128);
+        let area = self.area;
+        let Some(s) = &mut self.series else {
+            return;
+        };
+        while s.closed.len() < s.buckets && s.next <= until {
+            let at_boundary = area + window.overlap(since, s.next).0 as u128 * level;
+            s.closed.push(at_boundary - s.area_at_start);
+            s.area_at_start = at_boundary;
+            s.next = if s.closed.len() == s.buckets {
+                SimTime::MAX // all closed
+            } else {
+                (s.next + s.width).min(window.end)
+            };
         }
     }
 
@@ -99,11 +154,11 @@ impl TimeWeighted {
     pub fn set(&mut self, now: SimTime, value: i64) {
         let dt = self.window.overlap(self.since, now).0 as u128;
         if dt > 0 {
+            if self.series.as_ref().is_some_and(|s| now > s.next) {
+                self.close_buckets(now);
+            }
             self.area += dt * self.value.max(0) as u128;
             self.max = self.max.max(self.value);
-            if let Some(s) = &mut self.series {
-                s.add_interval(self.since, now, self.value.max(0) as f64);
-            }
         }
         self.since = now;
         self.value = value;
@@ -455,6 +510,61 @@ mod tests {
         let want = (5.0 * 2.0 + 8.0 + 30.0) / 20.0;
         assert!((g.mean() - want).abs() < 1e-12);
         assert_eq!(g.max(), 5);
+    }
+
+    #[test]
+    fn gauge_series_averages_each_bucket() {
+        // Window [10, 35) in buckets of 10: [10,20), [20,30), [30,35).
+        let mut g = TimeWeighted::with_series(w(10, 35), SimTime(10));
+        g.set(SimTime(0), 4); // 4 until 15
+        g.set(SimTime(15), 2); // 2 until 32, across a boundary
+        g.set(SimTime(32), 6); // 6 until the end and after
+        g.set(SimTime(50), 0);
+        let v = g.series_per_bucket();
+        let want = [
+            (5.0 * 4.0 + 5.0 * 2.0) / 10.0,
+            2.0,
+            (2.0 * 2.0 + 3.0 * 6.0) / 5.0,
+        ];
+        assert_eq!(v.len(), 3);
+        for (got, want) in v.iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A gauge's bucket averages match a direct integration of its step
+        /// function, and weighted by bucket length they give its mean.
+        #[test]
+        fn gauge_series_matches_direct_integration(
+            steps in proptest::collection::vec((0u64..40, 0i64..9), 0..60),
+            start in 0u64..50,
+            len in 1u64..200,
+            width in 1u64..60,
+        ) {
+            let window = w(start, start + len);
+            let mut g = TimeWeighted::with_series(window, SimTime(width));
+            let mut t = 0u64;
+            let mut path = vec![(0u64, 0i64)];
+            for (dt, v) in steps {
+                t += dt;
+                g.set(SimTime(t), v);
+                path.push((t, v));
+            }
+            let level_at = |x: u64| path.iter().rev().find(|&&(at, _)| at <= x).map_or(0, |p| p.1);
+            let got = g.series_per_bucket();
+            let buckets = len.div_ceil(width) as usize;
+            proptest::prop_assert_eq!(got.len(), buckets);
+            let mut total = 0.0;
+            for (i, avg) in got.iter().enumerate() {
+                let a = start + width * i as u64;
+                let b = (a + width).min(start + len);
+                let area: i64 = (a..b).map(level_at).sum();
+                proptest::prop_assert!((avg - area as f64 / (b - a) as f64).abs() < 1e-9);
+                total += avg * (b - a) as f64;
+            }
+            proptest::prop_assert!((total / len as f64 - g.mean()).abs() < 1e-9);
+        }
     }
 
     #[test]

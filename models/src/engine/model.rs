@@ -181,11 +181,9 @@ pub struct Model<'a> {
     stats: Collector,
 }
 
-/// The scheduler lane for L1 lookups of constant duration (see
-/// [`sim::scheduler`]: fixed delays arrive in order and skip the heap).
-const LOOKUP_LANE: usize = 0;
-/// The scheduler lane for arrivals, which are generated in time order.
-const ARRIVAL_LANE: usize = 1;
+/// The scheduler lane for arrivals, which are generated in time order (see
+/// [`sim::scheduler`]: events in time order skip the heap).
+const ARRIVAL_LANE: usize = 0;
 
 impl<'a> Model<'a> {
     /// A model of `scenario` for replication `replication`; `series` keeps
@@ -210,7 +208,7 @@ impl<'a> Model<'a> {
             .filter(|&idle| keepalive.is_none_or(|k| k >= idle));
         Model {
             sc,
-            sched: Scheduler::with_lanes(2),
+            sched: Scheduler::with_lanes(1),
             rng: RandomStreams {
                 arrivals: streams.stream("arrivals"),
                 pods: streams.stream("pods"),
@@ -402,10 +400,6 @@ impl<'a> Model<'a> {
         let lookup = self.sc.l1.lookup_time.sample(&mut self.rng.lookup);
         if lookup == SimTime::ZERO {
             self.on_l1_done(r);
-        } else if self.lookup_is_constant {
-            let at = self.now() + lookup;
-            self.sched
-                .schedule_at_lane(LOOKUP_LANE, at, Event::L1Done(r));
         } else {
             self.sched.schedule_in(lookup, Event::L1Done(r));
         }
