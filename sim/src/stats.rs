@@ -315,7 +315,7 @@ impl TimeSeries {
         } else if let Some(i) = self.bucket(t) {
             self.sums[i] += v;
             let start = self.window.start + SimTime(self.width.0 * i as u64);
-            self.cursor = (i, start, start + self.width);
+            self.cursor = (i, start, (start + self.width).min(self.window.end));
         }
     }
 
@@ -338,7 +338,7 @@ impl TimeSeries {
             let bucket_end = self.window.start + SimTime(self.width.0 * (i as u64 + 1));
             let seg_end = bucket_end.min(hi);
             self.sums[i] += level * (seg_end - t).as_secs_f64();
-            self.cursor = (i, bucket_end - self.width, bucket_end);
+            self.cursor = (i, bucket_end - self.width, bucket_end.min(self.window.end));
             t = seg_end;
         }
     }
@@ -374,6 +374,8 @@ pub struct LatencySeries {
     window: Window,
     width: SimTime,
     buckets: Vec<Vec<u32>>,
+    /// The bucket last written and its bounds (saves a division per record).
+    cursor: (usize, SimTime, SimTime),
 }
 
 /// Sub-bins per octave: 2^3 = 8, linear within the octave, so a bin spans at
@@ -394,6 +396,7 @@ impl LatencySeries {
             window,
             width,
             buckets: vec![Vec::new(); n],
+            cursor: (0, SimTime::ZERO, SimTime::ZERO),
         }
     }
 
@@ -401,7 +404,7 @@ impl LatencySeries {
     /// `latency / 1 us` (no logarithm on the hot path).
     #[inline]
     fn bin(latency: SimTime) -> usize {
-        let x = latency.0 as f64 / LS_MIN_NS;
+        let x = latency.0 as f64 * (1.0 / LS_MIN_NS);
         if x <= 1.0 {
             return 0;
         }
@@ -420,10 +423,15 @@ impl LatencySeries {
     /// Records `latency` of something that ended at `at` (ignored outside the window).
     #[inline]
     pub fn record(&mut self, at: SimTime, latency: SimTime) {
-        if !self.window.contains(at) {
-            return;
+        let (mut i, start, end) = self.cursor;
+        if at < start || at >= end {
+            if !self.window.contains(at) {
+                return;
+            }
+            i = ((at - self.window.start).0 / self.width.0) as usize;
+            let start = self.window.start + SimTime(self.width.0 * i as u64);
+            self.cursor = (i, start, (start + self.width).min(self.window.end));
         }
-        let i = ((at - self.window.start).0 / self.width.0) as usize;
         let b = &mut self.buckets[i];
         if b.is_empty() {
             b.resize(LS_BINS, 0);
@@ -565,6 +573,20 @@ mod tests {
             }
             proptest::prop_assert!((total / len as f64 - g.mean()).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn counts_after_the_window_stay_out_of_a_partial_last_bucket() {
+        // Window [0, 25) in buckets of 10: the last, [20, 25), is partial.
+        let mut s = TimeSeries::new(w(0, 25), SimTime(10));
+        let mut l = LatencySeries::new(w(0, 25), SimTime(10));
+        for t in [21, 24, 26, 29] {
+            s.add(SimTime(t), 1.0);
+            l.record(SimTime(t), SimTime::from_millis(1));
+        }
+        assert_eq!(s.sums(), &[0.0, 0.0, 2.0]);
+        let counted: u32 = l.buckets[2].iter().sum();
+        assert_eq!(counted, 2);
     }
 
     #[test]
