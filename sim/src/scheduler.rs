@@ -13,10 +13,10 @@
 //! size.
 //!
 //! # Lanes
-//! Events that are always scheduled a fixed delay after "now" (a constant L1
-//! lookup, a constant acquire timeout) arrive in time order by construction.
-//! They can go to a FIFO *lane* instead of the heap: `schedule_at_lane`
-//! appends in O(1) and checks that the lane stays sorted. `pop` takes the
+//! Events that a model generates in time order (arrivals, or anything
+//! scheduled a fixed delay after "now") can go to a FIFO *lane* instead of
+//! the heap: `schedule_at_lane` appends in O(1) and checks that the lane
+//! stays sorted. `pop` takes the
 //! smallest `(time, sequence)` among the heap and the lane heads, so lanes
 //! change the cost, never the order.
 //!
@@ -88,9 +88,10 @@ impl<E: Copy> Lane<E> {
 /// A discrete-event scheduler: the clock plus the pending events.
 ///
 /// The heap is a plain binary min-heap over a `Vec` (events are `Copy`, so
-/// sifting moves entries without the hole juggling of a general heap); the
-/// lanes are `Vec`s read from a moving head. Both are written for the small queues a model keeps
-/// (tens of pending events), where the cost per event is what matters.
+/// sifting moves entries without the hole juggling of a general heap), popped
+/// bottom-up as `std`'s heap does; the lanes are `Vec`s read from a moving
+/// head. Both are written for the small queues a model keeps (tens of pending
+/// events), where the cost per event is what matters.
 pub struct Scheduler<E: Copy> {
     now: SimTime,
     seq: u64,

@@ -30,10 +30,12 @@ pub const ERLANG_C_TARGET: f64 = 0.01;
 /// Most simulated events a run may take without `--max-events`.
 pub const DEFAULT_MAX_EVENTS: f64 = 2e9;
 
-/// Simulated events per second of wall time assumed when telling how long a
-/// run would take: a conservative figure for one core of a release build
-/// (the throughput benchmark measures the real one).
-pub const EVENTS_PER_SECOND: f64 = 5e6;
+/// Estimated events ([`estimate_events`]) per second of wall time assumed when
+/// telling how long a run would take on one core of a release build. The
+/// throughput benchmark (`benches/RESULTS.md`) measures about 25 million for
+/// both of its cases on the project's 2-core VM; this figure leaves room for
+/// slower machines and costlier scenarios.
+pub const EVENTS_PER_SECOND: f64 = 1.5e7;
 
 /// Largest pool or load the queueing formulas are asked about; beyond it the
 /// figure is left out (`sim::queueing` is accurate up to 100,000).
@@ -316,7 +318,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e,
-            "this run would simulate about 1.5e11 events (~8 hours on one core), more than \
+            "this run would simulate about 1.5e11 events (~3 hours on one core), more than \
              the limit of 2e9; use --max-events 1.5e11 to allow it, or shorten \
              simulation.duration or lower workload.rate"
         );
