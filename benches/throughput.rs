@@ -16,6 +16,8 @@
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use models::scenario::{parse, Scenario};
 
+mod reference;
+
 const CASE_A: &str = r#"
 [simulation]
 duration = "20s"
@@ -75,6 +77,15 @@ fn bench(c: &mut Criterion) {
             b.iter(|| models::engine::run_replication_with(&sc, 0, true).expect("runs"))
         });
     }
+    // The machine's yardstick: a minimal simulator of case (a) with one
+    // generic event heap (see `reference/mod.rs`). The issue's target for (a)
+    // is half of its speed (6 M against about 12 M/s).
+    let arrived = reference::run(21, 1).arrived;
+    group.throughput(Throughput::Elements(arrived));
+    group.bench_function("reference_minimal_a", |b| b.iter(|| reference::run(21, 1)));
+    group.bench_function("reference_minimal_a_eager_timeouts", |b| {
+        b.iter(|| reference::run_eager(21, 1))
+    });
     group.finish();
 }
 
