@@ -373,19 +373,58 @@ impl TimeSeries {
 pub struct LatencySeries {
     window: Window,
     width: SimTime,
-    buckets: Vec<Vec<u32>>,
+    buckets: Vec<Bins>,
     /// The bucket last written and its bounds (saves a division per record).
     cursor: (usize, SimTime, SimTime),
 }
 
 /// Sub-bins per octave: 2^3 = 8, linear within the octave, so a bin spans at
 /// most 12.5% (its first) and a value is within 6.3% of its bin's midpoint.
-/// Coarse, but a chart of p99 over time needs no more, and it keeps a bucket
-/// at 1 KiB.
+/// Coarse, but a chart of p99 over time needs no more. A bucket keeps only
+/// the bins from its smallest to its largest value (see [`Bins`]), typically a
+/// few dozen, so a long run's series stays small.
 const LS_SUB_BITS: u32 = 3;
 /// Bins start at 1 us; 1 us x 2^32 (about 71 minutes) is past the last one.
 const LS_MIN_NS: f64 = 1_000.0;
 const LS_BINS: usize = 32 << LS_SUB_BITS;
+
+/// One bucket's counts: bins `first..first + counts.len()`, the span from
+/// its smallest to its largest value so far (empty until the first).
+#[derive(Clone, Debug, Default)]
+struct Bins {
+    first: u16,
+    counts: Vec<u32>,
+}
+
+impl Bins {
+    #[inline]
+    fn add(&mut self, bin: usize, n: u32) {
+        let first = self.first as usize;
+        if bin >= first && bin < first + self.counts.len() {
+            self.counts[bin - first] += n;
+        } else {
+            self.grow_to(bin);
+            self.counts[bin - self.first as usize] += n;
+        }
+    }
+
+    /// Widens the span to take in `bin`.
+    #[cold]
+    fn grow_to(&mut self, bin: usize) {
+        debug_assert!(bin < LS_BINS);
+        let first = self.first as usize;
+        if self.counts.is_empty() {
+            self.first = bin as u16;
+            self.counts.push(0);
+        } else if bin < first {
+            self.counts
+                .splice(0..0, std::iter::repeat_n(0, first - bin));
+            self.first = bin as u16;
+        } else {
+            self.counts.resize(bin - first + 1, 0);
+        }
+    }
+}
 
 impl LatencySeries {
     /// An empty series with buckets of `width` over `window`.
@@ -395,7 +434,7 @@ impl LatencySeries {
         LatencySeries {
             window,
             width,
-            buckets: vec![Vec::new(); n],
+            buckets: vec![Bins::default(); n],
             cursor: (0, SimTime::ZERO, SimTime::ZERO),
         }
     }
@@ -428,28 +467,23 @@ impl LatencySeries {
             if !self.window.contains(at) {
                 return;
             }
+            // Growth by doubling leaves spare room; a bucket left behind
+            // gives it back (records are mostly in time order).
+            self.buckets[self.cursor.0].counts.shrink_to_fit();
             i = ((at - self.window.start).0 / self.width.0) as usize;
             let start = self.window.start + SimTime(self.width.0 * i as u64);
             self.cursor = (i, start, (start + self.width).min(self.window.end));
         }
-        let b = &mut self.buckets[i];
-        if b.is_empty() {
-            b.resize(LS_BINS, 0);
-        }
-        b[Self::bin(latency)] += 1;
+        self.buckets[i].add(Self::bin(latency), 1);
     }
 
     /// Adds every count of `other` (same window and width).
     pub fn merge(&mut self, other: &LatencySeries) {
         for (a, b) in self.buckets.iter_mut().zip(&other.buckets) {
-            if b.is_empty() {
-                continue;
-            }
-            if a.is_empty() {
-                a.resize(LS_BINS, 0);
-            }
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
+            for (k, &c) in b.counts.iter().enumerate() {
+                if c > 0 {
+                    a.add(b.first as usize + k, c);
+                }
             }
         }
     }
@@ -460,16 +494,16 @@ impl LatencySeries {
         self.buckets
             .iter()
             .map(|b| {
-                let total: u64 = b.iter().map(|&c| c as u64).sum();
+                let total: u64 = b.counts.iter().map(|&c| c as u64).sum();
                 if total == 0 {
                     return f64::NAN;
                 }
                 let rank = (q * total as f64).ceil().max(1.0) as u64;
                 let mut seen = 0;
-                for (i, &c) in b.iter().enumerate() {
+                for (k, &c) in b.counts.iter().enumerate() {
                     seen += c as u64;
                     if seen >= rank {
-                        return Self::mid_ms(i);
+                        return Self::mid_ms(b.first as usize + k);
                     }
                 }
                 unreachable!("rank is at most the total")
@@ -573,6 +607,44 @@ mod tests {
             }
             proptest::prop_assert!((total / len as f64 - g.mean()).abs() < 1e-9);
         }
+
+        /// A latency series (sparse bins per bucket, filled in any order and
+        /// merged) gives every bucket the quantiles of a dense count of the
+        /// same bins.
+        #[test]
+        fn latency_series_matches_dense_counts(
+            // Latencies spread over octaves from 0 to about 5 hours (past the last bin).
+            records in proptest::collection::vec((0u64..100, 0u64..1024, 0u32..34), 0..300),
+            split in 0usize..300,
+            q in 0.0f64..=1.0,
+        ) {
+            let window = w(10, 90);
+            let width = SimTime(25);
+            let mut a = LatencySeries::new(window, width);
+            let mut b = LatencySeries::new(window, width);
+            let mut dense = vec![vec![0u64; LS_BINS]; 4];
+            for (k, &(at, m, e)) in records.iter().enumerate() {
+                let (at, latency) = (SimTime(at), SimTime(m << e));
+                if k < split { a.record(at, latency) } else { b.record(at, latency) }
+                if window.contains(at) {
+                    dense[((at.0 - 10) / 25) as usize][LatencySeries::bin(latency)] += 1;
+                }
+            }
+            a.merge(&b);
+            let got = a.quantile_ms(q);
+            proptest::prop_assert_eq!(got.len(), 4);
+            for (g, counts) in got.iter().zip(&dense) {
+                let total: u64 = counts.iter().sum();
+                if total == 0 {
+                    proptest::prop_assert!(g.is_nan());
+                    continue;
+                }
+                let rank = (q * total as f64).ceil().max(1.0) as u64;
+                let mut seen = 0;
+                let bin = counts.iter().position(|&c| { seen += c; seen >= rank }).unwrap();
+                proptest::prop_assert_eq!(*g, LatencySeries::mid_ms(bin));
+            }
+        }
     }
 
     #[test]
@@ -585,7 +657,7 @@ mod tests {
             l.record(SimTime(t), SimTime::from_millis(1));
         }
         assert_eq!(s.sums(), &[0.0, 0.0, 2.0]);
-        let counted: u32 = l.buckets[2].iter().sum();
+        let counted: u32 = l.buckets[2].counts.iter().sum();
         assert_eq!(counted, 2);
     }
 
