@@ -231,8 +231,9 @@ impl<E: Copy> Scheduler<E> {
     /// Removes the heap's smallest entry; the heap must not be empty.
     #[inline]
     fn heap_pop(&mut self) -> Entry<E> {
-        let heap = &mut self.heap;
-        let last = heap.pop().expect("heap is non-empty");
+        let last = self.heap.pop().expect("heap is non-empty");
+        // A slice: its length is fixed, so the compiler can drop most bounds checks.
+        let heap = self.heap.as_mut_slice();
         let Some(&top) = heap.first() else {
             return last;
         };

@@ -184,6 +184,9 @@ pub struct Model<'a> {
 /// The scheduler lane for arrivals, which are generated in time order (see
 /// [`sim::scheduler`]: events in time order skip the heap).
 const ARRIVAL_LANE: usize = 0;
+/// The lane for the ends of later reads' L1 lookups when the lookup takes a
+/// constant time: each is `now` plus that constant, so they come in time order.
+const L1_LANE: usize = 1;
 
 impl<'a> Model<'a> {
     /// A model of `scenario` for replication `replication`; `series` keeps
@@ -208,7 +211,7 @@ impl<'a> Model<'a> {
             .filter(|&idle| keepalive.is_none_or(|k| k >= idle));
         Model {
             sc,
-            sched: Scheduler::with_lanes(1),
+            sched: Scheduler::with_lanes(2),
             rng: RandomStreams {
                 arrivals: streams.stream("arrivals"),
                 pods: streams.stream("pods"),
@@ -400,6 +403,9 @@ impl<'a> Model<'a> {
         let lookup = self.sc.l1.lookup_time.sample(&mut self.rng.lookup);
         if lookup == SimTime::ZERO {
             self.on_l1_done(r);
+        } else if self.lookup_is_constant {
+            let at = self.now() + lookup;
+            self.sched.schedule_at_lane(L1_LANE, at, Event::L1Done(r));
         } else {
             self.sched.schedule_in(lookup, Event::L1Done(r));
         }
