@@ -225,6 +225,8 @@ enum Block {
     Paragraph(String),
     /// A list: `Some(first number)` when numbered, `None` for bullets.
     List(Option<u32>, Vec<String>),
+    /// Indented lines outside a list (commands, output), as written.
+    Code(Vec<String>),
 }
 
 /// The list marker that starts `line` (already trimmed): `- ` for a bullet,
@@ -241,12 +243,14 @@ fn list_marker(line: &str) -> Option<(Option<u32>, &str)> {
     }
 }
 
-/// Splits a story into paragraphs and lists. A blank line ends a block. A
-/// line with a list marker starts an item (and a list, unless one of the
-/// same kind is open); an indented line continues the open item; any other
-/// line continues the open paragraph or starts one. As in Markdown, a
-/// numbered line interrupts a paragraph only when its number is 1, so a line
-/// that happens to start with "2024. " stays in its sentence.
+/// Splits a story into paragraphs, lists and code. A blank line ends a
+/// block. A line with a list marker starts an item (and a list, unless one
+/// of the same kind is open); an indented line continues the open item, or
+/// outside a list belongs to a code block (a command to run, with its
+/// indented notes below it); any other line continues the open paragraph or
+/// starts one. As in Markdown, a numbered line interrupts a paragraph only
+/// when its number is 1, so a line that happens to start with "2024. " stays
+/// in its sentence.
 fn story_blocks(story: &str) -> Vec<Block> {
     let mut blocks: Vec<Block> = Vec::new();
     let mut open = false;
@@ -263,6 +267,8 @@ fn story_blocks(story: &str) -> Vec<Block> {
         });
         match (last, marker) {
             (Some(Block::List(_, items)), _) if indented => join(items.last_mut(), text),
+            (Some(Block::Code(lines)), _) if indented => lines.push(line.to_string()),
+            (_, _) if indented => blocks.push(Block::Code(vec![line.to_string()])),
             (Some(Block::List(kind, items)), Some((number, item)))
                 if kind.is_some() == number.is_some() =>
             {
@@ -287,12 +293,23 @@ fn join(to: Option<&mut String>, text: &str) {
     }
 }
 
-/// The story as HTML: `<p>` paragraphs, `<ul>` and `<ol>` lists.
+/// The story as HTML: `<p>` paragraphs, `<ul>` and `<ol>` lists, `<pre>`
+/// code blocks (their common indentation removed), and in text `` `code` ``
+/// and `*emphasis*` (see [`inline_html`]).
 fn story_html(story: &str) -> String {
     let mut o = String::new();
     for block in story_blocks(story) {
         match block {
-            Block::Paragraph(p) => o += &format!("<p>{}</p>\n", escape(&p)),
+            Block::Paragraph(p) => o += &format!("<p>{}</p>\n", inline_html(&p)),
+            Block::Code(lines) => {
+                let indent = lines
+                    .iter()
+                    .map(|l| l.len() - l.trim_start().len())
+                    .min()
+                    .unwrap_or(0);
+                let body: Vec<String> = lines.iter().map(|l| escape(&l[indent..])).collect();
+                o += &format!("<pre><code>{}</code></pre>\n", body.join("\n"));
+            }
             Block::List(number, items) => {
                 let tag = if number.is_some() { "ol" } else { "ul" };
                 match number {
@@ -300,13 +317,64 @@ fn story_html(story: &str) -> String {
                     _ => o += &format!("<{tag}>\n"),
                 }
                 for item in items {
-                    o += &format!("<li>{}</li>\n", escape(&item));
+                    o += &format!("<li>{}</li>\n", inline_html(&item));
                 }
                 o += &format!("</{tag}>\n");
             }
         }
     }
     o
+}
+
+/// A line of story text as HTML: escaped, with `` `code` `` spans and
+/// `*emphasis*` as in Markdown. A backtick without a partner stays a
+/// backtick; an asterisk opens emphasis only before a non-space and closes
+/// it only after one, so `2 * 3` and `x*` stay as written.
+fn inline_html(text: &str) -> String {
+    let mut o = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(i) = rest.find(['`', '*']) {
+        o += &escape(&rest[..i]);
+        let (mark, after) = (&rest[i..i + 1], &rest[i + 1..]);
+        let end = if mark == "`" {
+            after.find('`').filter(|&e| e > 0)
+        } else {
+            emphasis_end(&rest[..i], after)
+        };
+        match end {
+            Some(e) => {
+                let (tag, inner) = if mark == "`" {
+                    ("code", escape(&after[..e]))
+                } else {
+                    ("em", inline_html(&after[..e]))
+                };
+                o += &format!("<{tag}>{inner}</{tag}>");
+                rest = &after[e + 1..];
+            }
+            None => {
+                o += mark;
+                rest = after;
+            }
+        }
+    }
+    o + &escape(rest)
+}
+
+/// Where the emphasis that an asterisk after `before` opens ends in `after`:
+/// the asterisk must start a word (nothing alphanumeric just before it, a
+/// non-space just after) and the closing one end a word (a non-space just
+/// before it, nothing alphanumeric just after).
+fn emphasis_end(before: &str, after: &str) -> Option<usize> {
+    let opens = !before.ends_with(|c: char| c.is_alphanumeric())
+        && after.starts_with(|c: char| !c.is_whitespace() && c != '*');
+    if !opens {
+        return None;
+    }
+    after.match_indices('*').map(|(e, _)| e).find(|&e| {
+        e > 0
+            && !after[..e].ends_with(char::is_whitespace)
+            && !after[e + 1..].starts_with(|c: char| c.is_alphanumeric())
+    })
 }
 
 /// The leading comment block of a scenario file, without `#` marks, as its
@@ -414,7 +482,7 @@ mod tests {
         assert_eq!(
             story_html(&story_from_toml(LISTS)),
             "<p>Title line.</p>\n\
-             <p>What to look at (`capsim run`):</p>\n\
+             <p>What to look at (<code>capsim run</code>):</p>\n\
              <ul>\n\
              <li>the first burst: no failures;</li>\n\
              <li>the quiet half hour: the second request gets a connection idle past 240 s;</li>\n\
@@ -428,7 +496,7 @@ mod tests {
 
     #[test]
     fn story_blocks_follow_the_markers() {
-        use Block::{List, Paragraph};
+        use Block::{Code, List, Paragraph};
         let p = |s: &str| Paragraph(s.to_string());
         let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         // A bullet list switches to a numbered one and back.
@@ -453,11 +521,46 @@ mod tests {
             story_blocks("-5 ms\n1.5 s\n. x"),
             vec![p("-5 ms 1.5 s . x")]
         );
-        // An indented line outside a list continues the paragraph.
+        // Indented lines outside a list are code, as written; a blank line
+        // or an unindented line ends them.
+        let code = |v: &[&str]| Code(v.iter().map(|s| s.to_string()).collect());
         assert_eq!(
-            story_blocks("Run it:\n  capsim sweep x.toml"),
-            vec![p("Run it: capsim sweep x.toml")]
+            story_blocks(
+                "Run it:\n  capsim sweep x.toml\n      the sweep.\n  capsim run x.toml\nThen read."
+            ),
+            vec![
+                p("Run it:"),
+                code(&[
+                    "  capsim sweep x.toml",
+                    "      the sweep.",
+                    "  capsim run x.toml"
+                ]),
+                p("Then read.")
+            ]
         );
+        // Inside a list an indented line continues the item.
+        assert_eq!(
+            story_blocks("- a\n  b\n\n  c"),
+            vec![List(None, items(&["a b"])), code(&["  c"])]
+        );
+    }
+
+    #[test]
+    fn story_code_blocks_and_inline_spans() {
+        assert_eq!(
+            story_html("Run:\n\n  capsim sweep a.toml\n      both <pools>.\n\nThe `--refine` flag, *while holding* it."),
+            "<p>Run:</p>\n\
+             <pre><code>capsim sweep a.toml\n    both &lt;pools&gt;.</code></pre>\n\
+             <p>The <code>--refine</code> flag, <em>while holding</em> it.</p>\n"
+        );
+        // Not emphasis or code: a lone backtick, a product, a trailing star,
+        // stars inside words; markup inside code is left alone.
+        assert_eq!(inline_html("a ` b"), "a ` b");
+        assert_eq!(inline_html("2 * 3 * 4"), "2 * 3 * 4");
+        assert_eq!(inline_html("x* and a*b*c"), "x* and a*b*c");
+        assert_eq!(inline_html("``"), "``");
+        assert_eq!(inline_html("`*a* <b>`"), "<code>*a* &lt;b&gt;</code>");
+        assert_eq!(inline_html("*`k` & v*"), "<em><code>k</code> &amp; v</em>");
     }
 
     #[test]
