@@ -380,7 +380,8 @@ pub struct LatencySeries {
 
 /// Sub-bins per octave: 2^3 = 8, linear within the octave, so a bin spans at
 /// most 12.5% (its first) and a value is within 6.3% of its bin's midpoint.
-/// Coarse, but a chart of p99 over time needs no more. A bucket keeps only
+/// Coarse, but a chart of p99 over time needs no more, and quantiles are
+/// interpolated within their bin. A bucket keeps only
 /// the bins from its smallest to its largest value (see [`Bins`]), typically a
 /// few dozen, so a long run's series stays small.
 const LS_SUB_BITS: u32 = 3;
@@ -452,11 +453,33 @@ impl LatencySeries {
         (i as usize).min(LS_BINS - 1)
     }
 
-    /// The midpoint of bin `i`, in milliseconds.
-    fn mid_ms(i: usize) -> f64 {
+    /// The point `fraction` (0..=1) of the way through bin `i`, in
+    /// milliseconds. Bin 0 also holds everything under 1 us, and the last bin
+    /// everything past it.
+    fn within_ms(i: usize, fraction: f64) -> f64 {
         let shift = 52 - LS_SUB_BITS;
         let edge = |k: u64| f64::from_bits(((1.0f64.to_bits() >> shift) + k) << shift);
-        (edge(i as u64) + edge(i as u64 + 1)) / 2.0 * LS_MIN_NS * 1e-6
+        let (low, high) = (edge(i as u64), edge(i as u64 + 1));
+        (low + (high - low) * fraction) * LS_MIN_NS * 1e-6
+    }
+
+    /// Quantile `q` of `counts` (bins from `first` on; `total` of them), in
+    /// milliseconds: found by rank, then placed inside its bin by linear
+    /// interpolation at the rank's midpoint, as Prometheus's
+    /// `histogram_quantile` does within a bucket. A bin's one value sits at
+    /// its middle; a steady latency draws a steady line, not single-bin steps.
+    fn quantile_of(counts: &[u32], first: usize, total: u64, q: f64) -> f64 {
+        let rank = (q * total as f64).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (k, &c) in counts.iter().enumerate() {
+            let c = c as u64;
+            if seen + c >= rank {
+                let fraction = ((rank - seen) as f64 - 0.5) / c as f64;
+                return Self::within_ms(first + k, fraction);
+            }
+            seen += c;
+        }
+        unreachable!("rank is at most the total")
     }
 
     /// Records `latency` of something that ended at `at` (ignored outside the window).
@@ -488,8 +511,9 @@ impl LatencySeries {
         }
     }
 
-    /// Quantile `q` of each bucket in milliseconds (the upper edge of its bin);
-    /// NaN for a bucket with no values.
+    /// Quantile `q` of each bucket in milliseconds, interpolated within its
+    /// bin (see [`LatencySeries::quantile_of`]); NaN for a bucket with no
+    /// values.
     pub fn quantile_ms(&self, q: f64) -> Vec<f64> {
         self.buckets
             .iter()
@@ -498,15 +522,7 @@ impl LatencySeries {
                 if total == 0 {
                     return f64::NAN;
                 }
-                let rank = (q * total as f64).ceil().max(1.0) as u64;
-                let mut seen = 0;
-                for (k, &c) in b.counts.iter().enumerate() {
-                    seen += c as u64;
-                    if seen >= rank {
-                        return Self::mid_ms(b.first as usize + k);
-                    }
-                }
-                unreachable!("rank is at most the total")
+                Self::quantile_of(&b.counts, b.first as usize, total, q)
             })
             .collect()
     }
@@ -525,9 +541,10 @@ mod tests {
         other.record(SimTime(1_500_000_000), SimTime::from_millis(3));
         s.merge(&other);
         let p99 = s.quantile_ms(0.99);
-        // True p99 of the first bucket: 9.9 ms; a bin's midpoint is within
-        // 6.25% of its values.
-        assert!((p99[0] / 9.9 - 1.0).abs() <= 0.0625, "{}", p99[0]);
+        // True p99 of the first bucket: 9.9 ms; an interpolated value stays in
+        // its bin, which spans 12.5% at most. A bin's only value is placed at
+        // its middle, within 6.25% of it.
+        assert!((p99[0] / 9.9 - 1.0).abs() <= 0.125, "{}", p99[0]);
         assert!((p99[1] / 3.0 - 1.0).abs() <= 0.0625, "{}", p99[1]);
         let empty = LatencySeries::new(w, SimTime::from_secs(1)).quantile_ms(0.99);
         assert!(empty.iter().all(|x| x.is_nan()));
@@ -639,10 +656,14 @@ mod tests {
                     proptest::prop_assert!(g.is_nan());
                     continue;
                 }
+                let dense: Vec<u32> = counts.iter().map(|&c| c as u32).collect();
+                proptest::prop_assert_eq!(*g, LatencySeries::quantile_of(&dense, 0, total, q));
+                // The value lies in the bin where the rank falls.
                 let rank = (q * total as f64).ceil().max(1.0) as u64;
                 let mut seen = 0;
                 let bin = counts.iter().position(|&c| { seen += c; seen >= rank }).unwrap();
-                proptest::prop_assert_eq!(*g, LatencySeries::mid_ms(bin));
+                proptest::prop_assert!(*g >= LatencySeries::within_ms(bin, 0.0));
+                proptest::prop_assert!(*g <= LatencySeries::within_ms(bin, 1.0));
             }
         }
     }
