@@ -464,10 +464,7 @@ impl LatencySeries {
     }
 
     /// Quantile `q` of `counts` (bins from `first` on; `total` of them), in
-    /// milliseconds: found by rank, then placed inside its bin by linear
-    /// interpolation at the rank's midpoint, as Prometheus's
-    /// `histogram_quantile` does within a bucket. A bin's one value sits at
-    /// its middle; a steady latency draws a steady line, not single-bin steps.
+    /// milliseconds, as [`LatencySeries::quantile_ms`] describes.
     fn quantile_of(counts: &[u32], first: usize, total: u64, q: f64) -> f64 {
         let rank = (q * total as f64).ceil().max(1.0) as u64;
         let mut seen = 0;
@@ -511,9 +508,12 @@ impl LatencySeries {
         }
     }
 
-    /// Quantile `q` of each bucket in milliseconds, interpolated within its
-    /// bin (see [`LatencySeries::quantile_of`]); NaN for a bucket with no
-    /// values.
+    /// Quantile `q` of each bucket in milliseconds; NaN for a bucket with no
+    /// values. The rank picks a bin, and the value is placed inside it by
+    /// linear interpolation at the rank's midpoint, as Prometheus's
+    /// `histogram_quantile` does within a bucket: a bin's one value sits at
+    /// its middle, and a steady latency draws a steady line, not single-bin
+    /// steps.
     pub fn quantile_ms(&self, q: f64) -> Vec<f64> {
         self.buckets
             .iter()
