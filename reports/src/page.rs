@@ -307,7 +307,16 @@ fn story_html(story: &str) -> String {
                     .map(|l| l.len() - l.trim_start().len())
                     .min()
                     .unwrap_or(0);
-                let body: Vec<String> = lines.iter().map(|l| escape(&l[indent..])).collect();
+                // Cut at a character boundary: the indentation may hold
+                // wide whitespace (a no-break space is two bytes).
+                let dedent = |l: &str| {
+                    let cut = l
+                        .char_indices()
+                        .find(|&(i, c)| i >= indent || !c.is_whitespace())
+                        .map_or(l.len(), |(i, _)| i);
+                    escape(&l[cut..])
+                };
+                let body: Vec<String> = lines.iter().map(|l| dedent(l)).collect();
                 o += &format!("<pre><code>{}</code></pre>\n", body.join("\n"));
             }
             Block::List(number, items) => {
@@ -553,6 +562,11 @@ mod tests {
              <pre><code>capsim sweep a.toml\n    both &lt;pools&gt;.</code></pre>\n\
              <p>The <code>--refine</code> flag, <em>while holding</em> it.</p>\n"
         );
+        // Indentation of mixed width (a no-break space is two bytes).
+        assert_eq!(
+            story_html("Run:\n\u{a0}a\n b"),
+            "<p>Run:</p>\n<pre><code>a\nb</code></pre>\n"
+        );
         // Not emphasis or code: a lone backtick, a product, a trailing star,
         // stars inside words; markup inside code is left alone.
         assert_eq!(inline_html("a ` b"), "a ` b");
@@ -561,6 +575,40 @@ mod tests {
         assert_eq!(inline_html("``"), "``");
         assert_eq!(inline_html("`*a* <b>`"), "<code>*a* &lt;b&gt;</code>");
         assert_eq!(inline_html("*`k` & v*"), "<em><code>k</code> &amp; v</em>");
+    }
+
+    proptest::proptest! {
+        /// Any comment renders without a panic, and everything it says is
+        /// escaped: with the renderer's own tags taken out, no markup is left.
+        #[test]
+        fn any_story_renders_escaped(
+            lines in proptest::collection::vec(
+                ("[ \u{a0}\u{3000}\t]{0,3}", "(- |1\\. |2\\. )?", "(\\PC|[`*<>& ]){0,12}"),
+                0..12,
+            ),
+        ) {
+            let story: Vec<String> = lines.iter().map(|(i, m, t)| format!("{i}{m}{t}")).collect();
+            let html = story_html(&story.join("\n"));
+            let mut text = html.clone();
+            for tag in ["p", "ul", "ol", "li", "pre", "code", "em"] {
+                text = text.replace(&format!("<{tag}>"), "").replace(&format!("</{tag}>"), "");
+            }
+            let text = strip_ol_start_tags(&text);
+            proptest::prop_assert!(!text.contains('<') && !text.contains('>'), "{html}");
+        }
+    }
+
+    /// Removes `<ol start="N">` tags.
+    fn strip_ol_start_tags(s: &str) -> String {
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find("<ol start=\"") {
+            out += &rest[..i];
+            let after = &rest[i..];
+            let end = after.find('>').expect("tag closes");
+            rest = &after[end + 1..];
+        }
+        out + rest
     }
 
     #[test]
