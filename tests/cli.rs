@@ -205,3 +205,31 @@ fn text_summary_names_the_essentials() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
+
+/// Latencies far too long (found by fuzzing `--set` values) once wrapped the
+/// clock around into the past and panicked; now time saturates and the run
+/// stops with a one-line error.
+#[test]
+fn absurd_latencies_stop_the_run_with_an_error() {
+    let file = design_example();
+    let file = file.to_str().unwrap();
+    for set in [
+        // Connections that take 11 years to open, and waiters without a timeout.
+        "network.rtt=100000h",
+        // A lognormal lookup whose tail runs past u64 nanoseconds.
+        "l1.lookup_time={ dist = \"lognormal\", median = \"1ns\", p99 = \"1000h\" }",
+    ] {
+        let args = [
+            "run",
+            file,
+            "--set",
+            "simulation.duration=1s",
+            "--set",
+            "pool.acquire_timeout=none",
+            "--set",
+            set,
+        ];
+        let err = bad_input(&args);
+        assert!(err.contains("not draining"), "{set}: {err}");
+    }
+}

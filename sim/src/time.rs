@@ -78,18 +78,22 @@ impl SimTime {
     }
 }
 
+/// Addition saturates at [`SimTime::MAX`]: a scenario with absurd latencies
+/// (a round trip of a century, a lognormal tail past `u64`) must not wrap
+/// around into the past. A model stops a run whose clock runs that far (see
+/// `models::engine::model::TIME_LIMIT`).
 impl Add for SimTime {
     type Output = SimTime;
     #[inline]
     fn add(self, rhs: SimTime) -> SimTime {
-        SimTime(self.0 + rhs.0)
+        SimTime(self.0.saturating_add(rhs.0))
     }
 }
 
 impl AddAssign for SimTime {
     #[inline]
     fn add_assign(&mut self, rhs: SimTime) {
-        self.0 += rhs.0;
+        self.0 = self.0.saturating_add(rhs.0);
     }
 }
 

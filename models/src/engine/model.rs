@@ -42,6 +42,11 @@ use sim::time::SimTime;
 /// Requests in flight above which a run is stopped as a runaway overload.
 pub const MAX_IN_FLIGHT: usize = 4_000_000;
 
+/// Simulated time past which a run is stopped (2^62 ns, about 146 years): its
+/// requests are not draining, because of absurd latencies or timeouts. Far
+/// below `SimTime::MAX`, so sums of times and spans stay exact until here.
+pub const TIME_LIMIT: SimTime = SimTime(1 << 62);
+
 /// How long Linux retransmits into a silent drop before giving up
 /// (`tcp_retries2 = 15`, about 924.6 s): the wait on a dropped connection when
 /// no socket timeout is set.
@@ -272,7 +277,14 @@ impl<'a> Model<'a> {
                 self.sched.schedule_at(every, Event::Evict(pod as u16));
             }
         }
-        while let Some((_, ev)) = self.sched.pop() {
+        while let Some((at, ev)) = self.sched.pop() {
+            if at >= TIME_LIMIT {
+                return Err(format!(
+                    "simulated time passed about 146 years with {} requests still in flight: \
+                     they are not draining; look for latencies or timeouts far too long",
+                    self.in_flight
+                ));
+            }
             self.dispatch(ev);
             if self.in_flight > MAX_IN_FLIGHT {
                 return Err(format!(
