@@ -51,10 +51,7 @@ pub struct Counts {
 /// Case (a) with arrivals for `seconds` of simulated time, abandonment
 /// settled lazily (the yardstick).
 pub fn run(seconds: u64, seed: u64) -> Counts {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let end = seconds * 1_000_000_000;
-    let gap = Exp::new(RATE).expect("positive rate");
-    let hold = Exp::new(1.0 / HOLD).expect("positive rate");
+    let (mut rng, end, gap, hold) = setup(seconds, seed);
     // (time, sequence, is an arrival)
     let mut heap: BinaryHeap<Reverse<(u64, u64, bool)>> = BinaryHeap::new();
     let mut seq = 0u64;
@@ -106,10 +103,7 @@ enum Event {
 
 /// Case (a) with a timeout event per waiting customer.
 pub fn run_eager(seconds: u64, seed: u64) -> Counts {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let end = seconds * 1_000_000_000;
-    let gap = Exp::new(RATE).expect("positive rate");
-    let hold = Exp::new(1.0 / HOLD).expect("positive rate");
+    let (mut rng, end, gap, hold) = setup(seconds, seed);
     let mut heap: BinaryHeap<Reverse<(u64, u64, Event)>> = BinaryHeap::new();
     let mut seq = 0u64;
     let mut push = |heap: &mut BinaryHeap<_>, t: u64, e: Event| {
@@ -158,6 +152,19 @@ pub fn run_eager(seconds: u64, seed: u64) -> Counts {
         }
     }
     counts
+}
+
+/// The generator, the end of arrivals in nanoseconds, and the gap and hold
+/// distributions (in nanoseconds) of a run of `seconds`.
+fn setup(seconds: u64, seed: u64) -> (ChaCha8Rng, u64, Exp<f64>, Exp<f64>) {
+    let gap = Exp::new(RATE).expect("positive rate");
+    let hold = Exp::new(1.0 / HOLD).expect("positive rate");
+    (
+        ChaCha8Rng::seed_from_u64(seed),
+        seconds * 1_000_000_000,
+        gap,
+        hold,
+    )
 }
 
 /// An exponential variate in whole nanoseconds.

@@ -177,7 +177,7 @@ impl<E: Copy> Scheduler<E> {
     /// Schedules `event` after `delay` from now.
     #[inline]
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
-        self.schedule_at(self.now.saturating_add(delay), event);
+        self.schedule_at(self.now + delay, event);
     }
 
     /// Removes the next event, advances the clock to its time and returns both.

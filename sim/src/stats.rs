@@ -546,6 +546,15 @@ mod tests {
         // its middle, within 6.25% of it.
         assert!((p99[0] / 9.9 - 1.0).abs() <= 0.125, "{}", p99[0]);
         assert!((p99[1] / 3.0 - 1.0).abs() <= 0.0625, "{}", p99[1]);
+        // By hand: four values of 3 ms fall in the bin [2.816, 3.072) ms. The
+        // median is rank 2 of 4, placed (2 - 0.5) / 4 of the way in: 2.912 ms;
+        // the maximum, rank 4, at 3.5 / 4: 3.04 ms.
+        let mut four = LatencySeries::new(w, SimTime::from_secs(1));
+        for _ in 0..4 {
+            four.record(SimTime(1), SimTime::from_millis(3));
+        }
+        assert!((four.quantile_ms(0.5)[0] - 2.912).abs() < 1e-12);
+        assert!((four.quantile_ms(1.0)[0] - 3.04).abs() < 1e-12);
         let empty = LatencySeries::new(w, SimTime::from_secs(1)).quantile_ms(0.99);
         assert!(empty.iter().all(|x| x.is_nan()));
     }

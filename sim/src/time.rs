@@ -68,20 +68,17 @@ impl SimTime {
     pub fn saturating_sub(self, earlier: SimTime) -> SimTime {
         SimTime(self.0.saturating_sub(earlier.0))
     }
-    /// `self + span`, saturating at [`SimTime::MAX`].
-    pub fn saturating_add(self, span: SimTime) -> SimTime {
-        SimTime(self.0.saturating_add(span.0))
-    }
     /// Half of this span, rounded down. Used to split a round trip.
     pub const fn half(self) -> SimTime {
         SimTime(self.0 / 2)
     }
 }
 
-/// Addition saturates at [`SimTime::MAX`]: a scenario with absurd latencies
-/// (a round trip of a century, a lognormal tail past `u64`) must not wrap
-/// around into the past. A model stops a run whose clock runs that far (see
-/// `models::engine::model::TIME_LIMIT`).
+/// Addition saturates at [`SimTime::MAX`] (there is no separate saturating
+/// method): "no deadline" is `SimTime::MAX`, and a scenario with absurd
+/// latencies (a round trip of a century, a lognormal tail past `u64`) must not
+/// wrap around into the past. A model stops a run whose clock runs that far
+/// (see `models::engine::model::TIME_LIMIT`).
 impl Add for SimTime {
     type Output = SimTime;
     #[inline]

@@ -27,6 +27,7 @@ pub struct RateFunction {
     knots: Vec<(SimTime, f64)>,
     /// `gaps[i]`: the mean candidate gap in segment `i` (one over its largest
     /// rate; infinite where the rate is zero), so candidates multiply.
+    /// Segments count from 1, so `gaps[0]` is unused.
     gaps: Vec<f64>,
     /// The segment of the last arrival: the number of knots at or before it.
     /// Arrivals come in time order, so the next one's segment is found by
@@ -136,7 +137,7 @@ impl RateFunction {
         if self.knots.len() == 1 && self.base > 0.0 {
             // No profile: a homogeneous Poisson process.
             let e: f64 = Exp1.sample(rng);
-            return Some(t.saturating_add(SimTime::from_secs_f64(e * self.mean_gap)));
+            return Some(t + SimTime::from_secs_f64(e * self.mean_gap));
         }
         self.next_arrival_profiled(t, rng)
     }
@@ -158,7 +159,7 @@ impl RateFunction {
                 continue;
             }
             let e: f64 = Exp1.sample(rng);
-            let candidate = t.saturating_add(SimTime::from_secs_f64(e * self.gaps[i]));
+            let candidate = t + SimTime::from_secs_f64(e * self.gaps[i]);
             if candidate >= seg_end {
                 t = seg_end;
                 continue;

@@ -43,8 +43,9 @@ use sim::time::SimTime;
 pub const MAX_IN_FLIGHT: usize = 4_000_000;
 
 /// Simulated time past which a run is stopped (2^62 ns, about 146 years): its
-/// requests are not draining, because of absurd latencies or timeouts. Far
-/// below `SimTime::MAX`, so sums of times and spans stay exact until here.
+/// requests are not draining, because of absurd latencies or timeouts. Time
+/// sums saturate at `SimTime::MAX` (about 584 years) instead of wrapping, so
+/// such a run reaches this limit rather than going back in time.
 pub const TIME_LIMIT: SimTime = SimTime(1 << 62);
 
 /// How long Linux retransmits into a silent drop before giving up
@@ -266,7 +267,7 @@ impl<'a> Model<'a> {
             .next_arrival(SimTime::ZERO, &mut self.rng.arrivals)
         {
             if t < self.arrivals_end {
-                let at = t.saturating_add(self.arrival_lag);
+                let at = t + self.arrival_lag;
                 self.sched
                     .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
             }
@@ -332,7 +333,7 @@ impl<'a> Model<'a> {
         let arrived = SimTime(now.0 - self.arrival_lag.0);
         if let Some(t) = self.rate.next_arrival(arrived, &mut self.rng.arrivals) {
             if t < self.arrivals_end {
-                let at = t.saturating_add(self.arrival_lag);
+                let at = t + self.arrival_lag;
                 self.sched
                     .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
             }
@@ -517,7 +518,7 @@ impl<'a> Model<'a> {
         if let Some(timeout) = self.sc.pool.acquire_timeout {
             let stamp = self.pools[pod].timer_stamp();
             self.sched.schedule_at(
-                head_since.saturating_add(timeout),
+                head_since + timeout,
                 Event::AcquireTimeout {
                     pod: pod as u16,
                     stamp,
@@ -825,7 +826,7 @@ impl<'a> Model<'a> {
                 return;
             }
             Health::Dropped => {
-                let at = now.saturating_add(self.socket_give_up());
+                let at = now + self.socket_give_up();
                 self.sched
                     .schedule_at(at, Event::Failed(r, ErrorCause::SocketTimeout));
                 return;
@@ -843,7 +844,7 @@ impl<'a> Model<'a> {
             .sc
             .client
             .socket_timeout
-            .map_or(SimTime::MAX, |t| now.saturating_add(t));
+            .map_or(SimTime::MAX, |t| now + t);
         let req = &mut self.requests[r as usize];
         req.return_half = rtt - out;
         req.shard = shard;
