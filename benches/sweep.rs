@@ -3,7 +3,7 @@
 //! The grid is the scenario's own (pool size x L1 hit ratio) with the two
 //! lowest traffic levels of its range and one replication, so that one
 //! iteration takes a few seconds; the points are the same kind of work as in
-//! the full sweep. Criterion reports points per second ("elem/s"); the issue's
+//! the full sweep. Criterion reports points per second ("elem/s"); the
 //! bar is that 2 threads reach at least 1.8 times the throughput of 1.
 //!
 //! Run: `cargo bench --bench sweep`.

@@ -85,7 +85,7 @@ take pool-sizing heatmap-latency_p99_ms pool-sizing-heatmap
 ## 3. Sizing a pool
 capture erlang-c-sweep sweep scenarios/book/erlang-c.toml --quiet --out "$WORK/erlang-c"
 take erlang-c metric-pool_wait_ratio erlang-c-wait-ratio
-# Erlang C (DOMAIN.md section 4) beside the simulated share of checkouts
+# Erlang C (book/src/theory.md) beside the simulated share of checkouts
 # that waited, from the sweep's results.csv: a = 10 erlangs.
 awk -F, -v a=10 '
   NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }

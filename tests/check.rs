@@ -4,59 +4,24 @@
 //! `scenarios/pool-sizing.toml` match a hand calculation, and a preset with
 //! an overridden key shows where each value came from.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
 
-fn capsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_capsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("capsim runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// `scenarios/**/*.toml`, sorted.
-fn shipped() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&root().join("scenarios"), &mut out);
-    out.sort();
-    out
-}
+use common::{output, root, shipped_scenarios, stderr, stdout};
 
 #[test]
 fn every_shipped_scenario_passes_check_and_runs() {
-    let files = shipped();
+    let files = shipped_scenarios();
     assert!(files.len() >= 2);
     for f in &files {
         let name = f.strip_prefix(root()).unwrap().to_str().unwrap();
-        let o = capsim(&["check", name]);
+        let o = output(&["check", name]);
         assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
         assert!(stdout(&o).contains(&format!("{name} is valid")));
         // Short runs: the point is that each one starts and finishes.
-        let o = capsim(&[
+        let o = output(&[
             "run",
             name,
             "--set",
@@ -105,7 +70,7 @@ fn every_bad_scenario_exits_2_with_file_line_and_key() {
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let start = Instant::now();
-        let o = capsim(&args);
+        let o = output(&args);
         let took = start.elapsed();
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{name}: {err}");
@@ -153,7 +118,7 @@ fn figure(out: &str, label: &str) -> f64 {
         .unwrap()
 }
 
-/// Erlang C by the recurrence of DOMAIN.md section 4, written out again.
+/// Erlang C by the recurrence of the theory chapter, written out again.
 fn erlang_c(n: u32, a: f64) -> f64 {
     let mut b = 1.0;
     for k in 1..=n {
@@ -165,7 +130,7 @@ fn erlang_c(n: u32, a: f64) -> f64 {
 
 #[test]
 fn pool_sizing_figures_match_a_hand_calculation() {
-    let o = capsim(&["check", "scenarios/pool-sizing.toml"]);
+    let o = output(&["check", "scenarios/pool-sizing.toml"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     // 10,000 requests/s on one pod, one read each, no L1, Redis always hits:
@@ -199,7 +164,7 @@ fn a_preset_with_an_overridden_key_shows_every_origin() {
     )
     .unwrap();
     let path = file.to_str().unwrap();
-    let o = capsim(&["check", path, "--set", "client.retries=2"]);
+    let o = output(&["check", path, "--set", "client.retries=2"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     let origin = |key: &str| {
@@ -237,7 +202,7 @@ fn runs_too_large_are_refused_with_the_flag_that_allows_them() {
     for cmd in ["check", "run"] {
         let mut args = vec![cmd, "scenarios/pool-sizing.toml"];
         args.extend(big);
-        let o = capsim(&args);
+        let o = output(&args);
         assert_eq!(o.status.code(), Some(2), "{cmd}");
         let err = stderr(&o);
         assert!(
@@ -246,7 +211,7 @@ fn runs_too_large_are_refused_with_the_flag_that_allows_them() {
             "{cmd}: {err}"
         );
     }
-    let o = capsim(&[
+    let o = output(&[
         "check",
         "scenarios/pool-sizing.toml",
         "--set",

@@ -2,17 +2,13 @@
 //! the JSON layout, and errors for bad input.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn capsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_capsim"))
-}
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{bad_input, capsim, root};
 
-/// A small scenario file with every contract key of DESIGN.md section 4,
+/// A small scenario file with every stable scenario key,
 /// written once per test process (tests run in parallel).
 fn design_example() -> PathBuf {
     static PATH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
@@ -140,18 +136,6 @@ fn one_replication_has_no_ci95() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(doc.get("ci95").is_none());
     assert_eq!(doc["replications"], 1);
-}
-
-/// Runs capsim with `args` and returns (status, stderr) after checking that it
-/// failed with status 2, printed exactly one line, and did not panic.
-fn bad_input(args: &[&str]) -> String {
-    let out = capsim().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert!(out.stdout.is_empty(), "args {args:?} printed to stdout");
-    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! The incident scenarios reproduce what their stories say (issue 4, "Must
-//! show"), read off the runs' own time series.
+//! The incident scenarios reproduce what their stories say, read off the
+//! runs' own time series.
 
 use models::engine::{self, RunReport};
 use std::path::Path;

@@ -2,19 +2,11 @@
 //! charts and a page; `capsim report DIR` renders the same bytes again
 //! without simulating; a folder without results is bad input (status 2).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
-fn capsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_capsim"))
-}
+mod common;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-reports-{name}"));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{capsim, scratch};
 
 const SCENARIO: &str = r#"# A short run with a step up in traffic, for the report test.
 

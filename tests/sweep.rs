@@ -3,33 +3,11 @@
 //! threshold, and errors for bad axes and objectives.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn capsim() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_capsim"))
-}
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A fresh folder for one test's outputs.
-fn scratch(name: &str) -> PathBuf {
-    let dir = root().join("target").join("test-sweep").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn run(args: &[&str]) -> Output {
-    let out = capsim().args(args).output().expect("capsim runs");
-    assert!(
-        out.status.success(),
-        "capsim {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use common::{capsim, root, run_ok as run, scratch};
 
 /// A small two-axis sweep: the Erlang B scenario, shortened, with a second
 /// axis so that there are several lines.

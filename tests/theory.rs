@@ -1,4 +1,4 @@
-//! The simulator against queueing theory (DOMAIN.md section 4).
+//! The simulator against queueing theory (book/src/theory.md).
 //!
 //! Each check passes by its own confidence interval, never by a guessed
 //! tolerance: see `models::validate` for the criterion. The seeds are fixed, so
@@ -46,12 +46,12 @@ fn validation_table_passes_by_its_own_intervals() {
     assert!(report.checks >= 15, "the table lost checks");
 }
 
-/// The issue's must-show: the DESIGN.md section 4 scenario with a 5 ms acquire
+/// The reference scenario (`scenarios/design-example.toml`) with a 5 ms acquire
 /// timeout is M/M/n+D with n = 10, lambda = 9 per ms, mu = 1 per ms, tau = 5 ms,
 /// and `capsim run --format json --replications 10` reports 95% intervals of
 /// `pool.timeout_ratio` and `pool.wait_ratio` that contain the theory values.
 /// This is a plain 95% check of one fixed seed (each interval misses with
-/// probability 5% for a random seed), exactly as the issue states it.
+/// probability 5% for a random seed).
 #[test]
 fn design_example_matches_mmn_d() {
     let file = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/design-example.toml");

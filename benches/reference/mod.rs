@@ -1,10 +1,10 @@
 //! A minimal hand-written simulator of exactly benchmark case (a): the
 //! machine's yardstick.
 //!
-//! The issue sets capsim's target against "a minimal hand-written simulator
+//! capsim's speed target is set against "a minimal hand-written simulator
 //! of exactly (a) with one generic event heap" (about 12 million simulated
-//! requests per second where the issue was written; 6 million is half of
-//! that). Machines differ, and this VM's speed drifts from day to day, so the
+//! requests per second on the machine where the target was set; the first
+//! target, 6 million, was half of that; the current one is 0.75 of it). Machines differ, and this VM's speed drifts from day to day, so the
 //! benchmark runs that simulator too, and capsim's case (a) divided by it is
 //! the ratio that carries over between machines.
 //!
@@ -22,8 +22,8 @@
 //! - [`run`] settles abandonment lazily: with equal patience and FIFO
 //!   waiters, a customer whose patience ran out is counted when a server
 //!   reaches it, so only arrivals and departures are events. It is the
-//!   faster of the two (about 12 M/s on this VM on 2026-11-29, as the issue
-//!   says), so it is the yardstick.
+//!   faster of the two (about 12 M/s on this VM on 2026-11-29, as
+//!   expected), so it is the yardstick.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -2,7 +2,9 @@
 //!
 //! - [`scenario`]: the scenario schema, parsing and validation;
 //! - [`engine`]: the request path as a discrete-event model, and runs of it;
-//! - [`metrics`]: metric names and result types.
+//! - [`metrics`]: metric names and result types;
+//! - [`sweep`]: parameter grids, SLOs, thresholds, shards and their outputs;
+//! - [`validate`]: the simulator against queueing theory (`capsim validate`).
 #![warn(missing_docs)]
 
 pub mod engine;

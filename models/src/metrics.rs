@@ -1,6 +1,6 @@
 //! Metric names and the results of a run.
 //!
-//! One flat namespace of dotted names (DESIGN.md section 5) shared by
+//! One flat namespace of dotted names shared by
 //! `capsim run --format json`, sweep CSV columns and SLO expressions. Counts and
 //! ratios cover the measured window; times are milliseconds, named `_ms`.
 

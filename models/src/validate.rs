@@ -1,4 +1,5 @@
-//! Validation: the simulator against queueing theory (DOMAIN.md section 4).
+//! Validation: the simulator against queueing theory (the formulas are in the
+//! book's "Theory and sources" chapter, `book/src/theory.md`).
 //!
 //! A built-in table of [`Case`]s, each a scenario whose answer theory knows:
 //! Erlang B (a fail-fast pool), Erlang C (a pool that blocks forever), M/M/n+D

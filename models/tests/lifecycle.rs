@@ -1,5 +1,5 @@
 //! Connection-lifecycle mechanisms, each isolated and checked against a
-//! hand-computed expectation (issue 4, item 9).
+//! hand-computed expectation.
 //!
 //! The scenarios use constant round trips, zero service time and traffic
 //! profiles with long silences, so the expected values follow from the

@@ -17,6 +17,11 @@
 //! # Ok::<(), reports::ReportError>(())
 //! ```
 //!
+//! Modules: [`input`] (the results it reads), [`chart`] (line charts),
+//! [`heatmap`], [`run`] (the charts of one run), [`sweep`] (the charts of a
+//! sweep), [`page`] (the HTML page), [`format`] (numbers and units as
+//! printed) and [`palette`].
+//!
 //! Charts use the Okabe-Ito palette (distinguishable with the common kinds
 //! of colour blindness) for lines and viridis for heatmaps; see
 //! [`palette`].

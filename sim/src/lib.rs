@@ -12,7 +12,8 @@
 //! - [`stats`]: time-weighted gauges, latency histograms, time series;
 //! - [`summary::Estimate`]: means and Student-t confidence intervals;
 //! - [`experiment`]: ordered parallel runs and parameter grids;
-//! - [`queueing`]: the formulas the simulator is validated against.
+//! - [`queueing`]: the formulas the simulator is validated against;
+//! - [`threshold`]: where a response along an axis crosses an objective.
 //!
 //! ```
 //! use sim::scheduler::Scheduler;

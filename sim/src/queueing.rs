@@ -1,6 +1,6 @@
 //! Queueing-theory formulas the simulator is validated against.
 //!
-//! Closed forms for the models in DOMAIN.md section 4: Erlang B (M/M/n/n, a pool
+//! Closed forms for the models of the book's "Theory and sources" chapter: Erlang B (M/M/n/n, a pool
 //! that fails fast), Erlang C (M/M/n, a pool that blocks forever), M/M/n+D (a pool
 //! that blocks with a deterministic acquire timeout) and Pollaczek-Khinchine
 //! (M/G/1), plus the inverse problems a sizing tool needs (servers for a target,
@@ -32,7 +32,7 @@
 
 /// Erlang B: blocking probability of M/M/n/n with offered load `a` erlangs.
 ///
-/// Recurrence (DOMAIN.md section 4): `B(0) = 1`, `B(k) = a B(k-1) / (k + a B(k-1))`.
+/// Recurrence (theory chapter): `B(0) = 1`, `B(k) = a B(k-1) / (k + a B(k-1))`.
 /// `O(n)`; accurate to a few ulps times `n`.
 ///
 /// # Panics
@@ -50,7 +50,7 @@ fn erlang_b_step(k: u32, a: f64, b_prev: f64) -> f64 {
 
 /// Erlang C: probability that an arrival waits in M/M/n with offered load `a`.
 ///
-/// `C = n B / (n - a (1 - B))` with `B = erlang_b(n, a)` (DOMAIN.md section 4);
+/// `C = n B / (n - a (1 - B))` with `B = erlang_b(n, a)` (theory chapter);
 /// both terms of the denominator are positive for `a < n`. Returns 1.0 when
 /// `a >= n` (the queue is unstable and every arrival eventually waits).
 ///
@@ -71,8 +71,8 @@ fn erlang_c_from_b(n: u32, a: f64, b: f64) -> f64 {
 
 /// Mean queueing wait `E[W]` in M/M/n (time unit of `1 / mu`).
 ///
-/// `E[W] = C / (n mu - lambda)`, `C = erlang_c(n, lambda / mu)` (DOMAIN.md
-/// section 4). Infinite when `lambda >= n mu`.
+/// `E[W] = C / (n mu - lambda)`, `C = erlang_c(n, lambda / mu)` (theory
+/// chapter). Infinite when `lambda >= n mu`.
 ///
 /// # Panics
 /// If `lambda` is negative or not finite, or `mu` is not positive and finite.
@@ -87,7 +87,7 @@ pub fn mmn_mean_wait(n: u32, lambda: f64, mu: f64) -> f64 {
 
 /// Tail of the queueing wait in M/M/n: `P(W > t)` for `t >= 0`.
 ///
-/// `P(W > t) = C e^(-(n mu - lambda) t)` (DOMAIN.md section 4); 1.0 when
+/// `P(W > t) = C e^(-(n mu - lambda) t)` (theory chapter); 1.0 when
 /// `lambda >= n mu`. `t` may be infinite.
 ///
 /// # Panics
@@ -123,7 +123,7 @@ pub struct MmnD {
 }
 
 /// M/M/n+D (deterministic patience `tau`), after Zeltyn and Mandelbaum,
-/// Queueing Systems 51 (2005), exactly as in DOMAIN.md section 4:
+/// Queueing Systems 51 (2005), exactly as in the theory chapter:
 ///
 /// ```text
 /// E = sum_{j<n} (a^j / j!) / (a^(n-1) / (n-1)!)      = 1 / B(n-1, a)
@@ -140,7 +140,7 @@ pub struct MmnD {
 /// `e^(-delta tau)` when `delta > 0`), so nothing overflows and no two terms of
 /// opposite sign are subtracted.
 ///
-/// Mean waits (derived here, not in DOMAIN.md). The offered wait `V` (the wait of
+/// Mean waits (derived here; the theory chapter gives only the probabilities). The offered wait `V` (the wait of
 /// a customer with infinite patience) has an atom `P(V = 0) = E / (E + lambda J)`
 /// and, for `x > 0`, the density `f(x) = lambda e^(lambda H(x) - n mu x) / (E + lambda J)`
 /// with `H(x) = min(x, tau)` for deterministic patience (Zeltyn and Mandelbaum
@@ -298,8 +298,8 @@ fn x_exp_series(y: f64) -> f64 {
 
 /// Pollaczek-Khinchine mean queueing wait of M/G/1.
 ///
-/// `E[Wq] = lambda E[S^2] / (2 (1 - rho))`, `rho = lambda E[S]` (DOMAIN.md
-/// section 4), with `es = E[S]` and `es2 = E[S^2]` the first two moments of the
+/// `E[Wq] = lambda E[S^2] / (2 (1 - rho))`, `rho = lambda E[S]` (theory
+/// chapter), with `es = E[S]` and `es2 = E[S^2]` the first two moments of the
 /// service time. Infinite when `rho >= 1`.
 ///
 /// # Panics
@@ -621,7 +621,7 @@ mod tests {
         assert_eq!(mm1_mean_wait(4.0, 4.0), f64::INFINITY);
     }
 
-    /// E and J of M/M/n+D straight from DOMAIN.md: factorial sums, naive J.
+    /// E and J of M/M/n+D straight from the theory chapter: factorial sums, naive J.
     fn mmn_d_e_j(n: u32, lambda: f64, mu: f64, tau: f64) -> (f64, f64) {
         let a = lambda / mu;
         let e = poisson_partial_sum(n - 1, a) / term(n - 1, a);
@@ -630,7 +630,7 @@ mod tests {
         (e, (grow - 1.0) / delta + grow / (f64::from(n) * mu))
     }
 
-    /// (P(W > 0), P(abandon)) straight from DOMAIN.md.
+    /// (P(W > 0), P(abandon)) straight from the theory chapter.
     fn mmn_d_direct(n: u32, lambda: f64, mu: f64, tau: f64) -> (f64, f64) {
         let (e, j) = mmn_d_e_j(n, lambda, mu, tau);
         let delta = lambda - f64::from(n) * mu;

@@ -1,4 +1,4 @@
-//! The request path as a discrete-event model (DESIGN.md section 3).
+//! The request path as a discrete-event model.
 //!
 //! One [`Model`] is one replication: it owns its scheduler, its random streams
 //! and its statistics, and shares nothing with other replications.
@@ -206,7 +206,7 @@ impl<'a> Model<'a> {
         };
         let pods = sc.pods.count as usize;
         // Keepalive probes refresh middlebox state only if they come before it
-        // forgets the connection (DOMAIN.md section 3).
+        // forgets the connection (the book's "Theory and sources").
         let keepalive = [sc.redis.tcp_keepalive, sc.client.tcp_keepalive]
             .into_iter()
             .flatten()

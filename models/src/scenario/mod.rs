@@ -131,7 +131,8 @@ pub enum CheckoutCheck {
     Peek,
 }
 
-/// Connection lifecycle settings of `[pool]` (DOMAIN.md section 1).
+/// Connection lifecycle settings of `[pool]` (defaults and sources: the book's
+/// "Theory and sources" chapter).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PoolLife {
     /// Idle connections kept open in the background (<= max_idle).

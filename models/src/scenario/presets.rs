@@ -3,9 +3,10 @@
 //! `pool.preset = "jedis"` fills every `[pool]` and `[client]` key that the
 //! file (or `--set`) does not write with the value below, so the precedence
 //! is: key written > preset > schema default. Each preset is written as the
-//! TOML a user would write, with the source of each value from DOMAIN.md
-//! section 1. A key a preset does not set keeps the schema default: DOMAIN.md
-//! says nothing about it for that client (the reference page lists them).
+//! TOML a user would write, with the source of each value (the library files
+//! are listed in the book's "Theory and sources" chapter). A key a preset does
+//! not set keeps the schema default: the library's sources say nothing about it
+//! (the reference page lists them).
 //!
 //! Two preset values yield to keys the file writes, as the libraries
 //! themselves behave: a preset's `max_idle` above the file's `max_total` is
