@@ -22,10 +22,7 @@ fn bench(c: &mut Criterion) {
     let plan = Plan::load(&file, &set, &axis).expect("blackfriday.toml is valid");
     let indices: Vec<usize> = (0..plan.len()).collect();
     let stop = AtomicBool::new(false);
-    let ctl = Control {
-        stop: &stop,
-        progress: &|_| {},
-    };
+    let ctl = Control::new(&stop, &|_| {});
     let mut group = c.benchmark_group("blackfriday_sweep");
     group
         .sample_size(10)

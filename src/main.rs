@@ -1,10 +1,21 @@
 //! `capsim`: the command-line front end. It parses arguments, calls the
-//! `models`, `sim` and `reports` crates, and prints. Exit status: 0 on success,
-//! 1 when a check it ran failed (`validate`), 2 on bad input (a missing or
-//! invalid scenario, a malformed flag).
+//! `models`, `sim` and `reports` crates, and prints.
+//!
+//! Exit status, the same for every command:
+//! - 0: done;
+//! - 1: a verdict: a check failed (`validate`), or a simulation could not
+//!   finish (`run`: runaway overload or the clock limit);
+//! - 2: bad input: a scenario, a flag, a path or a file that cannot be used
+//!   (nothing is simulated or written);
+//! - 130: interrupted by SIGINT or SIGTERM (a sweep keeps its checkpoint and
+//!   says how to resume).
 
 mod cmd;
+mod flags;
 mod output;
+mod publish;
+mod run_page;
+mod stop;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,9 +49,15 @@ enum Command {
 pub enum Failure {
     /// Bad input: a scenario, a flag or a file that cannot be used (status 2).
     Input(anyhow::Error),
-    /// The command ran and found a failure, e.g. a validation case (status 1).
-    Check(String),
+    /// The command ran and its verdict is a failure: a validation case
+    /// failed, or a simulation could not finish (status 1).
+    Verdict(String),
+    /// Stopped by SIGINT or SIGTERM; the text says what was kept (status 130).
+    Interrupted(String),
 }
+
+/// Exit status of a command that was interrupted (128 + SIGINT).
+pub const INTERRUPTED: u8 = 130;
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -53,6 +70,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
     };
+    stop::install();
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Check(args) => cmd::check::run(args),
@@ -67,9 +85,13 @@ fn main() -> ExitCode {
             eprintln!("capsim: error: {}", one_line(&e));
             ExitCode::from(2)
         }
-        Err(Failure::Check(msg)) => {
+        Err(Failure::Verdict(msg)) => {
             eprintln!("capsim: {msg}");
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(msg)) => {
+            eprintln!("capsim: interrupted: {msg}");
+            ExitCode::from(INTERRUPTED)
         }
     }
 }
@@ -95,11 +117,27 @@ fn clap_failure(e: clap::Error) -> ExitCode {
             ExitCode::from(2)
         }
         _ => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            let first = first.trim_start_matches("error: ");
-            eprintln!("capsim: error: {first} (try `capsim --help`)");
+            eprintln!(
+                "capsim: error: {} (try `capsim --help`)",
+                usage_line(&e.to_string())
+            );
             ExitCode::from(2)
         }
     }
+}
+
+/// The first line of a clap error, with the lines that complete it: clap
+/// lists missing arguments on the lines after "...were not provided:".
+fn usage_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("invalid arguments");
+    let first = first.trim_start_matches("error: ").trim_end();
+    if !first.ends_with(':') {
+        return first.to_string();
+    }
+    let rest: Vec<&str> = lines
+        .take_while(|l| l.starts_with(' '))
+        .map(str::trim)
+        .collect();
+    format!("{first} {}", rest.join(", "))
 }

@@ -1,34 +1,231 @@
-//! Writing outputs: atomically, so that a stopped run never leaves a
-//! half-written file behind.
+//! Output folders written as one set: a command's files appear together or
+//! not at all, and a previous good set is never mixed with a new one.
+//!
+//! The files are written into a staging folder beside the output folder
+//! (`.NAME.capsim-staging`, on the same file system), synced, and the two
+//! folders are then exchanged in one step (`renameat2(RENAME_EXCHANGE)` on
+//! Linux; elsewhere the old folder is renamed aside first, leaving a moment
+//! with no folder, never a mixed one). Files of the old folder that are not
+//! part of an output set (shard files, other shards' checkpoints, a user's
+//! notes) are carried into the new one as hard links. A process killed while
+//! staging leaves only the staging folder, which is never read and which the
+//! next command writing the same output folder removes.
 
-use anyhow::Context;
-use std::io::Write;
-use std::path::Path;
+use crate::Failure;
+use anyhow::{anyhow, Context};
+use std::path::{Path, PathBuf};
 
-/// Writes `bytes` to `path` by writing a temporary file beside it, syncing it
-/// and renaming it over `path`.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let name = path.file_name().context("output path has no file name")?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+/// Names of the files that make up an output set, besides `*.svg` charts:
+/// an old folder's files of these names are replaced, never carried over.
+const SET_FILES: &[&str] = &[
+    "results.csv",
+    "results.json",
+    "thresholds.csv",
+    "scenario.toml",
+    "run.json",
+    "index.html",
+    "checkpoint.jsonl",
+];
+
+/// An output folder, checked and ready to receive a set of files.
+pub struct OutputSet {
+    out: PathBuf,
+    staging: PathBuf,
+}
+
+impl OutputSet {
+    /// Checks before anything is simulated that `out` (given as `flag`) can
+    /// hold the outputs:
+    /// it is a folder or does not exist yet (it is then created), it and its
+    /// parent are writable, and it is not `.`, `/` or a parent of the current
+    /// folder. Removes a staging folder left by a killed run.
+    pub fn prepare(flag: &str, out: &Path) -> Result<OutputSet, Failure> {
+        let shown = format!("{flag} {}", out.display());
+        if out.is_file() {
+            return Err(input(format!(
+                "{shown} is a file; name a folder (it is created if missing)"
+            )));
+        }
+        let name = out
+            .file_name()
+            .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+            .ok_or_else(|| {
+                input(format!(
+                    "{shown} must name a folder of its own, e.g. out/run1"
+                ))
+            })?;
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .map_err(|e| input(format!("{shown}: cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(out)
+            .map_err(|e| input(format!("{shown}: cannot create the folder: {e}")))?;
+        let cwd = std::env::current_dir().ok();
+        let canonical = out.canonicalize().ok();
+        if let (Some(cwd), Some(c)) = (&cwd, &canonical) {
+            if cwd.starts_with(c) {
+                return Err(input(format!(
+                    "{shown} holds the current folder; name a folder of its own"
+                )));
+            }
+        }
+        let staging = parent.join(format!(".{}.capsim-staging", name.to_string_lossy()));
+        let set = OutputSet {
+            out: out.to_path_buf(),
+            staging,
+        };
+        set.clean()?;
+        // Probe both places files are created: the folder (checkpoints and
+        // shard files) and its parent (the staging folder).
+        let probe = |dir: &Path| -> Result<(), Failure> {
+            let p = dir.join(format!(".capsim-probe-{}", std::process::id()));
+            std::fs::write(&p, b"")
+                .and_then(|_| std::fs::remove_file(&p))
+                .map_err(|e| input(format!("{shown}: cannot write in {}: {e}", dir.display())))
+        };
+        probe(out)?;
+        probe(parent)?;
+        Ok(set)
     }
-    result.with_context(|| format!("cannot write {}", path.display()))
+
+    /// The output folder.
+    pub fn path(&self) -> &Path {
+        &self.out
+    }
+
+    /// Removes a staging folder left behind by a killed run.
+    fn clean(&self) -> Result<(), Failure> {
+        if self.staging.exists() {
+            std::fs::remove_dir_all(&self.staging).map_err(|e| {
+                input(format!(
+                    "cannot remove {} (left by a stopped run): {e}",
+                    self.staging.display()
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A fresh, empty staging folder to write the set into.
+    pub fn begin(&self) -> anyhow::Result<PathBuf> {
+        let _ = std::fs::remove_dir_all(&self.staging);
+        std::fs::create_dir(&self.staging)
+            .with_context(|| format!("cannot create {}", self.staging.display()))?;
+        Ok(self.staging.clone())
+    }
+
+    /// Swaps the staging folder in as the output folder, carrying over the
+    /// old folder's files that are not part of an output set.
+    pub fn install(&self) -> anyhow::Result<()> {
+        carry_over(&self.out, &self.staging)?;
+        sync_dir(&self.staging)?;
+        if exchange(&self.staging, &self.out).is_err() {
+            // No atomic exchange here: move the old folder aside, then the
+            // new one in.
+            let aside = self.staging.with_extension("old");
+            let _ = std::fs::remove_dir_all(&aside);
+            if self.out.exists() {
+                std::fs::rename(&self.out, &aside)
+                    .with_context(|| format!("cannot replace {}", self.out.display()))?;
+            }
+            std::fs::rename(&self.staging, &self.out)
+                .with_context(|| format!("cannot write {}", self.out.display()))?;
+            let _ = std::fs::remove_dir_all(&aside);
+        } else {
+            // The staging path now holds the old folder.
+            std::fs::remove_dir_all(&self.staging)
+                .with_context(|| format!("cannot remove {}", self.staging.display()))?;
+        }
+        if let Some(parent) = self.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let _ = sync_dir(parent);
+        }
+        Ok(())
+    }
+}
+
+/// True if `name` is a file of an output set (replaced, not carried over).
+fn in_set(name: &str) -> bool {
+    SET_FILES.contains(&name) || name.ends_with(".svg") || name.starts_with(".capsim-probe-")
+}
+
+/// Hard-links (or copies) the files of `old` that are not in an output set
+/// and not already in `new`, folders included.
+fn carry_over(old: &Path, new: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = std::fs::read_dir(old) else {
+        return Ok(());
+    };
+    for e in entries {
+        let e = e.with_context(|| format!("cannot read {}", old.display()))?;
+        let name = e.file_name();
+        let target = new.join(&name);
+        if in_set(&name.to_string_lossy()) || target.exists() {
+            continue;
+        }
+        copy_tree(&e.path(), &target)?;
+    }
+    Ok(())
+}
+
+fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.is_dir() {
+        std::fs::create_dir(to)?;
+        for e in std::fs::read_dir(from)? {
+            let e = e?;
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+    } else if meta.is_file() && std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).with_context(|| format!("cannot copy {}", from.display()))?;
+    }
+    Ok(())
+}
+
+/// Syncs every file of `dir` and the folder itself.
+fn sync_dir(dir: &Path) -> anyhow::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let p = e?.path();
+        if p.is_file() {
+            std::fs::File::open(&p)?.sync_all()?;
+        }
+    }
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Exchanges two paths in one step.
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let a = CString::new(a.as_os_str().as_bytes())?;
+    let b = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both paths are valid NUL-terminated strings that outlive the
+    // call; renameat2 reads them and touches no other memory.
+    let rc = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            a.as_ptr(),
+            libc::AT_FDCWD,
+            b.as_ptr(),
+            libc::RENAME_EXCHANGE,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+fn input(msg: String) -> Failure {
+    Failure::Input(anyhow!(msg))
 }
 
 /// FNV-1a hash of the scenario's resolved form, as 16 hex digits.
@@ -37,4 +234,23 @@ pub fn scenario_hash(scenario: &models::scenario::Scenario) -> String {
         "{:016x}",
         sim::rng::fnv1a64(format!("{scenario:?}").as_bytes())
     )
+}
+
+/// The command line as typed, with the program called `capsim`, quoted for
+/// a POSIX shell.
+pub fn command_line() -> String {
+    let quote = |a: String| {
+        if !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c))
+        {
+            a
+        } else {
+            format!("'{}'", a.replace('\'', r"'\''"))
+        }
+    };
+    std::iter::once("capsim".to_string())
+        .chain(std::env::args().skip(1).map(quote))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

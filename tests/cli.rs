@@ -213,7 +213,14 @@ fn absurd_latencies_stop_the_run_with_an_error() {
             "--set",
             set,
         ];
-        let err = bad_input(&args);
-        assert!(err.contains("not draining"), "{set}: {err}");
+        // A simulation that cannot finish is a verdict (status 1), not bad input.
+        let out = capsim().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(1), "{set}: {err}");
+        assert_eq!(err.lines().count(), 1, "not one line: {err}");
+        assert!(
+            err.contains("simulation stopped") && err.contains("not draining"),
+            "{set}: {err}"
+        );
     }
 }

@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
     /// Largest run, in simulated events, that passes (default 2e9).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = crate::flags::max_events)]
     pub max_events: Option<f64>,
 }
 

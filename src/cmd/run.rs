@@ -1,8 +1,7 @@
 //! `capsim run FILE`: simulate one scenario and print its metrics.
 
-use crate::output::scenario_hash;
-use crate::Failure;
-use anyhow::Context;
+use crate::output::{scenario_hash, OutputSet};
+use crate::{flags, Failure};
 use models::engine::{self, RunReport};
 use models::metrics::NAMES;
 use models::scenario::Scenario;
@@ -25,11 +24,11 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Override `simulation.seed`.
-    #[arg(long)]
+    /// Override `simulation.seed` (0 to 9223372036854775807).
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::seed)]
     pub seed: Option<u64>,
-    /// Override `simulation.replications`.
-    #[arg(long)]
+    /// Override `simulation.replications` (1 to 10000).
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::replications)]
     pub replications: Option<u32>,
     /// Override any scenario key, checked like the file: `--set pool.max_total=20`.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -39,18 +38,13 @@ pub struct Args {
     pub report: Option<PathBuf>,
     /// Largest run, in simulated events, to start (default 2e9); capsim
     /// estimates the size before it starts and refuses larger runs.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flags::max_events)]
     pub max_events: Option<f64>,
 }
 
-/// Loads the scenario with every override, in the order: `--set`, then the
+/// The overrides of a run, in the order applied: `--set`, then the
 /// dedicated flags.
-pub fn load(
-    file: &std::path::Path,
-    set: &[String],
-    seed: Option<u64>,
-    reps: Option<u32>,
-) -> Result<Scenario, Failure> {
+pub fn overrides(set: &[String], seed: Option<u64>, reps: Option<u32>) -> Vec<String> {
     let mut overrides = set.to_vec();
     if let Some(s) = seed {
         overrides.push(format!("simulation.seed={s}"));
@@ -58,21 +52,31 @@ pub fn load(
     if let Some(r) = reps {
         overrides.push(format!("simulation.replications={r}"));
     }
-    models::scenario::load(file, &overrides).map_err(|e| Failure::Input(anyhow::anyhow!("{e}")))
+    overrides
 }
 
-/// Runs the command.
+/// Runs the command. The scenario file is read once; the output folder of
+/// `--report` is checked before the simulation starts.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let scenario = load(&args.file, &args.set, args.seed, args.replications)?;
+    let input = |e: &dyn std::fmt::Display| Failure::Input(anyhow::anyhow!("{e}"));
+    let file = models::scenario::read_scenario_file(&args.file).map_err(|e| input(&e))?;
+    let overrides = overrides(&args.set, args.seed, args.replications);
+    let scenario = models::scenario::parse(&file.text, &file.origin, &file.name, &overrides)
+        .map_err(|e| input(&e))?;
     let limit = args
         .max_events
         .unwrap_or(models::scenario::derived::DEFAULT_MAX_EVENTS);
     models::scenario::derived::check_size(&scenario, limit)
-        .map_err(|m| Failure::Input(anyhow::anyhow!("{}: {m}", args.file.display())))?;
+        .map_err(|m| input(&format!("{}: {m}", file.origin)))?;
+    let out = args
+        .report
+        .as_deref()
+        .map(|d| OutputSet::prepare("--report", d))
+        .transpose()?;
     // Time series feed only the charts: without `--report`, skip their cost
     // (the metrics are identical either way).
-    let report =
-        engine::run_with(&scenario, args.report.is_some()).context("simulation stopped")?;
+    let report = engine::run_with(&scenario, out.is_some())
+        .map_err(|e| Failure::Verdict(format!("simulation stopped: {e}")))?;
     match args.format {
         Format::Json => {
             let json = to_json(&scenario, &report);
@@ -83,8 +87,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         Format::Text => print!("{}", text_summary(&scenario, &report)),
     }
-    if let Some(dir) = &args.report {
-        let page = super::report::write_run(dir, &args.file, &args.set, &scenario, &report)?;
+    if let Some(out) = &out {
+        let page = crate::run_page::write(out, &file, &args.set, &scenario, &report)?;
         eprintln!("capsim: report written to {}", page.display());
     }
     Ok(())

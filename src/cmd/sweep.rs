@@ -1,24 +1,27 @@
 //! `capsim sweep FILE`: run a scenario over the grid of its `[sweep]` table,
 //! find where its `[slo]` stops holding, and write the results.
 //!
-//! Outputs go to `--out DIR` (default `out/<scenario name>/`), each written
-//! atomically: `results.csv`, `results.json`, `thresholds.csv`, and a summary
-//! on stdout. With `--shard K/N` only that share of the points runs and only
-//! `shard-K-of-N.json` is written; `capsim merge` combines the shards.
-//! Ctrl-C stops the sweep before any file is written.
+//! Outputs go to `--out DIR` (default `out/<scenario name>/`) as one set:
+//! `results.csv`, `results.json`, `thresholds.csv`, `scenario.toml` and the
+//! report appear together when the sweep ends (see [`crate::output`]), and a
+//! summary goes to stdout. `DIR` is checked before anything runs. Each
+//! finished point is recorded in `DIR/checkpoint.jsonl` as it finishes;
+//! `--resume` reuses those points, so an interrupted sweep (SIGINT, SIGTERM,
+//! a kill) continues where it stopped and writes the same bytes as an
+//! uninterrupted one. With `--shard K/N` only that share of the points runs
+//! and only `shard-K-of-N.json` is written (checkpoint
+//! `checkpoint-shard-K-of-N.jsonl`); `capsim merge` combines the shards.
 
-use crate::output::write_atomic;
-use crate::Failure;
-use anyhow::Context;
+use crate::output::{command_line, OutputSet};
+use crate::{flags, stop, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use models::sweep::checkpoint::Checkpoint;
 use models::sweep::plan::Plan;
-use models::sweep::results::{self, Row};
+use models::sweep::results::Row;
 use models::sweep::run::{refine, run_points, Control};
 use models::sweep::shard::Shard;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 /// Arguments of `capsim sweep`.
 #[derive(clap::Args, Debug)]
@@ -32,8 +35,8 @@ pub struct Args {
     /// `--axis 'workload.rate={from=1000,to=9000,steps=9}'`.
     #[arg(long = "axis", value_name = "KEY=LIST")]
     pub axis: Vec<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: all cores).
+    #[arg(long, allow_negative_numbers = true, value_parser = flags::threads)]
     pub threads: Option<usize>,
     /// Output folder (default: `out/<scenario name>/`).
     #[arg(long)]
@@ -44,8 +47,16 @@ pub struct Args {
     pub refine: bool,
     /// Run only shard K of N (points i with i % N == K-1); write
     /// `shard-K-of-N.json` for `capsim merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", allow_hyphen_values = true)]
     pub shard: Option<Shard>,
+    /// Reuse the points recorded in the output folder's checkpoint by an
+    /// interrupted run of the same sweep, and run only the rest.
+    #[arg(long)]
+    pub resume: bool,
+    /// Largest point, in simulated events, to start (default 2e9); every
+    /// point is estimated before the sweep starts.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = flags::max_events)]
+    pub max_events: Option<f64>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -55,17 +66,25 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), Failure> {
     let plan = Plan::load(&args.file, &args.set, &args.axis).map_err(input)?;
     if args.refine && args.shard.is_some() {
-        return Err(Failure::Input(anyhow::anyhow!(
-            "--refine needs every point of a line and cannot run in a shard; merge the shards, then run the sweep with --refine unsharded"
-        )));
+        return Err(input(
+            "--refine needs every point of a line and cannot run in a shard; merge the shards, then run the sweep with --refine unsharded",
+        ));
     }
-    let out = args.out.clone().unwrap_or_else(|| default_out(&plan));
     let indices: Vec<usize> = match args.shard {
         Some(s) => s.indices(plan.len()),
         None => (0..plan.len()).collect(),
     };
+    let limit = args
+        .max_events
+        .unwrap_or(models::scenario::derived::DEFAULT_MAX_EVENTS);
+    plan.check_sizes(&indices, limit).map_err(input)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::publish::default_out(&plan));
+    let set = OutputSet::prepare("--out", &out)?;
     let pool = thread_pool(args.threads)?;
-    let stop = stop_flag();
+    let checkpoint = open_checkpoint(&out, &plan, args.shard, args.resume)?;
     let bar = progress_bar(indices.len(), args.quiet);
     let tick = |refining: bool| {
         if refining {
@@ -74,8 +93,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         bar.inc(1);
     };
     let ctl = Control {
-        stop: &stop,
+        stop: stop::flag(),
         progress: &tick,
+        checkpoint: Some(checkpoint),
     };
     let started = std::time::Instant::now();
     let outcome = pool.install(
@@ -91,14 +111,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
     );
     bar.finish_and_clear();
-    let (rows, tolerance) = outcome.map_err(sweep_failure)?;
+    let (rows, tolerance) = outcome.map_err(|e| sweep_failure(e, checkpoint))?;
     let secs = started.elapsed().as_secs_f64();
     if let Some(shard) = args.shard {
+        stop::writing();
         let path = out.join(shard.file_name());
-        write_atomic(
+        reports::write_atomic(
             &path,
             models::sweep::shard::shard_json(&plan, shard, &rows).as_bytes(),
         )?;
+        let _ = std::fs::remove_file(checkpoint.path());
         println!(
             "shard {}/{}: {} of {} points written to {}",
             shard.k,
@@ -108,7 +130,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             path.display()
         );
     } else {
-        write_outputs(&plan, &rows, tolerance, &out)?;
+        crate::publish::sweep(&plan, &rows, tolerance, &set)?;
     }
     if !args.quiet {
         eprintln!("capsim: {} points in {secs:.1} s", rows.len());
@@ -116,91 +138,83 @@ pub fn run(args: Args) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes `results.csv`, `results.json` and `thresholds.csv` into `out` and
-/// prints the summary.
-pub fn write_outputs(
-    plan: &Plan,
-    rows: &[Row],
-    tolerance: Option<f64>,
+/// Opens the checkpoint of this sweep (or shard) in `out`, registers it with
+/// the signal handler and sets the message a signal prints.
+fn open_checkpoint(
     out: &Path,
-) -> Result<(), Failure> {
-    let ts = results::thresholds(plan, rows);
-    write_atomic(
-        &out.join("results.csv"),
-        results::results_csv(plan, rows).as_bytes(),
-    )?;
-    write_atomic(
-        &out.join("results.json"),
-        results::results_json(plan, rows, &ts, tolerance).as_bytes(),
-    )?;
-    write_atomic(
-        &out.join("thresholds.csv"),
-        results::thresholds_csv(plan, &ts).as_bytes(),
-    )?;
-    // The report page reads its story and settings from the scenario beside
-    // the results.
-    write_atomic(&out.join("scenario.toml"), plan.input.text.as_bytes())?;
-    let written = reports::sweep::render(out).context("cannot render the report")?;
-    print!("{}", results::summary(plan, rows, &ts, tolerance));
-    let page = written
-        .last()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    println!("\nwritten to {} (report: {page})", out.display());
-    Ok(())
+    plan: &Plan,
+    shard: Option<Shard>,
+    resume: bool,
+) -> Result<&'static Checkpoint, Failure> {
+    let (name, label) = match shard {
+        Some(s) => (
+            format!("checkpoint-shard-{}-of-{}.jsonl", s.k, s.n),
+            Some(format!("{}/{}", s.k, s.n)),
+        ),
+        None => ("checkpoint.jsonl".to_string(), None),
+    };
+    let path = out.join(name);
+    if !resume && path.exists() {
+        eprintln!(
+            "capsim: starting over: {} is replaced (--resume would reuse its points)",
+            path.display()
+        );
+    }
+    let c = Checkpoint::open(&path, plan, label, resume).map_err(input)?;
+    if resume {
+        eprintln!(
+            "capsim: resuming: {} point{} recorded in {}",
+            c.len(),
+            if c.len() == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+    // The process keeps its checkpoint until it exits.
+    let c: &'static Checkpoint = Box::leak(Box::new(c));
+    stop::guard(c);
+    stop::on_stop(format!(
+        "finished points are kept in {}; resume with: {}",
+        path.display(),
+        resume_command()
+    ));
+    Ok(c)
 }
 
-/// `out/<scenario name>/`.
-pub fn default_out(plan: &Plan) -> PathBuf {
-    Path::new("out").join(&plan.input.name)
+/// This command line with `--resume`.
+fn resume_command() -> String {
+    let line = command_line();
+    if std::env::args().any(|a| a == "--resume") {
+        line
+    } else {
+        line + " --resume"
+    }
 }
 
 fn input(e: impl std::fmt::Display) -> Failure {
     Failure::Input(anyhow::anyhow!("{e}"))
 }
 
-/// Interrupted sweeps are a failure (status 1) with nothing written; bad
-/// input is status 2.
-pub fn sweep_failure(e: models::sweep::Error) -> Failure {
+/// An interrupted sweep keeps its checkpoint (status 130); a point that
+/// cannot finish is a verdict (status 1); bad input is status 2.
+fn sweep_failure(e: models::sweep::Error, c: &Checkpoint) -> Failure {
     match e {
-        models::sweep::Error::Interrupted => {
-            Failure::Check("interrupted: stopped before writing anything".into())
-        }
-        models::sweep::Error::Run(m) => Failure::Check(format!("simulation stopped: {m}")),
+        models::sweep::Error::Interrupted => Failure::Interrupted(format!(
+            "finished points are kept in {}; resume with: {}",
+            c.path().display(),
+            resume_command()
+        )),
+        models::sweep::Error::Run(m) => Failure::Verdict(format!("simulation stopped: {m}")),
         other => input(other),
     }
 }
 
 fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
-    if threads == Some(0) {
-        return Err(input("--threads must be at least 1"));
-    }
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         b = b.num_threads(n);
     }
     b.build()
         .map_err(|e| input(format!("cannot start threads: {e}")))
-}
-
-/// A flag that Ctrl-C sets. The first Ctrl-C asks the sweep to stop after
-/// the points in flight; if the handler cannot be installed, Ctrl-C keeps
-/// its default behaviour (an immediate exit, which writes nothing either:
-/// every file is written atomically at the end).
-fn stop_flag() -> Arc<AtomicBool> {
-    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let f = flag.clone();
-        let _ = ctrlc::set_handler(move || {
-            if f.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ncapsim: stopping after the points in flight (Ctrl-C again to quit now)");
-        });
-        flag
-    })
-    .clone()
 }
 
 fn progress_bar(len: usize, quiet: bool) -> ProgressBar {

@@ -22,10 +22,10 @@ pub enum Format {
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Replications per case (at least 2).
-    #[arg(long, default_value_t = Config::default().replications)]
+    #[arg(long, default_value_t = Config::default().replications, allow_negative_numbers = true)]
     pub replications: u32,
     /// Seed of every case.
-    #[arg(long, default_value_t = Config::default().seed)]
+    #[arg(long, default_value_t = Config::default().seed, allow_negative_numbers = true, value_parser = crate::flags::seed)]
     pub seed: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     let failed = report.outcomes.iter().filter(|o| !o.pass).count();
     if failed > 0 {
-        return Err(Failure::Check(format!(
+        return Err(Failure::Verdict(format!(
             "validate: {failed} of {} checks failed",
             report.checks
         )));

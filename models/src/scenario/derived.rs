@@ -176,28 +176,116 @@ pub fn events_per_request(s: &Scenario) -> f64 {
     1.0 + f64::from(s.workload.reads_per_request) * (1.0 + l1_miss * (2.0 + redis_miss * 3.0))
 }
 
-/// About how many events a run of `s` simulates, over all replications:
-/// arrivals in the warm-up (at scale 1) and the measured window (the profile
-/// integral), times [`events_per_request`]. Retries, connects and timers add
-/// a little.
+/// One source of simulated events in a run, with the estimate over all
+/// replications and the scenario key that drives it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventSource {
+    /// What the events are, e.g. `evictor runs`.
+    pub what: &'static str,
+    /// The key to change to make them fewer, e.g. `pool.eviction_interval`.
+    pub key: &'static str,
+    /// About how many events, over all replications.
+    pub events: f64,
+}
+
+/// Every source of simulated events in a run of `s`, over all replications:
+/// requests ([`events_per_request`] each, over the warm-up at scale 1 and the
+/// measured window's profile integral); PINGs on checkout
+/// (`pool.test_on_borrow`, two events per checkout); retries (the expected
+/// share of failed checkouts, when a formula gives it, times
+/// `client.retries` attempts of the request's events each); evictor runs
+/// (`pool.eviction_interval`, one per pod per interval, plus two events for
+/// each connection tested while idle); and reconnects at the end of a
+/// connection's life (`pool.max_lifetime`, two events per connection per
+/// lifetime). Sources with no events are left out.
+pub fn event_sources(s: &Scenario) -> Vec<EventSource> {
+    let reps = f64::from(s.simulation.replications);
+    // Simulated nanoseconds: integer ratios of clock times stay exact.
+    let span = s.simulation.warmup.0 as f64 + s.simulation.duration.0 as f64;
+    let requests = s.workload.rate * (s.simulation.warmup.as_secs_f64() + scale_integral(s));
+    let reads = requests * f64::from(s.workload.reads_per_request);
+    let checkouts = reads * (1.0 - s.l1.hit_ratio);
+    let pods = f64::from(s.pods.count);
+    let life = &s.pool.life;
+    let mut out = vec![EventSource {
+        what: "requests",
+        key: "workload.rate",
+        events: requests * events_per_request(s) * reps,
+    }];
+    if life.test_on_borrow {
+        out.push(EventSource {
+            what: "PINGs on checkout",
+            key: "pool.test_on_borrow",
+            events: 2.0 * checkouts * reps,
+        });
+    }
+    if s.client.retries > 0 {
+        let f = figures(s, 1.0);
+        let failed = f.checkout_loss.unwrap_or(0.0).clamp(0.0, 1.0);
+        out.push(EventSource {
+            what: "retries",
+            key: "client.retries",
+            events: failed * f64::from(s.client.retries) * requests * events_per_request(s) * reps,
+        });
+    }
+    if let Some(every) = life.eviction_interval {
+        let runs = pods * span / every.0.max(1) as f64;
+        let tested = if life.test_while_idle {
+            f64::from(life.tests_per_eviction_run.unsigned_abs()).min(f64::from(s.pool.max_total))
+        } else {
+            0.0
+        };
+        out.push(EventSource {
+            what: "evictor runs",
+            key: "pool.eviction_interval",
+            events: runs * (1.0 + 2.0 * tested) * reps,
+        });
+    }
+    if let Some(lifetime) = life.max_lifetime {
+        let connections = pods * f64::from(s.pool.max_total);
+        out.push(EventSource {
+            what: "reconnects",
+            key: "pool.max_lifetime",
+            events: 2.0 * connections * span / lifetime.0.max(1) as f64 * reps,
+        });
+    }
+    out.retain(|e| e.events > 0.0);
+    out
+}
+
+/// About how many events a run of `s` simulates, over all replications: the
+/// sum of its [`event_sources`].
 pub fn estimate_events(s: &Scenario) -> f64 {
-    let seconds = s.simulation.warmup.as_secs_f64() + scale_integral(s);
-    s.workload.rate * seconds * events_per_request(s) * f64::from(s.simulation.replications)
+    event_sources(s).iter().map(|e| e.events).sum()
 }
 
 /// Refuses a run estimated above `max_events`, with a message that gives the
-/// estimate, the time it would take and the flag that allows it.
+/// estimate, the time it would take, the flag that allows it, and the key
+/// behind most of the events.
 pub fn check_size(s: &Scenario, max_events: f64) -> Result<f64, String> {
-    let events = estimate_events(s);
+    let sources = event_sources(s);
+    let events: f64 = sources.iter().map(|e| e.events).sum();
     if events <= max_events {
         return Ok(events);
     }
     let minutes = events / EVENTS_PER_SECOND / 60.0;
     let allow = round_up_2(events);
+    let top = sources
+        .iter()
+        .max_by(|a, b| a.events.total_cmp(&b.events))
+        .filter(|t| t.key != "workload.rate");
+    let advice = match top {
+        Some(t) => format!(
+            "most are {} ({}): change {}",
+            t.what,
+            short(t.events),
+            t.key
+        ),
+        None => "shorten simulation.duration or lower workload.rate".to_string(),
+    };
     Err(format!(
         "this run would simulate about {} events ({} on one core), more than the limit of {}; \
-         use --max-events {allow:e} to allow it, or shorten simulation.duration or lower \
-         workload.rate",
+         use --max-events {allow:e} to allow it, or {advice}",
         short(events),
         duration_words(minutes),
         short(max_events),
@@ -321,6 +409,24 @@ mod tests {
             "this run would simulate about 1.5e11 events (~3 hours on one core), more than \
              the limit of 2e9; use --max-events 1.5e11 to allow it, or shorten \
              simulation.duration or lower workload.rate"
+        );
+    }
+
+    #[test]
+    fn the_size_guard_counts_evictor_runs() {
+        // 1 pod, 65 s simulated (5 s warm-up + 60 s), an evictor every 1 ns:
+        // 6.5e10 runs, far more than the requests' 2.6e5.
+        let s = sc("rate = 1000\n[pool]\neviction_interval = \"1ns\"\n");
+        let sources = event_sources(&s);
+        let evictor = sources.iter().find(|e| e.key == "pool.eviction_interval");
+        assert_eq!(evictor.map(|e| e.events), Some(6.5e10));
+        let e = check_size(&s, DEFAULT_MAX_EVENTS).unwrap_err();
+        assert!(
+            e.ends_with(
+                "use --max-events 6.6e10 to allow it, or most are evictor runs (6.5e10): \
+                 change pool.eviction_interval"
+            ),
+            "{e}"
         );
     }
 

@@ -88,6 +88,19 @@ pub(crate) fn key_display(key: &str) -> String {
     }
 }
 
+/// Longest `--set` assignment echoed in full, in characters; a longer one
+/// is cut, with its length, so an error stays one readable line.
+const MAX_ECHO: usize = 120;
+
+/// `a`, or its first [`MAX_ECHO`] characters and its length.
+fn clip_assignment(a: &str) -> String {
+    if a.chars().count() <= MAX_ECHO {
+        return a.to_string();
+    }
+    let head: String = a.chars().take(MAX_ECHO).collect();
+    format!("{head}... ({} bytes)", a.len())
+}
+
 /// Keeps messages on one line: control characters are escaped.
 fn one_line(s: &str) -> String {
     if !s.chars().any(char::is_control) {
@@ -106,7 +119,7 @@ impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.0.assignment, self.0.position) {
             (Some(a), _) => {
-                write!(f, "--set {}: ", one_line(a))?;
+                write!(f, "--set {}: ", one_line(&clip_assignment(a)))?;
                 // The assignment names its own key; name a deeper one.
                 let set_key = a.split('=').next().unwrap_or("").trim();
                 if let Some(key) = &self.0.key {

@@ -315,10 +315,21 @@ impl Locator<'_> {
     /// The assignment to blame for a problem: the one that wrote its key,
     /// or, if the key is not written at all, the one that wrote `near`.
     fn blame(&self, p: &Problem) -> Option<&str> {
-        self.assignment(&p.key).or_else(|| match &p.near {
-            Some(near) if !self.spans.contains_key(&p.key) => self.assignment(near),
-            _ => None,
-        })
+        if let Some(a) = self.assignment(&p.key) {
+            return Some(a);
+        }
+        if self.spans.contains_key(&p.key) {
+            return None;
+        }
+        // A key the file does not write, created by an assignment to a key
+        // below it (`--set nosuch.key=1` makes the table `[nosuch]`).
+        let below = self
+            .overrides
+            .iter()
+            .rev()
+            .find(|(k, _)| covers(&p.key, k))
+            .map(|(_, a)| a.as_str());
+        below.or_else(|| p.near.as_deref().and_then(|near| self.assignment(near)))
     }
 
     /// Byte offset of the problem in the text, if there is a text.

@@ -91,8 +91,15 @@ pub(crate) fn parse_duration(s: &str) -> Result<SimTime, String> {
     } else {
         let den = 10u128.pow(frac.len() as u32);
         let num = frac.parse::<u128>().map_err(|_| too_long())? * unit_ns;
-        // Nearest nanosecond, halves away from zero (SimTime's rule).
-        num / den + u128::from(2 * (num % den) >= den)
+        // The clock counts whole nanoseconds: a finer duration is refused
+        // rather than rounded to a value the user did not write.
+        if num % den != 0 {
+            return Err(format!(
+                "duration {} is finer than the simulated clock's 1ns; write whole nanoseconds, e.g. \"1ns\"",
+                quote(s)
+            ));
+        }
+        num / den
     };
     let ns = whole
         .checked_mul(unit_ns)
@@ -192,10 +199,7 @@ mod tests {
         assert_eq!(d("1.5us"), 1_500);
         assert_eq!(d("3µs"), 3_000);
         assert_eq!(d("0us"), 0);
-        assert_eq!(d("1.4ns"), 1);
-        assert_eq!(d("1.5ns"), 2);
-        assert_eq!(d("0.000000000333s"), 0);
-        assert_eq!(d("0.0000000005s"), 1);
+        assert_eq!(d("0.000000001s"), 1);
         assert_eq!(d("007ms"), 7_000_000);
         assert_eq!(d("18446744073.709551615s"), u64::MAX);
     }
@@ -212,6 +216,9 @@ mod tests {
         assert!(e("18446744073.709551616s").contains("too long"));
         assert!(e("99999999999999999999999999999999999999999h").contains("too long"));
         assert!(e("").starts_with("expected a duration"));
+        assert!(e("0.5ns").contains("finer than the simulated clock's 1ns"));
+        assert!(e("1.4ns").contains("finer than"));
+        assert!(e("0.0000000005s").contains("finer than"));
     }
 
     #[test]

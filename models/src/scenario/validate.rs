@@ -487,10 +487,18 @@ fn simulation(s: raw::RawSimulation) -> Result<Simulation, Problem> {
         "simulation.warmup",
         SimTime::from_secs(5),
     )?;
-    if duration.0.checked_add(warmup.0).is_none() {
+    let limit = crate::engine::model::TIME_LIMIT;
+    if duration
+        .0
+        .checked_add(warmup.0)
+        .is_none_or(|end| end >= limit.0)
+    {
         return Err(Problem::value(
             "simulation.warmup",
-            "warmup plus duration exceed the longest simulated time (about 584 years)",
+            format!(
+                "warm-up ({warmup}) plus duration ({duration}) reach the simulated clock's limit \
+                 of about 146 years; shorten them"
+            ),
         ));
     }
     let seed = whole(s.seed.as_ref(), "simulation.seed", 1, 0, u64::MAX.into())?;

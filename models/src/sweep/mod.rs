@@ -6,6 +6,7 @@
 //! - [`axis`]: axes and their values (lists, linear and log ranges);
 //! - [`plan`]: a checked sweep and the scenario of every point;
 //! - [`run`]: running points in parallel, refining thresholds by bisection;
+//! - [`checkpoint`]: finished points recorded as they finish, for a resume;
 //! - [`results`]: rows, thresholds, and the CSV, JSON and text outputs;
 //! - [`shard`]: splitting a sweep and merging its shards.
 //!
@@ -36,6 +37,7 @@
 //! ```
 
 pub mod axis;
+pub mod checkpoint;
 pub mod plan;
 pub mod results;
 pub mod run;

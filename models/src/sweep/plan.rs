@@ -219,6 +219,32 @@ impl Plan {
             .collect()
     }
 
+    /// Refuses a sweep with a point estimated above `max_events` simulated
+    /// events (see [`scenario::derived::check_size`]), naming the point.
+    pub fn check_sizes(&self, indices: &[usize], max_events: f64) -> Result<(), ScenarioError> {
+        let coords = self.coordinates();
+        for &i in indices {
+            let values = self.values(&coords[i]);
+            let sc = self.scenario(&values)?;
+            if let Err(m) = scenario::derived::check_size(&sc, max_events) {
+                let at: Vec<String> = self
+                    .spec
+                    .axes
+                    .iter()
+                    .zip(&values)
+                    .map(|(a, v)| format!("{}={}", a.key, super::axis::label(v)))
+                    .collect();
+                return Err(ScenarioError::new(
+                    &self.input.origin,
+                    None,
+                    format!("sweep point ({}): {m}", at.join(", ")),
+                    true,
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// FNV-1a hash of the resolved base scenario and the sweep, 16 hex digits.
     pub fn hash(&self) -> String {
         let text = format!("{:?}\n{:?}", self.base, self.spec);

@@ -8,6 +8,7 @@
 //! parallel and probes within a line one after another, so the probed points
 //! depend only on the results: deterministic too.
 
+use super::checkpoint::{Checkpoint, Outcome};
 use super::plan::Plan;
 use super::results::{line_of_points, thresholds, Measured, Row};
 use super::Error;
@@ -28,18 +29,49 @@ pub struct Control<'a> {
     /// Called after each point; the flag is true for refinement probes,
     /// whose number is not known in advance.
     pub progress: &'a (dyn Fn(bool) + Sync),
+    /// Where finished points are recorded, and found again on a resume:
+    /// a point recorded there is not simulated again.
+    pub checkpoint: Option<&'a Checkpoint>,
 }
 
-/// Simulates one scenario.
-fn measure(sc: &Scenario, ctl: &Control) -> Result<Measured, Error> {
+impl<'a> Control<'a> {
+    /// A control without a checkpoint.
+    pub fn new(stop: &'a AtomicBool, progress: &'a (dyn Fn(bool) + Sync)) -> Self {
+        Control {
+            stop,
+            progress,
+            checkpoint: None,
+        }
+    }
+}
+
+/// Simulates the point with axis `values` (scenario `sc`), or reads it from
+/// the checkpoint; a point simulated here is recorded there.
+fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measured, Error> {
+    if let Some(recorded) = ctl.checkpoint.and_then(|c| c.get(values)) {
+        return match recorded {
+            Outcome::Measured(m) => Ok(m.clone()),
+            Outcome::Failed(why) => Err(Error::Run(why.clone())),
+        };
+    }
     if ctl.stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    let r = engine::run_with(sc, false).map_err(|e| Error::Run(format!("{e}")))?;
-    Ok(Measured {
-        metrics: r.metrics,
-        ci95: r.ci95,
-    })
+    let outcome = match engine::run_with(sc, false) {
+        Ok(r) => Outcome::Measured(Measured {
+            metrics: r.metrics,
+            ci95: r.ci95,
+        }),
+        Err(e) => Outcome::Failed(format!("{e}")),
+    };
+    if let Some(c) = ctl.checkpoint {
+        // Losing the record costs only a rerun of this point on resume.
+        let _ = c.record(values, &outcome);
+    }
+    match outcome {
+        Outcome::Measured(m) => Ok(m),
+        Outcome::Failed(why) => Err(Error::Run(why)),
+    }
 }
 
 /// Runs the grid points `indices` (all checked first, so a bad combination
@@ -50,17 +82,19 @@ pub fn run_points(plan: &Plan, indices: &[usize], ctl: &Control) -> Result<Vec<R
     let coords = plan.coordinates();
     let lines = line_of_points(plan);
     let measured = sim::experiment::run_ordered(indices.len(), |j| {
-        let m = measure(&scenarios[j], ctl);
+        let values = plan.values(&coords[indices[j]]);
+        let m = measure(&values, &scenarios[j], ctl);
         (ctl.progress)(false);
-        m
+        m.map(|m| (values, m))
     });
     let mut rows = Vec::with_capacity(indices.len());
     for (&i, m) in indices.iter().zip(measured) {
+        let (values, measured) = m?;
         rows.push(Row {
             point: Some(i),
             line: lines[i],
-            values: plan.values(&coords[i]),
-            measured: m?,
+            values,
+            measured,
         });
     }
     if ctl.stop.load(Ordering::Relaxed) {
@@ -111,7 +145,7 @@ pub fn refine(plan: &Plan, grid: &[Row], tolerance: f64, ctl: &Control) -> Resul
                 let result = plan
                     .scenario(&values)
                     .map_err(Error::Scenario)
-                    .and_then(|sc| measure(&sc, ctl));
+                    .and_then(|sc| measure(&values, &sc, ctl));
                 (ctl.progress)(true);
                 match result {
                     Ok(measured) => {

@@ -15,10 +15,10 @@
 //! Refinement needs every point of a line, so it does not combine with
 //! shards: run `--refine` unsharded.
 
-use super::plan::{Input, Plan};
+use super::checkpoint::{exact, read_back};
+use super::plan::{Input, Plan, MAX_POINTS};
 use super::results::{line_of_points, Measured, Row};
 use super::Error;
-use crate::metrics::{Metrics, NAMES};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -84,25 +84,6 @@ struct ShardPoint {
     ci95: BTreeMap<String, String>,
 }
 
-fn exact(m: &Metrics) -> BTreeMap<String, String> {
-    m.iter().map(|(k, v)| (k.clone(), format!("{v}"))).collect()
-}
-
-fn read_back(m: &BTreeMap<String, String>, what: &str) -> Result<Metrics, String> {
-    let mut out = Metrics::new();
-    for n in NAMES {
-        let s = m
-            .get(*n)
-            .ok_or_else(|| format!("{what} lacks the metric `{n}`"))?;
-        out.insert(
-            n.to_string(),
-            s.parse()
-                .map_err(|_| format!("{what}: `{n}` is not a number: {s:?}"))?,
-        );
-    }
-    Ok(out)
-}
-
 /// The shard file of `shard`, holding `rows` (the shard's points).
 pub fn shard_json(plan: &Plan, shard: Shard, rows: &[Row]) -> String {
     let file = ShardFile {
@@ -125,31 +106,63 @@ pub fn shard_json(plan: &Plan, shard: Shard, rows: &[Row]) -> String {
     serde_json::to_string_pretty(&file).expect("shard files serialize") + "\n"
 }
 
+/// A shard file read and checked on its own (format, version, counts),
+/// ready for [`merge_parsed`].
+pub struct Parsed {
+    name: String,
+    file: ShardFile,
+}
+
+/// Reads one shard file's text; `name` is used in messages. Counts are
+/// checked against [`MAX_SHARDS`] and [`MAX_POINTS`] before anything is
+/// sized by them.
+pub fn parse(name: &str, text: &str) -> Result<Parsed, Error> {
+    let bad = |msg: String| Error::Merge(format!("{name}: {msg}"));
+    let f: ShardFile =
+        serde_json::from_str(text).map_err(|e| bad(format!("not a capsim shard file: {e}")))?;
+    if f.format != FORMAT {
+        let format: String = f.format.chars().take(40).collect();
+        return Err(bad(format!("not a capsim shard file (format {format:?})")));
+    }
+    if f.capsim_version != env!("CARGO_PKG_VERSION") {
+        let version: String = f.capsim_version.chars().take(40).collect();
+        return Err(bad(format!(
+            "written by capsim {version}, this is {}; rerun the shard with this version",
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    if f.shards == 0 || f.shards > MAX_SHARDS || f.shard == 0 || f.shard > f.shards {
+        return Err(bad(format!(
+            "shard {} of {} is out of range (1 <= K <= N <= {MAX_SHARDS})",
+            f.shard, f.shards
+        )));
+    }
+    if f.points_total == 0 || f.points_total > MAX_POINTS || f.points.len() > f.points_total {
+        return Err(bad(format!(
+            "{} points of {} is out of range (a sweep has 1 to {MAX_POINTS} points)",
+            f.points.len(),
+            f.points_total
+        )));
+    }
+    Ok(Parsed {
+        name: name.to_string(),
+        file: f,
+    })
+}
+
 /// Combines shard files, given as (name for messages, text).
 pub fn merge(files: &[(String, String)]) -> Result<(Plan, Vec<Row>), Error> {
+    let parsed = files
+        .iter()
+        .map(|(name, text)| parse(name, text))
+        .collect::<Result<Vec<_>, _>>()?;
+    merge_parsed(parsed)
+}
+
+/// Combines shard files read by [`parse`].
+pub fn merge_parsed(parsed: Vec<Parsed>) -> Result<(Plan, Vec<Row>), Error> {
     let bad = |name: &str, msg: String| Error::Merge(format!("{name}: {msg}"));
-    let mut parsed = Vec::new();
-    for (name, text) in files {
-        let f: ShardFile = serde_json::from_str(text)
-            .map_err(|e| bad(name, format!("not a capsim shard file: {e}")))?;
-        if f.format != FORMAT {
-            return Err(bad(
-                name,
-                format!("not a capsim shard file (format {:?})", f.format),
-            ));
-        }
-        if f.capsim_version != env!("CARGO_PKG_VERSION") {
-            return Err(bad(
-                name,
-                format!(
-                    "written by capsim {}, this is {}; rerun the shard with this version",
-                    f.capsim_version,
-                    env!("CARGO_PKG_VERSION")
-                ),
-            ));
-        }
-        parsed.push((name, f));
-    }
+    let parsed: Vec<(&String, &ShardFile)> = parsed.iter().map(|p| (&p.name, &p.file)).collect();
     let Some((first_name, first)) = parsed.first() else {
         return Err(Error::Merge(
             "no shard files (shard-K-of-N.json) found".into(),
@@ -183,13 +196,26 @@ pub fn merge(files: &[(String, String)]) -> Result<(Plan, Vec<Row>), Error> {
         .map(|(i, _)| format!("{}/{}", i + 1, first.shards))
         .collect();
     if !missing.is_empty() {
+        let head: Vec<String> = missing.iter().take(8).cloned().collect();
         return Err(Error::Merge(format!(
-            "missing shard{} {}",
+            "missing shard{} {}{} (found {} shard file{}, the first {first_name})",
             if missing.len() == 1 { "" } else { "s" },
-            missing.join(", ")
+            head.join(", "),
+            if missing.len() > 8 {
+                format!(" and {} more", missing.len() - 8)
+            } else {
+                String::new()
+            },
+            parsed.len(),
+            if parsed.len() == 1 { "" } else { "s" },
         )));
     }
-    let plan = Plan::new(first.input.clone()).map_err(Error::Scenario)?;
+    let plan = Plan::new(first.input.clone()).map_err(|e| {
+        bad(
+            first_name,
+            format!("the scenario it carries is invalid: {e}"),
+        )
+    })?;
     if plan.hash() != first.scenario_hash || plan.len() != first.points_total {
         return Err(bad(
             first_name,

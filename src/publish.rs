@@ -1,0 +1,62 @@
+//! The output sets of a sweep (also rebuilt by `merge`) and of a run with
+//! `--report`: which files, written as one set (see [`crate::output`]).
+
+use crate::output::OutputSet;
+use crate::Failure;
+use anyhow::Context;
+use models::sweep::plan::Plan;
+use models::sweep::results::{self, Row};
+use reports::write_atomic;
+use std::path::{Path, PathBuf};
+
+/// Writes `results.csv`, `results.json`, `thresholds.csv`, `scenario.toml`
+/// and the report into `set` as one set, then prints the summary.
+pub fn sweep(
+    plan: &Plan,
+    rows: &[Row],
+    tolerance: Option<f64>,
+    set: &OutputSet,
+) -> Result<(), Failure> {
+    crate::stop::writing();
+    let dir = set.begin()?;
+    let ts = results::thresholds(plan, rows);
+    write_atomic(
+        &dir.join("results.csv"),
+        results::results_csv(plan, rows).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("results.json"),
+        results::results_json(plan, rows, &ts, tolerance).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("thresholds.csv"),
+        results::thresholds_csv(plan, &ts).as_bytes(),
+    )?;
+    // The report page reads its story and settings from the scenario beside
+    // the results.
+    write_atomic(&dir.join("scenario.toml"), plan.input.text.as_bytes())?;
+    let written = reports::sweep::render(&dir).context("cannot render the report")?;
+    set.install()?;
+    print!("{}", results::summary(plan, rows, &ts, tolerance));
+    let page = page_in(set.path(), &written);
+    println!(
+        "\nwritten to {} (report: {})",
+        set.path().display(),
+        page.display()
+    );
+    Ok(())
+}
+
+/// A sweep's default output folder: `out/<scenario name>/`.
+pub fn default_out(plan: &Plan) -> PathBuf {
+    Path::new("out").join(&plan.input.name)
+}
+
+/// The last written file's name, in the output folder.
+pub fn page_in(out: &Path, written: &[PathBuf]) -> PathBuf {
+    written
+        .last()
+        .and_then(|p| p.file_name())
+        .map(|n| out.join(n))
+        .unwrap_or_else(|| out.join("index.html"))
+}

@@ -1,0 +1,180 @@
+//! The output set of `capsim run --report DIR`: the run's results as the
+//! `reports` crate reads them (`run.json`), the scenario file, and the
+//! rendered charts and page, written as one set (see [`crate::output`]).
+
+use crate::output::{command_line, OutputSet};
+use crate::Failure;
+use models::engine::RunReport;
+use models::metrics::NAMES;
+use models::scenario::{Scenario, ScenarioFile};
+use reports::input::{MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
+use sim::dist::Latency;
+use std::path::PathBuf;
+
+/// Saves the run's results as `run.json` (and the scenario file as
+/// `scenario.toml`), renders the report, installs the set in its folder and
+/// returns the page's path.
+pub fn write(
+    out: &OutputSet,
+    file: &ScenarioFile,
+    set: &[String],
+    sc: &Scenario,
+    r: &RunReport,
+) -> Result<PathBuf, Failure> {
+    crate::stop::writing();
+    let dir = out.begin()?;
+    reports::write_atomic(&dir.join("scenario.toml"), file.text.as_bytes())?;
+    let results = run_results(file, set, sc, r);
+    let written = reports::run::write_and_render(&dir, &results)?;
+    out.install()?;
+    Ok(crate::publish::page_in(out.path(), &written))
+}
+
+fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {
+    let to_map = |m: &models::metrics::Metrics| -> MetricMap {
+        NAMES
+            .iter()
+            .map(|n| (n.to_string(), m.get(*n).copied().filter(|v| v.is_finite())))
+            .collect()
+    };
+    let story = Some(reports::page::story_from_toml(&file.text));
+    let input = models::sweep::plan::Input {
+        origin: file.origin.clone(),
+        name: file.name.clone(),
+        text: file.text.clone(),
+        set: set.to_vec(),
+        axis: Vec::new(),
+    };
+    let slo = models::sweep::plan::Plan::new(input)
+        .map(|p| {
+            p.spec
+                .slo
+                .iter()
+                .map(|c| Objective {
+                    metric: c.metric.clone(),
+                    expression: c.expression(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    RunResults {
+        capsim_version: env!("CARGO_PKG_VERSION").into(),
+        scenario: sc.name.clone(),
+        scenario_hash: crate::output::scenario_hash(sc),
+        seed: sc.simulation.seed,
+        replications: sc.simulation.replications,
+        command: Some(command_line()),
+        story,
+        settings: settings(sc),
+        pool_capacity: Some(sc.pods.count as f64 * sc.pool.max_total as f64),
+        slo,
+        metrics: to_map(&r.metrics),
+        ci95: if sc.simulation.replications >= 2 {
+            to_map(&r.ci95)
+        } else {
+            MetricMap::new()
+        },
+        series: RunSeries {
+            bucket_secs: r.series.bucket_secs,
+            t_secs: r.series.t_secs.clone(),
+            series: r
+                .series
+                .values
+                .iter()
+                .map(|(name, v)| NamedSeries {
+                    name: name.clone(),
+                    values: v
+                        .iter()
+                        .map(|x| Some(*x).filter(|x| x.is_finite()))
+                        .collect(),
+                })
+                .collect(),
+        },
+    }
+}
+
+/// A latency as a reader sees it.
+fn latency(l: &Latency) -> String {
+    let ms = |s: f64| format!("{}ms", reports::format::exact(s * 1e3));
+    match l {
+        Latency::Constant(t) => t.to_string(),
+        Latency::Exponential { mean } => format!("exponential, mean {}", ms(*mean)),
+        Latency::Uniform { low, high } => format!("uniform, {} to {}", ms(*low), ms(*high)),
+        Latency::LogNormal { mu, .. } => format!("lognormal, median {}", ms(mu.exp())),
+        Latency::Quantiles { ln_q } => format!(
+            "quantiles: p50 {}, p90 {}, p99 {}, p99.9 {}",
+            ms(ln_q[0].exp()),
+            ms(ln_q[1].exp()),
+            ms(ln_q[2].exp()),
+            ms(ln_q[3].exp())
+        ),
+    }
+}
+
+/// The settings a reviewer checks first, resolved (defaults filled in).
+fn settings(sc: &Scenario) -> Vec<Setting> {
+    let s = |k: &str, v: String| Setting {
+        key: k.into(),
+        value: v,
+    };
+    let mut out = vec![
+        s("simulation.duration", sc.simulation.duration.to_string()),
+        s("simulation.warmup", sc.simulation.warmup.to_string()),
+        s(
+            "workload.rate",
+            format!("{} requests/s", reports::format::exact(sc.workload.rate)),
+        ),
+        s(
+            "workload.reads_per_request",
+            sc.workload.reads_per_request.to_string(),
+        ),
+    ];
+    if !sc.workload.profile.is_empty() {
+        let steps: Vec<String> = sc
+            .workload
+            .profile
+            .iter()
+            .map(|p| {
+                format!(
+                    "×{} at {} (ramp {})",
+                    reports::format::exact(p.scale),
+                    p.at,
+                    p.ramp
+                )
+            })
+            .collect();
+        out.push(s("workload.profile", steps.join(", ")));
+    }
+    out.extend([
+        s("pods.count", sc.pods.count.to_string()),
+        s(
+            "pool.max_total",
+            format!("{} connections per pod", sc.pool.max_total),
+        ),
+        s(
+            "pool.when_exhausted",
+            format!("{:?}", sc.pool.when_exhausted).to_lowercase(),
+        ),
+        s(
+            "pool.acquire_timeout",
+            sc.pool
+                .acquire_timeout
+                .map_or("none".into(), |t| t.to_string()),
+        ),
+        s("pool.order", format!("{:?}", sc.pool.order).to_lowercase()),
+        s("network.rtt", latency(&sc.network.rtt)),
+        s("redis.shards", sc.redis.shards.to_string()),
+        s("redis.service_time", latency(&sc.redis.service_time)),
+        s(
+            "redis.hit_ratio",
+            reports::format::exact(sc.redis.hit_ratio),
+        ),
+        s("l1.hit_ratio", reports::format::exact(sc.l1.hit_ratio)),
+        s("database.latency", latency(&sc.database.latency)),
+        s(
+            "client.hold_during_fallback",
+            sc.client.hold_during_fallback.to_string(),
+        ),
+    ]);
+    out
+}
