@@ -173,10 +173,10 @@ fn full_jitter_stays_within_zero_and_the_cap() {
     let cap = SimTime::from_millis(100);
     let (mut lo, mut hi) = (u64::MAX, 0);
     for _ in 0..100_000 {
-        let s = engine::model::jittered(cap, Jitter::Full, &mut rng).0;
+        let s = engine::client::jittered(cap, Jitter::Full, &mut rng).0;
         lo = lo.min(s);
         hi = hi.max(s);
-        let e = engine::model::jittered(cap, Jitter::Equal, &mut rng).0;
+        let e = engine::client::jittered(cap, Jitter::Equal, &mut rng).0;
         assert!(e >= cap.0 / 2 && e <= cap.0);
     }
     assert!(hi <= cap.0);
@@ -186,7 +186,7 @@ fn full_jitter_stays_within_zero_and_the_cap() {
         lo < cap.0 / 10_000 && hi > cap.0 - cap.0 / 10_000,
         "{lo} {hi}"
     );
-    assert_eq!(engine::model::jittered(cap, Jitter::None, &mut rng), cap);
+    assert_eq!(engine::client::jittered(cap, Jitter::None, &mut rng), cap);
 }
 
 #[test]

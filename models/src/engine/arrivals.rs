@@ -176,6 +176,72 @@ impl RateFunction {
     }
 }
 
+/// The fleet's arrivals: when requests come and which pod each goes to.
+///
+/// Arrivals stop at the end of the measured window. The event of an arrival
+/// may fire a fixed `lag` after the arrival itself (see [`Arrivals::new`]).
+pub struct Arrivals {
+    rate: RateFunction,
+    end: SimTime,
+    lag: SimTime,
+    pods: u32,
+    /// Arrival times (stream `arrivals`).
+    times: StreamRng,
+    /// Pods of arrivals (stream `pods`).
+    spread: StreamRng,
+}
+
+impl Arrivals {
+    /// Arrivals at `rate` scaled by `profile` (whose times count from
+    /// `origin`) until `end`, spread uniformly over `pods` pods; each
+    /// arrival's event fires `lag` after the arrival.
+    pub fn new(
+        rate: RateFunction,
+        end: SimTime,
+        lag: SimTime,
+        pods: u32,
+        streams: &sim::rng::Streams,
+    ) -> Self {
+        Arrivals {
+            rate,
+            end,
+            lag,
+            pods,
+            times: streams.stream("arrivals"),
+            spread: streams.stream("pods"),
+        }
+    }
+
+    /// The time of the event of the first arrival after `arrived`, if it
+    /// comes before the end.
+    #[inline]
+    pub fn next_event(&mut self, arrived: SimTime) -> Option<SimTime> {
+        let t = self.rate.next_arrival(arrived, &mut self.times)?;
+        (t < self.end).then(|| t + self.lag)
+    }
+
+    /// The arrival time of an arrival event firing at `now`.
+    #[inline]
+    pub fn arrived(&self, now: SimTime) -> SimTime {
+        SimTime(now.0 - self.lag.0)
+    }
+
+    /// The pod an arrival goes to.
+    #[inline]
+    pub fn pick_pod(&mut self) -> u32 {
+        if self.pods == 1 {
+            0
+        } else {
+            self.spread.random_range(0..self.pods)
+        }
+    }
+
+    /// When arrivals stop.
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

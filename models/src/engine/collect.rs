@@ -1,4 +1,7 @@
 //! What one replication measures, and how it becomes metrics.
+//!
+//! The model and the components report what happened (an arrival, a
+//! checkout, a failure, a command served); the [`Collector`] counts it.
 
 use crate::metrics::Metrics;
 use crate::scenario::ErrorCause;
@@ -90,6 +93,9 @@ pub struct Collector {
     pub queue_wait: LatencyHistogram,
     /// Commands that arrived in the window and were served at once.
     pub queue_no_wait: u64,
+    /// True if the time series are kept (for charts); sweeps need only the
+    /// metrics, and skip their cost.
+    pub keep_series: bool,
     /// Charts.
     pub series: Series,
 }
@@ -134,6 +140,7 @@ impl Collector {
             busy: SimTime::ZERO,
             queue_wait: LatencyHistogram::new(),
             queue_no_wait: 0,
+            keep_series: series,
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
@@ -144,6 +151,78 @@ impl Collector {
                 redis_busy: ts(),
                 latency: LatencySeries::new(window, bucket),
             },
+        }
+    }
+
+    /// A request arrived at `arrived` (`measured`: inside the window).
+    #[inline]
+    pub fn arrival(&mut self, arrived: SimTime, measured: bool) {
+        if measured {
+            self.arrived += 1;
+        }
+        if self.keep_series {
+            self.series.arrivals.add(arrived, 1.0);
+        }
+    }
+
+    /// A read of a measured request started; `hit`: L1 answered it.
+    #[inline]
+    pub fn read(&mut self, hit: bool) {
+        self.reads += 1;
+        self.l1_hits += hit as u64;
+    }
+
+    /// A checkout of a measured request started; `retry`: not its command's first.
+    #[inline]
+    pub fn checkout(&mut self, retry: bool) {
+        self.checkouts += 1;
+        if retry {
+            self.retries += 1;
+        }
+    }
+
+    /// A checkout of a measured request got its connection after `waited`.
+    #[inline]
+    pub fn acquire_wait(&mut self, waited: SimTime) {
+        if waited == SimTime::ZERO {
+            self.acquire_no_wait += 1;
+        } else {
+            self.acquire_wait.record(waited);
+        }
+    }
+
+    /// A request that arrived at `arrived` completed every read at `now`.
+    #[inline]
+    pub fn request_ok(&mut self, now: SimTime, arrived: SimTime, measured: bool) {
+        if measured {
+            self.ok += 1;
+            self.latency.record(now - arrived);
+        }
+        if self.keep_series {
+            self.series.latency.record(now, now - arrived);
+            self.series.ok.add(now, 1.0);
+        }
+    }
+
+    /// An attempt failed with `cause` at `now`, retried or not.
+    #[inline]
+    pub fn attempt_failed(&mut self, now: SimTime, cause: ErrorCause, measured: bool) {
+        if measured {
+            self.errors[cause as usize] += 1;
+        }
+        if self.keep_series {
+            self.series.failures[cause as usize].add(now, 1.0);
+        }
+    }
+
+    /// A request failed at `now`: its last attempt failed with `cause`.
+    #[inline]
+    pub fn request_failed(&mut self, now: SimTime, cause: ErrorCause, measured: bool) {
+        if measured {
+            self.failed[cause as usize] += 1;
+        }
+        if self.keep_series {
+            self.series.failed.add(now, 1.0);
         }
     }
 

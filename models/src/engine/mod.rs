@@ -6,11 +6,33 @@
 //! replications with a Student-t 95% half-width, except latency quantiles and
 //! maxima, which come from the histograms merged across replications. The
 //! result does not depend on the number of threads.
+//!
+//! # Components
+//! A replication's [`model::Model`] routes events between components along
+//! the request path. Each keeps its own state and random streams and answers
+//! the model without calling back into it:
+//! - [`arrivals`]: when requests arrive and to which pod;
+//! - [`l1`]: the in-process cache in front of Redis;
+//! - [`transport`]: between a request and Redis: each pod's [`pool`], the
+//!   connections' life and health, the network's round trips;
+//! - [`server`]: Redis's event loops, one per shard;
+//! - [`database`]: what answers a Redis miss;
+//! - [`client`]: timeouts, retries, backoff and the retry budget.
+//!
+//! A request in flight is a [`requests::Request`]: its own progress plus each
+//! component's part of it. What a replication measures is its
+//! [`collect::Collector`].
 
 pub mod arrivals;
+pub mod client;
 pub mod collect;
+pub mod database;
+pub mod l1;
 pub mod model;
 pub mod pool;
+pub mod requests;
+pub mod server;
+pub mod transport;
 
 use crate::metrics::{Metrics, NAMES};
 use crate::scenario::ErrorCause;

@@ -1,0 +1,152 @@
+//! The client policy: socket and connect timeouts, retries, their backoff and
+//! the retry budget.
+//!
+//! Bookkeeping and decisions only: the policy answers "when does this attempt
+//! give up?" and "may this failed attempt be retried, and after how long?";
+//! the model schedules what follows. A request's own count of attempts and
+//! retries is an [`Attempts`], kept in the request and handed to the policy.
+
+use crate::scenario::{Backoff, Client, ErrorCause, Jitter};
+use rand::Rng;
+use sim::rng::{StreamRng, Streams};
+use sim::time::SimTime;
+
+/// How long Linux retransmits into a silent drop before giving up
+/// (`tcp_retries2 = 15`, about 924.6 s): the wait on a dropped connection when
+/// no socket timeout is set.
+pub const TCP_GIVE_UP: SimTime = SimTime::from_millis(924_600);
+
+/// Most tokens a retry budget holds (each request adds `retry_budget` tokens,
+/// each retry spends one), so a long quiet period cannot bank a retry storm.
+pub const RETRY_BUDGET_CAP: f64 = 100.0;
+
+/// One request's attempts at its current command.
+#[derive(Clone, Copy, Debug)]
+pub struct Attempts {
+    /// Retries the request may still make (over all its commands).
+    retries_left: u32,
+    /// Attempts of the current command (its first checkout and retries).
+    attempt: u32,
+}
+
+impl Attempts {
+    /// A new command: no attempt made yet.
+    #[inline]
+    pub fn new_command(&mut self) {
+        self.attempt = 0;
+    }
+
+    /// A new command whose first attempt is already under way (a SET on the
+    /// connection its GET held).
+    #[inline]
+    pub fn continue_command(&mut self) {
+        self.attempt = 1;
+    }
+
+    /// Starts the next attempt; returns true if it is a retry.
+    #[inline]
+    pub fn start(&mut self) -> bool {
+        self.attempt += 1;
+        self.attempt > 1
+    }
+}
+
+/// The client's timeouts and retry policy, with the retry budget's tokens.
+pub struct ClientPolicy {
+    retries: u32,
+    retry_on: Vec<ErrorCause>,
+    retry_budget: Option<f64>,
+    tokens: f64,
+    backoff: Backoff,
+    socket_timeout: Option<SimTime>,
+    connect_timeout: Option<SimTime>,
+    hold_during_fallback: bool,
+    rng: StreamRng,
+}
+
+impl ClientPolicy {
+    /// The policy of `cfg`, drawing its jitter from the `client.backoff` stream.
+    pub fn new(cfg: &Client, streams: &Streams) -> Self {
+        ClientPolicy {
+            retries: cfg.retries,
+            retry_on: cfg.retry_on.clone(),
+            retry_budget: cfg.retry_budget,
+            tokens: RETRY_BUDGET_CAP,
+            backoff: cfg.backoff,
+            socket_timeout: cfg.socket_timeout,
+            connect_timeout: cfg.connect_timeout,
+            hold_during_fallback: cfg.hold_during_fallback,
+            rng: streams.stream("client.backoff"),
+        }
+    }
+
+    /// A request arrives: it earns the retry budget its share of tokens, and
+    /// gets its allowance of retries.
+    #[inline]
+    pub fn arrival(&mut self) -> Attempts {
+        if let Some(budget) = self.retry_budget {
+            self.tokens = (self.tokens + budget).min(RETRY_BUDGET_CAP);
+        }
+        Attempts {
+            retries_left: self.retries,
+            attempt: 0,
+        }
+    }
+
+    /// An attempt failed with `cause`: the sleep before its retry, or `None`
+    /// if the request fails (no retries left, a cause not retried, or an
+    /// empty budget).
+    pub fn retry(&mut self, attempts: &mut Attempts, cause: ErrorCause) -> Option<SimTime> {
+        if attempts.retries_left == 0 || !self.retry_on.contains(&cause) || self.tokens < 1.0 {
+            return None;
+        }
+        if self.retry_budget.is_some() {
+            self.tokens -= 1.0;
+        }
+        attempts.retries_left -= 1;
+        Some(self.backoff(attempts.attempt))
+    }
+
+    /// The sleep before the retry that follows attempt `attempt` (1-based).
+    fn backoff(&mut self, attempt: u32) -> SimTime {
+        let b = self.backoff;
+        let exp = attempt.saturating_sub(1).min(62);
+        let full = SimTime(b.base.0.saturating_mul(1u64 << exp)).min(b.cap);
+        jittered(full, b.jitter, &mut self.rng)
+    }
+
+    /// When a command sent at `now` is given up (the socket timeout).
+    #[inline]
+    pub fn command_deadline(&self, now: SimTime) -> SimTime {
+        self.socket_timeout.map_or(SimTime::MAX, |t| now + t)
+    }
+
+    /// How long a command on a silently dropped connection waits before it
+    /// fails: the socket timeout, or the kernel's retransmission limit.
+    pub fn silence_give_up(&self) -> SimTime {
+        self.socket_timeout.unwrap_or(TCP_GIVE_UP)
+    }
+
+    /// When a connect started at `started` is given up, if ever.
+    pub fn connect_deadline(&self, started: SimTime) -> Option<SimTime> {
+        self.connect_timeout.map(|t| started + t)
+    }
+
+    /// True if a read keeps its connection while it queries the database.
+    #[inline]
+    pub fn holds_during_fallback(&self) -> bool {
+        self.hold_during_fallback
+    }
+}
+
+/// Applies a jitter rule to a backoff of `full`.
+pub fn jittered(full: SimTime, jitter: Jitter, rng: &mut StreamRng) -> SimTime {
+    match jitter {
+        Jitter::None => full,
+        Jitter::Full => SimTime((full.0 as f64 * rng.random::<f64>()) as u64),
+        Jitter::Equal => {
+            let half = full.0 / 2;
+            SimTime(half + ((full.0 - half) as f64 * rng.random::<f64>()) as u64)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The Redis server: one single-threaded event loop per shard.
+//!
+//! Bookkeeping only: the server says when a command, a PING or a connection's
+//! accept is done, and whether a connection is refused over `maxclients`; the
+//! model schedules what follows. A shard is a FIFO single server. Commands are
+//! handled in the order they reach it, so its completion time follows
+//! Lindley's recursion (`finish = max(arrival, busy_until) + service`) at the
+//! arrival, with no separate completion event. A command whose client gave up
+//! (socket timeout) still runs: wasted work, as on a real server.
+//!
+//! The server records its own measurements (busy time, commands, queue waits)
+//! in the replication's [`Collector`].
+
+use super::collect::Collector;
+use crate::scenario::Redis;
+use rand::Rng;
+use sim::dist::Latency;
+use sim::rng::{StreamRng, Streams};
+use sim::time::SimTime;
+
+/// One shard's event loop.
+struct Shard {
+    busy_until: SimTime,
+    /// Connections this shard has accepted and not yet seen closed.
+    clients: u32,
+}
+
+/// How a connection's accept went.
+#[derive(Clone, Copy, Debug)]
+pub struct Accept {
+    /// When the event loop is done with it.
+    pub done: SimTime,
+    /// Over `maxclients`: the server answers an error and closes it.
+    pub refused: bool,
+}
+
+/// The Redis deployment: its shards and their random streams.
+pub struct Server {
+    shards: Vec<Shard>,
+    service_time: Latency,
+    accept_cost: Latency,
+    maxclients: u32,
+    hit_ratio: f64,
+    service_is_zero: bool,
+    /// Service and accept times (stream `redis.service`).
+    service: StreamRng,
+    /// The shard of each command (stream `redis.shard`).
+    route: StreamRng,
+    /// The shard of each new connection (stream `connect`).
+    connect: StreamRng,
+    /// Hits and misses of reads (stream `redis.hit`).
+    hits: StreamRng,
+}
+
+impl Server {
+    /// The deployment of `cfg`, idle.
+    pub fn new(cfg: &Redis, streams: &Streams) -> Self {
+        Server {
+            shards: (0..cfg.shards)
+                .map(|_| Shard {
+                    busy_until: SimTime::ZERO,
+                    clients: 0,
+                })
+                .collect(),
+            service_time: cfg.service_time.clone(),
+            accept_cost: cfg.accept_cost.clone(),
+            maxclients: cfg.maxclients,
+            hit_ratio: cfg.hit_ratio,
+            service_is_zero: cfg.service_time.is_zero(),
+            service: streams.stream("redis.service"),
+            route: streams.stream("redis.shard"),
+            connect: streams.stream("connect"),
+            hits: streams.stream("redis.hit"),
+        }
+    }
+
+    /// True if commands take no time: they never queue.
+    #[inline]
+    pub fn serves_instantly(&self) -> bool {
+        self.service_is_zero
+    }
+
+    /// The shard a command goes to.
+    #[inline]
+    pub fn route_command(&mut self) -> u32 {
+        let shards = self.shards.len() as u32;
+        if shards == 1 {
+            0
+        } else {
+            self.route.random_range(0..shards)
+        }
+    }
+
+    /// The shard a new connection goes to.
+    pub fn route_connection(&mut self) -> u32 {
+        let shards = self.shards.len() as u32;
+        if shards == 1 {
+            0
+        } else {
+            self.connect.random_range(0..shards)
+        }
+    }
+
+    /// Occupies `shard` for `service` from the first free moment at or after
+    /// `now`, and returns when it is done.
+    fn occupy(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        service: SimTime,
+        stats: &mut Collector,
+    ) -> SimTime {
+        let s = &mut self.shards[shard as usize];
+        let start = now.max(s.busy_until);
+        let finish = start + service;
+        s.busy_until = finish;
+        let window = stats.window;
+        stats.busy += window.overlap(start, finish);
+        if stats.keep_series {
+            let share = 1.0 / self.shards.len() as f64;
+            stats.series.redis_busy.add_interval(start, finish, share);
+        }
+        if window.contains(start) {
+            stats.commands += 1;
+        }
+        finish
+    }
+
+    /// A command reaches `shard` at `now`: it queues behind the loop's work
+    /// and is served; returns when it is done.
+    #[inline]
+    pub fn command(&mut self, shard: u32, now: SimTime, stats: &mut Collector) -> SimTime {
+        let service = self.service_time.sample(&mut self.service);
+        let start = now.max(self.shards[shard as usize].busy_until);
+        let finish = self.occupy(shard, now, service, stats);
+        if stats.window.contains(now) {
+            if start == now {
+                stats.queue_no_wait += 1;
+            } else {
+                stats.queue_wait.record(start - now);
+            }
+        }
+        finish
+    }
+
+    /// A command reaches a server whose commands take no time (see
+    /// [`Server::serves_instantly`]) at `at`: it is served at once.
+    #[inline]
+    pub fn command_at_once(&self, at: SimTime, stats: &mut Collector) {
+        if stats.window.contains(at) {
+            stats.commands += 1;
+            stats.queue_no_wait += 1;
+        }
+    }
+
+    /// A PING of an idle connection on `shard` at `now` (its reply is not waited for).
+    pub fn ping(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
+        let service = self.service_time.sample(&mut self.service);
+        self.occupy(shard, now, service, stats);
+    }
+
+    /// A connection's handshake reaches `shard` at `now`: the loop accepts it
+    /// and counts it as a client, or refuses it over `maxclients` (a refused
+    /// connection counts too until its close).
+    pub fn accept(&mut self, shard: u32, now: SimTime, stats: &mut Collector) -> Accept {
+        let cost = self.accept_cost.sample(&mut self.service);
+        let done = self.occupy(shard, now, cost, stats);
+        let refused = self.shards[shard as usize].clients >= self.maxclients;
+        self.shards[shard as usize].clients += 1;
+        Accept { done, refused }
+    }
+
+    /// A connection opened in the background (no one waits for it): accepted
+    /// if `shard` has room, else not attempted. Returns true if accepted.
+    pub fn accept_background(&mut self, shard: u32, now: SimTime, stats: &mut Collector) -> bool {
+        if self.shards[shard as usize].clients >= self.maxclients {
+            return false;
+        }
+        let cost = self.accept_cost.sample(&mut self.service);
+        self.occupy(shard, now, cost, stats);
+        self.shards[shard as usize].clients += 1;
+        true
+    }
+
+    /// A connection to `shard` closed.
+    #[inline]
+    pub fn disconnect(&mut self, shard: u32) {
+        self.shards[shard as usize].clients -= 1;
+    }
+
+    /// True if a read finds its key in Redis.
+    #[inline]
+    pub fn read_hits(&mut self) -> bool {
+        let ratio = self.hit_ratio;
+        ratio >= 1.0 || (ratio > 0.0 && self.hits.random::<f64>() < ratio)
+    }
+}

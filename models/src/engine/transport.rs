@@ -1,0 +1,487 @@
+//! The transport between a request and Redis: each pod's connection pool,
+//! the connections' life and health, and the network's round trips.
+//!
+//! Bookkeeping and decisions only: the transport answers "which connection
+//! does this checkout get?", "is this connection still alive?", "what does
+//! opening one cost?" and "who gets a returned connection?"; the model
+//! schedules the events that follow and never hands control back here
+//! midway. [`Pooled`] is the pooled transport (exclusive checkout: one
+//! request per connection until it is returned); its per-pod books are a
+//! [`Pool`]. A request's own part of the transport's state is its [`Lease`]
+//! and its [`Exchange`]. A transport that shares one connection among many
+//! requests (replies kept in TCP order) is a second type beside [`Pooled`],
+//! with the model's transport field becoming an enum of the two.
+//!
+//! # Dead connections
+//! A connection's death is computed when it is next used, not by a timer: the
+//! server closes it (FIN) `redis.timeout` after its last command, and a
+//! middlebox forgets it `network.idle_timeout` after its last packet unless a
+//! TCP keepalive shorter than that timeout refreshes it. Whichever comes first
+//! decides what the client sees: EOF at once (FIN; noticed at checkout by a
+//! peeking pool), a reset after a round trip, or silence until the socket
+//! timeout (a drop).
+
+use super::collect::Collector;
+use super::pool::{Checkout, ConnId, Pool, Waiter};
+use crate::scenario::{CheckoutCheck, OnIdle, PoolLife, Scenario, WhenExhausted};
+use sim::dist::Latency;
+use sim::rng::{StreamRng, Streams};
+use sim::time::SimTime;
+
+/// No connection.
+pub const NO_CONN: ConnId = ConnId::MAX;
+
+/// How a connection looks when it is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// Usable.
+    Alive,
+    /// The server closed it (FIN already received).
+    Closed,
+    /// A middlebox forgot it and resets the next packet.
+    Reset,
+    /// A middlebox forgot it and drops packets silently.
+    Dropped,
+}
+
+/// A request's hold on the pool: its connection and the times of its checkout.
+#[derive(Clone, Copy, Debug)]
+pub struct Lease {
+    /// The connection held or being opened ([`NO_CONN`] if none).
+    pub conn: ConnId,
+    /// The request holds an acquired connection (not one still opening).
+    pub holding: bool,
+    /// The outstanding command is a test-on-borrow PING.
+    pub pinging: bool,
+    /// The current checkout has queued at least once.
+    pub queued: bool,
+    /// When the current checkout started (for the acquire wait).
+    pub checkout_started: SimTime,
+    /// When the connection was acquired (for the hold time).
+    pub acquired_at: SimTime,
+    /// When the current connect attempt started.
+    pub connect_started: SimTime,
+    /// The rest of the connect after the accept: remaining round trips.
+    pub connect_rest: SimTime,
+}
+
+impl Lease {
+    /// No connection, no checkout yet (times at `now`).
+    pub fn new(now: SimTime) -> Self {
+        Lease {
+            conn: NO_CONN,
+            holding: false,
+            pinging: false,
+            queued: false,
+            checkout_started: now,
+            acquired_at: now,
+            connect_started: now,
+            connect_rest: SimTime::ZERO,
+        }
+    }
+}
+
+/// A request's command in flight.
+#[derive(Clone, Copy, Debug)]
+pub struct Exchange {
+    /// The shard it goes to.
+    pub shard: u32,
+    /// The reply's way back: the second half of the round trip.
+    pub return_half: SimTime,
+    /// When the client gives up on it.
+    pub deadline: SimTime,
+}
+
+impl Exchange {
+    /// No command sent yet.
+    pub const NONE: Exchange = Exchange {
+        shard: 0,
+        return_half: SimTime::ZERO,
+        deadline: SimTime::MAX,
+    };
+}
+
+/// What a checkout found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Take {
+    /// An idle connection that passed the checks.
+    Ready(ConnId),
+    /// An idle connection that is retired or closed: close it and try again.
+    Stale(ConnId),
+    /// None idle, but room to open one.
+    Open,
+    /// Full: wait or fail, as the pool's policy says.
+    Full(WhenExhausted),
+}
+
+/// What the evictor does with an idle connection it examined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Examined {
+    /// Close it.
+    Close,
+    /// Keep it.
+    Keep,
+    /// Keep it after a PING to its shard (the reply is not waited for).
+    Ping(u32),
+}
+
+/// The pooled transport: one pool per pod, exclusive checkout.
+pub struct Pooled {
+    pools: Vec<Pool>,
+    life: PoolLife,
+    when_exhausted: WhenExhausted,
+    acquire_timeout: Option<SimTime>,
+    peek: bool,
+    /// Round trips of a connect (the TCP handshake, the commands after it, TLS).
+    connect_trips: u32,
+    rtt: Latency,
+    /// Round trips (stream `network.rtt`).
+    rtt_rng: StreamRng,
+    server_timeout: Option<SimTime>,
+    /// When a middlebox forgets an idle connection, if it ever does.
+    middlebox_forgets_after: Option<SimTime>,
+    on_idle: OnIdle,
+    /// Idle connections can die (a server timeout or a forgetful middlebox).
+    idle_death: bool,
+    /// The pool retires connections by age or idle time.
+    retires: bool,
+}
+
+impl Pooled {
+    /// Empty pools, one per pod of `sc`.
+    pub fn new(sc: &Scenario, streams: &Streams) -> Self {
+        // Keepalive probes refresh middlebox state only if they come before it
+        // forgets the connection.
+        let keepalive = [sc.redis.tcp_keepalive, sc.client.tcp_keepalive]
+            .into_iter()
+            .flatten()
+            .min();
+        let middlebox_forgets_after = sc
+            .network
+            .idle_timeout
+            .filter(|&idle| keepalive.is_none_or(|k| k >= idle));
+        let life = sc.pool.life.clone();
+        Pooled {
+            pools: (0..sc.pods.count).map(|_| Pool::new(&sc.pool)).collect(),
+            retires: life.max_lifetime.is_some() || life.idle_timeout.is_some(),
+            peek: life.checkout_check == CheckoutCheck::Peek,
+            life,
+            when_exhausted: sc.pool.when_exhausted,
+            acquire_timeout: sc.pool.acquire_timeout,
+            connect_trips: sc.client.connect_round_trips + sc.client.tls as u32,
+            rtt: sc.network.rtt.clone(),
+            rtt_rng: streams.stream("network.rtt"),
+            server_timeout: sc.redis.timeout,
+            middlebox_forgets_after,
+            on_idle: sc.network.on_idle,
+            idle_death: sc.redis.timeout.is_some() || middlebox_forgets_after.is_some(),
+        }
+    }
+
+    /// Number of pods.
+    pub fn pods(&self) -> usize {
+        self.pools.len()
+    }
+
+    /// How often the evictor runs, if it does.
+    pub fn eviction_interval(&self) -> Option<SimTime> {
+        self.life.eviction_interval
+    }
+
+    /// True if a borrowed connection is tested with a PING before use.
+    #[inline]
+    pub fn tests_on_borrow(&self) -> bool {
+        self.life.test_on_borrow
+    }
+
+    /// Draws one network round trip.
+    #[inline]
+    pub fn round_trip(&mut self) -> SimTime {
+        self.rtt.sample(&mut self.rtt_rng)
+    }
+
+    /// The shard connection `c` of `pod` is on.
+    #[inline]
+    pub fn shard_of(&self, pod: usize, c: ConnId) -> u32 {
+        self.pools[pod].conn(c).shard
+    }
+
+    /// A packet crossed connection `c` of `pod` at `now`.
+    #[inline]
+    pub fn touch(&mut self, pod: usize, c: ConnId, now: SimTime) {
+        self.pools[pod].conn_mut(c).last_traffic = now;
+    }
+
+    /// The health of connection `c` at `now`, from its last traffic.
+    #[inline]
+    pub fn health(&self, pod: usize, c: ConnId, now: SimTime) -> Health {
+        if !self.idle_death {
+            return Health::Alive;
+        }
+        let last = self.pools[pod].conn(c).last_traffic;
+        let server = self.server_timeout.map(|t| last + t);
+        let middlebox = self.middlebox_forgets_after.map(|t| last + t);
+        let first = match (server, middlebox) {
+            (Some(s), Some(m)) if m < s => Some((m, false)),
+            (Some(s), _) => Some((s, true)),
+            (None, Some(m)) => Some((m, false)),
+            (None, None) => None,
+        };
+        match first {
+            Some((at, by_server)) if at <= now => {
+                if by_server {
+                    Health::Closed
+                } else if self.on_idle == OnIdle::Reset {
+                    Health::Reset
+                } else {
+                    Health::Dropped
+                }
+            }
+            _ => Health::Alive,
+        }
+    }
+
+    /// True if the pool's own limits retire connection `c` now.
+    #[inline]
+    fn retired(&self, pod: usize, c: ConnId, now: SimTime) -> bool {
+        if !self.retires {
+            return false;
+        }
+        let life = &self.life;
+        let conn = self.pools[pod].conn(c);
+        life.max_lifetime.is_some_and(|l| now - conn.created >= l)
+            || life
+                .idle_timeout
+                .is_some_and(|t| now - conn.idle_since >= t)
+    }
+
+    /// A checkout on `pod` at `now`.
+    #[inline]
+    pub fn take(&mut self, pod: usize, now: SimTime) -> Take {
+        match self.pools[pod].checkout() {
+            Checkout::Idle(c) => {
+                if self.retired(pod, c, now)
+                    || (self.peek && self.health(pod, c, now) == Health::Closed)
+                {
+                    Take::Stale(c)
+                } else {
+                    Take::Ready(c)
+                }
+            }
+            Checkout::Open => Take::Open,
+            Checkout::Full => Take::Full(self.when_exhausted),
+        }
+    }
+
+    /// Opens a connection on `pod` to `shard` at `now` (a slot is known to be
+    /// free); returns it with the connect's first round trip and the rest.
+    pub fn open(
+        &mut self,
+        pod: usize,
+        shard: u32,
+        now: SimTime,
+        stats: &mut Collector,
+    ) -> (ConnId, SimTime, SimTime) {
+        let c = self.pools[pod].add_connection(now, shard);
+        Self::count_open(now, stats);
+        let first = self.round_trip();
+        let mut rest = SimTime::ZERO;
+        for _ in 1..self.connect_trips {
+            rest += self.round_trip();
+        }
+        (c, first, rest)
+    }
+
+    fn count_open(now: SimTime, stats: &mut Collector) {
+        stats.open.add(now, 1);
+        if stats.window.contains(now) {
+            stats.created += 1;
+        }
+    }
+
+    /// Connection `c` of `pod` finished its connect at `now`.
+    pub fn connected(&mut self, pod: usize, c: ConnId, now: SimTime) {
+        let conn = self.pools[pod].conn_mut(c);
+        conn.last_traffic = now;
+        conn.idle_since = now;
+    }
+
+    /// True if `pod` keeps fewer idle connections than `min_idle` and has room
+    /// for another.
+    pub fn wants_idle(&self, pod: usize) -> bool {
+        (self.pools[pod].idle_count() as u32) < self.life.min_idle && self.pools[pod].has_room()
+    }
+
+    /// Adds a connection to `shard`, opened in the background, to `pod`'s idle set.
+    pub fn add_idle(&mut self, pod: usize, shard: u32, now: SimTime, stats: &mut Collector) {
+        let c = self.pools[pod].add_connection(now, shard);
+        Self::count_open(now, stats);
+        self.pools[pod].put_idle(c, now);
+    }
+
+    /// Forgets connection `c` of `pod`, closed at `now`; returns its shard.
+    pub fn close(&mut self, pod: usize, c: ConnId, now: SimTime, stats: &mut Collector) -> u32 {
+        let shard = self.pools[pod].conn(c).shard;
+        self.pools[pod].remove_connection(c);
+        stats.open.add(now, -1);
+        if stats.window.contains(now) {
+            stats.closed += 1;
+        }
+        shard
+    }
+
+    /// Connection `c` starts being held on `pod` at `now`.
+    #[inline]
+    pub fn lend(&mut self, pod: usize, now: SimTime, stats: &mut Collector) {
+        stats.pods[pod].in_use.add(now, 1);
+        if stats.keep_series {
+            stats.series.in_use.add(now, 1);
+        }
+    }
+
+    /// A connection of `pod` held for `held` stops being held at `now`
+    /// (returned or closed).
+    #[inline]
+    pub fn end_hold(&mut self, pod: usize, held: SimTime, now: SimTime, stats: &mut Collector) {
+        if stats.window.contains(now) {
+            stats.hold_sum += held;
+            stats.holds += 1;
+        }
+        stats.pods[pod].in_use.add(now, -1);
+        if stats.keep_series {
+            stats.series.in_use.add(now, -1);
+        }
+    }
+
+    /// A healthy connection `c` of `pod` comes back at `now` and no one
+    /// waits for it: kept idle, or closed (returns false) if `max_idle` are.
+    pub fn keep_idle(&mut self, pod: usize, c: ConnId, now: SimTime) -> bool {
+        if self.pools[pod].idle_count() >= self.life.max_idle as usize {
+            return false;
+        }
+        self.pools[pod].put_idle(c, now);
+        true
+    }
+
+    /// Queues request `r` on `pod` at `now`; returns the acquire timer to
+    /// schedule (when, stamp), if one must be armed.
+    pub fn enqueue(
+        &mut self,
+        pod: usize,
+        r: u32,
+        now: SimTime,
+        stats: &mut Collector,
+    ) -> Option<(SimTime, u32)> {
+        stats.pods[pod].waiters.add(now, 1);
+        if stats.keep_series {
+            stats.series.waiters.add(now, 1);
+        }
+        // The wait is measured from now: a checkout that queues again (its
+        // test-on-borrow PING found a dead connection) waits afresh, and the
+        // queue's deadlines stay in FIFO order.
+        if self.pools[pod].enqueue(Waiter { req: r, since: now }) {
+            self.timer_for(pod, now)
+        } else {
+            None
+        }
+    }
+
+    fn timer_for(&self, pod: usize, head_since: SimTime) -> Option<(SimTime, u32)> {
+        let timeout = self.acquire_timeout?;
+        Some((head_since + timeout, self.pools[pod].timer_stamp()))
+    }
+
+    fn waiter_left(pod: usize, now: SimTime, stats: &mut Collector) {
+        stats.pods[pod].waiters.add(now, -1);
+        if stats.keep_series {
+            stats.series.waiters.add(now, -1);
+        }
+    }
+
+    /// Takes the longest waiter of `pod`, if any.
+    #[inline]
+    pub fn next_waiter(&mut self, pod: usize, now: SimTime, stats: &mut Collector) -> Option<u32> {
+        let w = self.pools[pod].pop_waiter()?;
+        Self::waiter_left(pod, now, stats);
+        Some(w.req)
+    }
+
+    /// The acquire timer of `pod` fired with `stamp` at `now`: returns the
+    /// start-of-wait cutoff at or before which waiters time out, or `None`
+    /// if the timer was stale.
+    pub fn acquire_timer(&mut self, pod: usize, stamp: u32, now: SimTime) -> Option<SimTime> {
+        if !self.pools[pod].timer_fired(stamp) {
+            return None;
+        }
+        let timeout = self
+            .acquire_timeout
+            .expect("timer armed only with a timeout");
+        Some(SimTime(now.0 - timeout.0))
+    }
+
+    /// Takes the longest waiter of `pod` if it started waiting at or before `cutoff`.
+    pub fn expired_waiter(
+        &mut self,
+        pod: usize,
+        cutoff: SimTime,
+        now: SimTime,
+        stats: &mut Collector,
+    ) -> Option<u32> {
+        let w = self.pools[pod].pop_expired(cutoff)?;
+        Self::waiter_left(pod, now, stats);
+        Some(w.req)
+    }
+
+    /// After expiry, the acquire timer to schedule for the new head waiter.
+    pub fn rearm(&mut self, pod: usize) -> Option<(SimTime, u32)> {
+        let since = self.pools[pod].rearm()?;
+        self.timer_for(pod, since)
+    }
+
+    /// How many idle connections of `pod` the evictor examines this run.
+    pub fn eviction_batch(&self, pod: usize) -> usize {
+        let idle = self.pools[pod].idle_count();
+        let per_run = self.life.tests_per_eviction_run;
+        if per_run > 0 {
+            (per_run as usize).min(idle)
+        } else {
+            idle.div_ceil(per_run.unsigned_abs() as usize)
+        }
+    }
+
+    /// Takes the oldest idle connection of `pod` for the evictor.
+    pub fn take_oldest_idle(&mut self, pod: usize) -> Option<ConnId> {
+        self.pools[pod].take_oldest_idle()
+    }
+
+    /// The evictor examines idle connection `c` of `pod` at `now`: closes it
+    /// if it is idle too long or past the pool's own limits; with
+    /// `test_while_idle`, PINGs it (counted in `stats`) and closes it if dead.
+    pub fn examine_idle(
+        &self,
+        pod: usize,
+        c: ConnId,
+        now: SimTime,
+        stats: &mut Collector,
+    ) -> Examined {
+        let idle_for = now - self.pools[pod].conn(c).idle_since;
+        if self.life.min_evictable_idle.is_some_and(|m| idle_for > m) || self.retired(pod, c, now) {
+            return Examined::Close;
+        }
+        if !self.life.test_while_idle {
+            return Examined::Keep;
+        }
+        if stats.window.contains(now) {
+            stats.pings += 1;
+        }
+        if self.health(pod, c, now) != Health::Alive {
+            return Examined::Close;
+        }
+        Examined::Ping(self.pools[pod].conn(c).shard)
+    }
+
+    /// Puts the connections the evictor kept back at the old end of the idle set.
+    pub fn restore_oldest_idle(&mut self, pod: usize, kept: &[ConnId]) {
+        self.pools[pod].restore_oldest_idle(kept);
+    }
+}
