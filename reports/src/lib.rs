@@ -19,7 +19,7 @@
 //!
 //! Modules: [`input`] (the results it reads), [`chart`] (line charts),
 //! [`heatmap`], [`run`] (the charts of one run), [`sweep`] (the charts of a
-//! sweep), [`page`] (the HTML page), [`format`] (numbers and units as
+//! sweep), [`page`] (the HTML page), [`mod@format`] (numbers and units as
 //! printed) and [`palette`].
 //!
 //! Charts use the Okabe-Ito palette (distinguishable with the common kinds
