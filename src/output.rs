@@ -25,6 +25,7 @@ const SET_FILES: &[&str] = &[
     "run.json",
     "index.html",
     "checkpoint.jsonl",
+    "unfinished.csv",
 ];
 
 /// An output folder, checked and ready to receive a set of files.

@@ -10,11 +10,14 @@ use reports::write_atomic;
 use std::path::{Path, PathBuf};
 
 /// Writes `results.csv`, `results.json`, `thresholds.csv`, `scenario.toml`
-/// and the report into `set` as one set, then prints the summary.
+/// and the report into `set` as one set, with `unfinished.csv` when some
+/// points could not finish (`unfinished`: the point's axis values and why),
+/// then prints the summary.
 pub fn sweep(
     plan: &Plan,
     rows: &[Row],
     tolerance: Option<f64>,
+    unfinished: &[(String, String)],
     set: &OutputSet,
 ) -> Result<(), Failure> {
     crate::stop::writing();
@@ -35,10 +38,26 @@ pub fn sweep(
     // The report page reads its story and settings from the scenario beside
     // the results.
     write_atomic(&dir.join("scenario.toml"), plan.input.text.as_bytes())?;
+    if !unfinished.is_empty() {
+        write_atomic(
+            &dir.join("unfinished.csv"),
+            unfinished_csv(plan, unfinished).as_bytes(),
+        )?;
+    }
     let written = reports::sweep::render(&dir).context("cannot render the report")?;
     set.install()?;
     print!("{}", results::summary(plan, rows, &ts, tolerance));
     let page = page_in(set.path(), &written);
+    if !unfinished.is_empty() {
+        println!(
+            "\n{} point{} could not finish and count as breaking the SLO (unfinished.csv):",
+            unfinished.len(),
+            if unfinished.len() == 1 { "" } else { "s" }
+        );
+        for (point, why) in unfinished {
+            println!("  ({point}): {why}");
+        }
+    }
     println!(
         "\nwritten to {} (report: {})",
         set.path().display(),
@@ -59,4 +78,16 @@ pub fn page_in(out: &Path, written: &[PathBuf]) -> PathBuf {
         .and_then(|p| p.file_name())
         .map(|n| out.join(n))
         .unwrap_or_else(|| out.join("index.html"))
+}
+
+/// `unfinished.csv`: one row per point that could not finish: its axis
+/// values (as in `results.csv`'s first columns, TOML-quoted) and why.
+fn unfinished_csv(plan: &Plan, unfinished: &[(String, String)]) -> String {
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let axes: Vec<&str> = plan.spec.axes.iter().map(|a| a.key.as_str()).collect();
+    let mut out = format!("{},reason\n", quote(&axes.join(", ")));
+    for (point, why) in unfinished {
+        out += &format!("{},{}\n", quote(point), quote(why));
+    }
+    out
 }

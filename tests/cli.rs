@@ -6,7 +6,7 @@ use std::process::Output;
 
 mod common;
 
-use common::{bad_input, capsim, root};
+use common::{bad_input, capsim, root, run_ok, scratch, stdout};
 
 /// A small scenario file with every stable scenario key,
 /// written once per test process (tests run in parallel).
@@ -223,4 +223,53 @@ fn absurd_latencies_stop_the_run_with_an_error() {
             "{set}: {err}"
         );
     }
+}
+
+/// A point that cannot finish does not stop the sweep: it is named with its
+/// reason, counts as breaking the SLO, and every other point is measured.
+#[test]
+fn a_point_that_cannot_finish_is_recorded_and_the_sweep_completes() {
+    let dir = scratch("unfinished");
+    let file = dir.join("iso.toml");
+    std::fs::write(
+        &file,
+        r#"[simulation]
+duration = "1s"
+warmup = "0s"
+[workload]
+rate = 2000
+[pool]
+max_total = 4
+acquire_timeout = "none"
+[sweep]
+x = "workload.rate"
+"workload.rate" = [1000, 2000]
+"network.rtt" = ["1ms", "100000h"]
+[slo]
+"pool.timeout_ratio" = "< 0.01"
+"#,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = run_ok(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("2 points could not finish and count as breaking the SLO"),
+        "{text}"
+    );
+    let unfinished = std::fs::read_to_string(out.join("unfinished.csv")).unwrap();
+    let rows: Vec<&str> = unfinished.lines().collect();
+    assert_eq!(rows.len(), 3, "{unfinished}");
+    assert!(rows[1].starts_with(r#""1000, ""100000h""","simulated time passed"#));
+    let thresholds = std::fs::read_to_string(out.join("thresholds.csv")).unwrap();
+    assert!(thresholds.contains("1ms,holds_everywhere"), "{thresholds}");
+    assert!(thresholds.contains("100000h,holds_nowhere"), "{thresholds}");
+    let results = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert_eq!(results.lines().filter(|l| l.contains("NaN")).count(), 2);
 }

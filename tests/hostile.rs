@@ -20,6 +20,8 @@ const LIMIT: Duration = Duration::from_secs(20);
 struct Case {
     name: String,
     files: Vec<(String, Vec<u8>)>,
+    /// Sparse files of a given size (zeros), too large to hold in memory.
+    sparse: Vec<(String, u64)>,
     args: Vec<String>,
 }
 
@@ -27,6 +29,7 @@ fn case(name: &str, args: &[&str]) -> Case {
     Case {
         name: name.into(),
         files: Vec::new(),
+        sparse: Vec::new(),
         args: args.iter().map(|s| s.to_string()).collect(),
     }
 }
@@ -396,6 +399,10 @@ fn merge_cases() -> Vec<Case> {
                 r#"{"shards": 1, "points": [{"point": 99999999999, "metrics": {}, "ci95": {}}]}"#,
             ),
         ),
+        Case {
+            sparse: vec![("shard-1-of-1.json".into(), 300 << 20)],
+            ..case("merge-file-too-large", &["merge", "{T}/shard-1-of-1.json"])
+        },
         case("merge-no-folder", &["merge", "{T}/nosuch"]),
         case("merge-empty-folder", &["merge", "{T}"]),
         with_file(
@@ -554,6 +561,10 @@ fn run(c: &Case, root: &Path, scenario: &Path) -> (i32, String) {
         let p = dir.join(path);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, bytes).unwrap();
+    }
+    for (path, len) in &c.sparse {
+        let f = std::fs::File::create(dir.join(path)).unwrap();
+        f.set_len(*len).unwrap();
     }
     let t = dir.display().to_string();
     let args: Vec<String> = c

@@ -59,22 +59,29 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .out
         .unwrap_or_else(|| crate::publish::default_out(&plan));
     let set = OutputSet::prepare("--out", &out)?;
-    crate::publish::sweep(&plan, &rows, None, &set)
+    crate::publish::sweep(&plan, &rows, None, &[], &set)
 }
 
 /// The file's text, refused past [`MAX_SHARD_BYTES`] or if not UTF-8.
 fn read_bounded(path: &Path) -> Result<String, Failure> {
     let name = path.display();
     let file = std::fs::File::open(path).map_err(|e| input(format!("cannot read {name}: {e}")))?;
+    let too_large = || {
+        input(format!(
+            "{name}: larger than {} MiB: not a capsim shard file",
+            MAX_SHARD_BYTES >> 20
+        ))
+    };
+    // Refused by its size before reading when the size is known.
+    if file.metadata().is_ok_and(|m| m.len() > MAX_SHARD_BYTES) {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     file.take(MAX_SHARD_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| input(format!("cannot read {name}: {e}")))?;
     if bytes.len() as u64 > MAX_SHARD_BYTES {
-        return Err(input(format!(
-            "{name}: larger than {} MiB: not a capsim shard file",
-            MAX_SHARD_BYTES >> 20
-        )));
+        return Err(too_large());
     }
     String::from_utf8(bytes)
         .map_err(|_| input(format!("{name}: not UTF-8: not a capsim shard file")))

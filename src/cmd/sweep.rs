@@ -8,7 +8,10 @@
 //! finished point is recorded in `DIR/checkpoint.jsonl` as it finishes;
 //! `--resume` reuses those points, so an interrupted sweep (SIGINT, SIGTERM,
 //! a kill) continues where it stopped and writes the same bytes as an
-//! uninterrupted one. With `--shard K/N` only that share of the points runs
+//! uninterrupted one. A point that cannot finish (a runaway overload, the
+//! clock limit) does not stop the sweep: it counts as breaking the SLO, its
+//! metrics are NaN, and it is named with its reason on stdout and in
+//! `unfinished.csv`. With `--shard K/N` only that share of the points runs
 //! and only `shard-K-of-N.json` is written (checkpoint
 //! `checkpoint-shard-K-of-N.jsonl`); `capsim merge` combines the shards.
 
@@ -130,7 +133,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             path.display()
         );
     } else {
-        crate::publish::sweep(&plan, &rows, tolerance, &set)?;
+        crate::publish::sweep(&plan, &rows, tolerance, &checkpoint.unfinished(), &set)?;
     }
     if !args.quiet {
         eprintln!("capsim: {} points in {secs:.1} s", rows.len());

@@ -94,6 +94,8 @@ fn clip(s: &str) -> String {
 pub struct Checkpoint {
     path: PathBuf,
     recorded: BTreeMap<String, Outcome>,
+    /// Points that could not finish, found or recorded: (key, why).
+    unfinished: Mutex<BTreeMap<String, String>>,
     file: Mutex<std::fs::File>,
 }
 
@@ -129,9 +131,17 @@ impl Checkpoint {
         let mut file = std::fs::File::create(path).map_err(fail)?;
         file.write_all(text.as_bytes()).map_err(fail)?;
         file.sync_all().map_err(fail)?;
+        let unfinished = recorded
+            .iter()
+            .filter_map(|(k, o)| match o {
+                Outcome::Failed(why) => Some((k.clone(), why.clone())),
+                Outcome::Measured(_) => None,
+            })
+            .collect();
         Ok(Checkpoint {
             path: path.to_path_buf(),
             recorded,
+            unfinished: Mutex::new(unfinished),
             file: Mutex::new(file),
         })
     }
@@ -160,11 +170,23 @@ impl Checkpoint {
     /// loses only the ability to resume this point, so it is reported, not
     /// fatal.
     pub fn record(&self, values: &[Value], outcome: &Outcome) -> Result<(), String> {
-        let text = line(&key(values), outcome);
+        let key = key(values);
+        if let Outcome::Failed(why) = outcome {
+            let mut u = self.unfinished.lock().unwrap_or_else(|e| e.into_inner());
+            u.insert(key.clone(), why.clone());
+        }
+        let text = line(&key, outcome);
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.write_all(text.as_bytes())
             .and_then(|_| file.sync_data())
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
+    }
+
+    /// The points that could not finish, recorded before or during this
+    /// run, in key order: (key, why).
+    pub fn unfinished(&self) -> Vec<(String, String)> {
+        let u = self.unfinished.lock().unwrap_or_else(|e| e.into_inner());
+        u.iter().map(|(k, w)| (k.clone(), w.clone())).collect()
     }
 
     /// Holds the file's lock: while it is held no point is half-appended,

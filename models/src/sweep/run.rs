@@ -13,6 +13,7 @@ use super::plan::Plan;
 use super::results::{line_of_points, thresholds, Measured, Row};
 use super::Error;
 use crate::engine;
+use crate::metrics::NAMES;
 use crate::scenario::Scenario;
 use sim::threshold::{bisect, Bracket};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,14 +46,27 @@ impl<'a> Control<'a> {
     }
 }
 
+/// The measurements of a point that could not finish (a runaway overload,
+/// the clock limit): every metric and half-width NaN, so no objective holds
+/// there and the point counts as breaking the SLO.
+pub fn unfinished() -> Measured {
+    let nan = || NAMES.iter().map(|n| (n.to_string(), f64::NAN)).collect();
+    Measured {
+        metrics: nan(),
+        ci95: nan(),
+    }
+}
+
 /// Simulates the point with axis `values` (scenario `sc`), or reads it from
-/// the checkpoint; a point simulated here is recorded there.
-fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measured, Error> {
+/// the checkpoint; a point simulated here is recorded there. A point whose
+/// simulation cannot finish is [`unfinished`], its reason kept in the
+/// checkpoint; the rest of the sweep goes on.
+pub fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measured, Error> {
     if let Some(recorded) = ctl.checkpoint.and_then(|c| c.get(values)) {
-        return match recorded {
-            Outcome::Measured(m) => Ok(m.clone()),
-            Outcome::Failed(why) => Err(Error::Run(why.clone())),
-        };
+        return Ok(match recorded {
+            Outcome::Measured(m) => m.clone(),
+            Outcome::Failed(_) => unfinished(),
+        });
     }
     if ctl.stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
@@ -68,10 +82,10 @@ fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measured, E
         // Losing the record costs only a rerun of this point on resume.
         let _ = c.record(values, &outcome);
     }
-    match outcome {
-        Outcome::Measured(m) => Ok(m),
-        Outcome::Failed(why) => Err(Error::Run(why)),
-    }
+    Ok(match outcome {
+        Outcome::Measured(m) => m,
+        Outcome::Failed(_) => unfinished(),
+    })
 }
 
 /// Runs the grid points `indices` (all checked first, so a bad combination
