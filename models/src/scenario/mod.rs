@@ -371,5 +371,7 @@ pub use parse::{
 };
 pub use resolve::{Origin, Resolved};
 
+pub(crate) use parse::line_column;
+
 #[cfg(test)]
 mod tests;

@@ -501,8 +501,9 @@ fn enclosing_table(text: &str, offset: usize) -> Option<&str> {
     Some(name.trim())
 }
 
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column (in characters) of a byte offset: the one
+/// position rule of every error about a file (scenarios, sweep tables).
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
         offset -= 1;

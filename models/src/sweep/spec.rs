@@ -21,7 +21,7 @@
 
 use super::axis::{Axis, Kind};
 use crate::metrics::{is_metric, NAMES};
-use crate::scenario::ScenarioError;
+use crate::scenario::{line_column, ScenarioError};
 use std::collections::BTreeMap;
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
@@ -191,19 +191,6 @@ fn record(t: &DeTable<'_>, prefix: &str, depth: usize, out: &mut BTreeMap<String
             record(inner, &path, depth + 1, out);
         }
     }
-}
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[start..].chars().count() + 1,
-    )
 }
 
 /// An axis as written, before it is checked against the scenario.

@@ -1,0 +1,210 @@
+//! Validation: from a TOML table to a [`Scenario`] the engine can trust.
+//!
+//! Two passes. The first walks the table's shape (every table known, every
+//! key known, tables where tables belong) and reports the problem that comes
+//! first in the file. The second fills in the keys of the chosen preset
+//! ([`preset`]), deserializes the [`raw`] structs, fills in defaults and
+//! checks every value ([`values`]) and every rule between values, table by
+//! table ([`sections`], [`pool`], [`client`]), in schema order. Problems name
+//! a dotted key; [`super::parse`] turns the key into a file position or a
+//! `--set` assignment.
+
+mod client;
+mod pool;
+mod preset;
+mod sections;
+mod values;
+
+pub(crate) use preset::Applied;
+
+use super::raw::{self, RawScenario};
+use super::units::{clip, describe, list, suggest};
+use super::{Database, Pods, Scenario, L1};
+use preset::with_preset;
+use sim::dist::Latency;
+use sim::time::SimTime;
+use toml::{Table, Value};
+use values::{latency, number, whole, Range};
+
+/// One thing wrong with a scenario, before it is located.
+#[derive(Clone, Debug)]
+pub(crate) struct Problem {
+    /// Dotted key at fault (`pool.max_total`, `workload.profile[2].at`).
+    pub key: String,
+    /// What is wrong and what to do.
+    pub message: String,
+    /// The message already names the key (unknown-key messages).
+    pub names_key: bool,
+    /// Point at the key itself rather than at its value.
+    pub at_key: bool,
+    /// Where to point if `key` is not written anywhere (a default is at fault).
+    pub near: Option<String>,
+}
+
+impl Problem {
+    fn value(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            key: key.into(),
+            message: message.into(),
+            names_key: false,
+            at_key: false,
+            near: None,
+        }
+    }
+    /// Points at `key` when the problem's own key is not written.
+    fn near(mut self, key: &str) -> Self {
+        self.near = Some(key.to_string());
+        self
+    }
+    fn unknown(key: String, message: String) -> Self {
+        Problem {
+            key,
+            message,
+            names_key: true,
+            at_key: true,
+            near: None,
+        }
+    }
+}
+
+/// Every problem with the shape of `doc`: unknown tables and keys, and values
+/// that should be tables. Unordered; the caller picks the first in the file.
+pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (name, value) in doc {
+        if raw::FOREIGN_TABLES.contains(&name.as_str()) {
+            continue;
+        }
+        let Some(keys) = raw::table_keys(name) else {
+            problems.push(unknown_top_level(name, value));
+            continue;
+        };
+        let Value::Table(table) = value else {
+            let msg = format!("expected a table, found {}", describe(value));
+            problems.push(Problem {
+                at_key: true,
+                ..Problem::value(name.as_str(), msg)
+            });
+            continue;
+        };
+        check_keys(table, name, keys, &mut problems);
+        if let (true, Some(Value::Table(b))) = (name == "client", table.get("backoff")) {
+            check_keys(b, "client.backoff", raw::backoff_keys(), &mut problems);
+        }
+        if let (true, Some(Value::Array(points))) = (name == "workload", table.get("profile")) {
+            for (i, point) in points.iter().enumerate() {
+                if let Value::Table(t) = point {
+                    let path = format!("workload.profile[{i}]");
+                    check_keys(t, &path, raw::profile_keys(), &mut problems);
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Unknown keys of `table` (at dotted `path`), given the valid ones.
+fn check_keys(table: &Table, path: &str, valid: &[&str], out: &mut Vec<Problem>) {
+    for key in table.keys().filter(|k| !valid.contains(&k.as_str())) {
+        let place = super::error::key_display(path);
+        let msg = match suggest(key, valid) {
+            Some(s) => format!(
+                "unknown key `{}` in {place}, did you mean `{s}`?",
+                clip(key)
+            ),
+            None => format!(
+                "unknown key `{}` in {place}; valid keys: {}",
+                clip(key),
+                list(valid, "`", "`")
+            ),
+        };
+        out.push(Problem::unknown(format!("{path}.{key}"), msg));
+    }
+}
+
+/// An unknown top-level table or key.
+fn unknown_top_level(name: &str, value: &Value) -> Problem {
+    let tables: Vec<&str> = raw::table_names().to_vec();
+    let what = if value.is_table() {
+        "table"
+    } else {
+        "top-level key"
+    };
+    let shown = if value.is_table() {
+        format!("[{}]", clip(name))
+    } else {
+        format!("`{}`", clip(name))
+    };
+    let home = tables
+        .iter()
+        .find(|t| raw::table_keys(t).is_some_and(|k| k.contains(&name)));
+    let msg = match (home, suggest(name, &tables)) {
+        (Some(home), _) if !value.is_table() => {
+            format!("unknown {what} {shown}; it belongs in [{home}]")
+        }
+        (_, Some(s)) => format!("unknown {what} {shown}, did you mean [{s}]?"),
+        _ => format!(
+            "unknown {what} {shown}; valid tables: {}",
+            list(&tables, "[", "]")
+        ),
+    };
+    Problem::unknown(name.to_string(), msg)
+}
+
+/// Builds the scenario from a table whose shape [`check_shape`] accepted,
+/// also saying what the preset filled in.
+pub(crate) fn build_applied(doc: &Table, name: &str) -> Result<(Scenario, Applied), Problem> {
+    let (doc, applied) = with_preset(doc)?;
+    match build_merged(&doc, name, &applied) {
+        Ok(s) => Ok((s, applied)),
+        Err(p) => Err(applied.blame(p)),
+    }
+}
+
+fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, Problem> {
+    let raw: RawScenario = Value::Table(doc.clone())
+        .try_into()
+        .map_err(|e: toml::de::Error| Problem::value("", e.message().to_string()))?;
+    let simulation = sections::simulation(raw.simulation.unwrap_or_default())?;
+    let workload = sections::workload(raw.workload.unwrap_or_default())?;
+    let pods = raw.pods.unwrap_or_default();
+    let pods = Pods {
+        count: whole(pods.count.as_ref(), "pods.count", 1, 1, 10_000)? as u32,
+    };
+    let pool = pool::pool(raw.pool.unwrap_or_default(), applied)?;
+    let network = sections::network(raw.network.unwrap_or_default())?;
+    let redis = sections::redis(raw.redis.unwrap_or_default())?;
+    let l = raw.l1.unwrap_or_default();
+    let l1 = L1 {
+        hit_ratio: number(
+            l.hit_ratio.as_ref(),
+            "l1.hit_ratio",
+            Some(0.0),
+            Range::Ratio,
+        )?,
+        lookup_time: latency(
+            l.lookup_time.as_ref(),
+            "l1.lookup_time",
+            Latency::Constant(SimTime(1_500)),
+        )?,
+    };
+    let db = raw.database.unwrap_or_default();
+    let default_db = Latency::lognormal(SimTime::from_millis(2), SimTime::from_millis(20))
+        .expect("the default database latency is valid");
+    let database = Database {
+        latency: latency(db.latency.as_ref(), "database.latency", default_db)?,
+    };
+    let client = client::client(raw.client.unwrap_or_default())?;
+    Ok(Scenario {
+        name: name.to_string(),
+        simulation,
+        workload,
+        pods,
+        pool,
+        network,
+        redis,
+        l1,
+        database,
+        client,
+    })
+}
