@@ -1,12 +1,14 @@
 //! `models`: capsim's domain on top of the `sim` kernel.
 //!
 //! - [`scenario`]: the scenario schema, parsing and validation;
+//! - [`cache`]: per-pod cache data structures (LRU, W-TinyLFU) and their theory;
 //! - [`engine`]: the request path as a discrete-event model, and runs of it;
 //! - [`metrics`]: metric names and result types;
 //! - [`sweep`]: parameter grids, SLOs, thresholds, shards and their outputs;
 //! - [`validate`]: the simulator against queueing theory (`capsim validate`).
 #![warn(missing_docs)]
 
+pub mod cache;
 pub mod engine;
 pub mod metrics;
 pub mod scenario;

@@ -13,7 +13,8 @@
 //! - [`summary::Estimate`]: means and Student-t confidence intervals;
 //! - [`experiment`]: ordered parallel runs and parameter grids;
 //! - [`queueing`]: the formulas the simulator is validated against;
-//! - [`threshold`]: where a response along an axis crosses an objective.
+//! - [`threshold`]: where a response along an axis crosses an objective;
+//! - [`zipf`]: Zipf and uniform popularity of ranked items (keys).
 //!
 //! ```
 //! use sim::scheduler::Scheduler;
@@ -38,3 +39,4 @@ pub mod summary;
 pub mod threshold;
 pub mod time;
 pub mod timer;
+pub mod zipf;
