@@ -90,8 +90,7 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Interrupted(msg)) => {
-            eprintln!("capsim: interrupted: {msg}");
-            ExitCode::from(INTERRUPTED)
+            stop::exit_interrupted(&format!("capsim: interrupted: {msg}"))
         }
     }
 }

@@ -81,9 +81,7 @@ impl OutputSet {
         // Probe both places files are created: the folder (checkpoints and
         // shard files) and its parent (the staging folder).
         let probe = |dir: &Path| -> Result<(), Failure> {
-            let p = dir.join(format!(".capsim-probe-{}", std::process::id()));
-            std::fs::write(&p, b"")
-                .and_then(|_| std::fs::remove_file(&p))
+            probe_writable(dir)
                 .map_err(|e| input(format!("{shown}: cannot write in {}: {e}", dir.display())))
         };
         probe(out)?;
@@ -144,6 +142,27 @@ impl OutputSet {
         }
         Ok(())
     }
+}
+
+/// Checks that a file can be created in `dir`. On Linux the probe is an
+/// unnamed file (`O_TMPFILE`), so a kill at any moment leaves nothing behind;
+/// where the file system lacks it, a named file is created and removed.
+fn probe_writable(dir: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_TMPFILE)
+            .open(dir)
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let p = dir.join(format!(".capsim-probe-{}", std::process::id()));
+    std::fs::write(&p, b"").and_then(|_| std::fs::remove_file(&p))
 }
 
 /// True if `name` is a file of an output set (replaced, not carried over).

@@ -23,6 +23,11 @@ static PHASE: AtomicU8 = AtomicU8::new(RUNNING);
 /// appends must not be cut.
 static ON_STOP: Mutex<Option<String>> = Mutex::new(None);
 static CHECKPOINT: OnceLock<&'static models::sweep::checkpoint::Checkpoint> = OnceLock::new();
+/// Held by whoever reports the interruption and ends the process: the
+/// handler's thread or the main thread that saw the flag. Both may race to
+/// it; the first prints and exits while holding it, so the message appears
+/// once and whole (an exit in the middle of the other's write cut it).
+static EXITING: Mutex<()> = Mutex::new(());
 
 /// Installs the handler; if it cannot be installed, signals keep their
 /// default action (an immediate end, which writes nothing half-way either).
@@ -40,10 +45,17 @@ fn on_signal() {
     }
     let _appending = CHECKPOINT.get().map(|c| c.hold());
     let msg = ON_STOP.lock().map(|m| m.clone()).unwrap_or(None);
-    eprintln!(
+    exit_interrupted(&format!(
         "\ncapsim: interrupted: {}",
         msg.as_deref().unwrap_or("nothing written")
-    );
+    ));
+}
+
+/// Prints `line` and ends the process with status 130, unless another thread
+/// is already doing so (then it waits for that exit).
+pub fn exit_interrupted(line: &str) -> ! {
+    let _only_one = EXITING.lock();
+    eprintln!("{line}");
     std::process::exit(i32::from(crate::INTERRUPTED));
 }
 
