@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub fn sweep(
     plan: &Plan,
     rows: &[Row],
-    tolerance: Option<f64>,
+    tolerance: Option<sim::threshold::Precision>,
     unfinished: &[(String, String)],
     set: &OutputSet,
 ) -> Result<(), Failure> {
@@ -35,9 +35,12 @@ pub fn sweep(
         &dir.join("thresholds.csv"),
         results::thresholds_csv(plan, &ts).as_bytes(),
     )?;
-    // The report page reads its story and settings from the scenario beside
-    // the results.
-    write_atomic(&dir.join("scenario.toml"), plan.input.text.as_bytes())?;
+    // The resolved scenario: `capsim sweep OUT/scenario.toml` runs the same
+    // points; the report page reads its story and settings from it.
+    write_atomic(
+        &dir.join("scenario.toml"),
+        models::sweep::resolved::scenario_toml(plan).as_bytes(),
+    )?;
     if !unfinished.is_empty() {
         write_atomic(
             &dir.join("unfinished.csv"),

@@ -58,6 +58,7 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         })
         .unwrap_or_default();
     RunResults {
+        schema_version: reports::input::RUN_SCHEMA_VERSION,
         capsim_version: env!("CARGO_PKG_VERSION").into(),
         scenario: sc.name.clone(),
         scenario_hash: crate::output::scenario_hash(sc),
@@ -65,7 +66,8 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         replications: sc.simulation.replications,
         command: Some(command_line()),
         story,
-        settings: settings(sc),
+        settings: with_every_set_key(settings(sc), &file.text, set),
+        spike_secs: spike(sc),
         pool_capacity: Some(sc.pods.count as f64 * sc.pool.max_total as f64),
         slo,
         metrics: to_map(&r.metrics),
@@ -109,6 +111,44 @@ fn latency(l: &Latency) -> String {
             ms(ln_q[3].exp())
         ),
     }
+}
+
+/// When the profile is at its highest scale (above 1): from the end of the
+/// ramp that reaches it to the next change (or the end of the run), in
+/// seconds from the end of the warm-up.
+fn spike(sc: &Scenario) -> Option<[f64; 2]> {
+    let p = &sc.workload.profile;
+    let top = p.iter().map(|q| q.scale).fold(1.0, f64::max);
+    let i = p.iter().position(|q| q.scale == top && top > 1.0)?;
+    let start = (p[i].at + p[i].ramp).as_secs_f64();
+    let end = p
+        .get(i + 1)
+        .map_or(sc.simulation.duration.as_secs_f64(), |q| q.at.as_secs_f64());
+    (end > start).then_some([start, end])
+}
+
+/// `first` followed by every other key the scenario file or a `--set` gives
+/// a value (the values that differ from their defaults, such as a socket
+/// timeout, retries or a middlebox's idle timeout), as written; a `--set`
+/// replaces the file's value.
+fn with_every_set_key(first: Vec<Setting>, text: &str, set: &[String]) -> Vec<Setting> {
+    let mut out = first;
+    let mut extra = reports::page::settings_from_toml(text);
+    for a in set {
+        if let Some((k, v)) = a.split_once('=') {
+            let (k, v) = (k.trim().to_string(), v.trim().trim_matches('"').to_string());
+            match extra.iter_mut().find(|(key, _)| *key == k) {
+                Some(e) => e.1 = v,
+                None => extra.push((k, v)),
+            }
+        }
+    }
+    for (key, value) in extra {
+        if !out.iter().any(|s| s.key == key) {
+            out.push(Setting { key, value });
+        }
+    }
+    out
 }
 
 /// The settings a reviewer checks first, resolved (defaults filled in).

@@ -8,6 +8,8 @@
 //! After a deliberate change of wording, regenerate the file with
 //! `CAPSIM_BLESS=1 cargo test --release --test hostile` and review its diff.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -132,10 +134,8 @@ fn flag_cases() -> Vec<Case> {
         out.push(case(&format!("flag-missing-arg-{cmd}"), &[cmd]));
     }
     out.push(case(
-        "flag-refine-with-shard",
-        &[
-            "sweep", "{S}", "--refine", "--shard", "1/2", "--out", "{T}/o",
-        ],
+        "flag-refine-with-grid",
+        &["sweep", "{S}", "--refine", "--grid", "--out", "{T}/o"],
     ));
     out.push(case(
         "flag-validate-reps",
@@ -459,7 +459,30 @@ fn report_cases() -> Vec<Case> {
             "results.json",
             "[".repeat(100_000).as_bytes(),
         ),
+        r("report-results-empty-object", "results.json", b"{}"),
+        r("report-results-empty-array", "results.json", b"[]"),
+        r(
+            "report-results-x-names-no-axis",
+            "results.json",
+            sweep_results()
+                .replace(r#""x": "workload.rate""#, r#""x": "nosuch.key""#)
+                .as_bytes(),
+        ),
+        r(
+            "report-results-schema-99",
+            "results.json",
+            sweep_results()
+                .replace(r#""schema_version": 2"#, r#""schema_version": 99"#)
+                .as_bytes(),
+        ),
     ]
+}
+
+/// A well-formed sweep results file (the reports crate's test data), for
+/// cases that corrupt one field of it.
+fn sweep_results() -> String {
+    let path = common::root().join("reports/tests/data/small-sweep/results.json");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 fn path_cases() -> Vec<Case> {

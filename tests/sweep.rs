@@ -48,14 +48,22 @@ fn outputs_are_identical_on_one_and_two_threads() {
         );
     }
     let csv = String::from_utf8(read(&a, "results.csv")).unwrap();
-    assert_eq!(csv.lines().count(), 1 + 12, "a header and 2 x 6 points");
+    // A header, the 2 x 6 grid points, then the points bisection added.
+    assert!(csv.lines().count() > 1 + 12, "{csv}");
+    let grid = String::from_utf8(read(&a, "results.json")).unwrap();
+    assert_eq!(
+        grid.matches("\"point\": null").count(),
+        csv.lines().count() - 13
+    );
     assert!(csv.starts_with("workload.rate,pool.max_total,requests.arrived,requests.arrived.ci95,"));
 }
 
 #[test]
 fn shards_merge_into_the_unsharded_outputs() {
+    // Shards hold only some points of each line, so the merge reports the
+    // raw grid's thresholds: compare with an unsharded raw-grid sweep.
     let whole = scratch("unsharded");
-    small_sweep(&whole, &[]);
+    small_sweep(&whole, &["--grid"]);
     let shards: Vec<PathBuf> = (1..=3).map(|k| scratch(&format!("shard-{k}"))).collect();
     for (k, dir) in shards.iter().enumerate() {
         let shard = format!("{}/3", k + 1);
@@ -250,10 +258,104 @@ fn bad_axes_and_objectives_are_scenario_errors() {
         "{err}"
     );
 
-    let p = scenario_with("refine-shard", "\"workload.rate\" = [1000, 2000]", "");
+    let p = scenario_with("refine-grid", "\"workload.rate\" = [1000, 2000]", "");
     let out = capsim()
-        .args(["sweep", p.to_str().unwrap(), "--refine", "--shard", "1/2"])
+        .args(["sweep", p.to_str().unwrap(), "--refine", "--grid"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// The output folder's `scenario.toml` is the resolved scenario: sweeping it
+/// again, with no `--set` or `--axis`, writes the same results and
+/// thresholds byte for byte.
+#[test]
+fn the_saved_scenario_reproduces_the_sweep() {
+    let first = scratch("reproduce-first");
+    let scenario = root().join("scenarios/erlang-b-threshold.toml");
+    run(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--quiet",
+        "--set",
+        "simulation.duration=2s",
+        "--set",
+        "pool.max_total=12",
+        "--axis",
+        "pool.max_total=6,12",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    let saved = first.join("scenario.toml");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("duration = \"2s\""), "{text}");
+    assert!(text.contains("\"pool.max_total\" = [6, 12]"), "{text}");
+    let second = scratch("reproduce-second");
+    run(&[
+        "sweep",
+        saved.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    for f in ["results.csv", "thresholds.csv"] {
+        assert!(
+            read(&first, f) == read(&second, f),
+            "{f} differs when the saved scenario.toml is swept again"
+        );
+    }
+    // The report's command is the one that ran, and it runs.
+    let json = String::from_utf8(read(&first, "results.json")).unwrap();
+    assert!(
+        json.contains(
+            "--set simulation.duration=2s --set pool.max_total=12 --axis pool.max_total=6,12"
+        ),
+        "{json}"
+    );
+}
+
+/// `capsim report` refuses a `results.json` that is not a sweep's (here:
+/// `{}`, `[]`, an `x` that names no axis, an unknown `schema_version`) with
+/// exit status 2, naming the file and the problem, and leaves the report
+/// already there untouched.
+#[test]
+fn corrupt_results_are_refused_without_touching_the_report() {
+    assert_eq!(
+        models::sweep::results::SCHEMA_VERSION,
+        reports::input::SWEEP_SCHEMA_VERSION,
+        "the writer and the reader agree on the layout"
+    );
+    let dir = scratch("corrupt");
+    small_sweep(&dir, &["--grid"]);
+    let page = read(&dir, "index.html");
+    let good = String::from_utf8(read(&dir, "results.json")).unwrap();
+    let cases = [
+        ("{}".to_string(), "no schema_version"),
+        ("[]".to_string(), "expected a JSON object"),
+        (
+            good.replace("\"x\": \"workload.rate\"", "\"x\": \"pool.size\""),
+            "names no axis",
+        ),
+        (
+            good.replace("\"schema_version\": 2", "\"schema_version\": 99"),
+            "unknown schema_version 99",
+        ),
+    ];
+    for (text, problem) in cases {
+        std::fs::write(dir.join("results.json"), &text).unwrap();
+        let out = capsim()
+            .args(["report", dir.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("results.json") && err.contains(problem),
+            "{err}"
+        );
+        assert!(
+            read(&dir, "index.html") == page,
+            "the report was overwritten"
+        );
+    }
 }

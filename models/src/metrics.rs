@@ -3,6 +3,12 @@
 //! One flat namespace of dotted names shared by
 //! `capsim run --format json`, sweep CSV columns and SLO expressions. Counts and
 //! ratios cover the measured window; times are milliseconds, named `_ms`.
+//!
+//! Requests and attempts are counted apart: `requests.failed*` counts
+//! requests (each once, after its last attempt), `errors.<cause>` failed
+//! attempts (retried or not), `requests.retries` the retries. `latency.*` is
+//! the latency of successful requests; `latency_all.*` that of every request
+//! that ended, a failed one at the time it failed.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +26,12 @@ pub const NAMES: &[&str] = &[
     "latency.p99_ms",
     "latency.p999_ms",
     "latency.max_ms",
+    "latency_all.mean_ms",
+    "latency_all.p50_ms",
+    "latency_all.p90_ms",
+    "latency_all.p99_ms",
+    "latency_all.p999_ms",
+    "latency_all.max_ms",
     "l1.hit_ratio",
     "pool.checkouts",
     "pool.wait_ratio",

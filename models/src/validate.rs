@@ -371,6 +371,29 @@ pub fn cases() -> Vec<Case> {
     ]
 }
 
+/// How much wider than its large-sample value the Student-t factor of the
+/// criterion may be. With few replications the factor explodes (about 216
+/// for 2 replications at a table's Bonferroni level, against 3.2 with many):
+/// the interval then covers almost any simulator, right or wrong, and a pass
+/// says nothing. [`min_replications`] is the floor this bound sets.
+pub const MAX_T_INFLATION: f64 = 1.5;
+
+/// The Bonferroni level of a table of `checks` checks.
+pub fn table_level(checks: usize) -> f64 {
+    1.0 - (1.0 - JOINT_LEVEL) / checks.max(1) as f64
+}
+
+/// The fewest replications whose Student-t factor at the level of a table of
+/// `checks` checks is at most [`MAX_T_INFLATION`] times its large-sample
+/// value (taken at 1,000 degrees of freedom, within 0.1% of the normal).
+pub fn min_replications(checks: usize) -> u32 {
+    let level = table_level(checks);
+    let z = t_quantile(level, 1000);
+    (2u32..1000)
+        .find(|&r| t_quantile(level, r as usize - 1) <= MAX_T_INFLATION * z)
+        .unwrap_or(1000)
+}
+
 /// Runs every case of `table` and judges each check at the Bonferroni level.
 ///
 /// # Panics
@@ -378,7 +401,7 @@ pub fn cases() -> Vec<Case> {
 /// the table).
 pub fn run_table(table: &[Case], config: &Config) -> Result<TableReport, RunError> {
     let k: usize = table.iter().map(|c| c.checks.len()).sum();
-    let level = 1.0 - (1.0 - JOINT_LEVEL) / k as f64;
+    let level = table_level(k);
     let t = t_quantile(level, config.replications as usize - 1);
     let mut outcomes = Vec::with_capacity(k);
     for case in table {
@@ -561,6 +584,17 @@ fn t_central(t: f64, dof: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_replication_floor_bounds_the_t_factor() {
+        let k: usize = cases().iter().map(|c| c.checks.len()).sum();
+        let r = min_replications(k);
+        let level = table_level(k);
+        let z = t_quantile(level, 1000);
+        assert!(t_quantile(level, r as usize - 1) <= MAX_T_INFLATION * z);
+        assert!(t_quantile(level, r as usize - 2) > MAX_T_INFLATION * z);
+        assert!(r > 2 && r <= Config::default().replications, "{r}");
+    }
 
     #[test]
     fn t_quantile_matches_t95_and_tables() {

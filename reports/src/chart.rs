@@ -46,6 +46,12 @@ pub struct Line {
     pub band: Vec<(f64, f64, f64)>,
     /// Draw a marker at every point (for sweeps, where points are few).
     pub markers: bool,
+    /// (x, low, high) of an interval drawn as a capped vertical bar, e.g.
+    /// the bracket a threshold was located in; empty for none.
+    pub intervals: Vec<(f64, f64, f64)>,
+    /// (x, y, at least) of a censored value: a hollow triangle pointing up
+    /// (the value is at least y) or down (at most y), not joined to the line.
+    pub censored: Vec<(f64, f64, bool)>,
 }
 
 /// A horizontal dashed line at a fixed value, such as an SLO limit.
@@ -82,6 +88,12 @@ pub struct LineChart {
     pub references: Vec<Reference>,
     /// A remark under the legend (e.g. "no failures in the window").
     pub note: String,
+    /// Values the y axis must include though no line has them: the range of
+    /// sibling charts meant to be compared, so that they share one scale.
+    pub y_include: Vec<f64>,
+    /// An x interval shaded behind the lines, with its legend text (e.g. the
+    /// traffic profile's spike).
+    pub shade: Option<(f64, f64, String)>,
 }
 
 /// How one axis maps values to plot coordinates (log10 for log axes).
@@ -149,6 +161,11 @@ impl Axis {
                     if lo != 0.0 {
                         lo -= pad;
                     }
+                }
+                // Values that are never negative get no negative range
+                // (a latency scale that starts below zero reads wrong).
+                if min >= 0.0 {
+                    lo = lo.max(0.0);
                 }
                 Axis {
                     scale,
@@ -361,7 +378,24 @@ impl LineChart {
                 .iter()
                 .flat_map(|l| l.band.iter().flat_map(|b| [b.1.max(floor), b.2])),
         );
+        ys.extend(
+            self.lines
+                .iter()
+                .flat_map(|l| l.intervals.iter().flat_map(|b| [b.1, b.2])),
+        );
+        ys.extend(
+            self.lines
+                .iter()
+                .flat_map(|l| l.censored.iter().map(|c| c.1)),
+        );
+        let mut xs = xs;
+        xs.extend(
+            self.lines
+                .iter()
+                .flat_map(|l| l.censored.iter().map(|c| c.0)),
+        );
         ys.extend(self.references.iter().map(|r| r.value));
+        ys.extend(self.y_include.iter().copied());
         (
             Axis::fit(&xs, self.x_scale, false),
             Axis::fit(&ys, self.y_scale, self.y_from_zero),
@@ -427,6 +461,17 @@ impl LineChart {
                     .map_err(err)?;
             }
         }
+        if let Some((a, b, _)) = &self.shade {
+            let (a, b) = (x.map(a.max(x.lo)), x.map(b.min(x.hi)));
+            if a < b {
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(a, y.lo), (b, y.hi)],
+                        palette::REFERENCE.mix(0.08).filled(),
+                    )))
+                    .map_err(err)?;
+            }
+        }
         for r in &self.references {
             let v = y.map(r.value);
             let style = palette::REFERENCE.stroke_width(2);
@@ -460,6 +505,39 @@ impl LineChart {
                         .draw_series(pts.iter().map(|p| Circle::new(*p, 3.5, color.filled())))
                         .map_err(err)?;
                 }
+            }
+            for &(bx, lo, hi) in &line.intervals {
+                if !(bx.is_finite() && lo.is_finite() && hi.is_finite()) {
+                    continue;
+                }
+                let (px, a, b) = (x.map(bx), y.map(lo), y.map(hi));
+                let cap = 0.012 * (x.hi - x.lo);
+                let style = color.stroke_width(2);
+                chart
+                    .draw_series([
+                        PathElement::new(vec![(px, a), (px, b)], style),
+                        PathElement::new(vec![(px - cap, a), (px + cap, a)], style),
+                        PathElement::new(vec![(px - cap, b), (px + cap, b)], style),
+                    ])
+                    .map_err(err)?;
+            }
+            for &(cx, cy, at_least) in &line.censored {
+                if !(cx.is_finite() && cy.is_finite()) {
+                    continue;
+                }
+                let (px, py) = (x.map(cx), y.map(cy));
+                chart
+                    .draw_series(std::iter::once(
+                        EmptyElement::at((px, py)) + {
+                            let tip: i32 = if at_least { -9 } else { 9 };
+                            let base = -tip / 2;
+                            PathElement::new(
+                                vec![(0, tip), (-7, base), (7, base), (0, tip)],
+                                color.stroke_width(2),
+                            )
+                        },
+                    ))
+                    .map_err(err)?;
             }
             let floored = line
                 .points
@@ -503,6 +581,9 @@ impl LineChart {
                 y,
                 "Shaded: 95% confidence interval across replications.",
             )?;
+        }
+        if let Some((_, _, label)) = &self.shade {
+            y = legend_note(area, y, &format!("Shaded: {label}."))?;
         }
         if y_axis.floored {
             y = legend_note(

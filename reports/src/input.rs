@@ -10,6 +10,23 @@
 //! NaN (e.g. the acquire wait of a run with no checkouts) as `null`.
 
 use serde::{Deserialize, Serialize};
+
+/// The `results.json` layout this crate reads (and `capsim sweep` writes).
+pub const SWEEP_SCHEMA_VERSION: u32 = 2;
+
+/// The `run.json` layout this crate reads (and `capsim run --report` writes).
+pub const RUN_SCHEMA_VERSION: u32 = 1;
+
+/// Refuses a layout version this crate does not read.
+fn check_version(found: u32, known: u32) -> Result<(), String> {
+    match found {
+        0 => Err("no schema_version".into()),
+        v if v == known => Ok(()),
+        v => Err(format!(
+            "unknown schema_version {v}; this capsim reads {known}"
+        )),
+    }
+}
 use std::collections::BTreeMap;
 
 /// Metric name -> value (`null` when undefined).
@@ -82,6 +99,30 @@ pub struct SweepPoint {
     /// 95% half-widths.
     #[serde(default)]
     pub ci95: MetricMap,
+    /// The statistical verdict: `holds`, `fails` or `too_close` (a
+    /// confidence interval straddles its limit).
+    #[serde(default)]
+    pub slo: Option<String>,
+}
+
+/// How narrowly thresholds were located.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// Each end of the bracket within this many units of x.
+    Absolute(f64),
+    /// Each end of the bracket within this share (0.02: 2%).
+    Relative(f64),
+}
+
+impl Precision {
+    /// As a reader sees it: `2%` or `100`.
+    pub fn text(self) -> String {
+        match self {
+            Precision::Absolute(t) => crate::format::exact(t),
+            Precision::Relative(r) => format!("{}%", crate::format::exact(r * 100.0)),
+        }
+    }
 }
 
 /// Where the objectives stop holding along one line of the grid.
@@ -99,9 +140,15 @@ pub struct SweepThreshold {
     /// The interpolated threshold, in x's unit (milliseconds for durations).
     #[serde(default)]
     pub threshold: Option<f64>,
-    /// The two x positions around the change of state.
+    /// The nearest point where the objectives clearly hold (over their
+    /// confidence intervals); for a line that holds everywhere, the line's
+    /// end in the sweep's direction.
     #[serde(default)]
-    pub bracket: Option<[f64; 2]>,
+    pub holds_at: Option<f64>,
+    /// The nearest point past the threshold where an objective clearly
+    /// fails; for a line that holds nowhere, the line's start.
+    #[serde(default)]
+    pub fails_at: Option<f64>,
     /// The highest rate of the traffic profile at the threshold, when x is
     /// `workload.rate` and a profile scales it.
     #[serde(default)]
@@ -109,6 +156,29 @@ pub struct SweepThreshold {
     /// The objective that failed first past the threshold.
     #[serde(default)]
     pub broke_first: Option<String>,
+    /// At the forecast peak: `holds`, `fails` or `too_close`.
+    #[serde(default)]
+    pub at_forecast: Option<String>,
+    /// Sustained peak rate over the forecast.
+    #[serde(default)]
+    pub headroom: Option<f64>,
+    /// Headroom at the bracket's holding and failing ends.
+    #[serde(default)]
+    pub headroom_bracket: Option<[Option<f64>; 2]>,
+    /// The resource behind the objective that broke first, in words.
+    #[serde(default)]
+    pub breaks_first: Option<String>,
+}
+
+/// The forecast peak a sweep's verdicts are judged at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// Highest offered rate expected, requests/s over the fleet.
+    pub peak_rate: f64,
+    /// True if the scenario states it (`[forecast] peak_rate`); false for
+    /// the scenario's own peak.
+    #[serde(default)]
+    pub stated: bool,
 }
 
 /// The `results.json` of a sweep.
@@ -141,9 +211,17 @@ pub struct SweepResults {
     /// The objectives.
     #[serde(default)]
     pub slo: Vec<Objective>,
-    /// Refinement tolerance, when thresholds were refined.
+    /// How narrowly thresholds were located by bisection (`None`: the raw
+    /// grid).
     #[serde(default)]
-    pub refine_tolerance: Option<f64>,
+    pub precision: Option<Precision>,
+    /// True if the objectives hold below the thresholds (e.g. up to a
+    /// rate), false if above (e.g. from a hit ratio up).
+    #[serde(default)]
+    pub holds_below: Option<bool>,
+    /// The forecast peak, when the threshold axis is `workload.rate`.
+    #[serde(default)]
+    pub forecast: Option<Forecast>,
     /// Every point: grid first, then refinement.
     #[serde(default)]
     pub points: Vec<SweepPoint>,
@@ -157,6 +235,36 @@ pub struct SweepResults {
     /// leading comment of `scenario.toml` beside the results).
     #[serde(default)]
     pub story: Option<String>,
+}
+
+impl SweepResults {
+    /// Checks what serde cannot: the layout version, and that `x` and every
+    /// point's and threshold's axis keys name axes of the sweep.
+    pub fn check(&self) -> Result<(), String> {
+        check_version(self.schema_version, SWEEP_SCHEMA_VERSION)?;
+        if self.axes.is_empty() {
+            return Err("no axes".into());
+        }
+        let is_axis = |k: &str| self.axes.iter().any(|a| a.key == k);
+        if let Some(x) = &self.x {
+            if !is_axis(x) {
+                return Err(format!("x = {x:?} names no axis"));
+            }
+        }
+        let keys = self
+            .points
+            .iter()
+            .flat_map(|p| p.axes.keys())
+            .chain(self.thresholds.iter().flat_map(|t| t.axes.keys()));
+        for k in keys {
+            if !is_axis(k) {
+                return Err(format!(
+                    "a point or threshold names {k:?}, which is no axis"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A named time series.
@@ -203,6 +311,9 @@ pub struct Setting {
 /// The `run.json` of `capsim run --report DIR`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunResults {
+    /// Layout version ([`RUN_SCHEMA_VERSION`]).
+    #[serde(default)]
+    pub schema_version: u32,
     /// capsim version that simulated.
     #[serde(default)]
     pub capsim_version: String,
@@ -242,6 +353,27 @@ pub struct RunResults {
     /// Time series.
     #[serde(default)]
     pub series: RunSeries,
+    /// When the traffic profile is at its highest scale (seconds from the
+    /// end of the warm-up), to shade on the time series.
+    #[serde(default)]
+    pub spike_secs: Option<[f64; 2]>,
+}
+
+impl RunResults {
+    /// Checks what serde cannot: the layout version, and that every series
+    /// has one value per bucket.
+    pub fn check(&self) -> Result<(), String> {
+        check_version(self.schema_version, RUN_SCHEMA_VERSION)?;
+        let n = self.series.t_secs.len();
+        if let Some(s) = self.series.series.iter().find(|s| s.values.len() != n) {
+            return Err(format!(
+                "series {:?} has {} values for {n} buckets",
+                s.name,
+                s.values.len()
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -263,6 +395,34 @@ mod tests {
             expression: ">= 10".into(),
         };
         assert_eq!(o.holds(Some(10.0)), Some(true));
+    }
+
+    #[test]
+    fn foreign_files_are_refused() {
+        let sweep = |doc: &str| serde_json::from_str::<SweepResults>(doc).map(|r| r.check());
+        assert_eq!(sweep("{}").unwrap(), Err("no schema_version".into()));
+        let axes = r#""axes": [{"key": "pool.max_total", "values": [4, 8]}]"#;
+        assert_eq!(
+            sweep(&format!(r#"{{"schema_version": 9, {axes}}}"#)).unwrap(),
+            Err("unknown schema_version 9; this capsim reads 2".into())
+        );
+        assert_eq!(
+            sweep(&format!(
+                r#"{{"schema_version": 2, "x": "pool.size", {axes}}}"#
+            ))
+            .unwrap(),
+            Err("x = \"pool.size\" names no axis".into())
+        );
+        assert_eq!(
+            sweep(&format!(
+                r#"{{"schema_version": 2, "x": "pool.max_total", {axes}}}"#
+            ))
+            .unwrap(),
+            Ok(())
+        );
+        let run = |doc: &str| serde_json::from_str::<RunResults>(doc).map(|r| r.check());
+        assert_eq!(run("{}").unwrap(), Err("no schema_version".into()));
+        assert!(run(r#"{"schema_version": 1, "series": {"bucket_secs": 1, "t_secs": [0, 1], "series": [{"name": "a", "values": [1]}]}}"#).unwrap().is_err());
     }
 
     #[test]

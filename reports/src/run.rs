@@ -7,8 +7,11 @@
 //! 2. `connections.svg`: connections in use and open against the pool's
 //!    capacity: how close the fleet came to exhaustion, and when;
 //! 3. `waiters.svg`: requests waiting for a connection: where queueing began;
-//! 4. `failures.svg`: failures per second by cause: what broke, and when;
-//! 5. `latency.svg`: p99 latency per bucket, when the results carry it;
+//! 4. `failures.svg`: failed requests per second (each once, after its last
+//!    attempt) beside failed attempts by cause (retried or not): what broke,
+//!    and whether retries hid it;
+//! 5. `latency.svg`: p99 latency of successful requests per bucket, with the
+//!    SLO limit on it;
 //! 6. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
 //!    pool, is the bottleneck.
 
@@ -51,7 +54,7 @@ pub fn write_and_render(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>
 /// Reads `dir/run.json` and writes the charts and `index.html` beside it.
 /// Returns the files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let results: RunResults = read_json(&dir.join(RESULTS_FILE))?;
+    let results: RunResults = read_json(&dir.join(RESULTS_FILE), RunResults::check)?;
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
     let mut written = Vec::new();
     let mut figures = Vec::new();
@@ -114,6 +117,9 @@ fn time_chart(r: &RunResults, title: &str, y_label: &str, lines: Vec<Line>) -> L
         y_scale: Some(Scale::Linear),
         y_from_zero: true,
         lines,
+        shade: r
+            .spike_secs
+            .map(|[a, b]| (a, b, "the traffic profile at its peak".to_string())),
         ..LineChart::default()
     }
 }
@@ -150,10 +156,25 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             conns.split_off(0),
         );
         if let Some(cap) = r.pool_capacity {
-            c.references.push(Reference {
-                label: format!("pool capacity: {}", format::num(cap)),
-                value: cap,
-            });
+            // A capacity far above the connections used would squash them
+            // against the bottom of the chart: then it is only named.
+            let top = c
+                .lines
+                .iter()
+                .flat_map(|l| l.points.iter().map(|p| p.1))
+                .filter(|v| v.is_finite())
+                .fold(0.0, f64::max);
+            if cap <= 4.0 * top {
+                c.references.push(Reference {
+                    label: format!("pool capacity: {}", format::num(cap)),
+                    value: cap,
+                });
+            } else {
+                c.note = format!(
+                    "Pool capacity: {} connections, far above the connections used (not drawn).",
+                    format::num(cap)
+                );
+            }
         }
         out.push((
             "connections.svg",
@@ -168,58 +189,66 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             "Requests queued in the pools. Any sustained queue adds its wait to latency; a growing one ends in timeouts.",
         ));
     }
-    let failures: Vec<Line> = r
+    // Requests and attempts are different things: a request fails once,
+    // after its last attempt; a failed attempt that is retried costs time
+    // but no request.
+    let attempts: Vec<Line> = r
         .series
         .series
         .iter()
         .filter_map(|s| {
             let cause = CAUSE_PREFIXES.iter().find_map(|p| s.name.strip_prefix(p))?;
-            line(r, &s.name, &cause_label(cause), 1.0)
+            line(
+                r,
+                &s.name,
+                &format!("failed attempts: {}", cause_label(cause)),
+                1.0,
+            )
         })
+        .filter(|l| l.points.iter().any(|p| p.1 > 0.0))
         .collect();
-    if !failures.is_empty() {
-        let any = failures.iter().any(|l| l.points.iter().any(|p| p.1 > 0.0));
-        let shown: Vec<Line> = if any {
-            failures
-                .into_iter()
-                .filter(|l| l.points.iter().any(|p| p.1 > 0.0))
-                .collect()
-        } else {
-            failures
-                .into_iter()
-                .take(1)
-                .map(|l| Line {
-                    label: "all causes".into(),
-                    ..l
-                })
-                .collect()
-        };
+    let requests = line(r, "failed_per_s", "failed requests (after retries)", 1.0);
+    if requests.is_some() || !attempts.is_empty() {
+        let any_requests = requests
+            .as_ref()
+            .is_some_and(|l| l.points.iter().any(|p| p.1 > 0.0));
+        let mut shown: Vec<Line> = requests.into_iter().collect();
+        let any_attempts = !attempts.is_empty();
+        shown.extend(attempts);
         let mut c = time_chart(
             r,
-            "Failures per second, by cause",
-            "failed requests per second (fleet)",
+            "Failed requests and failed attempts per second",
+            "per second (fleet)",
             shown,
         );
-        c.note = if any {
-            "Causes with no failure in the window are left out.".into()
-        } else {
-            "No failures in the measured window.".into()
+        c.note = match (any_requests, any_attempts) {
+            (false, false) => {
+                "No failed request and no failed attempt in the measured window.".into()
+            }
+            (false, true) => {
+                "No request failed: every failed attempt was retried and succeeded.".into()
+            }
+            _ => "Attempt causes with no failure in the window are left out.".into(),
         };
         out.push((
             "failures.svg",
             c,
-            "Failed requests by cause. Pool timeouts mean too few connections for the load; stale connections and socket timeouts point at the network and Redis.",
+            "Failed requests (each counted once, after its last attempt) beside failed attempts by cause (each try that failed, retried or not). Pool timeouts mean too few connections for the load; stale connections and socket timeouts point at the network and Redis.",
         ));
     }
     if let Some(l) = line(r, "latency_p99_ms", "p99 latency", 1.0) {
         out.push((
             "latency.svg",
-            time_chart(
-                r,
-                "p99 request latency per time bucket",
-                "latency p99 (ms)",
-                vec![l],
-            ),
+            {
+                let mut c = time_chart(
+                    r,
+                    "p99 latency of successful requests per time bucket",
+                    "latency p99, successful requests (ms)",
+                    vec![l],
+                );
+                c.references.extend(slo_limits(r, "latency.p99_ms"));
+                c
+            },
             "Tail latency over time: spikes show when the pool or Redis could not keep up.",
         ));
     }
@@ -243,6 +272,20 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
     out
 }
 
+/// Dashed lines at the limits of the objectives on `metric`.
+fn slo_limits(r: &RunResults, metric: &str) -> Vec<Reference> {
+    r.slo
+        .iter()
+        .filter(|o| o.metric == metric)
+        .filter_map(|o| {
+            o.limit().map(|l| Reference {
+                label: format!("SLO: {} {}", o.metric, o.expression),
+                value: l,
+            })
+        })
+        .collect()
+}
+
 fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String>) -> Page {
     let story = r
         .story
@@ -251,11 +294,21 @@ fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String
         .or_else(|| scenario_text.as_deref().map(page::story_from_toml))
         .unwrap_or_default();
     let m = |k: &str| r.metrics.get(k).copied().flatten().unwrap_or(f64::NAN);
+    let failed_attempts: f64 = r
+        .metrics
+        .iter()
+        .filter(|(k, _)| k.starts_with("errors."))
+        .filter_map(|(_, v)| *v)
+        .sum();
     let mut findings = vec![Cell::text(format!(
-        "{} requests arrived; {} failed; p99 latency {} ms; pool utilisation {}; Redis utilisation {}.",
+        "{} requests arrived; failed requests: {} ({}); failed attempts: {} ({} retries); p99 latency of successful requests {} ms, of all requests (failures at their failure) {} ms; pool utilisation {}; Redis utilisation {}.",
         format::num(m("requests.arrived")),
+        format::num(m("requests.failed")),
         format::percent(m("requests.failed_ratio")),
+        format::num(failed_attempts),
+        format::num(m("requests.retries")),
         format::exact(m("latency.p99_ms")),
+        format::exact(m("latency_all.p99_ms")),
         format::percent(m("pool.utilization")),
         format::percent(m("redis.utilization")),
     ))];

@@ -33,14 +33,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     result.map_err(err)
 }
 
-/// Reads and parses a JSON results file.
-pub(crate) fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReportError> {
+/// Reads and parses a JSON results file, then runs `check` on it: a file
+/// that parses but is not in the layout (wrong version, keys that name no
+/// axis) is refused like one that does not parse, before anything is written.
+pub(crate) fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    check: impl Fn(&T) -> Result<(), String>,
+) -> Result<T, ReportError> {
     let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    serde_json::from_str(&text).map_err(|e| ReportError::Parse {
+    let parse = |message: String| ReportError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+        message,
+    };
+    // serde would read a struct from an array too: only an object is one.
+    if !text.trim_start().starts_with('{') {
+        return Err(parse("expected a JSON object".into()));
+    }
+    let value: T = serde_json::from_str(&text).map_err(|e| parse(e.to_string()))?;
+    check(&value).map_err(parse)?;
+    Ok(value)
 }

@@ -195,6 +195,7 @@ fn spike_run() -> RunResults {
         values: (0..n).map(|i| Some(f(i))).collect(),
     };
     RunResults {
+        schema_version: reports::input::RUN_SCHEMA_VERSION,
         capsim_version: "0.1.0".into(),
         scenario: "spike".into(),
         scenario_hash: "0123456789abcdef".into(),
@@ -238,6 +239,7 @@ fn spike_run() -> RunResults {
                 series("failures_per_s.socket_timeout", &|_| 0.0),
             ],
         },
+        spike_secs: Some([20.0, 35.0]),
     }
 }
 

@@ -1,6 +1,12 @@
 //! Thresholds along one axis: where a predicate that holds on one side stops
 //! holding, found from a sorted row of evaluated points and narrowed by
-//! bisection.
+//! bisection to a stated [`Precision`].
+//!
+//! A measured predicate has a third answer besides "holds" and "fails": too
+//! close to call (its confidence interval straddles the limit). [`locate`]
+//! bisects with three answers: both ends of the bracket it returns are clear
+//! answers, each located to the precision, and whatever was too close to call
+//! lies between them, so the bracket is never narrower than the evidence.
 //!
 //! The predicate is assumed monotone along the axis (it holds below some
 //! value and fails above it, or the reverse). When it is not, the *first*
@@ -113,9 +119,215 @@ pub fn bisect(
     bracket
 }
 
+/// How narrow a bracket must be.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Precision {
+    /// Width at most this many units of the axis.
+    Absolute(f64),
+    /// Width at most this share of the end nearer zero (0.02: within 2%).
+    Relative(f64),
+}
+
+impl Precision {
+    /// True if a bracket from `a` to `b` is narrow enough.
+    pub fn met(self, a: f64, b: f64) -> bool {
+        let width = (b - a).abs();
+        match self {
+            Precision::Absolute(t) => width <= t,
+            Precision::Relative(r) => width <= r * a.abs().min(b.abs()),
+        }
+    }
+}
+
+/// One probe's answer, relative to a bracket's ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Clearly the state of `keep`.
+    Keep,
+    /// Clearly the state of `other`.
+    Other,
+    /// Too close to call.
+    Unsure,
+}
+
+/// The midpoint of a bracket to probe next, or `None` when there is none
+/// (adjacent integers).
+fn midpoint(b: Bracket, integer: bool) -> Option<f64> {
+    let mut mid = 0.5 * (b.keep + b.other);
+    if integer {
+        mid = mid.floor();
+        if mid == b.keep.min(b.other) {
+            mid += 1.0;
+        }
+        if mid == b.keep || mid == b.other {
+            return None;
+        }
+    }
+    mid.is_finite().then_some(mid)
+}
+
+/// Narrows `bracket`, whose `keep` end clearly has one state and `other`
+/// end clearly the other, by bisection with three answers.
+///
+/// While every probe is clear, this is plain bisection until `precision` is
+/// met. The first probe that is too close to call splits the search: the
+/// last clear `keep` is then located between `keep` and that probe, and the
+/// first clear `other` between that probe and `other`, each to `precision`.
+/// The returned bracket has a clear answer at both ends and contains every
+/// probe that was too close to call. Midpoints are whole numbers when
+/// `integer` is true (searches stop at adjacent integers); at most
+/// `max_probes` probes are made, one after another, so the probed positions
+/// depend only on the answers.
+pub fn locate(
+    bracket: Bracket,
+    precision: Precision,
+    integer: bool,
+    max_probes: usize,
+    mut probe: impl FnMut(f64) -> Answer,
+) -> Bracket {
+    let mut b = bracket;
+    let mut left = max_probes;
+    let narrow = |b: Bracket| precision.met(b.keep, b.other) || b.width().is_nan();
+    let mut unsure = None;
+    while left > 0 && !narrow(b) {
+        let Some(mid) = midpoint(b, integer) else {
+            break;
+        };
+        left -= 1;
+        match probe(mid) {
+            Answer::Keep => b.keep = mid,
+            Answer::Other => b.other = mid,
+            Answer::Unsure => {
+                unsure = Some(mid);
+                break;
+            }
+        }
+    }
+    let Some(u) = unsure else {
+        return b;
+    };
+    // The keep side: an unsure probe counts as not clearly `keep`.
+    let mut k = Bracket {
+        keep: b.keep,
+        other: u,
+    };
+    while left > 0 && !narrow(k) {
+        let Some(mid) = midpoint(k, integer) else {
+            break;
+        };
+        left -= 1;
+        match probe(mid) {
+            Answer::Keep => k.keep = mid,
+            _ => k.other = mid,
+        }
+    }
+    // The other side: an unsure probe counts as not clearly `other`.
+    let mut o = Bracket {
+        keep: u,
+        other: b.other,
+    };
+    while left > 0 && !narrow(o) {
+        let Some(mid) = midpoint(o, integer) else {
+            break;
+        };
+        left -= 1;
+        match probe(mid) {
+            Answer::Other => o.other = mid,
+            _ => o.keep = mid,
+        }
+    }
+    Bracket {
+        keep: k.keep,
+        other: o.other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relative_precision_is_a_share_of_the_nearer_end() {
+        assert!(Precision::Relative(0.02).met(100.0, 102.0));
+        assert!(!Precision::Relative(0.02).met(100.0, 102.5));
+        assert!(Precision::Relative(0.02).met(-102.0, -100.0));
+        assert!(Precision::Absolute(3.0).met(10.0, 7.0));
+    }
+
+    #[test]
+    fn location_with_clear_answers_meets_the_precision() {
+        let b = locate(
+            Bracket {
+                keep: 600.0,
+                other: 9600.0,
+            },
+            Precision::Relative(0.02),
+            false,
+            64,
+            |x| {
+                if x < 3190.0 {
+                    Answer::Keep
+                } else {
+                    Answer::Other
+                }
+            },
+        );
+        assert!(b.keep < 3190.0 && b.other >= 3190.0, "{b:?}");
+        assert!(b.other - b.keep <= 0.02 * b.keep, "{b:?}");
+    }
+
+    #[test]
+    fn location_keeps_the_unsure_zone_inside_the_bracket() {
+        // Clearly keep below 3000, unsure in [3000, 3300), clearly other above.
+        let answer = |x: f64| {
+            if x < 3000.0 {
+                Answer::Keep
+            } else if x < 3300.0 {
+                Answer::Unsure
+            } else {
+                Answer::Other
+            }
+        };
+        let mut probed = Vec::new();
+        let b = locate(
+            Bracket {
+                keep: 1000.0,
+                other: 5000.0,
+            },
+            Precision::Relative(0.02),
+            false,
+            64,
+            |x| {
+                probed.push(x);
+                answer(x)
+            },
+        );
+        assert!(b.keep < 3000.0 && b.keep >= 3000.0 / 1.02, "{b:?}");
+        assert!(b.other >= 3300.0 && b.other <= 3300.0 * 1.02, "{b:?}");
+        assert_eq!(answer(b.keep), Answer::Keep);
+        assert_eq!(answer(b.other), Answer::Other);
+        // Decreasing direction, integers, and a probe budget that is respected.
+        let mut n = 0;
+        let b = locate(
+            Bracket {
+                keep: 64.0,
+                other: 1.0,
+            },
+            Precision::Absolute(1.0),
+            true,
+            5,
+            |x| {
+                n += 1;
+                if x >= 13.0 {
+                    Answer::Keep
+                } else {
+                    Answer::Other
+                }
+            },
+        );
+        assert_eq!(n, 5);
+        assert!(b.keep >= 13.0 && b.other < 13.0, "{b:?}");
+    }
 
     #[test]
     fn first_change_finds_the_boundary() {

@@ -20,9 +20,11 @@ use crate::{flags, stop, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use models::sweep::checkpoint::Checkpoint;
 use models::sweep::plan::Plan;
+use models::sweep::refine::refine;
 use models::sweep::results::Row;
-use models::sweep::run::{refine, run_points, Control};
+use models::sweep::run::{run_points, Control};
 use models::sweep::shard::Shard;
+use sim::threshold::Precision;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
@@ -44,9 +46,14 @@ pub struct Args {
     /// Output folder (default: `out/<scenario name>/`).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Add points by bisection until every threshold is bracketed within
-    /// `sweep.tolerance` (default: 1/100 of the x axis's span).
+    /// Report thresholds from the raw grid only (interpolated between grid
+    /// points, bracketed by them). By default points are added by bisection
+    /// until each end of every threshold's bracket is within
+    /// `sweep.precision` (default 2%) or `sweep.tolerance` (x's unit).
     #[arg(long)]
+    pub grid: bool,
+    /// Accepted for older command lines: bisection is the default now.
+    #[arg(long, hide = true)]
     pub refine: bool,
     /// Run only shard K of N (points i with i % N == K-1); write
     /// `shard-K-of-N.json` for `capsim merge`.
@@ -68,9 +75,9 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let plan = Plan::load(&args.file, &args.set, &args.axis).map_err(input)?;
-    if args.refine && args.shard.is_some() {
+    if args.refine && args.grid {
         return Err(input(
-            "--refine needs every point of a line and cannot run in a shard; merge the shards, then run the sweep with --refine unsharded",
+            "--refine and --grid contradict each other: bisection is the default, --grid turns it off",
         ));
     }
     let indices: Vec<usize> = match args.shard {
@@ -102,15 +109,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let started = std::time::Instant::now();
     let outcome = pool.install(
-        || -> Result<(Vec<Row>, Option<f64>), models::sweep::Error> {
+        || -> Result<(Vec<Row>, Option<Precision>), models::sweep::Error> {
             let mut rows = run_points(&plan, &indices, &ctl)?;
-            let tolerance = plan.tolerance().filter(|_| args.refine);
-            if let Some(t) = tolerance {
-                bar.set_message("refining");
-                let extra = refine(&plan, &rows, t, &ctl)?;
+            // A shard has only some points of each line: thresholds are
+            // located after the merge, from the raw grid.
+            let precision = plan
+                .precision()
+                .filter(|_| !args.grid && args.shard.is_none());
+            if let Some(p) = precision {
+                bar.set_message("locating thresholds");
+                let extra = refine(&plan, &rows, p, &ctl)?;
                 rows.extend(extra);
             }
-            Ok((rows, tolerance))
+            Ok((rows, precision))
         },
     );
     bar.finish_and_clear();

@@ -7,7 +7,10 @@
 
 use crate::Failure;
 use anyhow::Context;
-use models::validate::{cases, run_table, Config, Outcome, TableReport, JOINT_LEVEL};
+use models::validate::{
+    cases, min_replications, run_table, t_quantile, table_level, Config, Outcome, TableReport,
+    JOINT_LEVEL, MAX_T_INFLATION,
+};
 
 /// Output format of `capsim validate`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +41,17 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::Input(anyhow::anyhow!(
             "--replications must be between 2 and 10000 (the criterion needs a spread), got {}",
             args.replications
+        )));
+    }
+    let checks: usize = cases().iter().map(|c| c.checks.len()).sum();
+    let floor = min_replications(checks);
+    if args.replications < floor {
+        let level = table_level(checks);
+        return Err(Failure::Input(anyhow::anyhow!(
+            "--replications {} is too few for this table: its criterion would use t = {:.1} (vs {:.2} with many replications), wide enough to pass a wrong simulator; use at least {floor} (t at most {MAX_T_INFLATION}x its large-sample value)",
+            args.replications,
+            t_quantile(level, args.replications as usize - 1),
+            t_quantile(level, 1000),
         )));
     }
     let config = Config {

@@ -68,6 +68,9 @@ pub struct Collector {
     pub waited: u64,
     /// End-to-end latency of successful measured requests.
     pub latency: LatencyHistogram,
+    /// Time from arrival to failure of failed measured requests (merged
+    /// with `latency` for the `latency_all.*` metrics).
+    pub latency_failed: LatencyHistogram,
     /// Acquire wait of checkouts that got a connection after waiting.
     pub acquire_wait: LatencyHistogram,
     /// Checkouts that got a connection at once (zero wait; kept out of the
@@ -123,6 +126,7 @@ impl Collector {
             checkouts: 0,
             waited: 0,
             latency: LatencyHistogram::new(),
+            latency_failed: LatencyHistogram::new(),
             acquire_wait: LatencyHistogram::new(),
             acquire_no_wait: 0,
             hold_sum: SimTime::ZERO,
@@ -215,15 +219,31 @@ impl Collector {
         }
     }
 
-    /// A request failed at `now`: its last attempt failed with `cause`.
+    /// A request that arrived at `arrived` failed at `now`: its last
+    /// attempt failed with `cause`.
     #[inline]
-    pub fn request_failed(&mut self, now: SimTime, cause: ErrorCause, measured: bool) {
+    pub fn request_failed(
+        &mut self,
+        now: SimTime,
+        arrived: SimTime,
+        cause: ErrorCause,
+        measured: bool,
+    ) {
         if measured {
             self.failed[cause as usize] += 1;
+            self.latency_failed.record(now - arrived);
         }
         if self.keep_series {
             self.series.failed.add(now, 1.0);
         }
+    }
+
+    /// Latency of every measured request that ended: successes at their
+    /// completion, failures at their failure.
+    pub fn latency_all(&self) -> LatencyHistogram {
+        let mut all = self.latency.clone();
+        all.merge(&self.latency_failed);
+        all
     }
 
     /// Moves the zero-wait counts into the histograms; called once at the end.
@@ -233,6 +253,7 @@ impl Collector {
         self.queue_wait
             .record_zeros(std::mem::take(&mut self.queue_no_wait));
         self.latency.flush();
+        self.latency_failed.flush();
         self.acquire_wait.flush();
         self.queue_wait.flush();
     }
@@ -261,6 +282,13 @@ impl Collector {
         put("latency.p99_ms", self.latency.quantile_ms(0.99));
         put("latency.p999_ms", self.latency.quantile_ms(0.999));
         put("latency.max_ms", self.latency.max_ms());
+        let all = self.latency_all();
+        put("latency_all.mean_ms", all.mean_ms());
+        put("latency_all.p50_ms", all.quantile_ms(0.5));
+        put("latency_all.p90_ms", all.quantile_ms(0.9));
+        put("latency_all.p99_ms", all.quantile_ms(0.99));
+        put("latency_all.p999_ms", all.quantile_ms(0.999));
+        put("latency_all.max_ms", all.max_ms());
         put("l1.hit_ratio", ratio(self.l1_hits, self.reads));
         put("pool.checkouts", self.checkouts as f64);
         put("pool.wait_ratio", ratio(self.waited, self.checkouts));

@@ -148,6 +148,17 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         metrics.insert(name.to_string(), h.quantile_ms(q));
     }
     metrics.insert("latency.max_ms".into(), latency.max_ms());
+    let mut all = latency.clone();
+    all.merge(&merged(|c| &c.latency_failed));
+    for (name, q) in [
+        ("latency_all.p50_ms", 0.5),
+        ("latency_all.p90_ms", 0.9),
+        ("latency_all.p99_ms", 0.99),
+        ("latency_all.p999_ms", 0.999),
+    ] {
+        metrics.insert(name.to_string(), all.quantile_ms(q));
+    }
+    metrics.insert("latency_all.max_ms".into(), all.max_ms());
     metrics.insert("pool.acquire_wait.max_ms".into(), wait.max_ms());
     RunReport {
         metrics,

@@ -622,7 +622,8 @@ impl<'a> Model<'a> {
             self.sched.schedule_in(sleep, Event::Retry(r));
             return;
         }
-        self.stats.request_failed(now, cause, measured);
+        let arrived = req.arrived;
+        self.stats.request_failed(now, arrived, cause, measured);
         self.finish(r);
     }
 

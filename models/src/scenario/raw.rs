@@ -41,6 +41,9 @@ pub struct RawScenario {
     /// `[slo]`: service-level objectives; read by the sweep runner, ignored by
     /// the scenario parser.
     pub slo: Option<Value>,
+    /// `[forecast]`: the peak expected; read by the sweep's verdict, ignored
+    /// by the scenario parser.
+    pub forecast: Option<Value>,
 }
 
 /// `[simulation]`.
@@ -270,7 +273,7 @@ pub struct RawBackoff {
 
 /// Top-level tables that belong to other parts of capsim: accepted and
 /// ignored by the scenario parser.
-pub const FOREIGN_TABLES: [&str; 2] = ["sweep", "slo"];
+pub const FOREIGN_TABLES: [&str; 3] = ["sweep", "slo", "forecast"];
 
 /// The valid keys of a top-level table, or `None` for an unknown table (and
 /// for the foreign tables, whose keys are not checked here).

@@ -39,6 +39,8 @@ pub struct Axis {
     pub kind: Kind,
     /// The values, in the order points take them.
     pub values: Vec<Value>,
+    /// The list or range table the values were expanded from, as written.
+    pub source: Value,
 }
 
 impl Axis {
@@ -61,6 +63,7 @@ impl Axis {
             key: key.to_string(),
             kind,
             values,
+            source: v.clone(),
         })
     }
 

@@ -5,9 +5,13 @@
 //! - [`spec`]: the `[sweep]` and `[slo]` tables, read with file positions;
 //! - [`axis`]: axes and their values (lists, linear and log ranges);
 //! - [`plan`]: a checked sweep and the scenario of every point;
-//! - [`run`]: running points in parallel, refining thresholds by bisection;
+//! - [`run`]: running points in parallel;
+//! - [`refine`]: locating thresholds to a stated precision by bisection;
 //! - [`checkpoint`]: finished points recorded as they finish, for a resume;
 //! - [`results`]: rows, thresholds, and the CSV, JSON and text outputs;
+//! - [`resolved`]: the resolved `scenario.toml` that reproduces a sweep;
+//! - [`summary`]: the text summary printed after a sweep;
+//! - [`verdict`]: the answer at the forecast peak: holds, headroom, what breaks first;
 //! - [`shard`]: splitting a sweep and merging its shards.
 //!
 //! Determinism contract: points are numbered in row-major grid order, keep
@@ -39,10 +43,14 @@
 pub mod axis;
 pub mod checkpoint;
 pub mod plan;
+pub mod refine;
+pub mod resolved;
 pub mod results;
 pub mod run;
 pub mod shard;
 pub mod spec;
+pub mod summary;
+pub mod verdict;
 
 use crate::scenario::ScenarioError;
 

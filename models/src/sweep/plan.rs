@@ -11,7 +11,12 @@
 use super::axis::{inline, Axis, Kind};
 use super::spec::{self, axis_error, Positions, Spec};
 use crate::scenario::{self, Scenario, ScenarioError};
+use sim::threshold::Precision;
 use toml::{Table, Value};
+
+/// How narrowly thresholds are bracketed by default: within 2% (the
+/// bracket's width over its end nearer zero).
+pub const DEFAULT_PRECISION: f64 = 0.02;
 
 /// Most points in a sweep grid.
 pub const MAX_POINTS: usize = 1_000_000;
@@ -42,7 +47,7 @@ pub struct Plan {
     /// Axes, objectives and the threshold axis.
     pub spec: Spec,
     /// The base scenario's TOML table (with `--set` applied).
-    table: Table,
+    pub(crate) table: Table,
 }
 
 impl Plan {
@@ -82,8 +87,10 @@ impl Plan {
         }
         let pos = Positions::of(&input.text);
         let (raw_axes, x, tolerance, slo) = spec::read(&table, &pos, origin, &input.axis)?;
+        let forecast = spec::forecast(&table, &pos, origin)?;
         table.remove("sweep");
         table.remove("slo");
+        table.remove("forecast");
         let mut axes = Vec::new();
         for raw in raw_axes {
             let key = format!("sweep.{}", raw.key);
@@ -149,8 +156,9 @@ impl Plan {
         let spec = Spec {
             axes,
             x,
-            tolerance,
+            precision: tolerance,
             slo,
+            forecast,
         };
         Ok(Plan {
             input,
@@ -251,22 +259,16 @@ impl Plan {
         format!("{:016x}", sim::rng::fnv1a64(text.as_bytes()))
     }
 
-    /// The refinement tolerance for the threshold axis: `sweep.tolerance`,
-    /// else one hundredth of the axis's span (at least 1 on integer axes).
-    pub fn tolerance(&self) -> Option<f64> {
-        let x = &self.spec.axes[self.spec.x?];
-        if let Some(t) = self.spec.tolerance {
-            return Some(t);
-        }
-        let ps: Vec<f64> = (0..x.values.len()).filter_map(|i| x.position(i)).collect();
-        let span = ps.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-            - ps.iter().cloned().fold(f64::INFINITY, f64::min);
-        let t = span / 100.0;
-        Some(if x.kind == Kind::Integer {
-            t.max(1.0)
-        } else {
-            t
-        })
+    /// How narrowly thresholds are bracketed along the threshold axis:
+    /// `sweep.tolerance` or `sweep.precision`, else within
+    /// [`DEFAULT_PRECISION`] (2%).
+    pub fn precision(&self) -> Option<Precision> {
+        self.spec.x?;
+        Some(
+            self.spec
+                .precision
+                .unwrap_or(Precision::Relative(DEFAULT_PRECISION)),
+        )
     }
 
     /// The largest multiplier of `workload.rate` in the traffic profile (at

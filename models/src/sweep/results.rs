@@ -9,16 +9,17 @@
 //! shortest round-trip form (`{}`), so every output is a pure function of the
 //! rows: the same bytes on any thread count, and after shards are merged.
 
-use super::axis::{label, position, Kind};
+use super::axis::{label, position};
 use super::plan::Plan;
-use super::spec::Clause;
+use super::spec::{Clause, Op};
+pub use super::summary::{short, summary, threshold_text};
 use crate::metrics::{Metrics, NAMES};
 use serde_json::{json, Map, Value as Json};
-use sim::threshold::{first_change, interpolate, Change};
+use sim::threshold::{first_change, interpolate, Change, Precision};
 use toml::Value;
 
 /// Version of the `results.json` layout.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The measured metrics of one point.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,10 +44,50 @@ pub struct Row {
 }
 
 impl Row {
-    /// True if every objective holds.
+    /// True if every objective holds at the mean.
     pub fn holds(&self, slo: &[Clause]) -> bool {
         slo.iter()
             .all(|c| c.holds(self.measured.metrics[&c.metric]))
+    }
+
+    /// The statistical verdict: every objective holds over its whole 95%
+    /// confidence interval, one fails over its whole interval, or neither
+    /// (too close to call).
+    pub fn verdict(&self, slo: &[Clause]) -> Verdict {
+        let mut out = Verdict::Holds;
+        for c in slo {
+            let mean = self.measured.metrics[&c.metric];
+            let half = self.measured.ci95[&c.metric];
+            let half = if half.is_finite() { half.abs() } else { 0.0 };
+            match (c.holds(mean - half), c.holds(mean + half)) {
+                (true, true) => {}
+                (false, false) => return Verdict::Fails,
+                _ => out = Verdict::TooClose,
+            }
+        }
+        out
+    }
+}
+
+/// What a point's confidence intervals say about the objectives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every objective holds over its whole confidence interval.
+    Holds,
+    /// Some objective fails over its whole confidence interval.
+    Fails,
+    /// Some interval straddles its limit and none clearly fails.
+    TooClose,
+}
+
+impl Verdict {
+    /// The name used in outputs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Fails => "fails",
+            Verdict::TooClose => "too_close",
+        }
     }
 }
 
@@ -57,9 +98,11 @@ pub enum Status {
     HoldsBelow,
     /// Fails at low x and holds from the threshold up.
     HoldsAbove,
-    /// Holds at every point of the line.
+    /// Holds at every point of the line: the threshold lies beyond the
+    /// line's end in the sweep's direction (censored).
     Everywhere,
-    /// Holds at no point of the line.
+    /// Holds at no point of the line: the threshold lies before the line's
+    /// start in the sweep's direction (censored).
     Nowhere,
 }
 
@@ -84,13 +127,55 @@ pub struct Threshold {
     pub others: Vec<(String, Value)>,
     /// How the objectives behave along the line.
     pub status: Status,
-    /// The interpolated threshold (x's unit), when the state changes.
+    /// Where the mean crosses the limit, interpolated between the two
+    /// points around the change of state (x's unit), when the state changes.
     pub x: Option<f64>,
-    /// The last point with the first point's state and the first without.
-    pub bracket: Option<(f64, f64)>,
+    /// The nearest point to the threshold where the objectives clearly hold
+    /// (over their confidence intervals); for a line that holds everywhere,
+    /// the line's end in the sweep's direction.
+    pub holds_at: Option<f64>,
+    /// The nearest point past the threshold where an objective clearly
+    /// fails; for a line that holds nowhere, the line's start in the sweep's
+    /// direction. Points between `holds_at` and `fails_at` were too close to
+    /// call.
+    pub fails_at: Option<f64>,
     /// The objective that fails first past the threshold (or at the first
     /// point when the line holds nowhere).
     pub broke_first: Option<String>,
+}
+
+impl Threshold {
+    /// The bracket `(holds_at, fails_at)` when both ends are known.
+    pub fn bracket(&self) -> Option<(f64, f64)> {
+        self.holds_at.zip(self.fails_at)
+    }
+}
+
+/// Along which side of x the objectives hold, for the whole sweep: the side
+/// most lines that change state agree on; when none changes, the side that
+/// the first objective's metric improves towards, from its mean at the
+/// lowest and the highest x over all lines; holding below when that says
+/// nothing either (a rate axis).
+pub fn holds_below(plan: &Plan, rows: &[Row], ts: &[Threshold]) -> bool {
+    let below = ts.iter().filter(|t| t.status == Status::HoldsBelow).count();
+    let above = ts.iter().filter(|t| t.status == Status::HoldsAbove).count();
+    if below != above {
+        return below > above;
+    }
+    let Some(c) = plan.spec.slo.first() else {
+        return true;
+    };
+    let mut trend = 0.0;
+    for l in lines(plan, rows) {
+        if let (Some(a), Some(b)) = (l.first(), l.last()) {
+            let d = b.1.measured.metrics[&c.metric] - a.1.measured.metrics[&c.metric];
+            if d.is_finite() {
+                trend += d;
+            }
+        }
+    }
+    let lower_is_better = matches!(c.op, Op::Lt | Op::Le);
+    !(trend < 0.0 && lower_is_better || trend > 0.0 && !lower_is_better)
 }
 
 /// The line number of every grid point.
@@ -141,12 +226,18 @@ pub fn lines<'r>(plan: &Plan, rows: &'r [Row]) -> Vec<Vec<(f64, &'r Row)>> {
 
 /// The threshold of every line, in line order. Empty without objectives or
 /// without a threshold axis.
+///
+/// The state of a point is whether its mean meets every objective; the
+/// threshold is interpolated between the two points around the first change
+/// of state. The bracket around it comes from the confidence intervals: the
+/// nearest point on each side whose verdict is clear, so points too close to
+/// call widen the bracket instead of deciding it.
 pub fn thresholds(plan: &Plan, rows: &[Row]) -> Vec<Threshold> {
     let (Some(x), false) = (plan.spec.x, plan.spec.slo.is_empty()) else {
         return Vec::new();
     };
     let slo = &plan.spec.slo;
-    lines(plan, rows)
+    let mut ts: Vec<Threshold> = lines(plan, rows)
         .into_iter()
         .enumerate()
         .filter(|(_, l)| !l.is_empty())
@@ -162,12 +253,14 @@ pub fn thresholds(plan: &Plan, rows: &[Row]) -> Vec<Threshold> {
                 .map(|(_, (a, v))| (a.key.clone(), v.clone()))
                 .collect();
             let states: Vec<bool> = l.iter().map(|(_, r)| r.holds(slo)).collect();
+            let verdicts: Vec<Verdict> = l.iter().map(|(_, r)| r.verdict(slo)).collect();
             let mut t = Threshold {
                 line,
                 others,
                 status: Status::Everywhere,
                 x: None,
-                bracket: None,
+                holds_at: None,
+                fails_at: None,
                 broke_first: None,
             };
             match first_change(&states) {
@@ -187,7 +280,19 @@ pub fn thresholds(plan: &Plan, rows: &[Row]) -> Vec<Threshold> {
                     } else {
                         Status::HoldsAbove
                     };
-                    t.bracket = Some((a.0, b.0));
+                    // The nearest clear verdicts on each side of the change.
+                    let before = (0..=last).rev();
+                    let after = last + 1..l.len();
+                    let find = |mut it: Box<dyn Iterator<Item = usize>>, v: Verdict| {
+                        it.find(|&i| verdicts[i] == v).map(|i| l[i].0)
+                    };
+                    if states[0] {
+                        t.holds_at = find(Box::new(before), Verdict::Holds);
+                        t.fails_at = find(Box::new(after), Verdict::Fails);
+                    } else {
+                        t.fails_at = find(Box::new(before), Verdict::Fails);
+                        t.holds_at = find(Box::new(after), Verdict::Holds);
+                    }
                     let crossing = slo
                         .iter()
                         .filter(|c| !c.holds(fail.1.measured.metrics[&c.metric]))
@@ -207,7 +312,20 @@ pub fn thresholds(plan: &Plan, rows: &[Row]) -> Vec<Threshold> {
             }
             t
         })
-        .collect()
+        .collect();
+    // Censored lines: the one known end, placed by the sweep's direction.
+    let below = holds_below(plan, rows, &ts);
+    let ls = lines(plan, rows);
+    for t in &mut ts {
+        let l = &ls[t.line];
+        let (lo, hi) = (l[0].0, l[l.len() - 1].0);
+        match t.status {
+            Status::Everywhere => t.holds_at = Some(if below { hi } else { lo }),
+            Status::Nowhere => t.fails_at = Some(if below { lo } else { hi }),
+            _ => {}
+        }
+    }
+    ts
 }
 
 /// Quotes a CSV cell when it needs it.
@@ -293,13 +411,8 @@ pub fn thresholds_csv(plan: &Plan, ts: &[Threshold]) -> String {
         let mut cells: Vec<String> = t.others.iter().map(|(_, v)| cell(&label(v))).collect();
         cells.push(t.status.name().into());
         cells.push(t.x.map(num).unwrap_or_default());
-        let (h, f) = match (t.bracket, t.status) {
-            (Some((a, b)), Status::HoldsBelow) => (num(a), num(b)),
-            (Some((a, b)), _) => (num(b), num(a)),
-            (None, _) => (String::new(), String::new()),
-        };
-        cells.push(h);
-        cells.push(f);
+        cells.push(t.holds_at.map(num).unwrap_or_default());
+        cells.push(t.fails_at.map(num).unwrap_or_default());
         if let Some(k) = peak {
             cells.push(t.x.map(|x| num(x * k)).unwrap_or_default());
         }
@@ -332,9 +445,29 @@ fn metrics_json(m: &Metrics) -> Json {
     )
 }
 
+fn precision_json(p: Precision) -> Json {
+    match p {
+        Precision::Absolute(t) => json!({ "absolute": t }),
+        Precision::Relative(r) => json!({ "relative": r }),
+    }
+}
+
+/// How a precision reads in a sentence: `2%` or `100`.
+pub fn precision_text(p: Precision) -> String {
+    match p {
+        Precision::Absolute(t) => short(t),
+        Precision::Relative(r) => format!("{}%", short(r * 100.0)),
+    }
+}
+
 /// `results.json`: the rows and thresholds with the capsim version, the
 /// scenario's name, hash and seed, and the sweep's axes and objectives.
-pub fn results_json(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option<f64>) -> String {
+pub fn results_json(
+    plan: &Plan,
+    rows: &[Row],
+    ts: &[Threshold],
+    refined: Option<Precision>,
+) -> String {
     let axes: Vec<Json> = plan
         .spec
         .axes
@@ -363,15 +496,18 @@ pub fn results_json(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option
                 "point": r.point,
                 "line": r.line,
                 "axes": values,
+                "slo": (!plan.spec.slo.is_empty()).then(|| r.verdict(&plan.spec.slo).name()),
                 "metrics": metrics_json(&r.measured.metrics),
                 "ci95": metrics_json(&r.measured.ci95),
             })
         })
         .collect();
     let peak = plan.peak_factor();
+    let forecast = super::verdict::forecast(plan);
     let thresholds: Vec<Json> = ts
         .iter()
         .map(|t| {
+            let outlook = forecast.map(|f| super::verdict::outlook(t, &f));
             let others: Map<String, Json> = t
                 .others
                 .iter()
@@ -382,9 +518,14 @@ pub fn results_json(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option
                 "axes": others,
                 "status": t.status.name(),
                 "threshold": t.x,
-                "bracket": t.bracket.map(|(a, b)| [a, b]),
+                "holds_at": t.holds_at,
+                "fails_at": t.fails_at,
                 "peak_rate": peak.and_then(|k| t.x.map(|x| x * k)),
                 "broke_first": t.broke_first,
+                "at_forecast": outlook.as_ref().map(|o| o.verdict),
+                "headroom": outlook.as_ref().and_then(|o| o.headroom),
+                "headroom_bracket": outlook.as_ref().map(|o| [o.bracket.0, o.bracket.1]),
+                "breaks_first": outlook.and_then(|o| o.breaks_first),
             })
         })
         .collect();
@@ -398,127 +539,17 @@ pub fn results_json(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option
         "axes": axes,
         "x": plan.spec.x.map(|i| plan.spec.axes[i].key.clone()),
         "slo": slo,
-        "refine_tolerance": refined,
+        "precision": refined.map(precision_json),
+        "forecast": forecast.map(|f| json!({ "peak_rate": f.peak_rate, "stated": f.stated })),
+        "command": super::resolved::command(
+            plan,
+            if refined.is_none() && plan.spec.x.is_some() { &["--grid"] } else { &[] },
+        ),
+        "holds_below": plan.spec.x.map(|_| holds_below(plan, rows, ts)),
         "points": points,
         "thresholds": thresholds,
     });
     serde_json::to_string_pretty(&doc).expect("JSON values serialize") + "\n"
-}
-
-/// `x` with 4 significant digits, without exponent.
-pub fn short(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
-    let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
-}
-
-/// The summary printed after a sweep: per line, the threshold and the
-/// objective that broke first.
-pub fn summary(plan: &Plan, rows: &[Row], ts: &[Threshold], refined: Option<f64>) -> String {
-    let s = &plan.base.simulation;
-    let mut out = format!(
-        "capsim {} · {} · {} points × {} replication{} · seed {} · scenario {}\n",
-        env!("CARGO_PKG_VERSION"),
-        plan.input.name,
-        rows.len(),
-        s.replications,
-        if s.replications == 1 { "" } else { "s" },
-        s.seed,
-        plan.hash()
-    );
-    let Some(xi) = plan.spec.x.filter(|_| !plan.spec.slo.is_empty()) else {
-        out += "no [slo] table (or no threshold axis): no thresholds computed\n";
-        return out;
-    };
-    let x = &plan.spec.axes[xi];
-    let slo: Vec<String> = plan
-        .spec
-        .slo
-        .iter()
-        .map(|c| format!("{} {}", c.metric, c.expression()))
-        .collect();
-    out += &format!("SLO: {}\n", slo.join(", "));
-    let unit = if x.kind == Kind::Duration {
-        " (ms)"
-    } else {
-        ""
-    };
-    out += &format!("threshold along {}{unit}", x.key);
-    let peak = plan.peak_factor();
-    if let Some(k) = peak {
-        out += &format!(
-            "; peak rate = {} × workload.rate (the profile's highest scale)",
-            short(k)
-        );
-    }
-    match refined {
-        Some(t) => out += &format!("; refined by bisection to within {}\n\n", short(t)),
-        None => out += "; interpolated between grid points\n\n",
-    }
-    let mut header: Vec<String> = ts
-        .first()
-        .map(|t| t.others.iter().map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default();
-    header.push("SLO holds".into());
-    header.push(format!("{} threshold", x.key));
-    if peak.is_some() {
-        header.push("highest peak rate".into());
-    }
-    header.push("broke first".into());
-    let mut table = vec![header];
-    let ls = lines(plan, rows);
-    for t in ts {
-        let mut cells: Vec<String> = t.others.iter().map(|(_, v)| label(v)).collect();
-        let (lo, hi) = ls[t.line]
-            .first()
-            .zip(ls[t.line].last())
-            .map(|(a, b)| (a.0, b.0))
-            .unwrap_or((0.0, 0.0));
-        let (holds, at) = match t.status {
-            Status::HoldsBelow => ("below", t.x.map(short).unwrap_or_default()),
-            Status::HoldsAbove => ("above", t.x.map(short).unwrap_or_default()),
-            Status::Everywhere => ("everywhere", format!("> {}", short(hi.max(lo)))),
-            Status::Nowhere => ("nowhere", format!("none in {}..{}", short(lo), short(hi))),
-        };
-        cells.push(holds.into());
-        cells.push(at);
-        if let Some(k) = peak {
-            cells.push(match t.status {
-                Status::HoldsBelow => t.x.map(|v| short(v * k)).unwrap_or_default(),
-                Status::Everywhere => format!("> {}", short(hi * k)),
-                Status::Nowhere => format!("< {}", short(lo * k)),
-                Status::HoldsAbove => String::new(),
-            });
-        }
-        cells.push(t.broke_first.clone().unwrap_or_else(|| "-".into()));
-        table.push(cells);
-    }
-    let widths: Vec<usize> = (0..table[0].len())
-        .map(|c| {
-            table
-                .iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for r in &table {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        out += line.join("  ").trim_end();
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,26 +1,19 @@
-//! Running a sweep's points, in parallel, and refining thresholds by
-//! bisection.
+//! Running a sweep's points, in parallel.
 //!
 //! Points run through [`sim::experiment::run_ordered`] on the current rayon
 //! pool (install one to choose the thread count); each point's replications
 //! nest on the same pool. Results come back in point order whatever the
-//! thread count. Refinement bisects every line that changes state, lines in
-//! parallel and probes within a line one after another, so the probed points
-//! depend only on the results: deterministic too.
+//! thread count. Thresholds are then located by [`super::refine`].
 
 use super::checkpoint::{Checkpoint, Outcome};
 use super::plan::Plan;
-use super::results::{line_of_points, thresholds, Measured, Row};
+use super::results::{line_of_points, Measured, Row};
 use super::Error;
 use crate::engine;
 use crate::metrics::NAMES;
 use crate::scenario::Scenario;
-use sim::threshold::{bisect, Bracket};
 use std::sync::atomic::{AtomicBool, Ordering};
 use toml::Value;
-
-/// Most bisection probes per line.
-pub const MAX_PROBES: usize = 40;
 
 /// How a running sweep reports progress and learns it must stop.
 pub struct Control<'a> {
@@ -115,79 +108,4 @@ pub fn run_points(plan: &Plan, indices: &[usize], ctl: &Control) -> Result<Vec<R
         return Err(Error::Interrupted);
     }
     Ok(rows)
-}
-
-/// Adds points by bisection to every line whose objectives change state,
-/// until the change is bracketed within `tolerance` (x's unit) or
-/// [`MAX_PROBES`] probes. Returns the new rows, line by line.
-pub fn refine(plan: &Plan, grid: &[Row], tolerance: f64, ctl: &Control) -> Result<Vec<Row>, Error> {
-    let Some(x) = plan.spec.x else {
-        return Ok(Vec::new());
-    };
-    let axis = &plan.spec.axes[x];
-    let integer = axis.kind == super::axis::Kind::Integer;
-    let ts = thresholds(plan, grid);
-    // (line, bracket, the line's first row's values, first point holds)
-    type Work = (usize, (f64, f64), Vec<Value>, bool);
-    let work: Vec<Work> = ts
-        .iter()
-        .filter_map(|t| {
-            let (a, b) = t.bracket?;
-            let template = grid.iter().find(|r| r.line == t.line)?.values.clone();
-            let first_holds = t.status == super::results::Status::HoldsBelow;
-            Some((t.line, (a, b), template, first_holds))
-        })
-        .collect();
-    let per_line = sim::experiment::run_ordered(work.len(), |j| {
-        let (line, (a, b), template, first_holds) = &work[j];
-        let mut rows = Vec::new();
-        let mut failed = None;
-        bisect(
-            Bracket {
-                keep: *a,
-                other: *b,
-            },
-            tolerance,
-            integer,
-            MAX_PROBES,
-            |mid| {
-                if failed.is_some() {
-                    return true;
-                }
-                let mut values = template.clone();
-                values[x] = axis.value_at(mid);
-                let result = plan
-                    .scenario(&values)
-                    .map_err(Error::Scenario)
-                    .and_then(|sc| measure(&values, &sc, ctl));
-                (ctl.progress)(true);
-                match result {
-                    Ok(measured) => {
-                        let row = Row {
-                            point: None,
-                            line: *line,
-                            values,
-                            measured,
-                        };
-                        let holds = row.holds(&plan.spec.slo) == *first_holds;
-                        rows.push(row);
-                        holds
-                    }
-                    Err(e) => {
-                        failed = Some(e);
-                        true
-                    }
-                }
-            },
-        );
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(rows),
-        }
-    });
-    let mut out = Vec::new();
-    for rows in per_line {
-        out.extend(rows?);
-    }
-    Ok(out)
 }

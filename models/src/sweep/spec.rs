@@ -8,7 +8,8 @@
 //! "pool.max_total" = [10, 20, 50]                      # a list
 //! "workload.rate" = { from = 1000, to = 50000, steps = 25 }              # linear range
 //! "l1.hit_ratio" = { from = 0.5, to = 0.99, steps = 4, scale = "log" }  # log range
-//! tolerance = 100                                      # for --refine, in x's unit
+//! precision = 0.02     # thresholds bracketed within 2% (the default), or
+//! # tolerance = 100     # within 100 of x's unit
 //!
 //! [slo]
 //! "pool.timeout_ratio" = "< 0.001"
@@ -22,12 +23,13 @@
 use super::axis::{Axis, Kind};
 use crate::metrics::{is_metric, NAMES};
 use crate::scenario::{line_column, ScenarioError};
+use sim::threshold::Precision;
 use std::collections::BTreeMap;
 use toml::de::{DeTable, DeValue};
 use toml::{Table, Value};
 
 /// Keys of `[sweep]` that are settings, not axes.
-pub const SETTINGS: [&str; 2] = ["x", "tolerance"];
+pub const SETTINGS: [&str; 3] = ["x", "tolerance", "precision"];
 
 /// A comparison operator of an SLO.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,10 +119,14 @@ pub struct Spec {
     pub axes: Vec<Axis>,
     /// Index in `axes` of the threshold axis; `None` when there are no axes.
     pub x: Option<usize>,
-    /// Refinement tolerance in the x axis's unit (milliseconds for durations).
-    pub tolerance: Option<f64>,
+    /// How narrowly thresholds are bracketed: `sweep.tolerance` (x's unit,
+    /// milliseconds for durations) or `sweep.precision` (a share), when given.
+    pub precision: Option<Precision>,
     /// The objectives, in metric-name order.
     pub slo: Vec<Clause>,
+    /// `[forecast] peak_rate`: the highest offered rate expected (requests/s
+    /// over the fleet), when stated.
+    pub forecast: Option<f64>,
 }
 
 /// Where keys of the file are: dotted key -> (key offset, value offset).
@@ -205,8 +211,8 @@ pub(crate) struct RawAxis {
     pub order: usize,
 }
 
-/// What [`read`] finds: axes, `x`, `tolerance` and the objectives.
-pub(crate) type Read = (Vec<RawAxis>, Option<String>, Option<f64>, Vec<Clause>);
+/// What [`read`] finds: axes, `x`, the precision and the objectives.
+pub(crate) type Read = (Vec<RawAxis>, Option<String>, Option<Precision>, Vec<Clause>);
 
 /// Reads `[sweep]` (without checking axis keys against the scenario; see
 /// [`super::plan::Plan`]) and `[slo]`.
@@ -248,7 +254,7 @@ pub(crate) fn read(
     let tolerance = match sweep.get("tolerance") {
         None => None,
         Some(v) => match number(v) {
-            Some(t) if t > 0.0 && t.is_finite() => Some(t),
+            Some(t) if t > 0.0 && t.is_finite() => Some(Precision::Absolute(t)),
             _ => {
                 return Err(err(
                     "sweep.tolerance",
@@ -258,6 +264,30 @@ pub(crate) fn read(
             }
         },
     };
+    let share = match sweep.get("precision") {
+        None => None,
+        Some(v) => match number(v) {
+            Some(p) if p > 0.0 && p < 1.0 => Some(Precision::Relative(p)),
+            _ => {
+                return Err(err(
+                    "sweep.precision",
+                    false,
+                    format!(
+                        "expected a share between 0 and 1 (0.02: within 2%), found {}",
+                        describe(v)
+                    ),
+                ))
+            }
+        },
+    };
+    if tolerance.is_some() && share.is_some() {
+        return Err(err(
+            "sweep.precision",
+            true,
+            "give sweep.tolerance (in x's unit) or sweep.precision (a share), not both".into(),
+        ));
+    }
+    let tolerance = tolerance.or(share);
     for a in axis_args {
         let (key, list) = a.split_once('=').ok_or_else(|| {
             axis_error(
@@ -267,10 +297,15 @@ pub(crate) fn read(
             )
         })?;
         let key = key.trim().to_string();
-        let value: Value = format!("v = {}", list.trim())
-            .parse::<Table>()
-            .ok()
-            .and_then(|mut t| t.remove("v"))
+        // A bare comma-separated list (`6,12`) is read as `[6,12]`.
+        let parse = |text: &str| {
+            format!("v = {text}")
+                .parse::<Table>()
+                .ok()
+                .and_then(|mut t| t.remove("v"))
+        };
+        let value: Value = parse(list.trim())
+            .or_else(|| parse(&format!("[{}]", list.trim())))
             .ok_or_else(|| {
                 axis_error(
                     origin,
@@ -305,6 +340,48 @@ pub(crate) fn read(
         }
     };
     Ok((axes, x, tolerance, slo))
+}
+
+/// Reads `[forecast]`: `peak_rate = 12000`, the highest offered rate
+/// expected, in requests/s over the fleet.
+pub(crate) fn forecast(
+    doc: &Table,
+    pos: &Positions,
+    origin: &str,
+) -> Result<Option<f64>, ScenarioError> {
+    let err = |key: &str, at_key: bool, msg: String| pos.error(origin, key, at_key, msg);
+    let table = match doc.get("forecast") {
+        None => return Ok(None),
+        Some(Value::Table(t)) => t,
+        Some(v) => {
+            return Err(err(
+                "forecast",
+                true,
+                format!("expected a table [forecast], found {}", describe(v)),
+            ))
+        }
+    };
+    if let Some(k) = table.keys().find(|k| *k != "peak_rate") {
+        return Err(err(
+            &format!("forecast.{k}"),
+            true,
+            format!("unknown key `{k}` in [forecast]; the only key is peak_rate"),
+        ));
+    }
+    match table.get("peak_rate") {
+        None => Ok(None),
+        Some(v) => match number(v) {
+            Some(r) if r > 0.0 && r.is_finite() => Ok(Some(r)),
+            _ => Err(err(
+                "forecast.peak_rate",
+                false,
+                format!(
+                    "expected the expected peak in requests/s (a number > 0), found {}",
+                    describe(v)
+                ),
+            )),
+        },
+    }
 }
 
 /// An error about an `--axis` assignment.

@@ -15,18 +15,18 @@
 //! 3. `metric-<metric>[-k].svg`: each metric that matters against x, one
 //!    line per size, with confidence bands and the SLO limit: why it ends.
 
+mod capacity;
+mod story;
+
 use crate::chart::{Line, LineChart, Reference, Scale};
 use crate::format;
 use crate::heatmap::{fractional_index, Heatmap};
 use crate::input::{SweepAxis, SweepPoint, SweepResults, SweepThreshold};
-use crate::page::{self, Cell, Figure, Page, Table};
+use crate::page::{self, Figure};
 use crate::write::{read_json, write_atomic};
 use crate::ReportError;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
-
-mod words;
-use words::{build_page, facet_subtitle, reps_text, slo_text};
 
 /// The results file of a sweep.
 pub const RESULTS_FILE: &str = "results.json";
@@ -50,7 +50,7 @@ pub const METRICS: [&str; 5] = [
 /// Reads `dir/results.json` and writes the charts and `index.html` beside
 /// it. Returns the files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let results: SweepResults = read_json(&dir.join(RESULTS_FILE))?;
+    let results: SweepResults = read_json(&dir.join(RESULTS_FILE), SweepResults::check)?;
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
     let mut written = Vec::new();
     let mut figures = Vec::new();
@@ -68,7 +68,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             caption: c.caption,
         });
     }
-    let page = build_page(&results, figures, scenario_text);
+    let page = story::build_page(&results, figures, scenario_text);
     let path = dir.join("index.html");
     write_atomic(&path, page::html(&page).as_bytes())?;
     written.push(path);
@@ -177,17 +177,37 @@ fn metric_info(name: &str) -> (String, String, f64, Option<Scale>) {
     }
 }
 
-/// How the axes are used.
-struct Roles {
-    /// Threshold axis.
-    x: usize,
-    /// Size axis (capacity chart's horizontal axis, lines of metric charts).
-    size: Option<usize>,
-    /// Remaining axes.
-    facets: Vec<usize>,
+/// The scale an axis's values were laid out on: log when they are positive,
+/// at least three, span a factor of 4 or more and grow by a nearly constant
+/// ratio (a log range, or a list like 4, 8, 16); else linear.
+pub fn spacing_scale(values: &[Json]) -> Scale {
+    let mut xs: Vec<f64> = values.iter().filter_map(position).collect();
+    xs.sort_by(f64::total_cmp);
+    if xs.len() < 3 || xs[0] <= 0.0 || xs[xs.len() - 1] / xs[0] < 4.0 {
+        return Scale::Linear;
+    }
+    let ratios: Vec<f64> = xs.windows(2).map(|w| w[1] / w[0]).collect();
+    let (lo, hi) = ratios
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &r| (a.min(r), b.max(r)));
+    if hi / lo <= 1.1 {
+        Scale::Log
+    } else {
+        Scale::Linear
+    }
 }
 
-fn roles(r: &SweepResults) -> Option<Roles> {
+/// How the axes are used.
+pub(crate) struct Roles {
+    /// Threshold axis.
+    pub(crate) x: usize,
+    /// Size axis (capacity chart's horizontal axis, lines of metric charts).
+    pub(crate) size: Option<usize>,
+    /// Remaining axes.
+    pub(crate) facets: Vec<usize>,
+}
+
+pub(crate) fn roles(r: &SweepResults) -> Option<Roles> {
     let numeric = |i: usize| {
         !r.axes[i].values.is_empty() && r.axes[i].values.iter().all(|v| position(v).is_some())
     };
@@ -209,7 +229,7 @@ fn roles(r: &SweepResults) -> Option<Roles> {
 }
 
 /// Index of `v` among the axis's values.
-fn index_of(a: &SweepAxis, v: Option<&Json>) -> Option<usize> {
+pub(crate) fn index_of(a: &SweepAxis, v: Option<&Json>) -> Option<usize> {
     let v = v?;
     a.values
         .iter()
@@ -217,7 +237,7 @@ fn index_of(a: &SweepAxis, v: Option<&Json>) -> Option<usize> {
 }
 
 /// Value indices of the axes `which` for a map of axis values.
-fn coords(
+pub(crate) fn coords(
     r: &SweepResults,
     which: &[usize],
     axes: &std::collections::BTreeMap<String, Json>,
@@ -229,7 +249,7 @@ fn coords(
 }
 
 /// Every combination of value indices of the axes `which`, row-major.
-fn combinations(r: &SweepResults, which: &[usize]) -> Vec<Vec<usize>> {
+pub(crate) fn combinations(r: &SweepResults, which: &[usize]) -> Vec<Vec<usize>> {
     let mut out = vec![vec![]];
     for &i in which {
         out = out
@@ -247,7 +267,7 @@ fn combinations(r: &SweepResults, which: &[usize]) -> Vec<Vec<usize>> {
 }
 
 /// `key = value, key = value` for a combination.
-fn describe(r: &SweepResults, which: &[usize], combo: &[usize]) -> String {
+pub(crate) fn describe(r: &SweepResults, which: &[usize], combo: &[usize]) -> String {
     which
         .iter()
         .zip(combo)
@@ -257,7 +277,7 @@ fn describe(r: &SweepResults, which: &[usize], combo: &[usize]) -> String {
 }
 
 /// Points whose facet and size coordinates are `facet` and `size`, sorted by x.
-fn points_of<'r>(
+pub(crate) fn points_of<'r>(
     r: &'r SweepResults,
     ro: &Roles,
     facet: &[usize],
@@ -278,7 +298,7 @@ fn points_of<'r>(
 }
 
 /// The threshold of the line at `facet` and `size`.
-fn threshold_of<'r>(
+pub(crate) fn threshold_of<'r>(
     r: &'r SweepResults,
     ro: &Roles,
     facet: &[usize],
@@ -291,6 +311,26 @@ fn threshold_of<'r>(
                 _ => true,
             }
     })
+}
+
+pub(crate) fn slo_text(r: &SweepResults) -> String {
+    if r.slo.is_empty() {
+        return "no SLO".into();
+    }
+    let parts: Vec<String> = r
+        .slo
+        .iter()
+        .map(|o| format!("{} {}", o.metric, o.expression))
+        .collect();
+    format!("SLO: {}", parts.join(" and "))
+}
+
+pub(crate) fn reps_text(r: &SweepResults) -> String {
+    format!(
+        "{} replication{} per point",
+        r.replications,
+        if r.replications == 1 { "" } else { "s" }
+    )
 }
 
 /// Every chart of the sweep, in page order.
@@ -316,7 +356,7 @@ pub fn charts(r: &SweepResults) -> Vec<Rendered> {
         }
     };
     let mut out = Vec::new();
-    if let Some(c) = capacity(r, &ro) {
+    if let Some(c) = capacity::capacity(r, &ro) {
         out.push(c);
     }
     let primary = primary_metric(r);
@@ -340,8 +380,24 @@ pub fn charts(r: &SweepResults) -> Vec<Rendered> {
         }
     }
     for m in &metrics {
+        // Facets of one metric are meant to be compared: one y scale.
+        let (_, _, factor, _) = metric_info(m);
+        let shared: Vec<f64> = r
+            .points
+            .iter()
+            .map(|p| metric_value(p, m) * factor)
+            .filter(|v| v.is_finite())
+            .fold(None, |acc: Option<(f64, f64)>, v| {
+                Some(acc.map_or((v, v), |(a, b)| (a.min(v), b.max(v))))
+            })
+            .map(|(a, b)| vec![a, b])
+            .unwrap_or_default();
         for (k, facet) in facets.iter().enumerate() {
-            out.push(metric_chart(r, &ro, m, facet, &suffix(k), &facet_note));
+            let mut c = metric_chart(r, &ro, m, facet, &suffix(k), &facet_note);
+            if facets.len() > 1 {
+                c.y_include.clone_from(&shared);
+            }
+            out.push(c.render());
         }
     }
     out
@@ -372,118 +428,7 @@ pub fn primary_metric(r: &SweepResults) -> String {
         .unwrap_or_else(|| METRICS[0].to_string())
 }
 
-fn capacity(r: &SweepResults, ro: &Roles) -> Option<Rendered> {
-    let size = ro.size?;
-    if r.thresholds.is_empty() {
-        return None;
-    }
-    let sizes: Vec<f64> = r.axes[size]
-        .values
-        .iter()
-        .map(|v| position(v).unwrap_or(f64::NAN))
-        .collect();
-    let xs: Vec<f64> = r.axes[ro.x].values.iter().filter_map(position).collect();
-    let x_max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let facets = combinations(r, &ro.facets);
-    let mut everywhere = false;
-    let mut nowhere = false;
-    let mut lines = Vec::new();
-    for facet in facets.iter().take(MAX_LINES) {
-        let points = (0..sizes.len())
-            .map(|k| {
-                let y = match threshold_of(r, ro, facet, Some(k)) {
-                    Some(t) if t.status == "holds_everywhere" => {
-                        everywhere = true;
-                        x_max
-                    }
-                    Some(t) if t.status == "holds_nowhere" => {
-                        nowhere = true;
-                        f64::NAN
-                    }
-                    Some(t) => t.threshold.unwrap_or(f64::NAN),
-                    None => f64::NAN,
-                };
-                (sizes[k], y)
-            })
-            .collect();
-        let label = if ro.facets.is_empty() {
-            "threshold".to_string()
-        } else {
-            describe(r, &ro.facets, facet)
-        };
-        lines.push(Line {
-            label,
-            points,
-            band: vec![],
-            markers: true,
-        });
-    }
-    let mut notes = Vec::new();
-    if everywhere {
-        notes.push(format!(
-            "Points at {} (the largest value tested) hold everywhere: the threshold is at least that.",
-            format::num(x_max)
-        ));
-    }
-    if nowhere {
-        notes.push("Missing points: the SLO holds nowhere on that line.".to_string());
-    }
-    if let Some(t) = r
-        .thresholds
-        .iter()
-        .find(|t| t.peak_rate.is_some() && t.threshold.is_some_and(|x| x > 0.0))
-    {
-        let k = t.peak_rate.unwrap_or(0.0) / t.threshold.unwrap_or(1.0);
-        notes.push(format!(
-            "The traffic profile peaks at {}× {}: multiply to get the peak rate.",
-            format::num(k),
-            r.axes[ro.x].key
-        ));
-    }
-    if facets.len() > MAX_LINES {
-        notes.push(format!(
-            "First {MAX_LINES} of {} lines shown.",
-            facets.len()
-        ));
-    }
-    let x_axis = &r.axes[ro.x];
-    let title = match x_axis.key.as_str() {
-        "workload.rate" => "Capacity: highest rate that meets the SLO, by pool size".to_string(),
-        k => format!(
-            "Threshold of {k} where the SLO stops holding, by {}",
-            r.axes[size].key
-        ),
-    };
-    let chart = LineChart {
-        title: title.clone(),
-        subtitle: format!("{} · {} · {}", slo_text(r), r.scenario, reps_text(r)),
-        x_label: axis_label(&r.axes[size]),
-        y_label: format!("threshold: {}", axis_label(x_axis)),
-        x_scale: None,
-        y_scale: Some(Scale::Linear),
-        y_from_zero: true,
-        legend_title: ro
-            .facets
-            .iter()
-            .map(|&i| r.axes[i].key.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        lines,
-        references: vec![],
-        note: notes.join(" "),
-    };
-    Some(Rendered {
-        file: "capacity.svg".into(),
-        title,
-        caption: format!(
-            "Where each line of the grid stops meeting the SLO, interpolated between the points simulated{}. Read off the pool size needed for the expected peak; where the line flattens, a bigger pool no longer helps.",
-            if r.refine_tolerance.is_some() { " and refined by bisection" } else { "" }
-        ),
-        svg: chart.to_svg(),
-    })
-}
-
-fn metric_value(p: &SweepPoint, m: &str) -> f64 {
+pub(crate) fn metric_value(p: &SweepPoint, m: &str) -> f64 {
     p.metrics.get(m).copied().flatten().unwrap_or(f64::NAN)
 }
 
@@ -566,10 +511,30 @@ fn heatmap(
 }
 
 /// An x tick: numbers short (`50k`), other values as written.
-fn tick_label(v: &Json) -> String {
+pub(crate) fn tick_label(v: &Json) -> String {
     match v {
         Json::Number(n) => n.as_f64().map(format::num).unwrap_or_else(|| n.to_string()),
         other => label(other),
+    }
+}
+
+/// A metric chart before it is drawn, so that siblings can share a scale.
+struct Pending {
+    file: String,
+    caption: String,
+    chart: LineChart,
+    y_include: Vec<f64>,
+}
+
+impl Pending {
+    fn render(mut self) -> Rendered {
+        self.chart.y_include = self.y_include;
+        Rendered {
+            file: self.file,
+            title: self.chart.title.clone(),
+            caption: self.caption,
+            svg: self.chart.to_svg(),
+        }
     }
 }
 
@@ -580,7 +545,7 @@ fn metric_chart(
     facet: &[usize],
     suffix: &str,
     note: &str,
-) -> Rendered {
+) -> Pending {
     let (title, y_label, factor, scale) = metric_info(metric);
     let sizes: Vec<Option<usize>> = match ro.size {
         Some(s) => (0..r.axes[s].values.len()).map(Some).collect(),
@@ -614,6 +579,7 @@ fn metric_chart(
             points,
             band,
             markers: true,
+            ..Line::default()
         });
     }
     let references = r
@@ -638,7 +604,7 @@ fn metric_chart(
         subtitle,
         x_label: axis_label(&r.axes[ro.x]),
         y_label,
-        x_scale: None,
+        x_scale: Some(spacing_scale(&r.axes[ro.x].values)),
         y_scale: scale,
         y_from_zero: true,
         legend_title: ro.size.map(|s| r.axes[s].key.clone()).unwrap_or_default(),
@@ -649,10 +615,11 @@ fn metric_chart(
             .filter(|n| !n.is_empty())
             .collect::<Vec<_>>()
             .join(" "),
+        y_include: Vec::new(),
+        shade: None,
     };
-    Rendered {
+    Pending {
         file: format!("metric-{}{suffix}.svg", metric.replace('.', "_")),
-        title: chart.title.clone(),
         caption: format!(
             "{metric} at each point{}{}.",
             if facet_text.is_empty() {
@@ -666,6 +633,38 @@ fn metric_chart(
                 ""
             }
         ),
-        svg: chart.to_svg(),
+        chart,
+        y_include: Vec::new(),
+    }
+}
+
+/// The subtitle of a faceted chart: SLO, facet, scenario and replications.
+pub(crate) fn facet_subtitle(r: &SweepResults, facet_text: &str) -> String {
+    [
+        slo_text(r),
+        facet_text.to_string(),
+        r.scenario.clone(),
+        reps_text(r),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_spaced_values_get_a_log_axis() {
+        let v = |xs: &[f64]| xs.iter().map(|x| serde_json::json!(x)).collect::<Vec<_>>();
+        assert_eq!(spacing_scale(&v(&[4.0, 8.0, 16.0])), Scale::Log);
+        assert_eq!(
+            spacing_scale(&v(&[600.0, 1200.0, 2400.0, 4800.0, 9600.0])),
+            Scale::Log
+        );
+        assert_eq!(spacing_scale(&v(&[1000.0, 2000.0, 3000.0])), Scale::Linear);
+        assert_eq!(spacing_scale(&v(&[4.0, 8.0])), Scale::Linear);
     }
 }

@@ -246,12 +246,13 @@ impl LatencyHistogram {
         }
     }
 
-    /// Quantile `q` (0..=1) in milliseconds (0 if empty), within 0.1%.
+    /// Quantile `q` (0..=1) in milliseconds (0 if empty), within 0.1%. A
+    /// zero reads as exactly 0 (it is stored as 1 ns).
     pub fn quantile_ms(&self, q: f64) -> f64 {
         if self.count() == 0 {
             0.0
         } else {
-            self.hist.value_at_quantile(q) as f64 * 1e-6
+            Self::ms(self.hist.value_at_quantile(q))
         }
     }
 
@@ -260,7 +261,16 @@ impl LatencyHistogram {
         if self.count() == 0 {
             0.0
         } else {
-            self.hist.max() as f64 * 1e-6
+            Self::ms(self.hist.max())
+        }
+    }
+
+    /// A stored value in milliseconds: the 1 ns that stands for zero is 0.
+    fn ms(ns: u64) -> f64 {
+        if ns <= 1 {
+            0.0
+        } else {
+            ns as f64 * 1e-6
         }
     }
 }

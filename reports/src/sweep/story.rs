@@ -1,10 +1,17 @@
-//! The sweep in words: chart subtitles, each line's threshold as a sentence,
-//! the thresholds table, the pass/fail grid, and the page that holds them
-//! beside the charts drawn by the parent module.
+//! The page of a sweep report: the findings (each line's threshold with its
+//! bracket, or the bound of a censored line), the thresholds table, pass or
+//! fail at every grid point, the settings and how to reproduce the run.
 
-use super::*;
+use crate::format;
+use crate::input::{SweepResults, SweepThreshold};
+use crate::page::{self, Cell, Figure, Page, Table};
+use crate::sweep::{
+    axis_label, combinations, coords, describe, index_of, label, reps_text, roles, slo_text,
+    tick_label, Roles,
+};
 
-pub(super) fn build_page(
+/// The page of `r`, with its charts and the scenario file beside it.
+pub(crate) fn build_page(
     r: &SweepResults,
     figures: Vec<Figure>,
     scenario_text: Option<String>,
@@ -27,6 +34,9 @@ pub(super) fn build_page(
             ""
         }
     ))];
+    if let (Some(ro), Some(f)) = (&ro, r.forecast) {
+        findings.splice(0..0, verdict_findings(r, ro, f));
+    }
     let mut tables = Vec::new();
     if let Some(ro) = &ro {
         findings.extend(threshold_findings(r, ro));
@@ -61,20 +71,28 @@ pub(super) fn build_page(
                 .filter(|(k, _)| !r.axes.iter().any(|a| &a.key == k)),
         );
     }
-    let command = r
-        .command
-        .clone()
-        .unwrap_or_else(|| format!("capsim sweep {}.toml --seed {}", r.scenario, r.seed));
-    let mut reproduce = vec![
-        ("command".to_string(), command),
+    let grid = if r.precision.is_none() { " --grid" } else { "" };
+    let mut reproduce = Vec::new();
+    if let Some(c) = &r.command {
+        reproduce.push(("command".to_string(), c.clone()));
+    }
+    reproduce.extend([
+        (
+            "run again from this folder".to_string(),
+            format!("capsim sweep scenario.toml --out .{grid}"),
+        ),
         ("seed".into(), r.seed.to_string()),
         ("replications per point".into(), r.replications.to_string()),
         ("capsim version".into(), r.capsim_version.clone()),
         ("scenario hash".into(), r.scenario_hash.clone()),
-    ];
-    if let Some(t) = r.refine_tolerance {
-        reproduce.push(("refined to within".into(), format::exact(t)));
-    }
+    ]);
+    reproduce.push((
+        "thresholds located".into(),
+        match r.precision {
+            Some(p) => format!("by bisection, each bracket end within {}", p.text()),
+            None => "from the raw grid (--grid)".into(),
+        },
+    ));
     reproduce.push((
         "re-render this page".into(),
         "capsim report <this folder>".into(),
@@ -91,31 +109,32 @@ pub(super) fn build_page(
     }
 }
 
-/// The threshold of a line as text, with the x unit.
+/// The threshold of a line as text, with its bracket; a censored line as
+/// the bound it gives.
 fn threshold_text(r: &SweepResults, ro: &Roles, t: &SweepThreshold) -> String {
-    let xs: Vec<f64> = r.axes[ro.x].values.iter().filter_map(position).collect();
-    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let key = &r.axes[ro.x].key;
+    let v = |x: Option<f64>| x.map_or("?".into(), format::exact);
+    let bracket = format!("[{}]", bracket_text(t));
     match t.status.as_str() {
-        "holds_below" => format!(
-            "holds up to {} ≈ {}",
-            r.axes[ro.x].key,
-            t.threshold.map_or("?".into(), format::exact)
-        ),
-        "holds_above" => format!(
-            "holds from {} ≈ {}",
-            r.axes[ro.x].key,
-            t.threshold.map_or("?".into(), format::exact)
-        ),
+        "holds_below" => format!("holds up to {key} ≈ {} {bracket}", v(t.threshold)),
+        "holds_above" => format!("holds from {key} ≈ {} {bracket}", v(t.threshold)),
         "holds_everywhere" => format!(
-            "holds at every {} tested (up to {})",
-            r.axes[ro.x].key,
-            format::exact(hi)
+            "holds at every {key} tested: threshold {} {}",
+            if r.holds_below.unwrap_or(true) {
+                ">"
+            } else {
+                "<"
+            },
+            v(t.holds_at)
         ),
         "holds_nowhere" => format!(
-            "holds nowhere in {}..{}",
-            format::exact(lo),
-            format::exact(hi)
+            "holds at no {key} tested: threshold {} {}",
+            if r.holds_below.unwrap_or(true) {
+                "<"
+            } else {
+                ">"
+            },
+            v(t.fails_at)
         ),
         other => other.to_string(),
     }
@@ -198,11 +217,7 @@ fn thresholds_table(r: &SweepResults, ro: &Roles) -> (String, String, Table) {
             row.push(Cell::text(
                 t.threshold.map(format::exact).unwrap_or_else(|| "-".into()),
             ));
-            row.push(Cell::text(
-                t.bracket
-                    .map(|[a, b]| format!("{} – {}", format::exact(a), format::exact(b)))
-                    .unwrap_or_else(|| "-".into()),
-            ));
+            row.push(Cell::text(bracket_text(t)));
             if has_peak {
                 row.push(Cell::text(
                     t.peak_rate.map(format::exact).unwrap_or_else(|| "-".into()),
@@ -217,11 +232,27 @@ fn thresholds_table(r: &SweepResults, ro: &Roles) -> (String, String, Table) {
     (
         "Thresholds".into(),
         format!(
-            "For each line of the grid, where the SLO stops holding along {}: interpolated between the last passing and the first failing point (the bracket).",
-            r.axes[ro.x].key
+            "For each line of the grid, where the SLO stops holding along {}: the mean crosses the limit at the threshold (interpolated), and the bracket runs from the nearest point where every objective clearly holds to the nearest where one clearly fails (over 95% confidence intervals; points between were too close to call). {}",
+            r.axes[ro.x].key,
+            match r.precision {
+                Some(p) => format!("Located by bisection, each bracket end within {}.", p.text()),
+                None => "Raw grid: brackets are grid points.".into(),
+            }
         ),
         Table { header, rows },
     )
+}
+
+/// A threshold's bracket: `holds at 3150, fails at 3210`, or for a censored
+/// line its one known end.
+fn bracket_text(t: &SweepThreshold) -> String {
+    let end = |v: Option<f64>| v.map(format::exact);
+    match (end(t.holds_at), end(t.fails_at)) {
+        (Some(h), Some(f)) => format!("holds at {h}, fails at {f}"),
+        (Some(h), None) => format!("holds at {h}"),
+        (None, Some(f)) => format!("fails at {f}"),
+        (None, None) => "-".into(),
+    }
 }
 
 /// Pass or fail at every grid point, lines by x values (when x has few
@@ -270,36 +301,60 @@ fn pass_grid(r: &SweepResults, ro: &Roles) -> Option<(String, String, Table)> {
     ))
 }
 
-pub(super) fn slo_text(r: &SweepResults) -> String {
-    if r.slo.is_empty() {
-        return "no SLO".into();
+/// The answer first: at the forecast peak, does each design hold, with what
+/// headroom (sustained peak over forecast, with its bracket), and what
+/// breaks first.
+fn verdict_findings(r: &SweepResults, ro: &Roles, f: crate::input::Forecast) -> Vec<Cell> {
+    let mut others: Vec<usize> = ro.size.into_iter().collect();
+    others.extend(&ro.facets);
+    others.sort();
+    let mut out = vec![Cell::text(format!(
+        "Verdict at the forecast peak of {} requests/s ({}):",
+        format::exact(f.peak_rate),
+        if f.stated {
+            "stated in [forecast] peak_rate"
+        } else {
+            "the scenario's own peak; state another with [forecast] peak_rate"
+        }
+    ))];
+    for t in &r.thresholds {
+        let Some(v) = t.at_forecast.as_deref() else {
+            continue;
+        };
+        let design = coords(r, &others, &t.axes)
+            .map(|c| describe(r, &others, &c))
+            .unwrap_or_default();
+        let x = |h: Option<f64>| h.map_or("?".into(), |h| format!("{}×", format::exact(h)));
+        let [lo, hi] = t.headroom_bracket.unwrap_or([None, None]);
+        let headroom = match t.status.as_str() {
+            "holds_everywhere" => format!("headroom more than {}", x(lo)),
+            "holds_nowhere" => format!("headroom less than {}", x(hi)),
+            _ => format!(
+                "headroom {} (bracket {} to {})",
+                x(t.headroom),
+                x(lo),
+                x(hi)
+            ),
+        };
+        let mut text = format!(
+            "{design}: {}, {headroom}",
+            match v {
+                "holds" => "holds",
+                "fails" => "FAILS",
+                _ => "too close to call",
+            }
+        );
+        if let Some(b) = &t.breaks_first {
+            text += &format!("; breaks first: {b}");
+        }
+        out.push(Cell {
+            text: text + ".",
+            verdict: match v {
+                "holds" => Some(true),
+                "fails" => Some(false),
+                _ => None,
+            },
+        });
     }
-    let parts: Vec<String> = r
-        .slo
-        .iter()
-        .map(|o| format!("{} {}", o.metric, o.expression))
-        .collect();
-    format!("SLO: {}", parts.join(" and "))
-}
-
-pub(super) fn reps_text(r: &SweepResults) -> String {
-    format!(
-        "{} replication{} per point",
-        r.replications,
-        if r.replications == 1 { "" } else { "s" }
-    )
-}
-
-/// The subtitle of a faceted chart: SLO, facet, scenario and replications.
-pub(super) fn facet_subtitle(r: &SweepResults, facet_text: &str) -> String {
-    [
-        slo_text(r),
-        facet_text.to_string(),
-        r.scenario.clone(),
-        reps_text(r),
-    ]
-    .into_iter()
-    .filter(|s| !s.is_empty())
-    .collect::<Vec<_>>()
-    .join(" · ")
+    out
 }
