@@ -191,7 +191,7 @@ fi
 capture validate validate
 
 ## 10. Reference
-for cmd in run check sweep merge report validate; do
+for cmd in run check sweep merge report validate calibrate; do
   "$CAPSIM" "$cmd" --help >"$FIG/help-$cmd.txt"
 done
 

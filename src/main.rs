@@ -6,10 +6,14 @@
 //! - 1: a verdict: a check failed (`validate`), or a simulation could not
 //!   finish (`run`: runaway overload or the clock limit);
 //! - 2: bad input: a scenario, a flag, a path or a file that cannot be used
-//!   (nothing is simulated or written);
+//!   (nothing is simulated or written), or a Redis that `calibrate` cannot
+//!   measure;
 //! - 130: interrupted by SIGINT or SIGTERM (a sweep keeps its checkpoint and
 //!   says how to resume).
 
+mod calibrate;
+mod calibrate_probe;
+mod calibrate_write;
 mod cmd;
 mod flags;
 mod output;
@@ -42,6 +46,8 @@ enum Command {
     Sweep(cmd::sweep::Args),
     /// Combine the shard outputs of `capsim sweep --shard K/N`.
     Merge(cmd::merge::Args),
+    /// Measure a live Redis and write a scenario with its [network] and [redis].
+    Calibrate(cmd::calibrate::Args),
 }
 
 /// An error that ends the command, with the exit status it deserves.
@@ -78,6 +84,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(args),
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Merge(args) => cmd::merge::run(args),
+        Command::Calibrate(args) => cmd::calibrate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand; each has `Args` (clap) and `run(args)`.
 
+pub mod calibrate;
 pub mod check;
 pub mod merge;
 pub mod report;

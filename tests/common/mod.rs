@@ -94,3 +94,4 @@ pub fn shipped_scenarios() -> Vec<PathBuf> {
 pub fn output(args: &[&str]) -> Output {
     capsim().args(args).output().expect("capsim runs")
 }
+pub mod redis_server;

@@ -61,7 +61,20 @@ pub struct ClientPolicy {
     socket_timeout: Option<SimTime>,
     connect_timeout: Option<SimTime>,
     hold_during_fallback: bool,
+    timer_resolution: SimTime,
     rng: StreamRng,
+}
+
+/// When a timer set for `deadline` fires with a clock of granularity
+/// `resolution`: the first tick at or after it (tokio's timer wheel rounds
+/// a deadline up to its next millisecond). Exact when `resolution` is zero.
+#[inline]
+pub fn on_tick(deadline: SimTime, resolution: SimTime) -> SimTime {
+    if resolution == SimTime::ZERO || deadline == SimTime::MAX {
+        return deadline;
+    }
+    let ticks = deadline.0.div_ceil(resolution.0);
+    SimTime(ticks.saturating_mul(resolution.0))
 }
 
 impl ClientPolicy {
@@ -76,6 +89,7 @@ impl ClientPolicy {
             socket_timeout: cfg.socket_timeout,
             connect_timeout: cfg.connect_timeout,
             hold_during_fallback: cfg.hold_during_fallback,
+            timer_resolution: cfg.timer_resolution,
             rng: streams.stream("client.backoff"),
         }
     }
@@ -118,7 +132,8 @@ impl ClientPolicy {
     /// When a command sent at `now` is given up (the socket timeout).
     #[inline]
     pub fn command_deadline(&self, now: SimTime) -> SimTime {
-        self.socket_timeout.map_or(SimTime::MAX, |t| now + t)
+        self.socket_timeout
+            .map_or(SimTime::MAX, |t| on_tick(now + t, self.timer_resolution))
     }
 
     /// How long a command on a silently dropped connection waits before it
@@ -129,7 +144,8 @@ impl ClientPolicy {
 
     /// When a connect started at `started` is given up, if ever.
     pub fn connect_deadline(&self, started: SimTime) -> Option<SimTime> {
-        self.connect_timeout.map(|t| started + t)
+        self.connect_timeout
+            .map(|t| on_tick(started + t, self.timer_resolution))
     }
 
     /// True if a read keeps its connection while it queries the database.
@@ -148,5 +164,20 @@ pub fn jittered(full: SimTime, jitter: Jitter, rng: &mut StreamRng) -> SimTime {
             let half = full.0 / 2;
             SimTime(half + ((full.0 - half) as f64 * rng.random::<f64>()) as u64)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_moves_to_the_next_tick() {
+        let ms = SimTime::from_millis;
+        assert_eq!(on_tick(SimTime::from_micros(2500), ms(1)), ms(3));
+        assert_eq!(on_tick(ms(3), ms(1)), ms(3));
+        assert_eq!(on_tick(SimTime(3_000_001), ms(1)), ms(4));
+        assert_eq!(on_tick(SimTime(123), SimTime::ZERO), SimTime(123));
+        assert_eq!(on_tick(SimTime::MAX, ms(1)), SimTime::MAX);
     }
 }

@@ -379,6 +379,13 @@ impl<'a> Model<'a> {
         self.transport
             .end_hold(pod, now - acquired_at, now, &mut self.stats);
         self.transport.touch(pod, c, now);
+        self.hand_back(pod, c);
+    }
+
+    /// Connection `c` of `pod`, no longer held, goes to the longest waiter
+    /// or back to the idle set.
+    fn hand_back(&mut self, pod: usize, c: ConnId) {
+        let now = self.now();
         match self.transport.next_waiter(pod, now, &mut self.stats) {
             Some(w) => {
                 let started = self.requests[w].lease.checkout_started;
@@ -531,8 +538,10 @@ impl<'a> Model<'a> {
 
     fn on_at_redis(&mut self, r: u32) {
         let now = self.now();
-        let exchange = self.requests[r].exchange;
-        let done = self.server.command(exchange.shard, now, &mut self.stats);
+        let (exchange, ping) = (self.requests[r].exchange, self.requests[r].lease.pinging);
+        let done = self
+            .server
+            .command(exchange.shard, now, ping, &mut self.stats);
         self.schedule_reply(r, done + exchange.return_half);
     }
 
@@ -584,8 +593,9 @@ impl<'a> Model<'a> {
     // ----- failures: the client policy -----
 
     /// An attempt failed on its connection (or while opening it): the
-    /// connection is closed; a failed test-on-borrow PING tries the next
-    /// connection instead of failing the request.
+    /// connection is closed (or, with `pool.keep_failed`, handed back to the
+    /// pool as it is); a failed test-on-borrow PING closes it and tries the
+    /// next connection instead of failing the request.
     fn on_failed(&mut self, r: u32, cause: ErrorCause) {
         let now = self.now();
         let req = self.requests[r];
@@ -599,7 +609,12 @@ impl<'a> Model<'a> {
         lease.conn = NO_CONN;
         lease.holding = false;
         lease.pinging = false;
-        self.close_connection(pod, req.lease.conn);
+        if req.lease.holding && !retry_checkout && self.transport.keeps_failed() {
+            // The pool takes the connection back as it is, broken.
+            self.hand_back(pod, req.lease.conn);
+        } else {
+            self.close_connection(pod, req.lease.conn);
+        }
         if retry_checkout {
             self.try_checkout(r);
         } else {

@@ -8,6 +8,10 @@
 //! arrival, with no separate completion event. A command whose client gave up
 //! (socket timeout) still runs: wasted work, as on a real server.
 //!
+//! A command's event-loop time is its own time (`service_time`, or
+//! `ping_time` for a PING) plus `command_overhead`: the reading, parsing and
+//! reply writing that Redis's `commandstats` leaves out.
+//!
 //! The server records its own measurements (busy time, commands, queue waits)
 //! in the replication's [`Collector`].
 
@@ -38,6 +42,10 @@ pub struct Accept {
 pub struct Server {
     shards: Vec<Shard>,
     service_time: Latency,
+    /// Loop time of every command and PING besides its own.
+    overhead: Latency,
+    /// A PING's own time, if not a command's.
+    ping_time: Option<Latency>,
     accept_cost: Latency,
     maxclients: u32,
     hit_ratio: f64,
@@ -63,10 +71,14 @@ impl Server {
                 })
                 .collect(),
             service_time: cfg.service_time.clone(),
+            overhead: cfg.command_overhead.clone(),
+            ping_time: cfg.ping_time.clone(),
             accept_cost: cfg.accept_cost.clone(),
             maxclients: cfg.maxclients,
             hit_ratio: cfg.hit_ratio,
-            service_is_zero: cfg.service_time.is_zero(),
+            service_is_zero: cfg.service_time.is_zero()
+                && cfg.command_overhead.is_zero()
+                && cfg.ping_time.as_ref().is_none_or(Latency::is_zero),
             service: streams.stream("redis.service"),
             route: streams.stream("redis.shard"),
             connect: streams.stream("connect"),
@@ -126,11 +138,29 @@ impl Server {
         finish
     }
 
-    /// A command reaches `shard` at `now`: it queues behind the loop's work
-    /// and is served; returns when it is done.
+    /// The event-loop time of a command (or of a PING, `ping`): its own
+    /// time, then the per-command overhead (drawn in that order; a constant
+    /// draws nothing).
     #[inline]
-    pub fn command(&mut self, shard: u32, now: SimTime, stats: &mut Collector) -> SimTime {
-        let service = self.service_time.sample(&mut self.service);
+    fn loop_time(&mut self, ping: bool) -> SimTime {
+        let own = match (&self.ping_time, ping) {
+            (Some(p), true) => p.sample(&mut self.service),
+            _ => self.service_time.sample(&mut self.service),
+        };
+        own + self.overhead.sample(&mut self.service)
+    }
+
+    /// A command (or a PING, `ping`) reaches `shard` at `now`: it queues
+    /// behind the loop's work and is served; returns when it is done.
+    #[inline]
+    pub fn command(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        ping: bool,
+        stats: &mut Collector,
+    ) -> SimTime {
+        let service = self.loop_time(ping);
         let start = now.max(self.shards[shard as usize].busy_until);
         let finish = self.occupy(shard, now, service, stats);
         if stats.window.contains(now) {
@@ -155,7 +185,7 @@ impl Server {
 
     /// A PING of an idle connection on `shard` at `now` (its reply is not waited for).
     pub fn ping(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
-        let service = self.service_time.sample(&mut self.service);
+        let service = self.loop_time(true);
         self.occupy(shard, now, service, stats);
     }
 

@@ -21,6 +21,7 @@
 //! peeking pool), a reset after a round trip, or silence until the socket
 //! timeout (a drop).
 
+use super::client::on_tick;
 use super::collect::Collector;
 use super::pool::{Checkout, ConnId, Pool, Waiter};
 use crate::scenario::{CheckoutCheck, OnIdle, PoolLife, Scenario, WhenExhausted};
@@ -131,6 +132,8 @@ pub struct Pooled {
     life: PoolLife,
     when_exhausted: WhenExhausted,
     acquire_timeout: Option<SimTime>,
+    /// The client's timer granularity (the acquire timer fires on a tick).
+    timer_resolution: SimTime,
     peek: bool,
     /// Round trips of a connect (the TCP handshake, the commands after it, TLS).
     connect_trips: u32,
@@ -168,6 +171,7 @@ impl Pooled {
             life,
             when_exhausted: sc.pool.when_exhausted,
             acquire_timeout: sc.pool.acquire_timeout,
+            timer_resolution: sc.client.timer_resolution,
             connect_trips: sc.client.connect_round_trips + sc.client.tls as u32,
             rtt: sc.network.rtt.clone(),
             rtt_rng: streams.stream("network.rtt"),
@@ -186,6 +190,12 @@ impl Pooled {
     /// How often the evictor runs, if it does.
     pub fn eviction_interval(&self) -> Option<SimTime> {
         self.life.eviction_interval
+    }
+
+    /// True if a connection whose command failed goes back to the pool.
+    #[inline]
+    pub fn keeps_failed(&self) -> bool {
+        self.life.keep_failed
     }
 
     /// True if a borrowed connection is tested with a PING before use.
@@ -388,7 +398,8 @@ impl Pooled {
 
     fn timer_for(&self, pod: usize, head_since: SimTime) -> Option<(SimTime, u32)> {
         let timeout = self.acquire_timeout?;
-        Some((head_since + timeout, self.pools[pod].timer_stamp()))
+        let at = on_tick(head_since + timeout, self.timer_resolution);
+        Some((at, self.pools[pod].timer_stamp()))
     }
 
     fn waiter_left(pod: usize, now: SimTime, stats: &mut Collector) {

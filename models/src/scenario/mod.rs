@@ -158,6 +158,9 @@ pub struct PoolLife {
     /// Idle connections the evictor examines per run, oldest first; a negative
     /// `n` means `ceil(idle / |n|)` (commons-pool2). Never 0.
     pub tests_per_eviction_run: i32,
+    /// A connection whose command failed is returned to the pool, still
+    /// broken, instead of being closed.
+    pub keep_failed: bool,
 }
 
 impl PoolLife {
@@ -174,6 +177,7 @@ impl PoolLife {
             eviction_interval: None,
             min_evictable_idle: Some(SimTime::from_secs(30 * 60)),
             tests_per_eviction_run: 3,
+            keep_failed: false,
         }
     }
 }
@@ -220,6 +224,10 @@ pub struct Redis {
     pub tcp_keepalive: Option<SimTime>,
     /// Event-loop time to accept a connection and run its handshake commands.
     pub accept_cost: Latency,
+    /// Event-loop time of every command and PING on top of its own.
+    pub command_overhead: Latency,
+    /// A PING's own event-loop time; `None` = a command's (`service_time`).
+    pub ping_time: Option<Latency>,
 }
 
 /// `[l1]`.
@@ -262,6 +270,9 @@ pub struct Client {
     pub retry_on: Vec<ErrorCause>,
     /// At most this fraction of requests may be retries (`None` = no budget).
     pub retry_budget: Option<f64>,
+    /// Timer granularity: timeouts fire at the first multiple of it at or
+    /// after their deadline (`ZERO` = exact).
+    pub timer_resolution: SimTime,
 }
 
 /// Exponential backoff: before retry `k` (1-based) sleep `min(cap, base 2^(k-1))`,
@@ -354,6 +365,7 @@ impl Client {
                 ErrorCause::ConnectTimeout,
             ],
             retry_budget: None,
+            timer_resolution: SimTime::ZERO,
         }
     }
 }

@@ -224,7 +224,7 @@ max_lifetime = "30m"
 test_on_borrow = true           # test_on_check_out
 "#;
 
-/// bb8 (`bb8/src/api.rs`).
+/// bb8 (`bb8/src/api.rs`) with bb8-redis (`redis/src/lib.rs`) on tokio.
 const BB8: &str = r#"
 [pool]
 max_total = 10                  # max_size
@@ -234,9 +234,16 @@ order = "fifo"
 idle_timeout = "10m"
 max_lifetime = "30m"
 test_on_borrow = true           # test_on_check_out (PING)
+keep_failed = true              # bb8-redis: has_broken() is always false
+
+[client]
+connect_timeout = "none"        # redis-rs AsyncConnectionConfig: no timeouts
+socket_timeout = "none"
+timer_resolution = "1ms"        # tokio's timer wheel
 "#;
 
-/// deadpool (`src/managed/config.rs`), on a pod with 2 CPUs.
+/// deadpool (`src/managed/config.rs`) with deadpool-redis (`redis/src/lib.rs`)
+/// on tokio, on a pod with 2 CPUs.
 const DEADPOOL: &str = r#"
 [pool]
 max_total = 8                   # max_size = 4 x CPUs, 2 CPUs
@@ -245,7 +252,13 @@ acquire_timeout = "none"        # timeouts.wait = None: wait forever
 order = "fifo"
 idle_timeout = "none"
 max_lifetime = "none"
-test_on_borrow = true           # recycle (PING) on every get
+test_on_borrow = true           # recycle (UNWATCH + PING) on every get
+keep_failed = true              # every object goes back; recycle sorts it out
+
+[client]
+connect_timeout = "none"        # redis-rs AsyncConnectionConfig: no timeouts
+socket_timeout = "none"
+timer_resolution = "1ms"        # tokio's timer wheel
 "#;
 
 #[cfg(test)]

@@ -155,6 +155,11 @@ pub struct RawPool {
     /// than 0, from -1000000 to 1000000; a negative `n` means
     /// `ceil(idle / |n|)`. Default `3` (commons-pool2 `numTestsPerEvictionRun`).
     pub tests_per_eviction_run: Option<Value>,
+    /// A connection whose command failed goes back to the pool instead of
+    /// being closed, and fails again when next used (bb8 with bb8-redis,
+    /// whose broken-connection check always answers "not broken"): a boolean.
+    /// Default `false`.
+    pub keep_failed: Option<Value>,
 }
 
 /// `[network]`.
@@ -199,6 +204,13 @@ pub struct RawRedis {
     /// Event-loop time to accept a connection and run its handshake
     /// commands: a latency. Default `"20us"`.
     pub accept_cost: Option<Value>,
+    /// Event-loop time of every command and PING besides its own time (reading,
+    /// parsing, writing the reply; `INFO commandstats` leaves it out): a
+    /// latency. Default `"0s"`.
+    pub command_overhead: Option<Value>,
+    /// A PING's own event-loop time: a latency, or `"service_time"` for the
+    /// same as a command's. Default `"service_time"`.
+    pub ping_time: Option<Value>,
 }
 
 /// `[l1]`.
@@ -256,6 +268,11 @@ pub struct RawClient {
     /// At most this fraction of requests may be retries: a number from 0 to
     /// 1, or `"none"` (no budget). Default `"none"`.
     pub retry_budget: Option<Value>,
+    /// Granularity of the client's timers (acquire, socket and connect
+    /// timeouts): a deadline fires at the first multiple of it at or after
+    /// the exact deadline; a duration up to `"1s"`, `"0s"` for exact timers.
+    /// Default `"0s"`.
+    pub timer_resolution: Option<Value>,
 }
 
 /// `client.backoff`: before retry `k` sleep `min(cap, base 2^(k-1))`, jittered.

@@ -188,6 +188,7 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         ("pool", "eviction_interval") => opt(l.eviction_interval),
         ("pool", "min_evictable_idle") => opt(l.min_evictable_idle),
         ("pool", "tests_per_eviction_run") => l.tests_per_eviction_run.to_string(),
+        ("pool", "keep_failed") => l.keep_failed.to_string(),
         ("network", "rtt") => latency(&s.network.rtt),
         ("network", "idle_timeout") => opt(s.network.idle_timeout),
         ("network", "on_idle") => word(match s.network.on_idle {
@@ -201,6 +202,11 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         ("redis", "timeout") => opt(s.redis.timeout),
         ("redis", "tcp_keepalive") => opt(s.redis.tcp_keepalive),
         ("redis", "accept_cost") => latency(&s.redis.accept_cost),
+        ("redis", "command_overhead") => latency(&s.redis.command_overhead),
+        ("redis", "ping_time") => match &s.redis.ping_time {
+            None => word("service_time"),
+            Some(l) => latency(l),
+        },
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("database", "latency") => latency(&s.database.latency),
@@ -226,6 +232,7 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
             format!("[{}]", names.join(", "))
         }
         ("client", "retry_budget") => c.retry_budget.map_or_else(|| word("none"), float),
+        ("client", "timer_resolution") => q(c.timer_resolution),
         _ => unreachable!("resolve::value_text has no case for {table}.{key}"),
     }
 }

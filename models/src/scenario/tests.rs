@@ -132,6 +132,7 @@ fn full_expected() -> Scenario {
                 eviction_interval: Some(SimTime::from_secs(30)),
                 min_evictable_idle: Some(SimTime::from_secs(60)),
                 tests_per_eviction_run: -2,
+                keep_failed: false,
             },
         },
         network: Network {
@@ -148,6 +149,8 @@ fn full_expected() -> Scenario {
             tcp_keepalive: None,
             accept_cost: Latency::lognormal(SimTime::from_micros(20), SimTime::from_micros(100))
                 .unwrap(),
+            command_overhead: Latency::Constant(SimTime::ZERO),
+            ping_time: None,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -171,6 +174,7 @@ fn full_expected() -> Scenario {
             },
             retry_on: vec![ErrorCause::PoolTimeout, ErrorCause::SocketTimeout],
             retry_budget: Some(0.1),
+            timer_resolution: SimTime::ZERO,
         },
     }
 }
@@ -230,6 +234,8 @@ fn defaults_are_the_documented_ones() {
             timeout: None,
             tcp_keepalive: Some(SimTime::from_secs(300)),
             accept_cost: Latency::Constant(SimTime::from_micros(20)),
+            command_overhead: Latency::Constant(SimTime::ZERO),
+            ping_time: None,
         }
     );
     assert_eq!(

@@ -6,6 +6,7 @@ use super::Problem;
 use crate::scenario::raw;
 use crate::scenario::units::describe;
 use crate::scenario::{Backoff, Client, ErrorCause, Jitter};
+use sim::time::SimTime;
 use toml::Value;
 
 pub(super) fn client(c: raw::RawClient) -> Result<Client, Problem> {
@@ -66,6 +67,17 @@ pub(super) fn client(c: raw::RawClient) -> Result<Client, Problem> {
                     ),
                 ))
             }
+        },
+        timer_resolution: {
+            let key = "client.timer_resolution";
+            let t = span(c.timer_resolution.as_ref(), key, d.timer_resolution)?;
+            if t > SimTime::from_secs(1) {
+                return Err(Problem::value(
+                    key,
+                    format!("expected a duration from \"0s\" to \"1s\", found \"{t}\""),
+                ));
+            }
+            t
         },
     })
 }

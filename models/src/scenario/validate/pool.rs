@@ -153,6 +153,7 @@ fn pool_life(p: &raw::RawPool, max_total: u32, applied: &Applied) -> Result<Pool
             Zero::Refused,
         )?,
         tests_per_eviction_run: tests,
+        keep_failed: boolean(p.keep_failed.as_ref(), "pool.keep_failed", d.keep_failed)?,
     })
 }
 

@@ -270,8 +270,25 @@ pub(super) fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
             "redis.accept_cost",
             Latency::Constant(SimTime::from_micros(20)),
         )?,
+        command_overhead: latency(
+            r.command_overhead.as_ref(),
+            "redis.command_overhead",
+            Latency::Constant(SimTime::ZERO),
+        )?,
+        ping_time: match &r.ping_time {
+            None => None,
+            Some(Value::String(s)) if s == PING_AS_COMMAND => None,
+            Some(v) => Some(latency(
+                Some(v),
+                "redis.ping_time",
+                Latency::Constant(SimTime::ZERO),
+            )?),
+        },
     })
 }
+
+/// The `redis.ping_time` word for "the same as a command's `service_time`".
+const PING_AS_COMMAND: &str = "service_time";
 
 #[cfg(test)]
 mod tests {
