@@ -46,7 +46,7 @@ enum Command {
     Sweep(cmd::sweep::Args),
     /// Combine the shard outputs of `capsim sweep --shard K/N`.
     Merge(cmd::merge::Args),
-    /// Measure a live Redis and write a scenario with its [network] and [redis].
+    /// Measure a live Redis and write a scenario with its network and Redis tables.
     Calibrate(cmd::calibrate::Args),
 }
 

@@ -15,8 +15,8 @@
 //! `when_exhausted = "fail"`.
 //!
 //! Assumptions where a default depends on the machine: go-redis sizes its
-//! pool 10 x GOMAXPROCS and deadpool 4 x CPUs; both presets assume a pod with
-//! 2 CPUs (GOMAXPROCS = 2), so 20 and 8 connections. redis-py 7's
+//! pool 10 x GOMAXPROCS and deadpool 0.13 2 x logical CPUs; both presets assume a pod with
+//! 2 CPUs (GOMAXPROCS = 2), so 20 and 4 connections. redis-py 7's
 //! `max_connections = 2**31` is capped to the schema's largest `max_total`,
 //! 1000000.
 
@@ -237,16 +237,16 @@ test_on_borrow = true           # test_on_check_out (PING)
 keep_failed = true              # bb8-redis: has_broken() is always false
 
 [client]
-connect_timeout = "none"        # redis-rs AsyncConnectionConfig: no timeouts
-socket_timeout = "none"
+connect_timeout = "1s"          # redis-rs 1.x DEFAULT_CONNECTION_TIMEOUT
+socket_timeout = "500ms"        # redis-rs 1.x DEFAULT_RESPONSE_TIMEOUT
 timer_resolution = "1ms"        # tokio's timer wheel
 "#;
 
-/// deadpool (`src/managed/config.rs`) with deadpool-redis (`redis/src/lib.rs`)
+/// deadpool (`src/managed/config.rs`, `src/util.rs`) with deadpool-redis (`redis/src/lib.rs`)
 /// on tokio, on a pod with 2 CPUs.
 const DEADPOOL: &str = r#"
 [pool]
-max_total = 8                   # max_size = 4 x CPUs, 2 CPUs
+max_total = 4                   # max_size = 2 x logical CPUs (deadpool 0.13), 2 CPUs
 when_exhausted = "block"
 acquire_timeout = "none"        # timeouts.wait = None: wait forever
 order = "fifo"
@@ -256,8 +256,8 @@ test_on_borrow = true           # recycle (UNWATCH + PING) on every get
 keep_failed = true              # every object goes back; recycle sorts it out
 
 [client]
-connect_timeout = "none"        # redis-rs AsyncConnectionConfig: no timeouts
-socket_timeout = "none"
+connect_timeout = "1s"          # redis-rs 1.x DEFAULT_CONNECTION_TIMEOUT
+socket_timeout = "500ms"        # redis-rs 1.x DEFAULT_RESPONSE_TIMEOUT
 timer_resolution = "1ms"        # tokio's timer wheel
 "#;
 

@@ -400,8 +400,12 @@ fn presets_carry_domain_md_values() {
     assert_eq!(s.pool.order, Order::Fifo);
     assert_eq!(s.pool.life.max_lifetime, Some(SimTime::from_secs(1800)));
     assert!(s.pool.life.test_on_borrow);
+    assert!(s.pool.life.keep_failed);
+    assert_eq!(s.client.socket_timeout, Some(SimTime::from_millis(500)));
+    assert_eq!(s.client.timer_resolution, SimTime::from_millis(1));
     let s = with_pool("preset = \"deadpool\"");
-    assert_eq!((s.pool.max_total, s.pool.acquire_timeout), (8, None));
+    assert_eq!((s.pool.max_total, s.pool.acquire_timeout), (4, None));
+    assert!(s.pool.life.test_on_borrow && s.pool.life.keep_failed);
     let s = with_pool("preset = \"commons-pool2\"");
     assert_eq!(s.pool, with_pool("").pool);
 }
