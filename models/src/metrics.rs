@@ -63,6 +63,16 @@ pub const NAMES: &[&str] = &[
     "errors.connect_timeout",
 ];
 
+/// Metrics reported only by a scenario with a keyed L1 (`l1.policy`), after
+/// [`NAMES`]; a scenario without one reports exactly [`NAMES`].
+pub const KEYED_NAMES: &[&str] = &[
+    "l1.misses",
+    "l1.coalesced",
+    "l1.evictions",
+    "l1.expirations",
+    "database.queries",
+];
+
 /// True if `name` is a metric capsim reports.
 pub fn is_metric(name: &str) -> bool {
     NAMES.contains(&name)

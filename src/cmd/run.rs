@@ -3,7 +3,7 @@
 use crate::output::{scenario_hash, OutputSet};
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
-use models::metrics::NAMES;
+use models::metrics::{KEYED_NAMES, NAMES};
 use models::scenario::Scenario;
 use std::path::PathBuf;
 
@@ -104,6 +104,10 @@ pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
         for &name in NAMES {
             map.insert(name.to_string(), serde_json::json!(m[name]));
         }
+        // A keyed L1's metrics, only when the scenario has one.
+        for &name in KEYED_NAMES.iter().filter(|n| m.contains_key(**n)) {
+            map.insert(name.to_string(), serde_json::json!(m[name]));
+        }
         serde_json::Value::Object(map)
     };
     let mut doc = serde_json::json!({
@@ -202,6 +206,16 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         m("pool.pings")
     );
     out += &format!("l1         hit ratio {}\n", pct("l1.hit_ratio"));
+    if r.metrics.contains_key("l1.misses") {
+        out += &format!(
+            "           {:.0} misses, {:.0} coalesced, {:.0} evictions, {:.0} expirations; {:.0} database queries\n",
+            m("l1.misses"),
+            m("l1.coalesced"),
+            m("l1.evictions"),
+            m("l1.expirations"),
+            m("database.queries")
+        );
+    }
     out += &format!(
         "client     {:.0} attempts, {:.0} retries\n",
         m("requests.attempts"),

@@ -14,8 +14,10 @@
 //! would have hit it ([`Stats::expirations`]); until then it occupies space
 //! and may be evicted like any other ([`Stats::evictions`]).
 //!
-//! [`theory`] has the hit ratios these policies are checked against.
+//! [`fleet`] puts one cache in each pod, draws each read's key and shares
+//! concurrent misses of a key (coalescing). [`theory`] has the hit ratios these policies are checked against.
 
+pub mod fleet;
 pub mod lru;
 pub mod sketch;
 pub mod slab;

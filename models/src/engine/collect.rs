@@ -3,6 +3,8 @@
 //! The model and the components report what happened (an arrival, a
 //! checkout, a failure, a command served); the [`Collector`] counts it.
 
+use crate::cache::fleet::Lookup;
+use crate::cache::Stats as CacheStats;
 use crate::metrics::Metrics;
 use crate::scenario::ErrorCause;
 use sim::stats::{LatencyHistogram, LatencySeries, TimeSeries, TimeWeighted, Window};
@@ -101,6 +103,25 @@ pub struct Collector {
     pub keep_series: bool,
     /// Charts.
     pub series: Series,
+    /// What a keyed L1 counted (`None` with the fixed-ratio L1).
+    pub keyed: Option<KeyedCounts>,
+}
+
+/// What a keyed L1 counts, over the measured window.
+#[derive(Clone, Debug)]
+pub struct KeyedCounts {
+    /// Reads of measured requests that joined a load in flight.
+    pub coalesced: u64,
+    /// Entries evicted to make room.
+    pub evictions: u64,
+    /// Entries found expired by a read.
+    pub expirations: u64,
+    /// Database queries started.
+    pub database_queries: u64,
+    /// Reads and L1 hits per bucket, for the hit ratio over time.
+    pub reads: TimeSeries,
+    /// L1 hits per bucket.
+    pub hits: TimeSeries,
 }
 
 impl Collector {
@@ -145,6 +166,7 @@ impl Collector {
             queue_wait: LatencyHistogram::new(),
             queue_no_wait: 0,
             keep_series: series,
+            keyed: None,
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
@@ -174,6 +196,53 @@ impl Collector {
     pub fn read(&mut self, hit: bool) {
         self.reads += 1;
         self.l1_hits += hit as u64;
+    }
+
+    /// Starts counting what a keyed L1 does.
+    pub fn keyed_l1(&mut self) {
+        let bucket = self.series.arrivals.width();
+        self.keyed = Some(KeyedCounts {
+            coalesced: 0,
+            evictions: 0,
+            expirations: 0,
+            database_queries: 0,
+            reads: TimeSeries::new(self.window, bucket),
+            hits: TimeSeries::new(self.window, bucket),
+        });
+    }
+
+    /// A read of a measured request looked up a keyed L1.
+    #[inline]
+    pub fn keyed_read(&mut self, outcome: Lookup) {
+        self.read(outcome == Lookup::Hit);
+        if let (Lookup::Join, Some(k)) = (outcome, &mut self.keyed) {
+            k.coalesced += 1;
+        }
+    }
+
+    /// A keyed L1 answered a read at `now` (`hit` or not), for the series.
+    #[inline]
+    pub fn l1_series(&mut self, now: SimTime, hit: bool) {
+        if let (true, Some(k)) = (self.keep_series, &mut self.keyed) {
+            k.reads.add(now, 1.0);
+            k.hits.add(now, hit as u64 as f64);
+        }
+    }
+
+    /// A database query started at `now`.
+    #[inline]
+    pub fn database_query(&mut self, now: SimTime) {
+        if let (true, Some(k)) = (self.window.contains(now), &mut self.keyed) {
+            k.database_queries += 1;
+        }
+    }
+
+    /// The keyed L1's evictions and expirations in the window, at the end.
+    pub fn keyed_counts(&mut self, counted: CacheStats) {
+        if let Some(k) = &mut self.keyed {
+            k.evictions = counted.evictions;
+            k.expirations = counted.expirations;
+        }
     }
 
     /// A checkout of a measured request started; `retry`: not its command's first.
@@ -347,6 +416,13 @@ impl Collector {
                 &format!("errors.{}", cause.name()),
                 self.errors[cause as usize] as f64,
             );
+        }
+        if let Some(k) = &self.keyed {
+            put("l1.misses", (self.reads - self.l1_hits) as f64);
+            put("l1.coalesced", k.coalesced as f64);
+            put("l1.evictions", k.evictions as f64);
+            put("l1.expirations", k.expirations as f64);
+            put("database.queries", k.database_queries as f64);
         }
         m
     }

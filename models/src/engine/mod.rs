@@ -34,7 +34,7 @@ pub mod requests;
 pub mod server;
 pub mod transport;
 
-use crate::metrics::{Metrics, NAMES};
+use crate::metrics::{Metrics, KEYED_NAMES, NAMES};
 use crate::scenario::ErrorCause;
 use crate::scenario::Scenario;
 use collect::Collector;
@@ -119,7 +119,11 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         .collect();
     let mut metrics = Metrics::new();
     let mut ci95 = Metrics::new();
-    for &name in NAMES {
+    let keyed = per_rep
+        .first()
+        .is_some_and(|m| m.contains_key(KEYED_NAMES[0]));
+    let keyed_names = if keyed { KEYED_NAMES } else { &[] };
+    for &name in NAMES.iter().chain(keyed_names) {
         let xs: Vec<f64> = per_rep.iter().map(|m| m[name]).collect();
         let e = Estimate::from_samples(&xs);
         metrics.insert(name.to_string(), e.mean);
@@ -216,6 +220,18 @@ fn series(reps: &[Collector]) -> SeriesReport {
         merged.quantile_ms(0.99)
     };
     values.push(("latency_p99_ms".to_string(), p99));
+    if first.keyed.is_some() {
+        let ratio = |c: &Collector| {
+            let k = c.keyed.as_ref().expect("every replication is keyed");
+            let (reads, hits) = (k.reads.sums(), k.hits.sums());
+            reads
+                .iter()
+                .zip(hits)
+                .map(|(r, h)| if *r > 0.0 { h / r } else { 0.0 })
+                .collect::<Vec<f64>>()
+        };
+        values.push(("l1_hit_ratio".to_string(), avg(&ratio)));
+    }
     for cause in ErrorCause::ALL {
         let i = cause as usize;
         values.push((

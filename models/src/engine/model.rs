@@ -33,6 +33,8 @@ use sim::scheduler::Scheduler;
 use sim::stats::Window;
 use sim::time::SimTime;
 
+mod keyed;
+
 /// Requests in flight above which a run is stopped as a runaway overload.
 pub const MAX_IN_FLIGHT: usize = 4_000_000;
 
@@ -104,7 +106,7 @@ impl<'a> Model<'a> {
             start,
             end: start + sc.simulation.duration,
         };
-        let l1 = L1::new(&sc.l1, &streams);
+        let l1 = L1::new(sc, &streams);
         let constant_lookup = l1.constant_lookup();
         let arrival_lag = constant_lookup.unwrap_or(SimTime::ZERO);
         let rate = RateFunction::new(sc.workload.rate, &sc.workload.profile, start);
@@ -127,6 +129,9 @@ impl<'a> Model<'a> {
     /// still in flight are followed until they end, so every arrival ends
     /// exactly once.
     pub fn run(mut self) -> Result<Collector, String> {
+        if self.l1.is_keyed() {
+            self.stats.keyed_l1();
+        }
         if let Some(at) = self.arrivals.next_event(SimTime::ZERO) {
             self.sched
                 .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
@@ -156,6 +161,9 @@ impl<'a> Model<'a> {
             }
         }
         debug_assert_eq!(self.requests.in_flight(), 0);
+        if let Some(k) = self.l1.keyed() {
+            self.stats.keyed_counts(k.counted);
+        }
         self.stats.finish();
         Ok(self.stats)
     }
@@ -203,6 +211,8 @@ impl<'a> Model<'a> {
             reads_left: self.sc.workload.reads_per_request,
             phase: Phase::Get,
             l1_hit: false,
+            key: 0,
+            loading: false,
             measured,
             attempts: self.client.arrival(),
             lease: Lease::new(now),
@@ -229,7 +239,8 @@ impl<'a> Model<'a> {
         req.l1_hit = hit;
         req.phase = Phase::Get;
         req.attempts.new_command();
-        if req.measured {
+        // A keyed L1 decides, and counts, when the lookup ends.
+        if req.measured && !self.l1.is_keyed() {
             self.stats.read(hit);
         }
     }
@@ -249,15 +260,18 @@ impl<'a> Model<'a> {
     }
 
     fn on_l1_done(&mut self, r: u32) {
-        if self.requests[r].l1_hit {
+        if self.l1.is_keyed() {
+            self.keyed_lookup(r);
+        } else if self.requests[r].l1_hit {
             self.read_done(r);
         } else {
             self.checkout(r);
         }
     }
 
+    /// A read ended with its value.
     #[inline]
-    fn read_done(&mut self, r: u32) {
+    fn read_done_one(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r];
         req.reads_left -= 1;
@@ -571,6 +585,7 @@ impl<'a> Model<'a> {
                         self.release(r);
                     }
                     let db = self.database.query();
+                    self.stats.database_query(now);
                     self.sched.schedule_in(db, Event::DbDone(r));
                 }
             }
@@ -637,9 +652,12 @@ impl<'a> Model<'a> {
             self.sched.schedule_in(sleep, Event::Retry(r));
             return;
         }
-        let arrived = req.arrived;
-        self.stats.request_failed(now, arrived, cause, measured);
+        let req = self.requests[r];
+        self.stats.request_failed(now, req.arrived, cause, measured);
         self.finish(r);
+        if req.loading {
+            self.load_failed(req, cause);
+        }
     }
 
     // ----- the evictor -----

@@ -31,6 +31,11 @@ pub struct Request {
     pub phase: Phase,
     /// L1 answered the current read.
     pub l1_hit: bool,
+    /// The current read's key (keyed L1 only).
+    pub key: u64,
+    /// The current read missed a keyed L1 and loads its key: its end fills
+    /// the pod's cache and releases the reads that joined the load.
+    pub loading: bool,
     /// It arrived inside the measured window.
     pub measured: bool,
     /// The client policy's part: attempts and retries left.

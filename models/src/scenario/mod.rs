@@ -10,8 +10,10 @@ pub mod derived;
 pub mod presets;
 pub mod raw;
 
+pub use crate::cache::Policy;
 use sim::dist::Latency;
 use sim::time::SimTime;
+pub use sim::zipf::Popularity;
 
 /// A validated scenario. Build one with [`load`] or [`parse`].
 #[derive(Clone, Debug, PartialEq)]
@@ -54,7 +56,7 @@ pub struct Simulation {
 }
 
 /// `[workload]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Workload {
     /// Requests per second over all pods before the profile's scaling (> 0).
     pub rate: f64,
@@ -62,6 +64,9 @@ pub struct Workload {
     pub reads_per_request: u32,
     /// Scaling of `rate` over time; empty means constant.
     pub profile: Vec<ProfilePoint>,
+    /// The key universe and how reads draw from it (`None`: reads carry no
+    /// key).
+    pub keys: Option<Popularity>,
 }
 
 /// One point of a traffic profile. From `at` (counted from the end of the
@@ -231,12 +236,63 @@ pub struct Redis {
 }
 
 /// `[l1]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct L1 {
-    /// Fraction of reads answered by the in-process cache (0..=1).
+    /// Fraction of reads answered by the in-process cache (0..=1); 0 when
+    /// `cache` is set (the cache measures its own).
     pub hit_ratio: f64,
     /// Time of one lookup, hit or miss.
     pub lookup_time: Latency,
+    /// A per-pod keyed cache (`None`: the fixed `hit_ratio` coin). When set,
+    /// `Workload::keys` is set too.
+    pub cache: Option<KeyedL1>,
+}
+
+// `Debug` leaves out the keyed settings when they are unset, so a scenario
+// without them formats exactly as before they existed: a sweep's
+// `scenario_hash` is a hash of this text, and must not change for existing
+// scenarios.
+impl std::fmt::Debug for Workload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Workload");
+        d.field("rate", &self.rate)
+            .field("reads_per_request", &self.reads_per_request)
+            .field("profile", &self.profile);
+        if let Some(keys) = &self.keys {
+            d.field("keys", keys);
+        }
+        d.finish()
+    }
+}
+
+impl std::fmt::Debug for L1 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("L1");
+        d.field("hit_ratio", &self.hit_ratio)
+            .field("lookup_time", &self.lookup_time);
+        if let Some(cache) = &self.cache {
+            d.field("cache", cache);
+        }
+        d.finish()
+    }
+}
+
+/// A per-pod cache of keys: `[l1] policy`, `capacity`, `ttl`, ...
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyedL1 {
+    /// The eviction policy.
+    pub policy: Policy,
+    /// Entries per pod (>= 1).
+    pub capacity: u32,
+    /// Life of an entry after its fill (`None`: until evicted).
+    pub ttl: Option<SimTime>,
+    /// Each fill lives `ttl x (1 - ttl_jitter x u)`, `u` uniform (0..=1;
+    /// 0 without a TTL).
+    pub ttl_jitter: f64,
+    /// Concurrent misses of a key in a pod share one load.
+    pub coalesce: bool,
+    /// Caches start holding the `capacity` most popular keys.
+    pub prewarm: bool,
 }
 
 /// `[database]`.

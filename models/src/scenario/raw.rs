@@ -77,6 +77,14 @@ pub struct RawWorkload {
     /// sorted by `at`, not overlapping, at most 10000 of them. Default `[]`
     /// (constant rate).
     pub profile: Option<Value>,
+    /// The key universe: how many distinct keys reads draw from, a whole
+    /// number from 1 to 4000000000. No default: without it reads carry no key
+    /// (and `l1.policy` cannot be used).
+    pub keys: Option<Value>,
+    /// How reads pick a key: `"uniform"`, or `{ dist = "zipf", alpha = 0.8 }`
+    /// (rank `k` with probability proportional to `k^-alpha`, alpha a number
+    /// from 0 to 10). Default `"uniform"`; needs `keys`.
+    pub key_popularity: Option<Value>,
 }
 
 /// One entry of `workload.profile`, e.g. `{ at = "2m", scale = 2.0, ramp = "1m" }`.
@@ -222,6 +230,25 @@ pub struct RawL1 {
     pub hit_ratio: Option<Value>,
     /// Time of one lookup, hit or miss: a latency. Default `"1.5us"`.
     pub lookup_time: Option<Value>,
+    /// A per-pod cache that measures its hit ratio instead of a fixed
+    /// `hit_ratio` (the two are exclusive): `"lru"` or `"w-tinylfu"`. No
+    /// default; needs `workload.keys`.
+    pub policy: Option<Value>,
+    /// Entries each pod's cache holds: a whole number >= 1. Required with
+    /// `policy`.
+    pub capacity: Option<Value>,
+    /// How long an entry is served after it is filled: a duration, or
+    /// `"none"` (until evicted). Default `"none"`. Checked when read.
+    pub ttl: Option<Value>,
+    /// Spreads expiries: each fill lives `ttl x (1 - ttl_jitter x u)`, `u`
+    /// uniform in [0, 1). A ratio from 0 to 1. Default `0`; needs `ttl`.
+    pub ttl_jitter: Option<Value>,
+    /// Concurrent misses of one key in one pod wait for a single load
+    /// (request coalescing) instead of each going to Redis. Default `false`.
+    pub coalesce: Option<Value>,
+    /// Start every pod's cache holding the `capacity` most popular keys
+    /// (a warm cache) instead of empty (a deploy). Default `false`.
+    pub prewarm: Option<Value>,
 }
 
 /// `[database]`.

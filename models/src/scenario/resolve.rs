@@ -18,7 +18,7 @@
 
 use super::raw;
 use super::units::format_float;
-use super::{CheckoutCheck, Jitter, OnIdle, Order, Scenario, WhenExhausted};
+use super::{CheckoutCheck, Jitter, OnIdle, Order, Popularity, Scenario, WhenExhausted};
 use sim::dist::{Latency, Z_QUANTILES};
 use sim::time::SimTime;
 use std::collections::BTreeMap;
@@ -71,12 +71,29 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
         .filter(|t| raw::table_keys(t).is_some())
 }
 
+/// Whether `table.key` is left out of the resolved scenario: the keyed
+/// settings when reads carry no key or the cache is the fixed coin (so a
+/// scenario without them prints as it always did), and the fixed
+/// `l1.hit_ratio` when a keyed cache replaces it (the two are exclusive).
+fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
+    match (table, key) {
+        ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
+        ("l1", "hit_ratio") => s.l1.cache.is_some(),
+        ("l1", "policy" | "capacity" | "ttl" | "coalesce" | "prewarm") => s.l1.cache.is_none(),
+        ("l1", "ttl_jitter") => s.l1.cache.as_ref().is_none_or(|c| c.ttl.is_none()),
+        _ => false,
+    }
+}
+
 /// Every dotted key the resolved scenario prints, in schema order; the
 /// fields of `client.backoff` count one by one.
-pub fn resolved_keys(_: &Scenario) -> Vec<String> {
+pub fn resolved_keys(s: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
     for table in model_tables() {
         for key in raw::table_keys(table).expect("model table") {
+            if omitted(s, table, key) {
+                continue;
+            }
             if (table, *key) == ("client", "backoff") {
                 out.extend(
                     raw::backoff_keys()
@@ -99,6 +116,9 @@ impl Resolved {
         for table in model_tables() {
             out.push_str(&format!("\n[{table}]\n"));
             for key in raw::table_keys(table).expect("model table") {
+                if omitted(s, table, key) {
+                    continue;
+                }
                 let value = match (table, *key, self.preset) {
                     // Every value is written out, so the preset changes
                     // nothing when the text is read back; it is shown for
@@ -209,6 +229,19 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         },
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
+        ("workload", "keys") => s
+            .workload
+            .keys
+            .map_or_else(|| word("none"), |k| k.n().to_string()),
+        ("workload", "key_popularity") => match s.workload.keys {
+            Some(Popularity::Zipf(z)) => {
+                format!("{{ dist = \"zipf\", alpha = {} }}", float(z.alpha()))
+            }
+            _ => word("uniform"),
+        },
+        ("l1", "policy" | "capacity" | "ttl" | "ttl_jitter" | "coalesce" | "prewarm") => {
+            keyed_text(s.l1.cache.as_ref(), key)
+        }
         ("database", "latency") => latency(&s.database.latency),
         ("client", "hold_during_fallback") => c.hold_during_fallback.to_string(),
         ("client", "connect_round_trips") => c.connect_round_trips.to_string(),
@@ -234,6 +267,28 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         ("client", "retry_budget") => c.retry_budget.map_or_else(|| word("none"), float),
         ("client", "timer_resolution") => q(c.timer_resolution),
         _ => unreachable!("resolve::value_text has no case for {table}.{key}"),
+    }
+}
+
+/// A keyed-cache setting's text; without a keyed cache, the default (the
+/// resolved scenario leaves these keys out then; the reference page shows
+/// the defaults).
+fn keyed_text(k: Option<&super::KeyedL1>, key: &str) -> String {
+    let word = |w: &str| format!("\"{w}\"");
+    let Some(k) = k else {
+        return match key {
+            "ttl_jitter" => float(0.0),
+            "coalesce" | "prewarm" => "false".to_string(),
+            _ => word("none"),
+        };
+    };
+    match key {
+        "policy" => word(k.policy.name()),
+        "capacity" => k.capacity.to_string(),
+        "ttl" => k.ttl.map_or_else(|| word("none"), |t| format!("\"{t}\"")),
+        "ttl_jitter" => float(k.ttl_jitter),
+        "coalesce" => k.coalesce.to_string(),
+        _ => k.prewarm.to_string(),
     }
 }
 

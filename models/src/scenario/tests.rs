@@ -114,6 +114,7 @@ fn full_expected() -> Scenario {
                     ramp: SimTime::ZERO,
                 },
             ],
+            keys: None,
         },
         pods: Pods { count: 12 },
         pool: Pool {
@@ -155,6 +156,7 @@ fn full_expected() -> Scenario {
         l1: L1 {
             hit_ratio: 0.5,
             lookup_time: Latency::Constant(SimTime::from_micros(2)),
+            cache: None,
         },
         database: Database {
             latency: Latency::quantiles([1, 3, 10, 40].map(ms)).unwrap(),
@@ -242,7 +244,8 @@ fn defaults_are_the_documented_ones() {
         s.l1,
         L1 {
             hit_ratio: 0.0,
-            lookup_time: Latency::Constant(SimTime(1_500))
+            lookup_time: Latency::Constant(SimTime(1_500)),
+            cache: None,
         }
     );
     assert_eq!(

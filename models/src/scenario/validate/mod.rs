@@ -5,11 +5,12 @@
 //! first in the file. The second fills in the keys of the chosen preset
 //! ([`preset`]), deserializes the [`raw`] structs, fills in defaults and
 //! checks every value ([`values`]) and every rule between values, table by
-//! table ([`sections`], [`pool`], [`client`]), in schema order. Problems name
-//! a dotted key; [`super::parse`] turns the key into a file position or a
-//! `--set` assignment.
+//! table ([`sections`], [`keys`], [`pool`], [`client`]), in schema order.
+//! Problems name a dotted key; [`super::parse`] turns the key into a file
+//! position or a `--set` assignment.
 
 mod client;
+mod keys;
 mod pool;
 mod preset;
 mod sections;
@@ -187,6 +188,7 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
             "l1.lookup_time",
             Latency::Constant(SimTime(1_500)),
         )?,
+        cache: keys::keyed_l1(&l, workload.keys.as_ref(), pods.count)?,
     };
     let db = raw.database.unwrap_or_default();
     let default_db = Latency::lognormal(SimTime::from_millis(2), SimTime::from_millis(20))

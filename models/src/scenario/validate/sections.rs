@@ -122,6 +122,7 @@ pub(super) fn workload(w: raw::RawWorkload) -> Result<Workload, Problem> {
         rate,
         reads_per_request: reads as u32,
         profile,
+        keys: super::keys::popularity(&w)?,
     })
 }
 

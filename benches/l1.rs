@@ -1,0 +1,85 @@
+//! What a keyed L1 costs: simulated requests per second with per-pod caches
+//! against the same scenario with the fixed-ratio L1.
+//!
+//! The scenario: 10 pods, 20,000 requests/s, 1,000,000 keys with Zipf 0.8
+//! popularity, each pod's cache holding 1% of the keys (10,000 entries),
+//! LRU and W-TinyLFU. The fixed-ratio case is the same scenario with
+//! `l1.hit_ratio` set to the hit ratio the W-TinyLFU case measures, so both
+//! send the same share of reads on to the pool, Redis and the database, and
+//! the difference is the cost of drawing keys and keeping the caches. The
+//! target: the keyed case runs at no less than half the fixed-ratio speed.
+//!
+//! Run: `cargo bench --bench l1`.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use models::scenario::{parse, Scenario};
+
+const KEYED: &str = r#"
+[simulation]
+duration = "20s"
+warmup = "5s"
+[workload]
+rate = 20000
+keys = 1000000
+key_popularity = { dist = "zipf", alpha = 0.8 }
+[pods]
+count = 10
+[pool]
+max_total = 16
+acquire_timeout = "5ms"
+[network]
+rtt = { dist = "exponential", mean = "500us" }
+[redis]
+shards = 2
+service_time = { dist = "exponential", mean = "10us" }
+hit_ratio = 0.9
+[database]
+latency = { dist = "lognormal", median = "2ms", p99 = "20ms" }
+[l1]
+policy = "w-tinylfu"
+capacity = 10000
+"#;
+
+fn scenario(text: &str, overrides: &[String]) -> Scenario {
+    parse(text, "l1.toml", "l1", overrides).expect("benchmark scenario is valid")
+}
+
+fn metric(sc: &Scenario, key: &str) -> f64 {
+    models::engine::run_replication(sc, 0)
+        .expect("runs")
+        .metrics(sc.pool.max_total, sc.redis.shards)[key]
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("l1");
+    group.sample_size(10);
+    let tinylfu = scenario(KEYED, &[]);
+    let lru = scenario(KEYED, &["l1.policy=lru".to_string()]);
+    let hit = metric(&tinylfu, "l1.hit_ratio");
+    // The fixed-ratio twin: no keyed settings, the measured ratio typed in.
+    let fixed_text = KEYED
+        .replace("keys = 1000000\n", "")
+        .replace("key_popularity = { dist = \"zipf\", alpha = 0.8 }\n", "")
+        .replace(
+            "policy = \"w-tinylfu\"\ncapacity = 10000\n",
+            &format!("hit_ratio = {hit}\n"),
+        );
+    let fixed = scenario(&fixed_text, &[]);
+    let total = metric(&fixed, "requests.arrived")
+        * (fixed.simulation.duration + fixed.simulation.warmup).as_secs_f64()
+        / fixed.simulation.duration.as_secs_f64();
+    group.throughput(Throughput::Elements(total as u64));
+    for (name, sc) in [
+        ("fixed_ratio", &fixed),
+        ("keyed_w_tinylfu", &tinylfu),
+        ("keyed_lru", &lru),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| models::engine::run_replication_with(sc, 0, false).expect("runs"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,154 @@
+//! Validation of keyed reads: `[workload] keys` and `key_popularity`, and the
+//! keyed L1 cache (`[l1] policy`, `capacity`, `ttl`, `ttl_jitter`,
+//! `coalesce`, `prewarm`).
+//!
+//! The fixed `l1.hit_ratio` and a `policy` are exclusive: one states the hit
+//! ratio, the other measures it. Every keyed-cache setting needs `policy`,
+//! and `policy` needs `workload.keys`, so a setting that would be silently
+//! ignored is an error instead.
+
+use super::super::raw::{RawL1, RawWorkload};
+use super::super::units::describe;
+use super::super::{KeyedL1, Policy, Popularity};
+use super::values::{boolean, choice, number, optional_span, whole, Range, Zero};
+use super::Problem;
+use toml::Value;
+
+/// Most keys in a universe.
+const MAX_KEYS: u64 = 4_000_000_000;
+/// Most cache entries over all pods (`min(capacity, keys) x pods`): about
+/// 3 GB of entries at 32 bytes each.
+const MAX_ENTRIES: u64 = 100_000_000;
+/// Largest Zipf exponent (beyond it one key takes all reads anyway).
+const MAX_ALPHA: f64 = 10.0;
+
+/// `workload.keys` and `workload.key_popularity`.
+pub(super) fn popularity(w: &RawWorkload) -> Result<Option<Popularity>, Problem> {
+    let Some(keys_value) = w.keys.as_ref() else {
+        if w.key_popularity.is_some() {
+            return Err(Problem::value(
+                "workload.key_popularity",
+                "needs `keys` (the number of distinct keys) in [workload]",
+            ));
+        }
+        return Ok(None);
+    };
+    let n = whole(Some(keys_value), "workload.keys", 0, 1, MAX_KEYS as i128)?;
+    let key = "workload.key_popularity";
+    let zipf = "\"uniform\" or { dist = \"zipf\", alpha = 0.8 }";
+    let pop = match w.key_popularity.as_ref() {
+        None => Popularity::uniform(n),
+        Some(Value::String(s)) if s == "uniform" => Popularity::uniform(n),
+        Some(Value::Table(t)) => {
+            if let Some(k) = t.keys().find(|k| !["dist", "alpha"].contains(&k.as_str())) {
+                return Err(Problem::value(
+                    key,
+                    format!("unknown key `{k}`; expected {zipf}"),
+                ));
+            }
+            choice(t.get("dist"), &format!("{key}.dist"), &["zipf"], "")?;
+            let path = format!("{key}.alpha");
+            let Some(a) = t.get("alpha") else {
+                return Err(Problem::value(
+                    path,
+                    "required but missing: the Zipf exponent, e.g. alpha = 0.8",
+                ));
+            };
+            let alpha = number(Some(a), &path, None, Range::NonNegative)?;
+            if alpha > MAX_ALPHA {
+                return Err(Problem::value(
+                    path,
+                    format!("expected a number from 0 to {MAX_ALPHA}, found {alpha}"),
+                ));
+            }
+            Popularity::zipf(n, alpha)
+        }
+        Some(v) => {
+            return Err(Problem::value(
+                key,
+                format!("expected {zipf}, found {}", describe(v)),
+            ))
+        }
+    };
+    pop.map(Some)
+        .map_err(|e| Problem::value(key, e.to_string()))
+}
+
+/// The keyed cache of `[l1]`, if `policy` is set.
+pub(super) fn keyed_l1(
+    l: &RawL1,
+    keys: Option<&Popularity>,
+    pods: u32,
+) -> Result<Option<KeyedL1>, Problem> {
+    let Some(policy_value) = l.policy.as_ref() else {
+        let settings = [
+            ("capacity", &l.capacity),
+            ("ttl", &l.ttl),
+            ("ttl_jitter", &l.ttl_jitter),
+            ("coalesce", &l.coalesce),
+            ("prewarm", &l.prewarm),
+        ];
+        if let Some((name, _)) = settings.iter().find(|(_, v)| v.is_some()) {
+            return Err(Problem::value(
+                format!("l1.{name}"),
+                "applies to a keyed cache: set `policy` (\"lru\" or \"w-tinylfu\") in [l1]",
+            ));
+        }
+        return Ok(None);
+    };
+    let name = choice(Some(policy_value), "l1.policy", &Policy::NAMES, "")?;
+    let policy = Policy::from_name(name).expect("a listed policy");
+    if l.hit_ratio.is_some() {
+        return Err(Problem::value(
+            "l1.policy",
+            "`policy` and `hit_ratio` are exclusive: a keyed cache measures its hit ratio; \
+             remove one of them",
+        ));
+    }
+    let Some(keys) = keys else {
+        return Err(Problem::value(
+            "l1.policy",
+            "a keyed cache needs `keys` (the number of distinct keys) in [workload]",
+        ));
+    };
+    let Some(cap_value) = l.capacity.as_ref() else {
+        return Err(Problem::value(
+            "l1.capacity",
+            "required but missing: entries per pod, e.g. capacity = 10000",
+        )
+        .near("l1.policy"));
+    };
+    let capacity = whole(Some(cap_value), "l1.capacity", 0, 1, u32::MAX as i128)?;
+    let entries = capacity.min(keys.n()).saturating_mul(pods as u64);
+    if entries > MAX_ENTRIES {
+        return Err(Problem::value(
+            "l1.capacity",
+            format!(
+                "{pods} pods x {} entries is more than {MAX_ENTRIES} cache entries in all; \
+                 lower the capacity or the pod count",
+                capacity.min(keys.n())
+            ),
+        ));
+    }
+    let ttl = optional_span(l.ttl.as_ref(), "l1.ttl", None, Zero::Refused)?;
+    let ttl_jitter = number(
+        l.ttl_jitter.as_ref(),
+        "l1.ttl_jitter",
+        Some(0.0),
+        Range::Ratio,
+    )?;
+    if ttl.is_none() && l.ttl_jitter.is_some() {
+        return Err(Problem::value(
+            "l1.ttl_jitter",
+            "spreads expiries, so it needs a `ttl` in [l1]",
+        ));
+    }
+    Ok(Some(KeyedL1 {
+        policy,
+        capacity: capacity as u32,
+        ttl,
+        ttl_jitter,
+        coalesce: boolean(l.coalesce.as_ref(), "l1.coalesce", false)?,
+        prewarm: boolean(l.prewarm.as_ref(), "l1.prewarm", false)?,
+    }))
+}
