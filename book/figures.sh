@@ -141,6 +141,21 @@ table l1-cold-start pool.max_total 4 \
   l1.hit_ratio,pool.max_total,pool.in_use.mean,pool.utilization,pool.timeout_ratio,latency.p50_ms,latency.p99_ms \
   >"$FIG/l1-cold-start-table.md"
 
+## 5b. How big must my L1 be?
+capture l1-size-sweep sweep scenarios/book/l1-size.toml --quiet --out "$WORK/l1-size"
+# Two facets: -1 is l1.policy = lru, -2 is w-tinylfu.
+take l1-size metric-l1_hit_ratio-1 l1-size-lru
+take l1-size metric-l1_hit_ratio-2 l1-size-w-tinylfu
+table l1-size "" "" l1.policy,l1.capacity,l1.hit_ratio,pool.utilization >"$FIG/l1-size-table.md"
+capture l1-deploy-run run scenarios/book/l1-deploy.toml --report "$WORK/l1-deploy"
+take l1-deploy l1 l1-deploy-hit-ratio
+take l1-deploy waiters l1-deploy-waiters
+capture l1-deploy-run-prewarm run scenarios/book/l1-deploy.toml --set l1.prewarm=true
+# 100 ms buckets, so each expiry's burst of queries is its own spike.
+capture l1-stampede-run run scenarios/l1-stampede.toml --set simulation.bucket=100ms --report "$WORK/l1-stampede"
+take l1-stampede database l1-stampede-database
+capture l1-stampede-run-coalesce run scenarios/l1-stampede.toml --set l1.coalesce=true
+
 ## 6. The idle-eviction trap
 capture idle-eviction-trap-run run scenarios/idle-eviction-trap.toml --report "$WORK/idle-trap"
 take idle-trap failures idle-eviction-trap-failures

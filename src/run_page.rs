@@ -5,7 +5,7 @@
 use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
-use models::metrics::NAMES;
+use models::metrics::{KEYED_NAMES, NAMES};
 use models::scenario::{Scenario, ScenarioFile};
 use reports::input::{MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use sim::dist::Latency;
@@ -32,8 +32,10 @@ pub fn write(
 
 fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {
     let to_map = |m: &models::metrics::Metrics| -> MetricMap {
+        // A keyed L1's metrics follow, only when the run has them.
         NAMES
             .iter()
+            .chain(KEYED_NAMES.iter().filter(|n| m.contains_key(**n)))
             .map(|n| (n.to_string(), m.get(*n).copied().filter(|v| v.is_finite())))
             .collect()
     };

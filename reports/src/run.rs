@@ -12,7 +12,10 @@
 //!    and whether retries hid it;
 //! 5. `latency.svg`: p99 latency of successful requests per bucket, with the
 //!    SLO limit on it;
-//! 6. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
+//! 6. `l1.svg` and `database.svg`, only for a keyed L1 cache: the L1 hit
+//!    ratio and the database queries per second, so a cold start's refill
+//!    and an expiry's stampede show over time;
+//! 7. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
 //!    pool, is the bottleneck.
 
 use crate::chart::{Line, LineChart, Reference, Scale};
@@ -250,6 +253,20 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
                 c
             },
             "Tail latency over time: spikes show when the pool or Redis could not keep up.",
+        ));
+    }
+    if let Some(l) = line(r, "l1_hit_ratio", "L1 hit ratio", 100.0) {
+        out.push((
+            "l1.svg",
+            time_chart(r, "L1 hit ratio", "reads answered by the pods' L1 caches (%)", vec![l]),
+            "The keyed L1's hit ratio over time, all pods together. Caches that start empty (a deploy) climb from 0 as they fill; until they do, every miss goes on to the pool and Redis.",
+        ));
+    }
+    if let Some(l) = line(r, "database_per_s", "database queries", 1.0) {
+        out.push((
+            "database.svg",
+            time_chart(r, "Database queries per second", "queries per second (fleet)", vec![l]),
+            "Reads that missed both the L1 and Redis and queried the database. Bursts after an entry expires are a stampede; coalescing turns each into one query.",
         ));
     }
     if let Some(l) = line(r, "redis_utilization", "event-loop busy", 100.0) {

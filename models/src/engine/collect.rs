@@ -118,10 +118,12 @@ pub struct KeyedCounts {
     pub expirations: u64,
     /// Database queries started.
     pub database_queries: u64,
-    /// Reads and L1 hits per bucket, for the hit ratio over time.
+    /// Reads per bucket, for the hit ratio over time.
     pub reads: TimeSeries,
     /// L1 hits per bucket.
     pub hits: TimeSeries,
+    /// Database queries started per bucket.
+    pub queries: TimeSeries,
 }
 
 impl Collector {
@@ -208,6 +210,7 @@ impl Collector {
             database_queries: 0,
             reads: TimeSeries::new(self.window, bucket),
             hits: TimeSeries::new(self.window, bucket),
+            queries: TimeSeries::new(self.window, bucket),
         });
     }
 
@@ -234,6 +237,9 @@ impl Collector {
     pub fn database_query(&mut self, now: SimTime) {
         if let (true, Some(k)) = (self.window.contains(now), &mut self.keyed) {
             k.database_queries += 1;
+            if self.keep_series {
+                k.queries.add(now, 1.0);
+            }
         }
     }
 

@@ -231,6 +231,11 @@ fn series(reps: &[Collector]) -> SeriesReport {
                 .collect::<Vec<f64>>()
         };
         values.push(("l1_hit_ratio".to_string(), avg(&ratio)));
+        let queries = |c: &Collector| {
+            let k = c.keyed.as_ref().expect("every replication is keyed");
+            k.queries.per_second()
+        };
+        values.push(("database_per_s".to_string(), avg(&queries)));
     }
     for cause in ErrorCause::ALL {
         let i = cause as usize;
