@@ -3,8 +3,8 @@
 //!
 //! Exit status, the same for every command:
 //! - 0: done;
-//! - 1: a verdict: a check failed (`validate`), or a simulation could not
-//!   finish (`run`: runaway overload or the clock limit);
+//! - 1: a verdict: a check failed (`validate`, `recommend --check`), or a
+//!   simulation could not finish (`run`: runaway overload or the clock limit);
 //! - 2: bad input: a scenario, a flag, a path or a file that cannot be used
 //!   (nothing is simulated or written), or a Redis that `calibrate` cannot
 //!   measure;
@@ -48,6 +48,8 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Measure a live Redis and write a scenario with its network and Redis tables.
     Calibrate(cmd::calibrate::Args),
+    /// The cheapest settings that meet the scenario's `[slo]` at its forecast peak, with the evidence.
+    Recommend(cmd::recommend::Args),
 }
 
 /// An error that ends the command, with the exit status it deserves.
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cmd::sweep::run(args),
         Command::Merge(args) => cmd::merge::run(args),
         Command::Calibrate(args) => cmd::calibrate::run(args),
+        Command::Recommend(args) => cmd::recommend::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@
 pub mod cache;
 pub mod engine;
 pub mod metrics;
+pub mod recommend;
 pub mod scenario;
 pub mod sweep;
 pub mod validate;

@@ -3,6 +3,7 @@
 pub mod calibrate;
 pub mod check;
 pub mod merge;
+pub mod recommend;
 pub mod report;
 pub mod run;
 pub mod sweep;

@@ -222,7 +222,7 @@ fn sweep_failure(e: models::sweep::Error, c: &Checkpoint) -> Failure {
     }
 }
 
-fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(n) = threads {
         b = b.num_threads(n);

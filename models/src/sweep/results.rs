@@ -54,19 +54,24 @@ impl Row {
     /// confidence interval, one fails over its whole interval, or neither
     /// (too close to call).
     pub fn verdict(&self, slo: &[Clause]) -> Verdict {
-        let mut out = Verdict::Holds;
-        for c in slo {
-            let mean = self.measured.metrics[&c.metric];
-            let half = self.measured.ci95[&c.metric];
-            let half = if half.is_finite() { half.abs() } else { 0.0 };
-            match (c.holds(mean - half), c.holds(mean + half)) {
-                (true, true) => {}
-                (false, false) => return Verdict::Fails,
-                _ => out = Verdict::TooClose,
-            }
-        }
-        out
+        verdict_of(&self.measured, slo)
     }
+}
+
+/// The statistical verdict of measurements `m` (see [`Row::verdict`]).
+pub fn verdict_of(m: &Measured, slo: &[Clause]) -> Verdict {
+    let mut out = Verdict::Holds;
+    for c in slo {
+        let mean = m.metrics[&c.metric];
+        let half = m.ci95[&c.metric];
+        let half = if half.is_finite() { half.abs() } else { 0.0 };
+        match (c.holds(mean - half), c.holds(mean + half)) {
+            (true, true) => {}
+            (false, false) => return Verdict::Fails,
+            _ => out = Verdict::TooClose,
+        }
+    }
+    out
 }
 
 /// What a point's confidence intervals say about the objectives.
