@@ -39,8 +39,16 @@ take() {
 
 # table DIR KEY VALUES COLUMNS: a Markdown table of DIR/results.csv, the
 # rows whose column KEY is one of VALUES (comma-separated; "" for all), with
-# COLUMNS (comma-separated), numbers to four significant digits.
+# COLUMNS (comma-separated), numbers to four significant digits, rows sorted
+# by their first two columns (bisection adds its points after the grid's).
 table() {
+  table_rows "$@" | {
+    # `read` takes one line at a time from a pipe (head would take more).
+    IFS= read -r header && IFS= read -r rule && printf '%s\n%s\n' "$header" "$rule"
+    sort -t'|' -s -k2,2g -k3,3g
+  }
+}
+table_rows() {
   awk -F, -v key="$2" -v want="$3" -v cols="$4" '
     function fmt(v) {
       if (v !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) return v
@@ -189,24 +197,38 @@ take blackfriday-8 traffic blackfriday-8-traffic
 capture blackfriday-run-16 run scenarios/blackfriday.toml --set workload.rate=4000 --set pool.max_total=16 --report "$WORK/blackfriday-16"
 take blackfriday-16 connections blackfriday-16-connections
 
-## 8. Running big sweeps on a cluster: two shards merge into the same bytes
+## 8. Running big sweeps on a cluster: two shards merge into the bytes of the
+## unsharded grid (shards do not bisect: see book/src/cluster.md)
 {
+  "$CAPSIM" sweep scenarios/erlang-b-threshold.toml --quiet --grid --out "$WORK/erlang-b-grid"
   "$CAPSIM" sweep scenarios/erlang-b-threshold.toml --quiet --shard 1/2 --out "$WORK/shards"
   "$CAPSIM" sweep scenarios/erlang-b-threshold.toml --quiet --shard 2/2 --out "$WORK/shards"
   "$CAPSIM" merge "$WORK/shards" --out "$WORK/merged"
 } >/dev/null
-if cmp -s "$WORK/merged/results.json" "$WORK/erlang-b/results.json"; then
-  echo "results.json of the merged shards and of the unsharded sweep: identical" >"$FIG/shards-cmp.txt"
+if cmp -s "$WORK/merged/results.json" "$WORK/erlang-b-grid/results.json" &&
+  cmp -s "$WORK/merged/thresholds.csv" "$WORK/erlang-b-grid/thresholds.csv"; then
+  echo "results.json and thresholds.csv of the merged shards and of the unsharded --grid sweep: identical" >"$FIG/shards-cmp.txt"
 else
   echo "book/figures.sh: merged shards differ from the unsharded sweep" >&2
   exit 1
 fi
 
+## 8b. What should we ship? capsim recommend
+capture recommend-blackfriday recommend scenarios/blackfriday.toml --quiet
+capture recommend-death-spiral recommend scenarios/death-spiral.toml --quiet
+capture recommend-check-fixed recommend scenarios/death-spiral-fixed.toml --check --quiet
+{
+  set +e
+  "$CAPSIM" recommend scenarios/death-spiral.toml --check --quiet 2>&1
+  echo "exit $?"
+  set -e
+} >"$FIG/recommend-check-spiral.txt"
+
 ## 9. How far to trust it
 capture validate validate
 
 ## 10. Reference
-for cmd in run check sweep merge report validate calibrate; do
+for cmd in run check sweep merge report validate calibrate recommend; do
   "$CAPSIM" "$cmd" --help >"$FIG/help-$cmd.txt"
 done
 

@@ -98,5 +98,5 @@ fn report_of_an_empty_folder_is_bad_input() {
     let out = capsim().arg("report").arg(&dir).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("neither results.json"), "{err}");
+    assert!(err.contains("holds no results.json"), "{err}");
 }

@@ -5,6 +5,7 @@
 //! - [`engine`]: the request path as a discrete-event model, and runs of it;
 //! - [`metrics`]: metric names and result types;
 //! - [`sweep`]: parameter grids, SLOs, thresholds, shards and their outputs;
+//! - [`recommend`]: the cheapest settings that meet an SLO (`capsim recommend`);
 //! - [`validate`]: the simulator against queueing theory (`capsim validate`).
 #![warn(missing_docs)]
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// An error while reading results or writing a report.
 #[derive(Debug)]
 pub enum ReportError {
-    /// The folder holds neither `results.json` nor `run.json`.
+    /// The folder holds no `results.json`, `run.json` or `recommendation.json`.
     NothingToRender {
         /// The folder.
         dir: PathBuf,
@@ -46,8 +46,8 @@ impl fmt::Display for ReportError {
         match self {
             ReportError::NothingToRender { dir } => write!(
                 f,
-                "{} holds neither results.json (from `capsim sweep`) nor run.json (from `capsim run --report`); \
-                 point at the folder a sweep or a run wrote",
+                "{} holds no results.json (from `capsim sweep`), run.json (from `capsim run --report`) \
+                 or recommendation.json (from `capsim recommend --report`); point at the folder one of them wrote",
                 dir.display()
             ),
             ReportError::Read { path, source } => write!(f, "cannot read {}: {source}", path.display()),

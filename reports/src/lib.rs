@@ -19,7 +19,8 @@
 //!
 //! Modules: [`input`] (the results it reads), [`chart`] (line charts),
 //! [`heatmap`], [`run`] (the charts of one run), [`sweep`] (the charts of a
-//! sweep), [`page`] (the HTML page), [`mod@format`] (numbers and units as
+//! sweep), [`recommend`] (the charts of a recommendation), [`page`] (the
+//! HTML page), [`mod@format`] (numbers and units as
 //! printed) and [`palette`].
 //!
 //! Charts use the Okabe-Ito palette (distinguishable with the common kinds
@@ -35,6 +36,7 @@ pub mod heatmap;
 pub mod input;
 pub mod page;
 pub mod palette;
+pub mod recommend;
 pub mod run;
 pub mod sweep;
 mod write;
@@ -44,13 +46,15 @@ pub use write::write_atomic;
 
 use std::path::{Path, PathBuf};
 
-/// Renders the report of whatever `dir` holds: a sweep's `results.json`, or
-/// else a single run's `run.json`. Returns the files written, page last.
+/// Renders the report of whatever `dir` holds: a sweep's `results.json`, a
+/// single run's `run.json`, or a recommendation's `recommendation.json`. Returns the files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     if dir.join(sweep::RESULTS_FILE).is_file() {
         sweep::render(dir)
     } else if dir.join(run::RESULTS_FILE).is_file() {
         run::render(dir)
+    } else if dir.join(recommend::RESULTS_FILE).is_file() {
+        recommend::render(dir)
     } else {
         Err(ReportError::NothingToRender {
             dir: dir.to_path_buf(),

@@ -265,7 +265,10 @@ fn run_report_renders_and_links() {
 fn missing_or_bad_results_say_what_to_do() {
     let dir = scratch("empty");
     let e = reports::render(&dir).unwrap_err().to_string();
-    assert!(e.contains("neither results.json"), "{e}");
+    assert!(
+        e.contains("holds no results.json") && e.contains("recommendation.json"),
+        "{e}"
+    );
     std::fs::write(dir.join("results.json"), "{\"points\": 3}").unwrap();
     let e = reports::render(&dir).unwrap_err().to_string();
     assert!(e.contains("results.json") && e.contains("line 1"), "{e}");

@@ -6,6 +6,7 @@
 //! exits 1 with a one-line reason when they do not meet the SLO (with
 //! confidence), so that a design's configuration can gate a CI pipeline.
 
+use crate::output::{command_line, OutputSet};
 use crate::{flags, stop, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use models::recommend::{self, render, Knob, Target};
@@ -42,6 +43,10 @@ pub struct Args {
     /// when they meet the SLO with confidence, 1 with the reason when not.
     #[arg(long)]
     pub check: bool,
+    /// Also write `recommendation.json`, the evidence charts and a report
+    /// page (index.html) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// Worker threads, 1 to 1024 (default: all cores).
     #[arg(long, allow_negative_numbers = true, value_parser = flags::threads)]
     pub threads: Option<usize>,
@@ -92,6 +97,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .map_err(|e| input(format!("--for {n}: {e}")))?;
         knobs.push(k);
     }
+    let out = args
+        .report
+        .as_deref()
+        .map(|d| OutputSet::prepare("--report", d))
+        .transpose()?;
     let pool = super::sweep::thread_pool(args.threads)?;
     let bar = spinner(args.quiet);
     let progress = |m: &str| bar.set_message(m.to_string());
@@ -106,12 +116,31 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .install(|| recommend::recommend(&target, &knobs, stop::flag(), &progress))
         .map_err(failure)?;
     bar.finish_and_clear();
+    let mut json = render::json(&r);
+    json["command"] = serde_json::json!(command_line());
     match args.format {
         Format::Text => print!("{}", render::text(&r)),
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&render::json(&r)).expect("JSON values serialize")
+            serde_json::to_string_pretty(&json).expect("JSON values serialize")
         ),
+    }
+    if let Some(out) = out {
+        stop::writing();
+        let dir = out.begin()?;
+        reports::write_atomic(&dir.join("scenario.toml"), target.input.text.as_bytes())?;
+        reports::write_atomic(
+            &dir.join(reports::recommend::RESULTS_FILE),
+            serde_json::to_string_pretty(&json)
+                .expect("JSON values serialize")
+                .as_bytes(),
+        )?;
+        let written = reports::recommend::render(&dir)?;
+        out.install()?;
+        eprintln!(
+            "capsim: report written to {}",
+            crate::publish::page_in(out.path(), &written).display()
+        );
     }
     Ok(())
 }
@@ -119,7 +148,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
 /// `--check`: the scenario's own settings at the forecast.
 fn check(target: &Target, probe: &recommend::Probe, format: Format) -> Result<(), Failure> {
     let meets = probe.verdict == Verdict::Holds;
-    let what = render::probe_text(target, probe);
+    let mut what = render::probe_text(target, probe);
+    if target.base.simulation.replications < 2 {
+        what += " (one replication: no confidence interval, the mean decides)";
+    }
     let line = format!(
         "{} {} its SLO at the forecast ({} requests/s at the peak): {what}",
         target.input.origin,

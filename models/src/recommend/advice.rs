@@ -84,6 +84,16 @@ pub fn advise(
     if let Some(a) = socket(target, &s) {
         out.push(a);
     }
+    // The scenario's own pool, when the recommendation changed it and it is
+    // the one at risk.
+    if let Some(own) = socket(target, &target.scenario(&[], 1.0)?) {
+        if !own.settings.is_empty() && !settings.is_empty() {
+            out.push(Advice {
+                finding: format!("as the scenario is written: {}", own.finding),
+                ..own
+            });
+        }
+    }
     Ok(out)
 }
 

@@ -174,7 +174,15 @@ pub fn libraries(t: &Target) -> Vec<Library> {
 /// The recommendation as text.
 pub fn text(r: &Recommendation) -> String {
     let t = &r.target;
-    let mut out = format!("capsim recommend: {}\n{}\n\n", t.input.origin, header(t));
+    let mut out = format!("capsim recommend: {}\n{}\n", t.input.origin, header(t));
+    if t.base.simulation.replications < 2 {
+        out.push_str(
+            "WARNING: one replication per candidate gives no confidence interval: every verdict \
+             below compares a mean with its objective; set simulation.replications to 4 or more \
+             (e.g. --set simulation.replications=4) for verdicts with confidence\n",
+        );
+    }
+    out.push('\n');
     for a in &r.keys {
         key_text(t, a, &mut out);
     }
@@ -286,6 +294,15 @@ fn finite(x: f64) -> Json {
     }
 }
 
+/// The searched value of a probe (its last assignment), as a number:
+/// milliseconds for durations.
+fn probe_value(p: &Probe) -> Option<f64> {
+    let v = p.settings.last()?.split_once('=')?.1;
+    v.parse::<f64>()
+        .ok()
+        .or_else(|| crate::sweep::axis::parse_duration_ns(v).map(|ns| ns / 1e6))
+}
+
 /// The recommendation as JSON.
 pub fn json(r: &Recommendation) -> Json {
     let t = &r.target;
@@ -315,9 +332,11 @@ pub fn json(r: &Recommendation) -> Json {
                     "up_to": g.up_to,
                     "metric": g.why.as_ref().map(|m| m.metric.clone()),
                 })),
-                "probes": a.probes.iter().map(|p| json!({
-                    "settings": p.settings, "verdict": p.verdict.name(),
-                })).collect::<Vec<_>>(),
+                "probes": a.probes.iter().map(|p| {
+                    let mut j = margins_json(t, p);
+                    j["value"] = probe_value(p).map_or(Json::Null, |v| json!(v));
+                    j
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -360,5 +379,6 @@ pub fn json(r: &Recommendation) -> Json {
             })),
         })).collect::<Vec<_>>(),
         "snippets": snippets,
+        "summary": text(r),
     })
 }

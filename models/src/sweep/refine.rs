@@ -65,6 +65,15 @@ pub fn refine(
                 }
                 let mut values = template.clone();
                 values[x] = axis.value_at(mid);
+                // A midpoint on the grid (inside a bracket widened by a
+                // grid point too close to call) is answered by that point.
+                if let Some(r) = grid.iter().find(|r| r.line == *line && r.values == values) {
+                    return match r.verdict(&plan.spec.slo) {
+                        Verdict::Holds => Answer::Keep,
+                        Verdict::Fails => Answer::Other,
+                        Verdict::TooClose => Answer::Unsure,
+                    };
+                }
                 let result = plan
                     .scenario(&values)
                     .map_err(Error::Scenario)

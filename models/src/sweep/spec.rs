@@ -137,13 +137,14 @@ pub(crate) struct Positions {
 }
 
 impl Positions {
-    /// Records the positions of everything under `[sweep]` and `[slo]`.
+    /// Records the positions of everything under `[sweep]`, `[slo]` and
+    /// `[forecast]`.
     pub(crate) fn of(text: &str) -> Positions {
         let mut spans = BTreeMap::new();
         if let Ok(tree) = DeTable::parse(text) {
             for (k, v) in tree.get_ref() {
                 let name = k.get_ref().to_string();
-                if name == "sweep" || name == "slo" {
+                if name == "sweep" || name == "slo" || name == "forecast" {
                     spans.insert(name.clone(), (k.span().start, v.span().start));
                     if let DeValue::Table(t) = v.get_ref() {
                         record(t, &name, 0, &mut spans);

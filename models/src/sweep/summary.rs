@@ -184,9 +184,15 @@ pub fn verdict_text(plan: &Plan, ts: &[Threshold]) -> String {
         let verdict = match o.verdict {
             "holds" => "HOLDS",
             "fails" => "FAILS",
+            "untested" => "NOT TESTED (the grid does not reach the forecast)",
             _ => "TOO CLOSE TO CALL",
         };
-        out += &format!("  {}: {verdict}, {headroom}", design.join(", "));
+        let design = if design.is_empty() {
+            "the scenario".to_string()
+        } else {
+            design.join(", ")
+        };
+        out += &format!("  {design}: {verdict}, {headroom}");
         if let Some(b) = o.breaks_first {
             out += &format!("; breaks first: {b}");
         }

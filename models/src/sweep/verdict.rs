@@ -9,7 +9,9 @@
 //! comes from the threshold's bracket, and the verdict from the bracket's
 //! ends (clear answers over the confidence intervals): holds when even the
 //! bracket's holding end is at or above the forecast, fails when its failing
-//! end is at or below it, too close to call in between.
+//! end is at or below it, too close to call in between. A censored line
+//! (holds at every point, or at none) whose grid does not reach the forecast
+//! is `untested`: the sweep says nothing there.
 
 use super::plan::Plan;
 use super::results::{Status, Threshold};
@@ -51,7 +53,8 @@ pub fn forecast(plan: &Plan) -> Option<Forecast> {
 /// One line's answer at the forecast peak.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outlook {
-    /// `holds`, `fails` or `too_close`.
+    /// `holds`, `fails`, `too_close` or `untested` (the grid does not reach
+    /// the forecast).
     pub verdict: &'static str,
     /// Sustained peak over the forecast, when the line has a threshold.
     pub headroom: Option<f64>,
@@ -86,6 +89,11 @@ pub fn outlook(t: &Threshold, f: &Forecast) -> Outlook {
     let h = |v: Option<f64>| v.map(|v| v * f.peak_factor / f.peak_rate);
     let (lo, hi) = (h(t.holds_at), h(t.fails_at));
     let verdict = match t.status {
+        // A line that holds at every point tested says nothing about a
+        // forecast beyond its last point, nor one that fails everywhere
+        // about a forecast before its first.
+        Status::Everywhere if lo.is_some_and(|l| l < 1.0) => "untested",
+        Status::Nowhere if hi.is_some_and(|u| u > 1.0) => "untested",
         Status::Everywhere => "holds",
         Status::Nowhere => "fails",
         _ if lo.is_some_and(|l| l >= 1.0) => "holds",

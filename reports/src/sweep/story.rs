@@ -323,7 +323,8 @@ fn verdict_findings(r: &SweepResults, ro: &Roles, f: crate::input::Forecast) -> 
         };
         let design = coords(r, &others, &t.axes)
             .map(|c| describe(r, &others, &c))
-            .unwrap_or_default();
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "the scenario".into());
         let x = |h: Option<f64>| h.map_or("?".into(), |h| format!("{}×", format::exact(h)));
         let [lo, hi] = t.headroom_bracket.unwrap_or([None, None]);
         let headroom = match t.status.as_str() {
@@ -341,6 +342,7 @@ fn verdict_findings(r: &SweepResults, ro: &Roles, f: crate::input::Forecast) -> 
             match v {
                 "holds" => "holds",
                 "fails" => "FAILS",
+                "untested" => "not tested (the grid does not reach the forecast)",
                 _ => "too close to call",
             }
         );
