@@ -242,7 +242,9 @@ fn socket(target: &Target, s: &Scenario) -> Option<Advice> {
         rule: "socket-timeout",
         finding: format!(
             "{words}: an overload times commands out and the reconnects feed it (the death \
-             spiral); at most {largest} connections per pod keep the full queue below the timeout"
+             spiral); at most {largest} connections per pod keep the full queue below the timeout \
+             (necessary, not sufficient: reconnects and retries can tip a smaller pool over, as \
+             the search's simulations show)"
         ),
         settings: vec![format!("pool.max_total={}", largest.max(1.0))],
         effect: None,
