@@ -5,6 +5,7 @@
 //! - [`engine`]: the request path as a discrete-event model, and runs of it;
 //! - [`metrics`]: metric names and result types;
 //! - [`sweep`]: parameter grids, SLOs, thresholds, shards and their outputs;
+//! - [`slots`]: Redis Cluster's hash slots: key names, CRC16, slot ranges per node;
 //! - [`recommend`]: the cheapest settings that meet an SLO (`capsim recommend`);
 //! - [`validate`]: the simulator against queueing theory (`capsim validate`).
 #![warn(missing_docs)]
@@ -14,5 +15,6 @@ pub mod engine;
 pub mod metrics;
 pub mod recommend;
 pub mod scenario;
+pub mod slots;
 pub mod sweep;
 pub mod validate;

@@ -271,8 +271,9 @@ impl SweepResults {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct NamedSeries {
     /// `arrivals_per_s`, `ok_per_s`, `in_use`, `open`, `waiters`,
-    /// `redis_utilization`, `errors_per_s.<cause>` (or `failures_per_s.<cause>`),
-    /// `latency_p99_ms`.
+    /// `redis_utilization`, `shard_utilization.<i>` (shard `i`'s utilisation,
+    /// with two shards or more), `errors_per_s.<cause>` (or
+    /// `failures_per_s.<cause>`), `latency_p99_ms`.
     pub name: String,
     /// One value per bucket (`null` when undefined).
     pub values: Vec<Option<f64>>,

@@ -16,7 +16,11 @@
 //!    ratio and the database queries per second, so a cold start's refill
 //!    and an expiry's stampede show over time;
 //! 7. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
-//!    pool, is the bottleneck.
+//!    pool, is the bottleneck;
+//! 8. `shards.svg` and `shard-load.svg`, only with two shards or more: each
+//!    shard's utilisation over time (the busiest shards), and every shard's
+//!    mean utilisation against the mean of all: a hot shard, which the mean
+//!    hides, stands out.
 
 use crate::chart::{Line, LineChart, Reference, Scale};
 use crate::format;
@@ -286,7 +290,108 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             "Share of time Redis's event loops were busy, averaged over shards. Near 100% Redis itself is the bottleneck, whatever the pool size.",
         ));
     }
+    out.extend(shard_charts(r));
     out
+}
+
+/// Shards drawn one by one in `shards.svg`: the busiest ones.
+const SHARD_LINES: usize = 8;
+
+/// Each shard's utilisation series (`shard_utilization.<i>`) with its index
+/// and its mean over the window (in %), in shard order.
+fn shard_series(r: &RunResults) -> Vec<(u32, f64, Line)> {
+    let mut out: Vec<(u32, f64, Line)> = r
+        .series
+        .series
+        .iter()
+        .filter_map(|s| {
+            let i: u32 = s.name.strip_prefix("shard_utilization.")?.parse().ok()?;
+            let l = line(r, &s.name, &format!("shard {i}"), 100.0)?;
+            let finite: Vec<f64> = l
+                .points
+                .iter()
+                .map(|p| p.1)
+                .filter(|v| v.is_finite())
+                .collect();
+            let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+            Some((i, mean, l))
+        })
+        .collect();
+    out.sort_by_key(|s| s.0);
+    out
+}
+
+/// `shards.svg` and `shard-load.svg`, with two shards or more.
+fn shard_charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
+    let shards = shard_series(r);
+    if shards.len() < 2 {
+        return Vec::new();
+    }
+    let n = shards.len();
+    let all_mean = shards.iter().map(|s| s.1).sum::<f64>() / n as f64;
+    let mut busiest: Vec<&(u32, f64, Line)> = shards.iter().collect();
+    // The busiest first; equal means in shard order (the sort is stable).
+    busiest.sort_by(|a, b| b.1.total_cmp(&a.1));
+    busiest.truncate(SHARD_LINES);
+    let mut over_time = time_chart(
+        r,
+        "Redis utilisation per shard",
+        "busy time of the shard's event loop (%)",
+        busiest.iter().map(|s| s.2.clone()).collect(),
+    );
+    over_time.references.push(Reference {
+        label: "saturated: 100%".into(),
+        value: 100.0,
+    });
+    if n > SHARD_LINES {
+        let rest = shards
+            .iter()
+            .filter(|s| !busiest.iter().any(|b| b.0 == s.0))
+            .map(|s| s.1)
+            .fold(0.0, f64::max);
+        over_time.note = format!(
+            "The {SHARD_LINES} busiest of {n} shards are drawn; every other shard averaged at most {}%.",
+            format::num(rest)
+        );
+    }
+    let load = LineChart {
+        title: "Load per shard".into(),
+        subtitle: format!(
+            "{} · seed {} · {} replication{} (mean) · each shard's event-loop utilisation over the measured window",
+            r.scenario,
+            r.seed,
+            r.replications,
+            if r.replications == 1 { "" } else { "s" }
+        ),
+        x_label: "shard".into(),
+        y_label: "utilisation over the window (%)".into(),
+        x_scale: Some(Scale::Linear),
+        y_scale: Some(Scale::Linear),
+        y_from_zero: true,
+        lines: vec![Line {
+            label: "shard utilisation".into(),
+            points: shards.iter().map(|s| (s.0 as f64, s.1)).collect(),
+            markers: true,
+            ..Line::default()
+        }],
+        references: vec![Reference {
+            label: format!("mean of all shards: {}%", format::num(all_mean)),
+            value: all_mean,
+        }],
+        ..LineChart::default()
+    };
+    vec![
+        (
+            "shards.svg",
+            over_time,
+            "Each shard's event loop over time, the busiest shards drawn. Commands whose keys live on one shard load that shard alone: a hot key makes a hot shard while the others idle.",
+        ),
+        (
+            "shard-load.svg",
+            load,
+            "Every shard's utilisation over the window against the mean of all shards (the dashed line, which is redis.utilization). The highest point is redis.utilization.max: a shard far above the line is the cluster's bottleneck, whatever the mean says.",
+        ),
+    ]
 }
 
 /// Dashed lines at the limits of the objectives on `metric`.
@@ -329,6 +434,14 @@ fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String
         format::percent(m("pool.utilization")),
         format::percent(m("redis.utilization")),
     ))];
+    if shard_series(r).len() >= 2 {
+        findings.push(Cell::text(format!(
+            "Busiest Redis shard: utilisation {} against {} on average over shards; largest p99 queue wait of a shard {} ms.",
+            format::percent(m("redis.utilization.max")),
+            format::percent(m("redis.utilization")),
+            format::exact(m("redis.queue_wait.max_p99_ms")),
+        )));
+    }
     let mut tables = Vec::new();
     if !r.slo.is_empty() {
         let mut t = Table {

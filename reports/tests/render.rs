@@ -262,6 +262,48 @@ fn run_report_renders_and_links() {
 }
 
 #[test]
+fn a_hot_shard_gets_its_own_charts() {
+    let single = reports::run::charts(&spike_run());
+    assert!(!single.iter().any(|c| c.0.starts_with("shard")));
+    // Ten shards, shard 7 three times as busy as the others.
+    let mut r = spike_run();
+    for i in 0..10 {
+        let level = if i == 7 { 0.9 } else { 0.3 };
+        r.series.series.push(NamedSeries {
+            name: format!("shard_utilization.{i}"),
+            values: vec![Some(level); 60],
+        });
+    }
+    let charts = reports::run::charts(&r);
+    let find = |f: &str| charts.iter().find(|c| c.0 == f).map(|c| &c.1);
+    let over_time = find("shards.svg").expect("shards.svg");
+    assert_eq!(over_time.lines.len(), 8, "the 8 busiest shards are drawn");
+    assert_eq!(over_time.lines[0].label, "shard 7", "the hottest first");
+    assert!(
+        over_time.note.contains("8 busiest of 10"),
+        "{}",
+        over_time.note
+    );
+    let load = find("shard-load.svg").expect("shard-load.svg");
+    let points = &load.lines[0].points;
+    assert_eq!(points.len(), 10);
+    assert!((points[7].1 - 90.0).abs() < 1e-9 && (points[0].1 - 30.0).abs() < 1e-9);
+    assert!(
+        (load.references[0].value - 36.0).abs() < 1e-9,
+        "mean of all shards"
+    );
+    let dir = scratch("run-shards");
+    let written = reports::run::write_and_render(&dir, &r).unwrap();
+    for p in written
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+    {
+        assert_renders(p);
+    }
+    assert_page_links(&dir);
+}
+
+#[test]
 fn missing_or_bad_results_say_what_to_do() {
     let dir = scratch("empty");
     let e = reports::render(&dir).unwrap_err().to_string();

@@ -198,6 +198,13 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         pm("redis.queue_wait.mean_ms", 4),
         m("redis.queue_wait.p99_ms")
     );
+    if sc.redis.shards >= 2 {
+        out += &format!(
+            "           busiest shard: utilization {}, largest shard queue wait p99 {:.3} ms\n",
+            pct("redis.utilization.max"),
+            m("redis.queue_wait.max_p99_ms")
+        );
+    }
     out += &format!(
         "           connections: {:.1} open on average over the fleet, {:.0} created, {:.0} closed; {:.0} PINGs\n",
         m("connections.open.mean"),

@@ -152,6 +152,8 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         metrics.insert(name.to_string(), h.quantile_ms(q));
     }
     metrics.insert("latency.max_ms".into(), latency.max_ms());
+    let shard_p99 = shard_queue_wait_max_p99_ms(reps).unwrap_or_else(|| queue.quantile_ms(0.99));
+    metrics.insert("redis.queue_wait.max_p99_ms".into(), shard_p99);
     let mut all = latency.clone();
     all.merge(&merged(|c| &c.latency_failed));
     for (name, q) in [
@@ -170,6 +172,28 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         replications: per_rep,
         series: series(reps),
     }
+}
+
+/// The largest p99 queue wait of a shard, each shard's histogram merged
+/// across replications (`None` with one shard: the fleet's p99 is the
+/// shard's, and the merged fleet histogram gives it).
+fn shard_queue_wait_max_p99_ms(reps: &[Collector]) -> Option<f64> {
+    let shards = reps.first()?.shards.len();
+    if shards == 0 {
+        return None;
+    }
+    let worst = (0..shards)
+        .map(|i| {
+            let mut h = LatencyHistogram::new();
+            for c in reps {
+                if let Some(w) = &c.shards[i].queue_wait {
+                    h.merge(w);
+                }
+            }
+            h.quantile_ms(0.99)
+        })
+        .fold(0.0, f64::max);
+    Some(worst)
 }
 
 fn series(reps: &[Collector]) -> SeriesReport {
@@ -210,6 +234,16 @@ fn series(reps: &[Collector]) -> SeriesReport {
             avg(&|c| c.series.redis_busy.per_second()),
         ),
     ];
+    // Each shard's utilisation, with two shards or more.
+    for i in 0..first.shards.len() {
+        let busy = |c: &Collector| {
+            c.shards[i].series.as_ref().map_or_else(
+                || vec![0.0; c.series.redis_busy.sums().len()],
+                |s| s.per_second(),
+            )
+        };
+        values.push((format!("shard_utilization.{i}"), avg(&busy)));
+    }
     let p99 = if reps.len() == 1 {
         first.series.latency.quantile_ms(0.99)
     } else {

@@ -132,6 +132,7 @@ impl<'a> Model<'a> {
         if self.l1.is_keyed() {
             self.stats.keyed_l1();
         }
+        self.stats.per_shard(self.sc.redis.shards);
         if let Some(at) = self.arrivals.next_event(SimTime::ZERO) {
             self.sched
                 .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);

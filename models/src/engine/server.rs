@@ -12,8 +12,9 @@
 //! `ping_time` for a PING) plus `command_overhead`: the reading, parsing and
 //! reply writing that Redis's `commandstats` leaves out.
 //!
-//! The server records its own measurements (busy time, commands, queue waits)
-//! in the replication's [`Collector`].
+//! The server records its own measurements (busy time, commands, queue waits;
+//! over all shards, and per shard when there are several) in the
+//! replication's [`Collector`].
 
 use super::collect::Collector;
 use crate::scenario::Redis;
@@ -132,6 +133,7 @@ impl Server {
             let share = 1.0 / self.shards.len() as f64;
             stats.series.redis_busy.add_interval(start, finish, share);
         }
+        stats.shard_busy(shard, start, finish);
         if window.contains(start) {
             stats.commands += 1;
         }
@@ -169,6 +171,7 @@ impl Server {
             } else {
                 stats.queue_wait.record(start - now);
             }
+            stats.shard_wait(shard, start - now);
         }
         finish
     }
