@@ -5,7 +5,7 @@
 use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
-use models::metrics::{KEYED_NAMES, NAMES};
+use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES};
 use models::scenario::{Scenario, ScenarioFile};
 use reports::input::{MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use sim::dist::Latency;
@@ -32,10 +32,16 @@ pub fn write(
 
 fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {
     let to_map = |m: &models::metrics::Metrics| -> MetricMap {
-        // A keyed L1's metrics follow, only when the run has them.
+        // A keyed L1's and a finite database's metrics follow, only when
+        // the run has them.
         NAMES
             .iter()
-            .chain(KEYED_NAMES.iter().filter(|n| m.contains_key(**n)))
+            .chain(
+                KEYED_NAMES
+                    .iter()
+                    .chain(DATABASE_NAMES)
+                    .filter(|n| m.contains_key(**n)),
+            )
             .map(|n| (n.to_string(), m.get(*n).copied().filter(|v| v.is_finite())))
             .collect()
     };
@@ -71,6 +77,7 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         settings: with_every_set_key(settings(sc), &file.text, set),
         spike_secs: spike(sc),
         pool_capacity: Some(sc.pods.count as f64 * sc.pool.max_total as f64),
+        database_capacity: sc.database.concurrency.map(f64::from),
         slo,
         metrics: to_map(&r.metrics),
         ci95: if sc.simulation.replications >= 2 {
@@ -218,5 +225,14 @@ fn settings(sc: &Scenario) -> Vec<Setting> {
             sc.client.hold_during_fallback.to_string(),
         ),
     ]);
+    if let Some(n) = sc.database.concurrency {
+        out.push(s("database.concurrency", format!("{n} workers")));
+        out.push(s(
+            "database.queue_timeout",
+            sc.database
+                .queue_timeout
+                .map_or("none".into(), |t| t.to_string()),
+        ));
+    }
     out
 }

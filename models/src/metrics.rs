@@ -75,9 +75,36 @@ pub const KEYED_NAMES: &[&str] = &[
     "database.queries",
 ];
 
-/// True if `name` is a metric capsim reports.
+/// Metrics reported only by a scenario with a finite database
+/// (`database.concurrency`), after [`NAMES`] and [`KEYED_NAMES`]
+/// (`database.queries` once). `database.utilization` is the time-average of
+/// busy workers over `concurrency`; the queue waits cover the queries a
+/// worker took (waited or not), `database.timeouts` the queries that waited
+/// the whole `database.queue_timeout`, all by the time the query reached the
+/// database. An unlimited database has no workers to be busy and never
+/// queues: it reports none of these, so its outputs keep their columns.
+pub const DATABASE_NAMES: &[&str] = &[
+    "database.queries",
+    "database.utilization",
+    "database.queue_wait.mean_ms",
+    "database.queue_wait.p99_ms",
+    "database.timeouts",
+    "errors.database_timeout",
+];
+
+/// True if `name` is a metric capsim reports: always ([`NAMES`]) or with a
+/// finite database ([`DATABASE_NAMES`]), and so may be named in `[slo]`.
 pub fn is_metric(name: &str) -> bool {
-    NAMES.contains(&name)
+    NAMES.contains(&name) || DATABASE_NAMES.contains(&name)
+}
+
+/// Fills in the finite database's metrics a run without one lacks, as NaN,
+/// so that every sweep point has the same names whatever its database.
+pub fn with_database_names(mut m: Metrics) -> Metrics {
+    for n in DATABASE_NAMES {
+        m.entry(n.to_string()).or_insert(f64::NAN);
+    }
+    m
 }
 
 /// Metric values by name, ordered by name (a `BTreeMap`, so output is stable).

@@ -342,6 +342,10 @@ pub struct RunResults {
     /// Total connections the fleet may open (pods × `pool.max_total`).
     #[serde(default)]
     pub pool_capacity: Option<f64>,
+    /// Workers of a finite database (`database.concurrency`); absent for an
+    /// unlimited one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_capacity: Option<f64>,
     /// Objectives to check the run against (from `[slo]`), if any.
     #[serde(default)]
     pub slo: Vec<Objective>,

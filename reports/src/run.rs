@@ -15,9 +15,11 @@
 //! 6. `l1.svg` and `database.svg`, only for a keyed L1 cache: the L1 hit
 //!    ratio and the database queries per second, so a cold start's refill
 //!    and an expiry's stampede show over time;
-//! 7. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
+//! 7. `database-queue.svg`, only for a finite database: its busy workers
+//!    against `database.concurrency` and the queries waiting for one;
+//! 8. `redis.svg`: Redis event-loop utilisation: whether Redis, not the
 //!    pool, is the bottleneck;
-//! 8. `shards.svg` and `shard-load.svg`, only with two shards or more: each
+//! 9. `shards.svg` and `shard-load.svg`, only with two shards or more: each
 //!    shard's utilisation over time (the busiest shards), and every shard's
 //!    mean utilisation against the mean of all: a hot shard, which the mean
 //!    hides, stands out.
@@ -273,6 +275,32 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             "Reads that missed both the L1 and Redis and queried the database. Bursts after an entry expires are a stampede; coalescing turns each into one query.",
         ));
     }
+    let db: Vec<Line> = [
+        line(r, "database_busy", "workers busy", 1.0),
+        line(r, "database_queue", "queries waiting for a worker", 1.0),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !db.is_empty() {
+        let mut c = time_chart(
+            r,
+            "Database workers busy and queries waiting",
+            "queries (bucket mean)",
+            db,
+        );
+        if let Some(cap) = r.database_capacity {
+            c.references.push(Reference {
+                label: format!("database concurrency: {}", format::num(cap)),
+                value: cap,
+            });
+        }
+        out.push((
+            "database-queue.svg",
+            c,
+            "The finite database's workers in use and the queries queued for one. Busy workers at the concurrency line with a growing queue mean the database, not the pool or Redis, is what breaks first: its queue wait adds to every miss, and past the queue timeout misses fail.",
+        ));
+    }
     if let Some(l) = line(r, "redis_utilization", "event-loop busy", 100.0) {
         let mut c = time_chart(
             r,
@@ -408,6 +436,42 @@ fn slo_limits(r: &RunResults, metric: &str) -> Vec<Reference> {
         .collect()
 }
 
+/// What a finite database did, and which of the three resources (pool,
+/// Redis, database) was the busiest: the one that breaks first as the load
+/// grows.
+fn database_finding(r: &RunResults, workers: f64) -> String {
+    let m = |k: &str| r.metrics.get(k).copied().flatten().unwrap_or(f64::NAN);
+    // Redis breaks at its busiest shard.
+    let redis = match m("redis.utilization.max") {
+        u if u.is_finite() => u,
+        _ => m("redis.utilization"),
+    };
+    let busiest = [
+        ("the pool", m("pool.utilization")),
+        ("Redis", redis),
+        ("the database", m("database.utilization")),
+    ]
+    .into_iter()
+    .filter(|(_, u)| u.is_finite())
+    .max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut text = format!(
+        "Database: {} workers, utilisation {}; queue wait mean {} ms, p99 {} ms; {} of {} queries timed out in its queue.",
+        format::num(workers),
+        format::percent(m("database.utilization")),
+        format::exact(m("database.queue_wait.mean_ms")),
+        format::exact(m("database.queue_wait.p99_ms")),
+        format::num(m("database.timeouts")),
+        format::num(m("database.queries")),
+    );
+    if let Some((name, u)) = busiest {
+        text += &format!(
+            " The busiest resource is {name} ({} busy): as load grows it is the first to saturate.",
+            format::percent(u)
+        );
+    }
+    text
+}
+
 fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String>) -> Page {
     let story = r
         .story
@@ -441,6 +505,9 @@ fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String
             format::percent(m("redis.utilization")),
             format::exact(m("redis.queue_wait.max_p99_ms")),
         )));
+    }
+    if let Some(workers) = r.database_capacity {
+        findings.push(Cell::text(database_finding(r, workers)));
     }
     let mut tables = Vec::new();
     if !r.slo.is_empty() {

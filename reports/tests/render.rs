@@ -208,6 +208,7 @@ fn spike_run() -> RunResults {
             value: "20 connections per pod".into(),
         }],
         pool_capacity: Some(20.0),
+        database_capacity: None,
         slo: vec![Objective {
             metric: "pool.timeout_ratio".into(),
             expression: "< 0.001".into(),

@@ -3,7 +3,7 @@
 use crate::output::{scenario_hash, OutputSet};
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
-use models::metrics::{KEYED_NAMES, NAMES};
+use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES};
 use models::scenario::Scenario;
 use std::path::PathBuf;
 
@@ -104,8 +104,10 @@ pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
         for &name in NAMES {
             map.insert(name.to_string(), serde_json::json!(m[name]));
         }
-        // A keyed L1's metrics, only when the scenario has one.
-        for &name in KEYED_NAMES.iter().filter(|n| m.contains_key(**n)) {
+        // A keyed L1's and a finite database's metrics, only when the
+        // scenario has them.
+        let optional = KEYED_NAMES.iter().chain(DATABASE_NAMES);
+        for &name in optional.filter(|n| m.contains_key(**n)) {
             map.insert(name.to_string(), serde_json::json!(m[name]));
         }
         serde_json::Value::Object(map)
@@ -223,6 +225,20 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
             m("database.queries")
         );
     }
+    if let Some(workers) = sc.database.concurrency {
+        out += &format!(
+            "database   {} workers: utilization {}, queue wait mean {} ms, p99 {:.3} ms\n",
+            workers,
+            pct("database.utilization"),
+            pm("database.queue_wait.mean_ms", 4),
+            m("database.queue_wait.p99_ms")
+        );
+        out += &format!(
+            "           {:.0} queries, {:.0} timed out in the queue\n",
+            m("database.queries"),
+            m("database.timeouts")
+        );
+    }
     out += &format!(
         "client     {:.0} attempts, {:.0} retries\n",
         m("requests.attempts"),
@@ -230,7 +246,8 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
     );
     let errors: Vec<String> = NAMES
         .iter()
-        .filter(|n| n.starts_with("errors.") && r.metrics[**n] > 0.0)
+        .chain(DATABASE_NAMES)
+        .filter(|n| n.starts_with("errors.") && r.metrics.get(**n).is_some_and(|v| *v > 0.0))
         .map(|n| format!("{} {:.0}", n.trim_start_matches("errors."), r.metrics[*n]))
         .collect();
     out += &format!(

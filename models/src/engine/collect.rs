@@ -132,6 +132,29 @@ pub struct Collector {
     pub series: Series,
     /// What a keyed L1 counted (`None` with the fixed-ratio L1).
     pub keyed: Option<KeyedCounts>,
+    /// What a finite database counted (`None` with an unlimited one).
+    pub database: Option<DatabaseCounts>,
+}
+
+/// What a finite database counts. Queries count by the time they reached
+/// the database: those that reached it inside the measured window.
+#[derive(Clone, Debug)]
+pub struct DatabaseCounts {
+    /// Workers (`database.concurrency`).
+    pub workers: u32,
+    /// Queries that reached the database.
+    pub queries: u64,
+    /// Workers busy (with its time series).
+    pub busy: TimeWeighted,
+    /// Queries waiting for a worker (with its time series).
+    pub queued: TimeWeighted,
+    /// Queue wait of the queries a worker took, waited or not.
+    pub queue_wait: LatencyHistogram,
+    /// Queries a worker took at once (zero wait; kept out of the histogram
+    /// on the hot path and added when the run ends).
+    pub no_wait: u64,
+    /// Queries that waited the whole queue timeout and failed.
+    pub timeouts: u64,
 }
 
 /// What a keyed L1 counts, over the measured window.
@@ -197,6 +220,7 @@ impl Collector {
             shards: Vec::new(),
             keep_series: series,
             keyed: None,
+            database: None,
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
@@ -305,11 +329,69 @@ impl Collector {
     /// A database query started at `now`.
     #[inline]
     pub fn database_query(&mut self, now: SimTime) {
-        if let (true, Some(k)) = (self.window.contains(now), &mut self.keyed) {
+        if !self.window.contains(now) {
+            return;
+        }
+        if let Some(k) = &mut self.keyed {
             k.database_queries += 1;
             if self.keep_series {
                 k.queries.add(now, 1.0);
             }
+        }
+        if let Some(d) = &mut self.database {
+            d.queries += 1;
+        }
+    }
+
+    /// Starts counting what a finite database of `workers` workers does.
+    pub fn finite_database(&mut self, workers: u32) {
+        let bucket = self.series.arrivals.width();
+        self.database = Some(DatabaseCounts {
+            workers,
+            queries: 0,
+            busy: TimeWeighted::with_series(self.window, bucket),
+            queued: TimeWeighted::with_series(self.window, bucket),
+            queue_wait: LatencyHistogram::new(),
+            no_wait: 0,
+            timeouts: 0,
+        });
+    }
+
+    /// The finite database's busy workers changed by `delta` at `now`.
+    #[inline]
+    pub fn database_busy(&mut self, now: SimTime, delta: i64) {
+        if let Some(d) = &mut self.database {
+            d.busy.add(now, delta);
+        }
+    }
+
+    /// The finite database's queue changed by `delta` at `now`.
+    #[inline]
+    pub fn database_queue(&mut self, now: SimTime, delta: i64) {
+        if let Some(d) = &mut self.database {
+            d.queued.add(now, delta);
+        }
+    }
+
+    /// A worker took a query that reached the database at `since`, after
+    /// it waited `waited`.
+    #[inline]
+    pub fn database_wait(&mut self, since: SimTime, waited: SimTime) {
+        if let (true, Some(d)) = (self.window.contains(since), &mut self.database) {
+            if waited == SimTime::ZERO {
+                d.no_wait += 1;
+            } else {
+                d.queue_wait.record(waited);
+            }
+        }
+    }
+
+    /// A query that reached the database at `since` waited the whole queue
+    /// timeout.
+    #[inline]
+    pub fn database_timeout(&mut self, since: SimTime) {
+        if let (true, Some(d)) = (self.window.contains(since), &mut self.database) {
+            d.timeouts += 1;
         }
     }
 
@@ -397,6 +479,10 @@ impl Collector {
             .record_zeros(std::mem::take(&mut self.acquire_no_wait));
         self.queue_wait
             .record_zeros(std::mem::take(&mut self.queue_no_wait));
+        if let Some(d) = &mut self.database {
+            d.queue_wait.record_zeros(std::mem::take(&mut d.no_wait));
+            d.queue_wait.flush();
+        }
         self.latency.flush();
         self.latency_failed.flush();
         self.acquire_wait.flush();
@@ -525,6 +611,9 @@ impl Collector {
         put("redis.commands", self.commands as f64);
         put("pool.pings", self.pings as f64);
         for cause in ErrorCause::ALL {
+            if cause == ErrorCause::DatabaseTimeout && self.database.is_none() {
+                continue;
+            }
             put(
                 &format!("errors.{}", cause.name()),
                 self.errors[cause as usize] as f64,
@@ -536,6 +625,13 @@ impl Collector {
             put("l1.evictions", k.evictions as f64);
             put("l1.expirations", k.expirations as f64);
             put("database.queries", k.database_queries as f64);
+        }
+        if let Some(d) = &self.database {
+            put("database.queries", d.queries as f64);
+            put("database.utilization", d.busy.mean() / f64::from(d.workers));
+            put("database.queue_wait.mean_ms", d.queue_wait.mean_ms());
+            put("database.queue_wait.p99_ms", d.queue_wait.quantile_ms(0.99));
+            put("database.timeouts", d.timeouts as f64);
         }
         m
     }

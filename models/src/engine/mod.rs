@@ -34,7 +34,7 @@ pub mod requests;
 pub mod server;
 pub mod transport;
 
-use crate::metrics::{Metrics, KEYED_NAMES, NAMES};
+use crate::metrics::{Metrics, DATABASE_NAMES, KEYED_NAMES, NAMES};
 use crate::scenario::ErrorCause;
 use crate::scenario::Scenario;
 use collect::Collector;
@@ -123,7 +123,14 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         .first()
         .is_some_and(|m| m.contains_key(KEYED_NAMES[0]));
     let keyed_names = if keyed { KEYED_NAMES } else { &[] };
-    for &name in NAMES.iter().chain(keyed_names) {
+    let finite = reps.first().is_some_and(|c| c.database.is_some());
+    let database_names: &[&str] = if finite { DATABASE_NAMES } else { &[] };
+    let names = NAMES.iter().chain(keyed_names).chain(
+        database_names
+            .iter()
+            .filter(|n| !(keyed && KEYED_NAMES.contains(n))),
+    );
+    for &name in names {
         let xs: Vec<f64> = per_rep.iter().map(|m| m[name]).collect();
         let e = Estimate::from_samples(&xs);
         metrics.insert(name.to_string(), e.mean);
@@ -166,6 +173,18 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
     }
     metrics.insert("latency_all.max_ms".into(), all.max_ms());
     metrics.insert("pool.acquire_wait.max_ms".into(), wait.max_ms());
+    if finite {
+        let mut h = LatencyHistogram::new();
+        for c in reps {
+            h.merge(
+                &c.database
+                    .as_ref()
+                    .expect("every replication is finite")
+                    .queue_wait,
+            );
+        }
+        metrics.insert("database.queue_wait.p99_ms".into(), h.quantile_ms(0.99));
+    }
     RunReport {
         metrics,
         ci95,
@@ -271,7 +290,23 @@ fn series(reps: &[Collector]) -> SeriesReport {
         };
         values.push(("database_per_s".to_string(), avg(&queries)));
     }
+    if first.database.is_some() {
+        fn db(c: &Collector) -> &collect::DatabaseCounts {
+            c.database.as_ref().expect("every replication is finite")
+        }
+        values.push((
+            "database_busy".to_string(),
+            avg(&|c| db(c).busy.series_per_bucket()),
+        ));
+        values.push((
+            "database_queue".to_string(),
+            avg(&|c| db(c).queued.series_per_bucket()),
+        ));
+    }
     for cause in ErrorCause::ALL {
+        if cause == ErrorCause::DatabaseTimeout && first.database.is_none() {
+            continue;
+        }
         let i = cause as usize;
         values.push((
             format!("errors_per_s.{}", cause.name()),

@@ -15,7 +15,8 @@
 //! (`AcquireTimeout`) or open a connection (`AcceptAtRedis`, `Connected`) ->
 //! an optional PING (test on borrow) -> the command: half a round trip ->
 //! `AtRedis` (FIFO on the shard's event loop) -> the other half -> `Reply` ->
-//! on a Redis miss `DbDone` and a SET round trip -> release. Requests live in a
+//! on a Redis miss the database (`DbDone`, or `DbTimeout` from its queue) and
+//! a SET round trip -> release. Requests live in a
 //! [`Requests`] slab; events carry their indices.
 
 use super::arrivals::{Arrivals, RateFunction};
@@ -33,6 +34,7 @@ use sim::scheduler::Scheduler;
 use sim::stats::Window;
 use sim::time::SimTime;
 
+mod fallback;
 mod keyed;
 
 /// Requests in flight above which a run is stopped as a runaway overload.
@@ -63,6 +65,8 @@ enum Event {
     Failed(u32, ErrorCause),
     /// The database answered a request.
     DbDone(u32),
+    /// The database's queue timer.
+    DbTimeout,
     /// A request's backoff before a retry ended.
     Retry(u32),
     /// A pool's acquire timer, with the pool's generation stamp.
@@ -133,6 +137,9 @@ impl<'a> Model<'a> {
             self.stats.keyed_l1();
         }
         self.stats.per_shard(self.sc.redis.shards);
+        if let Some(workers) = self.sc.database.concurrency {
+            self.stats.finite_database(workers);
+        }
         if let Some(at) = self.arrivals.next_event(SimTime::ZERO) {
             self.sched
                 .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
@@ -180,6 +187,7 @@ impl<'a> Model<'a> {
             Event::Reply(r) => self.on_reply(r),
             Event::Failed(r, cause) => self.on_failed(r, cause),
             Event::DbDone(r) => self.on_db_done(r),
+            Event::DbTimeout => self.on_db_timeout(),
             Event::Retry(r) => self.checkout(r),
             Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod as usize, stamp),
             Event::Evict(pod) => self.on_evict(pod as usize),
@@ -585,24 +593,9 @@ impl<'a> Model<'a> {
                     if !self.client.holds_during_fallback() {
                         self.release(r);
                     }
-                    let db = self.database.query();
-                    self.stats.database_query(now);
-                    self.sched.schedule_in(db, Event::DbDone(r));
+                    self.query_database(r);
                 }
             }
-        }
-    }
-
-    fn on_db_done(&mut self, r: u32) {
-        let req = &mut self.requests[r];
-        req.phase = Phase::Set;
-        if req.lease.conn == NO_CONN {
-            req.attempts.new_command();
-            self.checkout(r);
-        } else {
-            // The SET's first attempt, on the connection the GET held.
-            req.attempts.continue_command();
-            self.send_command(r);
         }
     }
 

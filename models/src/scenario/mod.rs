@@ -277,6 +277,18 @@ impl std::fmt::Debug for L1 {
     }
 }
 
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Database");
+        d.field("latency", &self.latency);
+        if let Some(n) = self.concurrency {
+            d.field("concurrency", &n)
+                .field("queue_timeout", &self.queue_timeout);
+        }
+        d.finish()
+    }
+}
+
 /// A per-pod cache of keys: `[l1] policy`, `capacity`, `ttl`, ...
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyedL1 {
@@ -295,11 +307,20 @@ pub struct KeyedL1 {
     pub prewarm: bool,
 }
 
-/// `[database]`.
-#[derive(Clone, Debug, PartialEq)]
+/// `[database]`. Its `Debug` (hashed into `scenario_hash`) leaves out the
+/// finite database's settings when the database is unlimited, so the hash
+/// of a scenario without them is what it always was.
+#[derive(Clone, PartialEq)]
 pub struct Database {
-    /// Time the database takes to answer a read that missed Redis.
+    /// Time the database takes to answer a read that missed Redis (its
+    /// service time once a worker takes it).
     pub latency: Latency,
+    /// Queries served at once (the database's own connection pool or worker
+    /// limit); `None`: unlimited, every query is served on arrival.
+    pub concurrency: Option<u32>,
+    /// Longest wait in the database's queue before the query fails with
+    /// `database_timeout`; `None` waits forever. Only with a `concurrency`.
+    pub queue_timeout: Option<SimTime>,
 }
 
 /// `[client]`.
@@ -369,11 +390,26 @@ pub enum ErrorCause {
     MaxClients,
     /// A new connection took longer than the connect timeout.
     ConnectTimeout,
+    /// A query waited the whole `database.queue_timeout` for a database
+    /// worker. Not a Redis error: the client's retries do not cover it.
+    DatabaseTimeout,
 }
 
 impl ErrorCause {
     /// Every cause, in metric order.
-    pub const ALL: [ErrorCause; 6] = [
+    pub const ALL: [ErrorCause; 7] = [
+        ErrorCause::PoolTimeout,
+        ErrorCause::PoolExhausted,
+        ErrorCause::StaleConnection,
+        ErrorCause::SocketTimeout,
+        ErrorCause::MaxClients,
+        ErrorCause::ConnectTimeout,
+        ErrorCause::DatabaseTimeout,
+    ];
+
+    /// The causes of a failed Redis attempt, which `client.retry_on` may
+    /// name: all but [`ErrorCause::DatabaseTimeout`].
+    pub const REDIS: [ErrorCause; 6] = [
         ErrorCause::PoolTimeout,
         ErrorCause::PoolExhausted,
         ErrorCause::StaleConnection,
@@ -391,6 +427,7 @@ impl ErrorCause {
             ErrorCause::SocketTimeout => "socket_timeout",
             ErrorCause::MaxClients => "max_clients",
             ErrorCause::ConnectTimeout => "connect_timeout",
+            ErrorCause::DatabaseTimeout => "database_timeout",
         }
     }
 }

@@ -258,6 +258,13 @@ pub struct RawDatabase {
     /// Time the database takes to answer a read that missed Redis: a latency.
     /// Default `{ dist = "lognormal", median = "2ms", p99 = "20ms" }`.
     pub latency: Option<Value>,
+    /// Queries served at once (the database's connection pool or worker
+    /// limit): a whole number, 1 to 1,000,000, or `"unlimited"`. Default
+    /// `"unlimited"`.
+    pub concurrency: Option<Value>,
+    /// Longest wait in the database's queue before the query fails: a
+    /// duration or `"none"`. Default `"none"`; needs a `concurrency`.
+    pub queue_timeout: Option<Value>,
 }
 
 /// `[client]`.

@@ -72,15 +72,17 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 }
 
 /// Whether `table.key` is left out of the resolved scenario: the keyed
-/// settings when reads carry no key or the cache is the fixed coin (so a
-/// scenario without them prints as it always did), and the fixed
-/// `l1.hit_ratio` when a keyed cache replaces it (the two are exclusive).
+/// settings when reads carry no key or the cache is the fixed coin, and the
+/// finite database's settings when the database is unlimited (so a scenario
+/// without them prints as it always did), and the fixed `l1.hit_ratio` when
+/// a keyed cache replaces it (the two are exclusive).
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
         ("l1", "hit_ratio") => s.l1.cache.is_some(),
         ("l1", "policy" | "capacity" | "ttl" | "coalesce" | "prewarm") => s.l1.cache.is_none(),
         ("l1", "ttl_jitter") => s.l1.cache.as_ref().is_none_or(|c| c.ttl.is_none()),
+        ("database", "concurrency" | "queue_timeout") => s.database.concurrency.is_none(),
         _ => false,
     }
 }
@@ -243,6 +245,11 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
             keyed_text(s.l1.cache.as_ref(), key)
         }
         ("database", "latency") => latency(&s.database.latency),
+        ("database", "concurrency") => s
+            .database
+            .concurrency
+            .map_or_else(|| word("unlimited"), |n| n.to_string()),
+        ("database", "queue_timeout") => opt(s.database.queue_timeout),
         ("client", "hold_during_fallback") => c.hold_during_fallback.to_string(),
         ("client", "connect_round_trips") => c.connect_round_trips.to_string(),
         ("client", "tls") => c.tls.to_string(),

@@ -160,6 +160,8 @@ fn full_expected() -> Scenario {
         },
         database: Database {
             latency: Latency::quantiles([1, 3, 10, 40].map(ms)).unwrap(),
+            concurrency: None,
+            queue_timeout: None,
         },
         client: Client {
             hold_during_fallback: false,
@@ -742,7 +744,7 @@ prop_compose! {
         redis_nums in (1u32..=1024, 1u32..=10_000_000, prop::option::of(span_ns()), prop::option::of(span_ns())),
         client in (any::<bool>(), 1u32..=10, any::<bool>(), 0u32..=100, span_ns(), span_ns()),
         timeouts in (optional_dur(), optional_dur(), optional_dur()),
-        retry_on in prop::sample::subsequence(ErrorCause::ALL.to_vec(), 0..=6),
+        retry_on in prop::sample::subsequence(ErrorCause::REDIS.to_vec(), 0..=6),
         network in (optional_dur(), any::<bool>()),
     ) -> String {
         let mut at = 0u64;

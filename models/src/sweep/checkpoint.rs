@@ -17,7 +17,7 @@
 use super::axis::inline;
 use super::plan::Plan;
 use super::results::Measured;
-use crate::metrics::{Metrics, NAMES};
+use crate::metrics::{with_database_names, Metrics, NAMES};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -69,9 +69,20 @@ pub fn exact(m: &Metrics) -> BTreeMap<String, String> {
     m.iter().map(|(k, v)| (k.clone(), format!("{v}"))).collect()
 }
 
-/// Reads back [`exact`]'s strings: every metric of [`NAMES`] must be there.
+/// Reads back [`exact`]'s strings: every metric of [`NAMES`] must be there;
+/// a finite database's are read when present (NaN when not, as for a run
+/// with an unlimited database).
 pub fn read_back(m: &BTreeMap<String, String>, what: &str) -> Result<Metrics, String> {
-    let mut out = Metrics::new();
+    let mut db = Metrics::new();
+    for n in crate::metrics::DATABASE_NAMES {
+        if let Some(s) = m.get(*n) {
+            let v = s
+                .parse()
+                .map_err(|_| format!("{what}: `{n}` is not a number: {:?}", clip(s)))?;
+            db.insert(n.to_string(), v);
+        }
+    }
+    let mut out = with_database_names(db);
     for n in NAMES {
         let s = m
             .get(*n)

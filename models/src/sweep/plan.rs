@@ -160,12 +160,53 @@ impl Plan {
             slo,
             forecast,
         };
-        Ok(Plan {
+        let plan = Plan {
             input,
             base,
             spec,
             table,
-        })
+        };
+        let names = plan.metric_names();
+        if let Some(c) = plan
+            .spec
+            .slo
+            .iter()
+            .find(|c| !names.contains(&c.metric.as_str()))
+        {
+            return Err(pos.error(
+                &plan.input.origin,
+                &format!("slo.{}", c.metric),
+                true,
+                format!(
+                    "`{}` is measured only with a finite database: set database.concurrency \
+                     (or sweep it)",
+                    c.metric
+                ),
+            ));
+        }
+        Ok(plan)
+    }
+
+    /// The metrics of the sweep's results: every metric of
+    /// [`crate::metrics::NAMES`], and a finite database's when the base
+    /// scenario has one or an axis sets `database.concurrency`.
+    pub fn metric_names(&self) -> Vec<&'static str> {
+        let mut names = crate::metrics::NAMES.to_vec();
+        if self.has_finite_database() {
+            names.extend(crate::metrics::DATABASE_NAMES);
+        }
+        names
+    }
+
+    /// The base scenario's database is finite, or an axis sets
+    /// `database.concurrency`.
+    fn has_finite_database(&self) -> bool {
+        self.base.database.concurrency.is_some()
+            || self
+                .spec
+                .axes
+                .iter()
+                .any(|a| a.key == "database.concurrency")
     }
 
     /// Number of points in the grid.

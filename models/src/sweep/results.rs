@@ -13,7 +13,7 @@ use super::axis::{label, position};
 use super::plan::Plan;
 use super::spec::{Clause, Op};
 pub use super::summary::{short, summary, threshold_text};
-use crate::metrics::{Metrics, NAMES};
+use crate::metrics::Metrics;
 use serde_json::{json, Map, Value as Json};
 use sim::threshold::{first_change, interpolate, Change, Precision};
 use toml::Value;
@@ -24,7 +24,9 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// The measured metrics of one point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measured {
-    /// Every metric in [`NAMES`]: mean over replications.
+    /// Every metric in [`crate::metrics::NAMES`] and
+    /// [`crate::metrics::DATABASE_NAMES`] (NaN without a finite database):
+    /// mean over replications.
     pub metrics: Metrics,
     /// 95% half-widths.
     pub ci95: Metrics,
@@ -365,7 +367,8 @@ fn metric_column(plan: &Plan, name: &str) -> String {
 /// is unique.
 pub fn results_csv(plan: &Plan, rows: &[Row]) -> String {
     let mut header: Vec<String> = plan.spec.axes.iter().map(|a| cell(&a.key)).collect();
-    for n in NAMES {
+    let names = plan.metric_names();
+    for n in &names {
         let column = metric_column(plan, n);
         let ci95 = format!("{column}.ci95");
         header.extend([column, ci95]);
@@ -379,7 +382,7 @@ pub fn results_csv(plan: &Plan, rows: &[Row]) -> String {
     let mut out = header.join(",") + "\n";
     for r in rows {
         let mut cells: Vec<String> = r.values.iter().map(|v| cell(&label(v))).collect();
-        for n in NAMES {
+        for n in &names {
             cells.push(num(r.measured.metrics[*n]));
             cells.push(num(r.measured.ci95[*n]));
         }
@@ -441,9 +444,9 @@ fn to_json(v: &Value) -> Json {
     }
 }
 
-fn metrics_json(m: &Metrics) -> Json {
+fn metrics_json(m: &Metrics, names: &[&str]) -> Json {
     Json::Object(
-        NAMES
+        names
             .iter()
             .map(|n| (n.to_string(), json!(m[*n])))
             .collect::<Map<_, _>>(),
@@ -487,6 +490,7 @@ pub fn results_json(
         .iter()
         .map(|c| json!({ "metric": c.metric, "expression": c.expression() }))
         .collect();
+    let names = plan.metric_names();
     let points: Vec<Json> = rows
         .iter()
         .map(|r| {
@@ -502,8 +506,8 @@ pub fn results_json(
                 "line": r.line,
                 "axes": values,
                 "slo": (!plan.spec.slo.is_empty()).then(|| r.verdict(&plan.spec.slo).name()),
-                "metrics": metrics_json(&r.measured.metrics),
-                "ci95": metrics_json(&r.measured.ci95),
+                "metrics": metrics_json(&r.measured.metrics, &names),
+                "ci95": metrics_json(&r.measured.ci95, &names),
             })
         })
         .collect();
@@ -560,6 +564,7 @@ pub fn results_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::NAMES;
     use crate::sweep::plan::Input;
 
     /// A plan whose axis `l1.hit_ratio` is also a metric name.

@@ -10,7 +10,7 @@ use super::plan::Plan;
 use super::results::{line_of_points, Measured, Row};
 use super::Error;
 use crate::engine;
-use crate::metrics::NAMES;
+use crate::metrics::{with_database_names, DATABASE_NAMES, NAMES};
 use crate::scenario::Scenario;
 use std::sync::atomic::{AtomicBool, Ordering};
 use toml::Value;
@@ -43,7 +43,13 @@ impl<'a> Control<'a> {
 /// the clock limit): every metric and half-width NaN, so no objective holds
 /// there and the point counts as breaking the SLO.
 pub fn unfinished() -> Measured {
-    let nan = || NAMES.iter().map(|n| (n.to_string(), f64::NAN)).collect();
+    let nan = || {
+        NAMES
+            .iter()
+            .chain(DATABASE_NAMES)
+            .map(|n| (n.to_string(), f64::NAN))
+            .collect()
+    };
     Measured {
         metrics: nan(),
         ci95: nan(),
@@ -66,8 +72,8 @@ pub fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measure
     }
     let outcome = match engine::run_with(sc, false) {
         Ok(r) => Outcome::Measured(Measured {
-            metrics: r.metrics,
-            ci95: r.ci95,
+            metrics: with_database_names(r.metrics),
+            ci95: with_database_names(r.ci95),
         }),
         Err(e) => Outcome::Failed(format!("{e}")),
     };

@@ -47,7 +47,8 @@ pub enum Op {
 /// One objective: `metric op limit`, e.g. `pool.timeout_ratio < 0.001`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clause {
-    /// A metric name from [`crate::metrics::NAMES`].
+    /// A metric name from [`crate::metrics::NAMES`] (or
+    /// [`crate::metrics::DATABASE_NAMES`] with a finite database).
     pub metric: String,
     /// How the metric compares with the limit when the objective holds.
     pub op: Op,
@@ -484,6 +485,7 @@ fn flatten_slo(t: &Table, prefix: &str, out: &mut Vec<(String, Value)>) {
 fn strsim_suggest(word: &str) -> Option<&'static str> {
     NAMES
         .iter()
+        .chain(crate::metrics::DATABASE_NAMES)
         .map(|n| (strsim::jaro_winkler(word, n), *n))
         .filter(|(s, _)| *s > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))

@@ -125,7 +125,7 @@ fn backoff(v: Option<&Value>, default: Backoff) -> Result<Backoff, Problem> {
 
 fn retry_on(v: Option<&Value>, default: Vec<ErrorCause>) -> Result<Vec<ErrorCause>, Problem> {
     let key = "client.retry_on";
-    let names: Vec<&str> = ErrorCause::ALL.iter().map(|c| c.name()).collect();
+    let names: Vec<&str> = ErrorCause::REDIS.iter().map(|c| c.name()).collect();
     let items = match v {
         None => return Ok(default),
         Some(Value::Array(items)) => items,
@@ -143,7 +143,7 @@ fn retry_on(v: Option<&Value>, default: Vec<ErrorCause>) -> Result<Vec<ErrorCaus
     for (i, item) in items.iter().enumerate() {
         let path = format!("{key}[{i}]");
         let name = choice(Some(item), &path, &names, "")?;
-        let cause = ErrorCause::ALL
+        let cause = ErrorCause::REDIS
             .into_iter()
             .find(|c| c.name() == name)
             .expect("choice returns one of the names");

@@ -5,11 +5,13 @@
 //! first in the file. The second fills in the keys of the chosen preset
 //! ([`preset`]), deserializes the [`raw`] structs, fills in defaults and
 //! checks every value ([`values`]) and every rule between values, table by
-//! table ([`sections`], [`keys`], [`pool`], [`client`]), in schema order.
+//! table ([`sections`], [`keys`], [`pool`], [`database`], [`client`]), in
+//! schema order.
 //! Problems name a dotted key; [`super::parse`] turns the key into a file
 //! position or a `--set` assignment.
 
 mod client;
+mod database;
 mod keys;
 mod pool;
 mod preset;
@@ -20,7 +22,7 @@ pub(crate) use preset::Applied;
 
 use super::raw::{self, RawScenario};
 use super::units::{clip, describe, list, suggest};
-use super::{Database, Pods, Scenario, L1};
+use super::{Pods, Scenario, L1};
 use preset::with_preset;
 use sim::dist::Latency;
 use sim::time::SimTime;
@@ -190,12 +192,7 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
         )?,
         cache: keys::keyed_l1(&l, workload.keys.as_ref(), pods.count)?,
     };
-    let db = raw.database.unwrap_or_default();
-    let default_db = Latency::lognormal(SimTime::from_millis(2), SimTime::from_millis(20))
-        .expect("the default database latency is valid");
-    let database = Database {
-        latency: latency(db.latency.as_ref(), "database.latency", default_db)?,
-    };
+    let database = database::database(raw.database.unwrap_or_default())?;
     let client = client::client(raw.client.unwrap_or_default())?;
     Ok(Scenario {
         name: name.to_string(),
