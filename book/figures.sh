@@ -164,6 +164,13 @@ capture l1-stampede-run run scenarios/l1-stampede.toml --set simulation.bucket=1
 take l1-stampede database l1-stampede-database
 capture l1-stampede-run-coalesce run scenarios/l1-stampede.toml --set l1.coalesce=true
 
+## 5c. When the database breaks first
+capture db-miss-storm-run run scenarios/db-miss-storm.toml --report "$WORK/db-miss-storm"
+take db-miss-storm database-queue db-miss-storm-queue
+take db-miss-storm l1 db-miss-storm-hit-ratio
+capture db-miss-storm-run-prewarm run scenarios/db-miss-storm.toml --set l1.prewarm=true
+capture db-miss-storm-run-coalesce run scenarios/db-miss-storm.toml --set l1.coalesce=true
+
 ## 6. The idle-eviction trap
 capture idle-eviction-trap-run run scenarios/idle-eviction-trap.toml --report "$WORK/idle-trap"
 take idle-trap failures idle-eviction-trap-failures

@@ -80,8 +80,8 @@ pub const KEYED_NAMES: &[&str] = &[
 /// (`database.queries` once). `database.utilization` is the time-average of
 /// busy workers over `concurrency`; the queue waits cover the queries a
 /// worker took (waited or not), `database.timeouts` the queries that waited
-/// the whole `database.queue_timeout`, all by the time the query reached the
-/// database. An unlimited database has no workers to be busy and never
+/// the whole `database.queue_timeout` (`database.timeout_ratio`: their share
+/// of the queries), all by the time the query reached the database. An unlimited database has no workers to be busy and never
 /// queues: it reports none of these, so its outputs keep their columns.
 pub const DATABASE_NAMES: &[&str] = &[
     "database.queries",
@@ -89,6 +89,7 @@ pub const DATABASE_NAMES: &[&str] = &[
     "database.queue_wait.mean_ms",
     "database.queue_wait.p99_ms",
     "database.timeouts",
+    "database.timeout_ratio",
     "errors.database_timeout",
 ];
 

@@ -111,12 +111,12 @@ fn queue_timeout_is_mmn_d() {
         &format!("queue_timeout = \"{tau_ms}ms\""),
     ))
     .unwrap();
-    let ratios: Vec<f64> = r
-        .replications
-        .iter()
-        .map(|m| m["database.timeouts"] / m["database.queries"])
-        .collect();
-    let abandon = Estimate::from_samples(&ratios);
+    // The share of queries that timed out, per replication, and its
+    // Student-t interval over them.
+    let abandon = Estimate {
+        mean: r.metrics["database.timeout_ratio"],
+        ci95: r.ci95["database.timeout_ratio"],
+    };
     let (wait, wci) = (
         r.metrics["database.queue_wait.mean_ms"],
         r.ci95["database.queue_wait.mean_ms"],

@@ -151,6 +151,53 @@ fn figures_text(s: &Scenario) -> String {
         out += &line;
         out.push('\n');
     }
+    if base.database.is_some() {
+        out += &database_text(&base, top.as_ref());
+    }
+    out
+}
+
+/// The finite database's figures (only for a finite database, so the
+/// output of a scenario without one is unchanged).
+fn database_text(base: &Figures, top: Option<&Figures>) -> String {
+    type DbRow = (
+        &'static str,
+        fn(&derived::DatabaseFigures) -> String,
+        &'static str,
+    );
+    let rows: [DbRow; 4] = [
+        (
+            "database queries/s",
+            |d| fig(d.queries),
+            "rate x reads x L1 miss x Redis miss",
+        ),
+        (
+            "database utilisation",
+            |d| pct(d.utilisation),
+            "queries/s x E[latency] / concurrency",
+        ),
+        (
+            "database queue wait",
+            |d| d.wait_secs.map_or("n/a".into(), ms),
+            "M/M/c (Erlang C), or M/M/c+D",
+        ),
+        (
+            "database queries timing out",
+            |d| d.timeout_share.map_or("n/a".into(), pct),
+            "M/M/c+D with queue_timeout",
+        ),
+    ];
+    let mut out = String::new();
+    for (name, value, how) in rows {
+        let d = base.database.as_ref().expect("a finite database");
+        let mut line = format!("#   {name:<28}{:>14}", value(d));
+        if let Some(d) = top.and_then(|t| t.database.as_ref()) {
+            line += &format!("{:>14}", value(d));
+        }
+        line += &format!("   {how}");
+        out += &line;
+        out.push('\n');
+    }
     out
 }
 

@@ -632,6 +632,7 @@ impl Collector {
             put("database.queue_wait.mean_ms", d.queue_wait.mean_ms());
             put("database.queue_wait.p99_ms", d.queue_wait.quantile_ms(0.99));
             put("database.timeouts", d.timeouts as f64);
+            put("database.timeout_ratio", ratio(d.timeouts, d.queries));
         }
         m
     }

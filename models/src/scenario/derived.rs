@@ -19,10 +19,16 @@
 //! - the Erlang C pool size: the smallest pool with less than 1% of checkouts
 //!   waiting (M/M/n; exponential holds assumed);
 //! - Redis utilisation per shard = commands per second per shard x
-//!   `E[service]` (a GET per read that misses L1, plus a SET per Redis miss).
+//!   `E[service]` (a GET per read that misses L1, plus a SET per Redis miss);
+//! - for a finite database ([`DatabaseFigures`]): queries per second (a read
+//!   that misses L1 and Redis), its offered load in erlangs over
+//!   `database.concurrency` workers, and M/M/c's mean queue wait (Erlang C,
+//!   or M/M/c+D with its abandonment share under a `queue_timeout`),
+//!   exponential query times assumed. The wait is added to the mean hold
+//!   when the connection is held through the fallback.
 
 use super::{Scenario, WhenExhausted};
-use sim::queueing::{erlang_b, erlang_b_servers_for, erlang_c_servers_for, mmn_d};
+use sim::queueing::{erlang_b, erlang_b_servers_for, erlang_c_servers_for, mmn_d, mmn_mean_wait};
 
 /// Share of checkouts allowed to wait, for the Erlang C size.
 pub const ERLANG_C_TARGET: f64 = 0.01;
@@ -74,6 +80,53 @@ pub struct Figures {
     pub erlang_c_size: Option<u32>,
     /// Smallest fail-fast pool refusing less than 1% (Erlang B).
     pub erlang_b_size: Option<u32>,
+    /// A finite database's figures (`None` for an unlimited one).
+    pub database: Option<DatabaseFigures>,
+}
+
+/// What a finite database is offered, at one request rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseFigures {
+    /// Queries per second over the fleet.
+    pub queries: f64,
+    /// Offered load in erlangs: queries/s x mean query time.
+    pub offered_load: f64,
+    /// `offered_load / concurrency` (may exceed 1: overload).
+    pub utilisation: f64,
+    /// Mean queue wait of the queries served, in seconds (M/M/c, or
+    /// M/M/c+D with a queue timeout); `None` when the queue has no steady
+    /// state (no timeout and a load at or above the workers).
+    pub wait_secs: Option<f64>,
+    /// Share of queries that time out in the queue (M/M/c+D); `None`
+    /// without a queue timeout.
+    pub timeout_share: Option<f64>,
+}
+
+/// The finite database's figures for `queries` per second.
+fn database_figures(s: &Scenario, queries: f64) -> Option<DatabaseFigures> {
+    let n = s.database.concurrency?;
+    let mean = s.database.latency.mean_secs();
+    let offered_load = queries * mean;
+    let fits = offered_load.is_finite()
+        && offered_load <= FORMULA_LIMIT
+        && f64::from(n) <= FORMULA_LIMIT
+        && mean > 0.0;
+    let (wait_secs, timeout_share) = match s.database.queue_timeout {
+        _ if !fits => (None, None),
+        Some(tau) => {
+            let d = mmn_d(n, queries, 1.0 / mean, tau.as_secs_f64());
+            (Some(d.mean_wait_served), Some(d.p_abandon))
+        }
+        None if offered_load < f64::from(n) => (Some(mmn_mean_wait(n, queries, 1.0 / mean)), None),
+        None => (None, None),
+    };
+    Some(DatabaseFigures {
+        queries,
+        offered_load,
+        utilisation: offered_load / f64::from(n),
+        wait_secs,
+        timeout_share,
+    })
 }
 
 /// The figures at `workload.rate` scaled by `scale`.
@@ -83,8 +136,10 @@ pub fn figures(s: &Scenario, scale: f64) -> Figures {
     let reads = f64::from(s.workload.reads_per_request) * (1.0 - s.l1.hit_ratio);
     let redis_miss = 1.0 - s.redis.hit_ratio;
     let command = s.network.rtt.mean_secs() + s.redis.service_time.mean_secs();
+    let database = database_figures(s, rate * reads * redis_miss);
+    let db_wait = database.as_ref().and_then(|d| d.wait_secs).unwrap_or(0.0);
     let (checkouts_per_request, hold_secs) = if s.client.hold_during_fallback {
-        let fallback = s.database.latency.mean_secs() + command;
+        let fallback = s.database.latency.mean_secs() + db_wait + command;
         (reads, command + redis_miss * fallback)
     } else {
         (reads * (1.0 + redis_miss), command)
@@ -117,6 +172,7 @@ pub fn figures(s: &Scenario, scale: f64) -> Figures {
         pool_utilisation: in_use / f64::from(n),
         erlang_c_size: sizable.then(|| erlang_c_servers_for(offered_load, ERLANG_C_TARGET)),
         erlang_b_size: sizable.then(|| erlang_b_servers_for(offered_load, ERLANG_C_TARGET)),
+        database,
     }
 }
 
@@ -341,6 +397,21 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
              without bound; add shards or reduce redis.service_time",
             f.redis_utilisation
         ));
+    }
+    if let (Some(d), Some(workers)) = (&f.database, s.database.concurrency) {
+        if d.utilisation >= 1.0 {
+            let then = match s.database.queue_timeout {
+                Some(t) => format!(
+                    "queries beyond its capacity wait {t} and fail (errors.database_timeout)"
+                ),
+                None => "its queue grows for as long as it lasts".to_string(),
+            };
+            out.push(format!(
+                "the database is offered {:.2} erlangs{at}, at or above database.concurrency = \
+                 {workers}: {then}; raise the hit ratios or the database's concurrency",
+                d.offered_load
+            ));
+        }
     }
     let n = s.pool.max_total;
     if f.offered_load >= f64::from(n) {
