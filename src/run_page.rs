@@ -5,7 +5,7 @@
 use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
-use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES};
+use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
 use models::scenario::{Scenario, ScenarioFile};
 use reports::input::{MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use sim::dist::Latency;
@@ -32,13 +32,14 @@ pub fn write(
 
 fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {
     let to_map = |m: &models::metrics::Metrics| -> MetricMap {
-        // A keyed L1's and a finite database's metrics follow, only when
-        // the run has them.
+        // The transport's, a keyed L1's and a finite database's metrics
+        // follow, only when the run has them.
         NAMES
             .iter()
             .chain(
-                KEYED_NAMES
+                TRANSPORT_NAMES
                     .iter()
+                    .chain(KEYED_NAMES)
                     .chain(DATABASE_NAMES)
                     .filter(|n| m.contains_key(**n)),
             )

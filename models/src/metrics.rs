@@ -75,6 +75,21 @@ pub const KEYED_NAMES: &[&str] = &[
     "database.queries",
 ];
 
+/// Metrics of the multiplexed transport, connection failures and faults, in
+/// the order they are printed, after [`NAMES`]: reported only by a scenario
+/// that uses them ([`crate::scenario::Scenario::uses_transport_metrics`]), so
+/// a pooled scenario without faults reports exactly [`NAMES`]. Sweep results
+/// leave them out, so files of pooled scenarios keep their columns.
+pub const TRANSPORT_NAMES: &[&str] = &[
+    "connections.queued.mean",
+    "connections.queued.max",
+    "client.command_timeouts",
+    "connections.dead",
+    "connections.detect.mean_ms",
+    "connections.reconnects",
+];
+
+
 /// Metrics reported only by a scenario with a finite database
 /// (`database.concurrency`), after [`NAMES`] and [`KEYED_NAMES`]
 /// (`database.queries` once). `database.utilization` is the time-average of

@@ -3,7 +3,7 @@
 use crate::output::{scenario_hash, OutputSet};
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
-use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES};
+use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
 use models::scenario::Scenario;
 use std::path::PathBuf;
 
@@ -101,13 +101,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
     let ordered = |m: &models::metrics::Metrics| {
         let mut map = serde_json::Map::new();
-        for &name in NAMES {
-            map.insert(name.to_string(), serde_json::json!(m[name]));
-        }
-        // A keyed L1's and a finite database's metrics, only when the
-        // scenario has them.
-        let optional = KEYED_NAMES.iter().chain(DATABASE_NAMES);
-        for &name in optional.filter(|n| m.contains_key(**n)) {
+        // The transport's, a keyed L1's and a finite database's metrics
+        // follow, only when the run has them.
+        let optional = TRANSPORT_NAMES.iter().chain(KEYED_NAMES).chain(DATABASE_NAMES);
+        for &name in NAMES.iter().chain(optional.filter(|n| m.contains_key(**n))) {
             map.insert(name.to_string(), serde_json::json!(m[name]));
         }
         serde_json::Value::Object(map)
@@ -172,6 +169,17 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         m("latency.p999_ms"),
         m("latency.max_ms")
     );
+    if sc.uses_transport_metrics() {
+        out += &format!(
+            "shared     {} pods x {} multiplexed connection{}: queued mean {} (max {:.0}), {:.0} command timeouts\n",
+            sc.pods.count,
+            sc.client.connections,
+            if sc.client.connections == 1 { "" } else { "s" },
+            pm("connections.queued.mean", 3),
+            m("connections.queued.max"),
+            m("client.command_timeouts")
+        );
+    }
     out += &format!(
         "pool       {} pods x {} connections: utilization {}, in use mean {} (max {:.0})\n",
         sc.pods.count,

@@ -11,11 +11,6 @@ use rand::Rng;
 use sim::rng::{StreamRng, Streams};
 use sim::time::SimTime;
 
-/// How long Linux retransmits into a silent drop before giving up
-/// (`tcp_retries2 = 15`, about 924.6 s): the wait on a dropped connection when
-/// no socket timeout is set.
-pub const TCP_GIVE_UP: SimTime = SimTime::from_millis(924_600);
-
 /// Most tokens a retry budget holds (each request adds `retry_budget` tokens,
 /// each retry spends one), so a long quiet period cannot bank a retry storm.
 pub const RETRY_BUDGET_CAP: f64 = 100.0;
@@ -62,6 +57,9 @@ pub struct ClientPolicy {
     connect_timeout: Option<SimTime>,
     hold_during_fallback: bool,
     timer_resolution: SimTime,
+    /// How long the kernel retransmits unacknowledged data before the
+    /// connection dies ([`super::tcp::DeadPeer::unacked`]).
+    tcp_give_up: SimTime,
     rng: StreamRng,
 }
 
@@ -78,8 +76,9 @@ pub fn on_tick(deadline: SimTime, resolution: SimTime) -> SimTime {
 }
 
 impl ClientPolicy {
-    /// The policy of `cfg`, drawing its jitter from the `client.backoff` stream.
-    pub fn new(cfg: &Client, streams: &Streams) -> Self {
+    /// The policy of `cfg`, drawing its jitter from the `client.backoff`
+    /// stream; the kernel gives up on unacknowledged data after `tcp_give_up`.
+    pub fn new(cfg: &Client, tcp_give_up: SimTime, streams: &Streams) -> Self {
         ClientPolicy {
             retries: cfg.retries,
             retry_on: cfg.retry_on.clone(),
@@ -90,6 +89,7 @@ impl ClientPolicy {
             connect_timeout: cfg.connect_timeout,
             hold_during_fallback: cfg.hold_during_fallback,
             timer_resolution: cfg.timer_resolution,
+            tcp_give_up,
             rng: streams.stream("client.backoff"),
         }
     }
@@ -137,9 +137,11 @@ impl ClientPolicy {
     }
 
     /// How long a command on a silently dropped connection waits before it
-    /// fails: the socket timeout, or the kernel's retransmission limit.
+    /// fails: the socket timeout, or the kernel's limit on unacknowledged
+    /// data if that comes first.
     pub fn silence_give_up(&self) -> SimTime {
-        self.socket_timeout.unwrap_or(TCP_GIVE_UP)
+        self.socket_timeout
+            .map_or(self.tcp_give_up, |t| t.min(self.tcp_give_up))
     }
 
     /// When a connect started at `started` is given up, if ever.

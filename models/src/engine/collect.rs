@@ -41,6 +41,13 @@ pub struct Series {
     pub redis_busy: TimeSeries,
     /// Latency of successful requests, by the bucket they ended in.
     pub latency: LatencySeries,
+    /// Dead connections found per bucket.
+    pub detected: TimeSeries,
+    /// Commands queued on shared connections, sampled at each write (sum
+    /// per bucket, with `writes`).
+    pub queued: TimeSeries,
+    /// Commands written on shared connections per bucket.
+    pub writes: TimeSeries,
 }
 
 /// One shard's own books, kept when there are two shards or more (with one,
@@ -125,6 +132,26 @@ pub struct Collector {
     pub queue_no_wait: u64,
     /// Each shard's own books, with two shards or more (empty with one).
     pub shards: Vec<ShardBooks>,
+    /// Commands written on shared connections in the window (multiplexed).
+    pub mux_writes: u64,
+    /// Sum over those of the commands queued ahead on their connection.
+    pub mux_queued_sum: u64,
+    /// Most commands queued ahead of one written in the window.
+    pub mux_queued_max: u64,
+    /// Commands of measured requests whose reply did not come within the
+    /// socket (command) timeout.
+    pub command_timeouts: u64,
+    /// Dead connections found and closed (or replaced) in the window.
+    pub detected: u64,
+    /// Sum over those of the time from the fault to their detection.
+    pub detect_sum: SimTime,
+    /// Shared connections reopened after one was found dead, in the window.
+    pub reconnects: u64,
+    /// Replies delivered on shared connections (not a metric: checks).
+    pub delivered: u64,
+    /// Replies that overtook an earlier command's on their shared connection
+    /// (not a metric: checks; always 0).
+    pub overtaken: u64,
     /// True if the time series are kept (for charts); sweeps need only the
     /// metrics, and skip their cost.
     pub keep_series: bool,
@@ -218,6 +245,15 @@ impl Collector {
             queue_wait: LatencyHistogram::new(),
             queue_no_wait: 0,
             shards: Vec::new(),
+            mux_writes: 0,
+            mux_queued_sum: 0,
+            mux_queued_max: 0,
+            command_timeouts: 0,
+            detected: 0,
+            detect_sum: SimTime::ZERO,
+            reconnects: 0,
+            delivered: 0,
+            overtaken: 0,
             keep_series: series,
             keyed: None,
             database: None,
@@ -230,6 +266,9 @@ impl Collector {
                 waiters: TimeWeighted::with_series(window, bucket),
                 redis_busy: ts(),
                 latency: LatencySeries::new(window, bucket),
+                detected: ts(),
+                queued: ts(),
+                writes: ts(),
             },
         }
     }
@@ -473,6 +512,33 @@ impl Collector {
         all
     }
 
+    /// A command was written at `now` on a shared connection where `queued`
+    /// commands were waiting for their replies.
+    #[inline]
+    pub fn mux_queued(&mut self, now: SimTime, queued: u64) {
+        if self.window.contains(now) {
+            self.mux_writes += 1;
+            self.mux_queued_sum += queued;
+            self.mux_queued_max = self.mux_queued_max.max(queued);
+        }
+        if self.keep_series {
+            self.series.queued.add(now, queued as f64);
+            self.series.writes.add(now, 1.0);
+        }
+    }
+
+    /// A connection whose peer died (a fault) at `since` was found dead and
+    /// closed at `now`.
+    pub fn dead_connection(&mut self, now: SimTime, since: SimTime) {
+        if self.window.contains(now) {
+            self.detected += 1;
+            self.detect_sum += now - since;
+        }
+        if self.keep_series {
+            self.series.detected.add(now, 1.0);
+        }
+    }
+
     /// Moves the zero-wait counts into the histograms; called once at the end.
     pub fn finish(&mut self) {
         self.acquire_wait
@@ -634,6 +700,26 @@ impl Collector {
             put("database.timeouts", d.timeouts as f64);
             put("database.timeout_ratio", ratio(d.timeouts, d.queries));
         }
+        put(
+            "connections.queued.mean",
+            if self.mux_writes == 0 {
+                0.0
+            } else {
+                self.mux_queued_sum as f64 / self.mux_writes as f64
+            },
+        );
+        put("connections.queued.max", self.mux_queued_max as f64);
+        put("client.command_timeouts", self.command_timeouts as f64);
+        put("connections.reconnects", self.reconnects as f64);
+        put("connections.dead", self.detected as f64);
+        put(
+            "connections.detect.mean_ms",
+            if self.detected == 0 {
+                0.0
+            } else {
+                self.detect_sum.as_millis_f64() / self.detected as f64
+            },
+        );
         m
     }
 }

@@ -14,10 +14,14 @@
 //! - [`arrivals`]: when requests arrive and to which pod;
 //! - [`l1`]: the in-process cache in front of Redis;
 //! - [`transport`]: between a request and Redis: each pod's [`pool`], the
-//!   connections' life and health, the network's round trips;
+//!   connections' life and health, the network's round trips; or, for a
+//!   multiplexed client, [`multiplexed`]: a few shared pipelined connections
+//!   per pod, answered in order;
 //! - [`server`]: Redis's event loops, one per shard;
 //! - [`database`]: what answers a Redis miss;
-//! - [`client`]: timeouts, retries, backoff and the retry budget.
+//! - [`client`]: timeouts, retries, backoff and the retry budget;
+//! - [`tcp`]: how long TCP takes to notice a dead peer, for the faults a
+//!   scenario injects (`[[faults]]`).
 //!
 //! A request in flight is a [`requests::Request`]: its own progress plus each
 //! component's part of it. What a replication measures is its
@@ -29,12 +33,14 @@ pub mod collect;
 pub mod database;
 pub mod l1;
 pub mod model;
+pub mod multiplexed;
 pub mod pool;
 pub mod requests;
 pub mod server;
+pub mod tcp;
 pub mod transport;
 
-use crate::metrics::{Metrics, DATABASE_NAMES, KEYED_NAMES, NAMES};
+use crate::metrics::{Metrics, DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
 use crate::scenario::ErrorCause;
 use crate::scenario::Scenario;
 use collect::Collector;
@@ -119,17 +125,28 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         .collect();
     let mut metrics = Metrics::new();
     let mut ci95 = Metrics::new();
+    // Optional groups follow the always-present names: a keyed L1's metrics
+    // when the run has them, the transport's when the scenario uses them.
     let keyed = per_rep
         .first()
         .is_some_and(|m| m.contains_key(KEYED_NAMES[0]));
     let keyed_names = if keyed { KEYED_NAMES } else { &[] };
     let finite = reps.first().is_some_and(|c| c.database.is_some());
     let database_names: &[&str] = if finite { DATABASE_NAMES } else { &[] };
-    let names = NAMES.iter().chain(keyed_names).chain(
-        database_names
-            .iter()
-            .filter(|n| !(keyed && KEYED_NAMES.contains(n))),
-    );
+    let transport_names = if scenario.uses_transport_metrics() {
+        TRANSPORT_NAMES
+    } else {
+        &[]
+    };
+    let names = NAMES
+        .iter()
+        .chain(transport_names)
+        .chain(keyed_names)
+        .chain(
+            database_names
+                .iter()
+                .filter(|n| !(keyed && KEYED_NAMES.contains(n))),
+        );
     for &name in names {
         let xs: Vec<f64> = per_rep.iter().map(|m| m[name]).collect();
         let e = Estimate::from_samples(&xs);
@@ -172,6 +189,11 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         metrics.insert(name.to_string(), all.quantile_ms(q));
     }
     metrics.insert("latency_all.max_ms".into(), all.max_ms());
+    let queued_max = per_rep
+        .iter()
+        .map(|m| m["connections.queued.max"])
+        .fold(0.0, f64::max);
+    metrics.insert("connections.queued.max".into(), queued_max);
     metrics.insert("pool.acquire_wait.max_ms".into(), wait.max_ms());
     if finite {
         let mut h = LatencyHistogram::new();

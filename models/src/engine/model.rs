@@ -24,18 +24,23 @@ use super::client::ClientPolicy;
 use super::collect::Collector;
 use super::database::Database;
 use super::l1::L1;
+use super::multiplexed::Multiplexed;
 use super::pool::ConnId;
 use super::requests::{Phase, Request, Requests};
 use super::server::Server;
-use super::transport::{Examined, Exchange, Health, Lease, Pooled, Take, NO_CONN};
-use crate::scenario::{ErrorCause, Scenario, WhenExhausted};
+use super::tcp::DeadPeer;
+use super::transport::{Exchange, Health, Lease, Pooled, Take, NO_CONN};
+use crate::scenario::{ErrorCause, Scenario, Transport, WhenExhausted};
 use sim::rng::Streams;
 use sim::scheduler::Scheduler;
 use sim::stats::Window;
 use sim::time::SimTime;
 
+mod evict;
 mod fallback;
+mod faults;
 mod keyed;
+mod mux;
 
 /// Requests in flight above which a run is stopped as a runaway overload.
 pub const MAX_IN_FLIGHT: usize = 4_000_000;
@@ -73,6 +78,14 @@ enum Event {
     AcquireTimeout { pod: u16, stamp: u32 },
     /// A pool's evictor run.
     Evict(u16),
+    /// The fault of this index in the scenario happens.
+    Fault(u16),
+    /// A shared connection's death timer (keepalive, retransmissions, reset).
+    MuxDeath { pod: u16, conn: u16, stamp: u32 },
+    /// A shared connection finished reconnecting.
+    MuxReconnected { pod: u16, conn: u16, stamp: u32 },
+    /// The timeout of a command waiting on its shared connection, with its token.
+    MuxExpire(u32, u32),
 }
 
 /// One replication of a scenario.
@@ -82,6 +95,9 @@ pub struct Model<'a> {
     arrivals: Arrivals,
     l1: L1,
     transport: Pooled,
+    /// The multiplexed transport, for a multiplexed client (the pooled one
+    /// then only draws round trips).
+    mux: Option<Multiplexed>,
     server: Server,
     database: Database,
     client: ClientPolicy,
@@ -90,6 +106,8 @@ pub struct Model<'a> {
     /// when the first lookup ends, which saves an event per request and
     /// changes nothing else (see [`Model::on_arrival`]).
     lookup_is_constant: bool,
+    /// Token of the next command on a shared connection.
+    next_token: u32,
     stats: Collector,
 }
 
@@ -120,11 +138,13 @@ impl<'a> Model<'a> {
             arrivals: Arrivals::new(rate, window.end, arrival_lag, sc.pods.count, &streams),
             l1,
             transport: Pooled::new(sc, &streams),
+            mux: (sc.client.transport == Transport::Multiplexed).then(|| Multiplexed::new(sc)),
             server: Server::new(&sc.redis, &streams),
             database: Database::new(&sc.database, &streams),
-            client: ClientPolicy::new(&sc.client, &streams),
+            client: ClientPolicy::new(&sc.client, DeadPeer::of(sc).unacked, &streams),
             requests: Requests::default(),
             lookup_is_constant: constant_lookup.is_some(),
+            next_token: 0,
             stats: Collector::new(window, sc.pods.count as usize, sc.simulation.bucket, series),
         }
     }
@@ -144,7 +164,17 @@ impl<'a> Model<'a> {
             self.sched
                 .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
         }
+        if self.mux.is_some() {
+            self.mux_open_all();
+        }
+        for (i, f) in self.sc.faults.iter().enumerate() {
+            let at = self.sc.simulation.warmup + f.at;
+            self.sched.schedule_at(at, Event::Fault(i as u16));
+        }
         for pod in 0..self.transport.pods() {
+            if self.mux.is_some() {
+                break;
+            }
             self.ensure_min_idle(pod);
             if let Some(every) = self.transport.eviction_interval() {
                 self.sched.schedule_at(every, Event::Evict(pod as u16));
@@ -191,6 +221,10 @@ impl<'a> Model<'a> {
             Event::Retry(r) => self.checkout(r),
             Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod as usize, stamp),
             Event::Evict(pod) => self.on_evict(pod as usize),
+            Event::Fault(i) => self.on_fault(i as usize),
+            Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
+            Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
+            Event::MuxExpire(r, token) => self.on_mux_expire(r, token),
         }
     }
 
@@ -307,6 +341,10 @@ impl<'a> Model<'a> {
         let retry = req.attempts.start();
         if req.measured {
             self.stats.checkout(retry);
+        }
+        if self.mux.is_some() {
+            self.mux_write(r);
+            return;
         }
         self.try_checkout(r);
     }
@@ -533,6 +571,7 @@ impl<'a> Model<'a> {
             shard: self.server.route_command(),
             return_half: rtt - out,
             deadline: self.client.command_deadline(now),
+            ..Exchange::NONE
         };
         self.requests[r].exchange = exchange;
         if self.server.serves_instantly() {
@@ -560,6 +599,10 @@ impl<'a> Model<'a> {
     }
 
     fn on_at_redis(&mut self, r: u32) {
+        if self.mux.is_some() {
+            self.mux_at_redis(r);
+            return;
+        }
         let now = self.now();
         let (exchange, ping) = (self.requests[r].exchange, self.requests[r].lease.pinging);
         let done = self
@@ -569,6 +612,10 @@ impl<'a> Model<'a> {
     }
 
     fn on_reply(&mut self, r: u32) {
+        if self.mux.is_some() {
+            self.mux_reply(r);
+            return;
+        }
         let now = self.now();
         let req = self.requests[r];
         self.transport.touch(req.pod as usize, req.lease.conn, now);
@@ -606,6 +653,10 @@ impl<'a> Model<'a> {
     /// pool as it is); a failed test-on-borrow PING closes it and tries the
     /// next connection instead of failing the request.
     fn on_failed(&mut self, r: u32, cause: ErrorCause) {
+        if self.mux.is_some() {
+            self.mux_failed(r, cause);
+            return;
+        }
         let now = self.now();
         let req = self.requests[r];
         let pod = req.pod as usize;
@@ -651,41 +702,6 @@ impl<'a> Model<'a> {
         self.finish(r);
         if req.loading {
             self.load_failed(req, cause);
-        }
-    }
-
-    // ----- the evictor -----
-
-    /// One evictor run on `pod`, as commons-pool2 does it: examine up to
-    /// `tests_per_eviction_run` idle connections, oldest first; close those idle
-    /// too long (or past the pool's own limits); with `test_while_idle`, PING
-    /// the rest and close those that fail. A PING of an idle connection costs
-    /// its command on the event loop and refreshes the connection's traffic;
-    /// the connection stays available meanwhile.
-    fn on_evict(&mut self, pod: usize) {
-        let now = self.now();
-        let n = self.transport.eviction_batch(pod);
-        let mut kept = Vec::with_capacity(n);
-        for _ in 0..n {
-            let Some(c) = self.transport.take_oldest_idle(pod) else {
-                break;
-            };
-            match self.transport.examine_idle(pod, c, now, &mut self.stats) {
-                Examined::Close => self.close_connection(pod, c),
-                Examined::Keep => kept.push(c),
-                Examined::Ping(shard) => {
-                    self.server.ping(shard, now, &mut self.stats);
-                    self.transport.touch(pod, c, now);
-                    kept.push(c);
-                }
-            }
-        }
-        self.transport.restore_oldest_idle(pod, &kept);
-        self.ensure_min_idle(pod);
-        if let Some(every) = self.transport.eviction_interval() {
-            if now < self.arrivals.end() || self.requests.in_flight() > 0 {
-                self.sched.schedule_in(every, Event::Evict(pod as u16));
-            }
         }
     }
 }

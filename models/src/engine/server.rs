@@ -59,6 +59,8 @@ pub struct Server {
     connect: StreamRng,
     /// Hits and misses of reads (stream `redis.hit`).
     hits: StreamRng,
+    /// Slow periods from `[[faults]]`: (shard, from, until, factor).
+    slow: Vec<(u32, SimTime, SimTime, f64)>,
 }
 
 impl Server {
@@ -84,7 +86,24 @@ impl Server {
             route: streams.stream("redis.shard"),
             connect: streams.stream("connect"),
             hits: streams.stream("redis.hit"),
+            slow: Vec::new(),
         }
+    }
+
+    /// From `from` until `until`, commands reaching `shard` take `factor`
+    /// times their service time (a `"slow"` fault).
+    pub fn slow_down(&mut self, shard: u32, from: SimTime, until: SimTime, factor: f64) {
+        self.slow.push((shard, from, until, factor));
+    }
+
+    /// `service` scaled by the slow periods of `shard` at `now`.
+    fn slowed(&self, shard: u32, now: SimTime, service: SimTime) -> SimTime {
+        self.slow
+            .iter()
+            .filter(|&&(s, from, until, _)| s == shard && from <= now && now < until)
+            .fold(service, |t, &(_, _, _, f)| {
+                SimTime::from_secs_f64(t.as_secs_f64() * f)
+            })
     }
 
     /// True if commands take no time: they never queue.
@@ -162,7 +181,10 @@ impl Server {
         ping: bool,
         stats: &mut Collector,
     ) -> SimTime {
-        let service = self.loop_time(ping);
+        let mut service = self.loop_time(ping);
+        if !self.slow.is_empty() {
+            service = self.slowed(shard, now, service);
+        }
         let start = now.max(self.shards[shard as usize].busy_until);
         let finish = self.occupy(shard, now, service, stats);
         if stats.window.contains(now) {

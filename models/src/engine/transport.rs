@@ -91,6 +91,18 @@ pub struct Exchange {
     pub return_half: SimTime,
     /// When the client gives up on it.
     pub deadline: SimTime,
+    /// The shared connection it was written on (multiplexed transport).
+    pub conn: u32,
+    /// Its sequence number on that connection (multiplexed transport).
+    pub seq: u64,
+    /// The connection's generation when it was written (multiplexed).
+    pub generation: u32,
+    /// Tells this command from earlier ones of the same request slot
+    /// (multiplexed: its timeout event carries it).
+    pub token: u32,
+    /// It waits on its connection with no event of its own but its timeout
+    /// (lost in a dead connection, or buffered while it reconnects).
+    pub held: bool,
 }
 
 impl Exchange {
@@ -99,6 +111,11 @@ impl Exchange {
         shard: 0,
         return_half: SimTime::ZERO,
         deadline: SimTime::MAX,
+        conn: 0,
+        seq: 0,
+        generation: 0,
+        token: 0,
+        held: false,
     };
 }
 
@@ -148,6 +165,13 @@ pub struct Pooled {
     idle_death: bool,
     /// The pool retires connections by age or idle time.
     retires: bool,
+    /// Per shard, when its connections last went silent (a blackhole
+    /// fault); `SimTime::MAX` if never.
+    silent_since: Vec<SimTime>,
+    /// Per shard, when its connections were last reset (a restart fault).
+    reset_at: Vec<SimTime>,
+    /// A fault has happened: connections opened before it may be dead.
+    faulted: bool,
 }
 
 impl Pooled {
@@ -179,6 +203,37 @@ impl Pooled {
             middlebox_forgets_after,
             on_idle: sc.network.on_idle,
             idle_death: sc.redis.timeout.is_some() || middlebox_forgets_after.is_some(),
+            silent_since: vec![SimTime::MAX; sc.redis.shards as usize],
+            reset_at: vec![SimTime::MAX; sc.redis.shards as usize],
+            faulted: false,
+        }
+    }
+
+    /// The connections to `shard` opened before `now` go silent (a
+    /// blackhole fault): their writes are never acknowledged.
+    pub fn blackhole(&mut self, shard: u32, now: SimTime) {
+        self.silent_since[shard as usize] = now;
+        self.faulted = true;
+    }
+
+    /// The connections to `shard` opened before `now` are reset (a restart).
+    pub fn restart(&mut self, shard: u32, now: SimTime) {
+        self.reset_at[shard as usize] = now;
+        self.faulted = true;
+    }
+
+    /// The fault that killed connection `c` of `pod` by `now`, if one did:
+    /// when it happened, and true for a blackhole.
+    fn killed_by(&self, pod: usize, c: ConnId, now: SimTime) -> Option<(SimTime, bool)> {
+        let conn = self.pools[pod].conn(c);
+        let s = conn.shard as usize;
+        let hit = |t: SimTime| conn.created < t && t <= now;
+        let (silent, reset) = (self.silent_since[s], self.reset_at[s]);
+        match (hit(silent), hit(reset)) {
+            (true, true) if reset < silent => Some((reset, false)),
+            (true, _) => Some((silent, true)),
+            (false, true) => Some((reset, false)),
+            (false, false) => None,
         }
     }
 
@@ -225,6 +280,13 @@ impl Pooled {
     /// The health of connection `c` at `now`, from its last traffic.
     #[inline]
     pub fn health(&self, pod: usize, c: ConnId, now: SimTime) -> Health {
+        if self.faulted {
+            match self.killed_by(pod, c, now) {
+                Some((_, true)) => return Health::Dropped,
+                Some((_, false)) => return Health::Reset,
+                None => {}
+            }
+        }
         if !self.idle_death {
             return Health::Alive;
         }
@@ -331,6 +393,11 @@ impl Pooled {
 
     /// Forgets connection `c` of `pod`, closed at `now`; returns its shard.
     pub fn close(&mut self, pod: usize, c: ConnId, now: SimTime, stats: &mut Collector) -> u32 {
+        if self.faulted {
+            if let Some((since, _)) = self.killed_by(pod, c, now) {
+                stats.dead_connection(now, since);
+            }
+        }
         let shard = self.pools[pod].conn(c).shard;
         self.pools[pod].remove_connection(c);
         stats.open.add(now, -1);

@@ -79,6 +79,15 @@ impl ScenarioError {
 
 /// `pool.max_total` as `[pool] max_total`; `pool` as `[pool]`.
 pub(crate) fn key_display(key: &str) -> String {
+    // An entry of an array of tables: `faults[2].at` reads `[[faults]] 2: at`.
+    if let Some(rest) = key.strip_prefix("faults[") {
+        if let Some((i, tail)) = rest.split_once(']') {
+            return match tail.strip_prefix('.') {
+                Some(k) => format!("[[faults]] {i}: {k}"),
+                None => format!("[[faults]] {i}"),
+            };
+        }
+    }
     let split = key.find(['.', '[']).unwrap_or(key.len());
     let (table, rest) = key.split_at(split);
     match rest.strip_prefix('.') {

@@ -16,7 +16,7 @@ use sim::time::SimTime;
 pub use sim::zipf::Popularity;
 
 /// A validated scenario. Build one with [`load`] or [`parse`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Scenario {
     /// Short name, from the file name without `.toml` (used for output folders).
     pub name: String,
@@ -38,6 +38,69 @@ pub struct Scenario {
     pub database: Database,
     /// Client behaviour around the pool.
     pub client: Client,
+    /// Faults injected during the run, sorted by `at`.
+    pub faults: Vec<Fault>,
+}
+
+// `Debug` leaves out the faults when there are none, so a scenario without
+// them formats exactly as before they existed (a `scenario_hash` is a hash
+// of this text).
+impl std::fmt::Debug for Scenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Scenario");
+        d.field("name", &self.name)
+            .field("simulation", &self.simulation)
+            .field("workload", &self.workload)
+            .field("pods", &self.pods)
+            .field("pool", &self.pool)
+            .field("network", &self.network)
+            .field("redis", &self.redis)
+            .field("l1", &self.l1)
+            .field("database", &self.database)
+            .field("client", &self.client);
+        if !self.faults.is_empty() {
+            d.field("faults", &self.faults);
+        }
+        d.finish()
+    }
+}
+
+/// One `[[faults]]` entry.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Fault {
+    /// When, from the end of the warm-up.
+    pub at: SimTime,
+    /// What happens.
+    pub kind: FaultKind,
+    /// The shard it happens to (< `redis.shards`).
+    pub shard: u32,
+}
+
+/// What a fault does to its shard.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FaultKind {
+    /// The shard's existing connections go silent, with no reset (a primary
+    /// that vanished in a failover): writes on them are never acknowledged.
+    /// Connections opened afterwards reach the promoted replica.
+    Blackhole,
+    /// The shard's existing connections are reset (a restart): the client
+    /// sees it within half a round trip.
+    Restart,
+    /// The shard's service time is multiplied by `factor` for `duration`.
+    Slow {
+        /// How long it lasts.
+        duration: SimTime,
+        /// The multiplier (> 0).
+        factor: f64,
+    },
+}
+
+impl Scenario {
+    /// True if the scenario uses the multiplexed transport, whose metrics
+    /// ([`crate::metrics::TRANSPORT_NAMES`]) `capsim run` then prints.
+    pub fn uses_transport_metrics(&self) -> bool {
+        self.client.transport == Transport::Multiplexed || !self.faults.is_empty()
+    }
 }
 
 /// `[simulation]`.
@@ -188,7 +251,7 @@ impl PoolLife {
 }
 
 /// `[network]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Network {
     /// Round trip between a pod and Redis; a command leaves after half of it and
     /// the reply returns the other half after Redis has served it.
@@ -198,6 +261,27 @@ pub struct Network {
     pub idle_timeout: Option<SimTime>,
     /// What the middlebox does to the next packet of a forgotten connection.
     pub on_idle: OnIdle,
+    /// The client sockets' `TCP_USER_TIMEOUT` (`None`: the `tcp_retries2`
+    /// limit applies).
+    pub tcp_user_timeout: Option<SimTime>,
+    /// The clients' `net.ipv4.tcp_retries2` (1..=30; Linux's default 15).
+    pub tcp_retries2: u32,
+}
+
+// `Debug` leaves out the TCP settings while they keep their defaults (see
+// `Client`'s).
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Network");
+        d.field("rtt", &self.rtt)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("on_idle", &self.on_idle);
+        if self.tcp_user_timeout.is_some() || self.tcp_retries2 != 15 {
+            d.field("tcp_user_timeout", &self.tcp_user_timeout)
+                .field("tcp_retries2", &self.tcp_retries2);
+        }
+        d.finish()
+    }
 }
 
 /// What a middlebox does with a connection it forgot.
@@ -324,7 +408,7 @@ pub struct Database {
 }
 
 /// `[client]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Client {
     /// Keep the connection while the database answers a Redis miss, then SET on
     /// it (true), or release it and check one out again for the SET (false).
@@ -350,6 +434,54 @@ pub struct Client {
     /// Timer granularity: timeouts fire at the first multiple of it at or
     /// after their deadline (`ZERO` = exact).
     pub timer_resolution: SimTime,
+    /// How requests reach Redis: a pool of exclusive connections, or a few
+    /// shared pipelined connections.
+    pub transport: Transport,
+    /// Shared connections per pod (multiplexed only; >= 1).
+    pub connections: u32,
+    /// Most commands queued on one shared connection (sent and not yet
+    /// answered, or buffered while it reconnects); a command over the bound
+    /// is rejected at once. `None` = unbounded. Multiplexed only.
+    pub max_queued: Option<u32>,
+}
+
+// `Debug` leaves out the transport settings while they keep their defaults,
+// so a scenario that does not use them formats exactly as before they
+// existed: a run's and a sweep's `scenario_hash` is a hash of this text.
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Client");
+        d.field("hold_during_fallback", &self.hold_during_fallback)
+            .field("connect_round_trips", &self.connect_round_trips)
+            .field("tls", &self.tls)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("socket_timeout", &self.socket_timeout)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .field("retries", &self.retries)
+            .field("backoff", &self.backoff)
+            .field("retry_on", &self.retry_on)
+            .field("retry_budget", &self.retry_budget)
+            .field("timer_resolution", &self.timer_resolution);
+        if self.transport != Transport::Pooled || self.connections != 1 || self.max_queued.is_some()
+        {
+            d.field("transport", &self.transport)
+                .field("connections", &self.connections)
+                .field("max_queued", &self.max_queued);
+        }
+        d.finish()
+    }
+}
+
+/// How a pod's requests reach Redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// A pool: each command checks out a connection for itself (Jedis,
+    /// redis-py, go-redis, r2d2, bb8, deadpool).
+    #[default]
+    Pooled,
+    /// Commands of all requests share a few connections, written on arrival
+    /// and answered in order on each (Lettuce, StackExchange.Redis, ioredis).
+    Multiplexed,
 }
 
 /// Exponential backoff: before retry `k` (1-based) sleep `min(cap, base 2^(k-1))`,
@@ -459,6 +591,9 @@ impl Client {
             ],
             retry_budget: None,
             timer_resolution: SimTime::ZERO,
+            transport: Transport::Pooled,
+            connections: 1,
+            max_queued: None,
         }
     }
 }

@@ -14,6 +14,10 @@
 //! preset's `acquire_timeout` is dropped when the file sets
 //! `when_exhausted = "fail"`.
 //!
+//! The multiplexed presets (`lettuce`, `stackexchange-redis`, `ioredis`) set
+//! only `[client]`: their clients have no pool, and `socket_timeout` is their
+//! per-command timeout.
+//!
 //! Assumptions where a default depends on the machine: go-redis sizes its
 //! pool 10 x GOMAXPROCS and deadpool 0.13 2 x logical CPUs; both presets assume a pod with
 //! 2 CPUs (GOMAXPROCS = 2), so 20 and 4 connections. redis-py 7's
@@ -23,7 +27,7 @@
 use toml::Table;
 
 /// The preset names, in the order the reference page lists them.
-pub const NAMES: [&str; 10] = [
+pub const NAMES: [&str; 13] = [
     "jedis",
     "commons-pool2",
     "redis-py-7",
@@ -34,6 +38,9 @@ pub const NAMES: [&str; 10] = [
     "r2d2",
     "bb8",
     "deadpool",
+    "lettuce",
+    "stackexchange-redis",
+    "ioredis",
 ];
 
 /// The TOML text of a preset, or `None` for an unknown name.
@@ -49,6 +56,9 @@ pub fn text(name: &str) -> Option<&'static str> {
         "r2d2" => R2D2,
         "bb8" => BB8,
         "deadpool" => DEADPOOL,
+        "lettuce" => LETTUCE,
+        "stackexchange-redis" => STACKEXCHANGE_REDIS,
+        "ioredis" => IOREDIS,
         _ => return None,
     })
 }
@@ -261,6 +271,42 @@ socket_timeout = "500ms"        # redis-rs 1.x DEFAULT_RESPONSE_TIMEOUT
 timer_resolution = "1ms"        # tokio's timer wheel
 "#;
 
+/// Lettuce 6 (Spring Boot's default client): one shared connection per
+/// application (`RedisURI.java`, `ClientOptions.java`, `SocketOptions.java`).
+const LETTUCE: &str = r#"
+[client]
+transport = "multiplexed"       # one thread-safe StatefulRedisConnection, shared
+connections = 1
+socket_timeout = "60s"          # RedisURI.DEFAULT_TIMEOUT = 60 s: the command timeout
+connect_timeout = "10s"         # SocketOptions.DEFAULT_CONNECT_TIMEOUT = 10 s
+tcp_keepalive = "none"          # SocketOptions.DEFAULT_SO_KEEPALIVE = false
+max_queued = "none"             # ClientOptions.DEFAULT_REQUEST_QUEUE_SIZE = Integer.MAX_VALUE
+retries = 0                     # a timed-out command is not retried
+"#;
+
+/// StackExchange.Redis: one `ConnectionMultiplexer` (docs/Configuration.md).
+const STACKEXCHANGE_REDIS: &str = r#"
+[client]
+transport = "multiplexed"       # one ConnectionMultiplexer: one interactive connection per server
+connections = 1
+socket_timeout = "5s"           # syncTimeout = 5000 ms (asyncTimeout = syncTimeout)
+connect_timeout = "5s"          # connectTimeout = 5000 ms
+tcp_keepalive = "2h"            # tcpKeepAlive = true, the OS's idle time (Linux 7200 s)
+retries = 0
+"#;
+
+/// ioredis (`lib/redis/RedisOptions.ts`, `DEFAULT_REDIS_OPTIONS`).
+const IOREDIS: &str = r#"
+[client]
+transport = "multiplexed"       # one connection per Redis instance, pipelined
+connections = 1
+socket_timeout = "none"         # commandTimeout: no default, no timeout
+connect_timeout = "10s"         # connectTimeout = 10000 ms
+tcp_keepalive = "2h"            # keepAlive = 0: on, with the OS's idle time (Linux 7200 s)
+max_queued = "none"             # enableOfflineQueue = true, unbounded
+retries = 0
+"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,6 +323,6 @@ mod tests {
             }
             assert!(!keys(name).is_empty());
         }
-        assert!(text("lettuce").is_none());
+        assert!(text("jedis-cluster").is_none());
     }
 }

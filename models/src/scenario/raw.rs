@@ -35,6 +35,9 @@ pub struct RawScenario {
     pub database: Option<RawDatabase>,
     /// `[client]`: client behaviour around the pool.
     pub client: Option<RawClient>,
+    /// `[[faults]]`: an array of [`RawFault`] tables, at most 1000. Default
+    /// `[]` (no fault).
+    pub faults: Option<Value>,
     /// `[sweep]`: parameter grid; read by the sweep runner, ignored by the
     /// scenario parser.
     pub sweep: Option<Value>,
@@ -185,6 +188,13 @@ pub struct RawNetwork {
     /// forgot: `"reset"` (fails in about one round trip) or `"drop"` (waits
     /// out the socket timeout). Default `"drop"`.
     pub on_idle: Option<Value>,
+    /// The client sockets' `TCP_USER_TIMEOUT`: unacknowledged data older
+    /// than this kills the connection: a duration > 0 or `"none"` (the
+    /// `tcp_retries2` limit applies). Default `"none"`.
+    pub tcp_user_timeout: Option<Value>,
+    /// The clients' `net.ipv4.tcp_retries2`: a whole number, 1 to 30.
+    /// Default `15` (Linux).
+    pub tcp_retries2: Option<Value>,
 }
 
 /// `[redis]`.
@@ -307,6 +317,38 @@ pub struct RawClient {
     /// the exact deadline; a duration up to `"1s"`, `"0s"` for exact timers.
     /// Default `"0s"`.
     pub timer_resolution: Option<Value>,
+    /// How requests reach Redis: `"pooled"` (each command checks out a
+    /// connection) or `"multiplexed"` (commands share a few pipelined
+    /// connections per pod). Default `"pooled"`.
+    pub transport: Option<Value>,
+    /// Shared connections per pod, multiplexed only: a whole number, 1 to
+    /// 1000. Default `1`.
+    pub connections: Option<Value>,
+    /// Most commands queued on one shared connection (multiplexed only); more
+    /// are rejected at once (`errors.pool_exhausted`): a whole number, 1 to
+    /// 10000000, or `"none"` (unbounded). Default `"none"`.
+    pub max_queued: Option<Value>,
+}
+
+/// One `[[faults]]` entry: something that breaks a shard during the run.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFault {
+    /// When, from the end of the warm-up: a duration. Required.
+    pub at: Option<Value>,
+    /// `"blackhole"` (the shard's existing connections go silent, no reset;
+    /// new connections reach a promoted replica), `"restart"` (its
+    /// connections are reset) or `"slow"` (its service time is multiplied
+    /// for `duration`). Required.
+    pub kind: Option<Value>,
+    /// The shard: a whole number below `redis.shards`. Default `0`.
+    pub shard: Option<Value>,
+    /// How long a `"slow"` fault lasts: a duration. Required for `"slow"`
+    /// only.
+    pub duration: Option<Value>,
+    /// The multiplier of the service time of a `"slow"` fault: a number > 0,
+    /// at most 1000000. Required for `"slow"` only.
+    pub factor: Option<Value>,
 }
 
 /// `client.backoff`: before retry `k` sleep `min(cap, base 2^(k-1))`, jittered.
@@ -351,6 +393,11 @@ pub fn table_names() -> &'static [&'static str] {
 /// The keys of a `workload.profile` entry.
 pub fn profile_keys() -> &'static [&'static str] {
     field_names::<RawProfilePoint>()
+}
+
+/// The keys of a `[[faults]]` entry.
+pub fn fault_keys() -> &'static [&'static str] {
+    field_names::<RawFault>()
 }
 
 /// The keys of the `client.backoff` table.

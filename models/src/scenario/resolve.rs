@@ -18,7 +18,10 @@
 
 use super::raw;
 use super::units::format_float;
-use super::{CheckoutCheck, Jitter, OnIdle, Order, Popularity, Scenario, WhenExhausted};
+use super::{
+    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, Scenario, Transport,
+    WhenExhausted,
+};
 use sim::dist::{Latency, Z_QUANTILES};
 use sim::time::SimTime;
 use std::collections::BTreeMap;
@@ -138,6 +141,9 @@ impl Resolved {
                 }
             }
         }
+        for f in &s.faults {
+            out.push_str(&fault_text(f));
+        }
         out
     }
 
@@ -217,6 +223,8 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
             OnIdle::Reset => "reset",
             OnIdle::Drop => "drop",
         }),
+        ("network", "tcp_user_timeout") => opt(s.network.tcp_user_timeout),
+        ("network", "tcp_retries2") => s.network.tcp_retries2.to_string(),
         ("redis", "shards") => s.redis.shards.to_string(),
         ("redis", "service_time") => latency(&s.redis.service_time),
         ("redis", "hit_ratio") => float(s.redis.hit_ratio),
@@ -273,6 +281,12 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         }
         ("client", "retry_budget") => c.retry_budget.map_or_else(|| word("none"), float),
         ("client", "timer_resolution") => q(c.timer_resolution),
+        ("client", "transport") => word(match c.transport {
+            Transport::Pooled => "pooled",
+            Transport::Multiplexed => "multiplexed",
+        }),
+        ("client", "connections") => c.connections.to_string(),
+        ("client", "max_queued") => c.max_queued.map_or_else(|| word("none"), |n| n.to_string()),
         _ => unreachable!("resolve::value_text has no case for {table}.{key}"),
     }
 }
@@ -297,6 +311,22 @@ fn keyed_text(k: Option<&super::KeyedL1>, key: &str) -> String {
         "coalesce" => k.coalesce.to_string(),
         _ => k.prewarm.to_string(),
     }
+}
+
+/// One `[[faults]]` entry as TOML (written in the file: faults have no
+/// defaults to show).
+fn fault_text(f: &Fault) -> String {
+    let mut out = format!("\n[[faults]]\nat = \"{}\"\n", f.at);
+    match f.kind {
+        FaultKind::Blackhole => out.push_str("kind = \"blackhole\"\n"),
+        FaultKind::Restart => out.push_str("kind = \"restart\"\n"),
+        FaultKind::Slow { duration, factor } => out.push_str(&format!(
+            "kind = \"slow\"\nduration = \"{duration}\"\nfactor = {}\n",
+            float(factor)
+        )),
+    }
+    out.push_str(&format!("shard = {}\n", f.shard));
+    out
 }
 
 /// A float TOML reads back bit for bit.

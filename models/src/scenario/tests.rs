@@ -140,6 +140,8 @@ fn full_expected() -> Scenario {
             rtt: Latency::uniform(SimTime::from_micros(200), SimTime::from_micros(300)).unwrap(),
             idle_timeout: Some(SimTime::from_secs(350)),
             on_idle: OnIdle::Reset,
+            tcp_user_timeout: None,
+            tcp_retries2: 15,
         },
         redis: Redis {
             shards: 3,
@@ -179,7 +181,11 @@ fn full_expected() -> Scenario {
             retry_on: vec![ErrorCause::PoolTimeout, ErrorCause::SocketTimeout],
             retry_budget: Some(0.1),
             timer_resolution: SimTime::ZERO,
+            transport: Transport::Pooled,
+            connections: 1,
+            max_queued: None,
         },
+        faults: Vec::new(),
     }
 }
 

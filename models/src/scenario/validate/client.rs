@@ -5,7 +5,7 @@ use super::values::{boolean, choice, number, optional_span, span, whole, Range, 
 use super::Problem;
 use crate::scenario::raw;
 use crate::scenario::units::describe;
-use crate::scenario::{Backoff, Client, ErrorCause, Jitter};
+use crate::scenario::{Backoff, Client, ErrorCause, Jitter, Transport};
 use sim::time::SimTime;
 use toml::Value;
 
@@ -78,6 +78,38 @@ pub(super) fn client(c: raw::RawClient) -> Result<Client, Problem> {
                 ));
             }
             t
+        },
+        transport: match choice(
+            c.transport.as_ref(),
+            "client.transport",
+            &["pooled", "multiplexed"],
+            "pooled",
+        )? {
+            "multiplexed" => Transport::Multiplexed,
+            _ => Transport::Pooled,
+        },
+        connections: whole(
+            c.connections.as_ref(),
+            "client.connections",
+            u64::from(d.connections),
+            1,
+            1000,
+        )? as u32,
+        max_queued: match &c.max_queued {
+            None => d.max_queued,
+            Some(Value::String(s)) if s == "none" => None,
+            Some(v @ Value::Integer(_)) => {
+                Some(whole(Some(v), "client.max_queued", 1, 1, 10_000_000)? as u32)
+            }
+            Some(v) => {
+                return Err(Problem::value(
+                    "client.max_queued",
+                    format!(
+                        "expected a whole number from 1 to 10000000 or \"none\", found {}",
+                        describe(v)
+                    ),
+                ))
+            }
         },
     })
 }

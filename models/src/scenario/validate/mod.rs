@@ -12,6 +12,7 @@
 
 mod client;
 mod database;
+mod faults;
 mod keys;
 mod pool;
 mod preset;
@@ -76,6 +77,18 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (name, value) in doc {
         if raw::FOREIGN_TABLES.contains(&name.as_str()) {
+            continue;
+        }
+        if name == "faults" {
+            // An array of tables, each checked here; other shapes are
+            // reported when the faults are read.
+            if let Value::Array(items) = value {
+                for (i, item) in items.iter().enumerate() {
+                    if let Value::Table(t) = item {
+                        check_keys(t, &format!("faults[{i}]"), raw::fault_keys(), &mut problems);
+                    }
+                }
+            }
             continue;
         }
         let Some(keys) = raw::table_keys(name) else {
@@ -194,6 +207,7 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
     };
     let database = database::database(raw.database.unwrap_or_default())?;
     let client = client::client(raw.client.unwrap_or_default())?;
+    let faults = faults::faults(raw.faults.as_ref(), redis.shards)?;
     Ok(Scenario {
         name: name.to_string(),
         simulation,
@@ -205,5 +219,6 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
         l1,
         database,
         client,
+        faults,
     })
 }

@@ -235,6 +235,13 @@ pub(super) fn network(n: raw::RawNetwork) -> Result<Network, Problem> {
             Zero::Refused,
         )?,
         on_idle,
+        tcp_user_timeout: optional_span(
+            n.tcp_user_timeout.as_ref(),
+            "network.tcp_user_timeout",
+            None,
+            Zero::Refused,
+        )?,
+        tcp_retries2: whole(n.tcp_retries2.as_ref(), "network.tcp_retries2", 15, 1, 30)? as u32,
     })
 }
 

@@ -1,0 +1,123 @@
+//! Validation of `[[faults]]`: events that break a shard during the run.
+
+use super::values::{choice, number, required, span, whole, Range};
+use super::Problem;
+use crate::scenario::raw::RawFault;
+use crate::scenario::units::describe;
+use crate::scenario::{Fault, FaultKind};
+use sim::time::SimTime;
+use toml::Value;
+
+/// Most faults in one scenario.
+pub const MAX_FAULTS: usize = 1000;
+
+/// The faults of `v` (the `faults` array), checked against `shards`; sorted
+/// by `at` (stable, so faults at the same instant keep the file's order).
+pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Problem> {
+    let key = "faults";
+    let items = match v {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(v) => {
+            return Err(Problem::value(
+                key,
+                format!(
+                    "expected [[faults]] tables like at = \"1m\", kind = \"blackhole\", shard = 0; found {}",
+                    describe(v)
+                ),
+            ))
+        }
+    };
+    if items.len() > MAX_FAULTS {
+        return Err(Problem::value(
+            key,
+            format!("at most {MAX_FAULTS} faults, found {}", items.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{key}[{i}]");
+        let raw: RawFault = match item {
+            Value::Table(_) => item
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| Problem::value(&path, e.message().to_string()))?,
+            _ => {
+                return Err(Problem::value(
+                    &path,
+                    format!(
+                        "expected a table like {{ at = \"1m\", kind = \"blackhole\", shard = 0 }}, found {}",
+                        describe(item)
+                    ),
+                ))
+            }
+        };
+        let at = required(
+            raw.at.as_ref(),
+            &path,
+            "at",
+            "when the fault happens, from the end of the warm-up, e.g. at = \"1m\"",
+        )?;
+        let at = span(Some(at), &format!("{path}.at"), SimTime::ZERO)?;
+        let kind_v = required(
+            raw.kind.as_ref(),
+            &path,
+            "kind",
+            "\"blackhole\", \"restart\" or \"slow\"",
+        )?;
+        let kind = choice(
+            Some(kind_v),
+            &format!("{path}.kind"),
+            &["blackhole", "restart", "slow"],
+            "blackhole",
+        )?;
+        let shard = whole(
+            raw.shard.as_ref(),
+            &format!("{path}.shard"),
+            0,
+            0,
+            i128::from(shards) - 1,
+        )? as u32;
+        let slow_only = |v: &Option<Value>, name: &str| -> Result<(), Problem> {
+            if v.is_some() && kind != "slow" {
+                return Err(Problem::value(
+                    format!("{path}.{name}"),
+                    format!("only a \"slow\" fault has a {name}; this one is \"{kind}\""),
+                ));
+            }
+            Ok(())
+        };
+        slow_only(&raw.duration, "duration")?;
+        slow_only(&raw.factor, "factor")?;
+        let kind = match kind {
+            "restart" => FaultKind::Restart,
+            "slow" => {
+                let d = required(
+                    raw.duration.as_ref(),
+                    &path,
+                    "duration",
+                    "how long the shard stays slow, e.g. duration = \"30s\"",
+                )?;
+                let duration = span(Some(d), &format!("{path}.duration"), SimTime::ZERO)?;
+                let f = required(
+                    raw.factor.as_ref(),
+                    &path,
+                    "factor",
+                    "the multiplier of the service time, e.g. factor = 10",
+                )?;
+                let factor = number(Some(f), &format!("{path}.factor"), None, Range::Positive)?;
+                if factor > 1e6 {
+                    return Err(Problem::value(
+                        format!("{path}.factor"),
+                        format!("expected a factor up to 1000000, found {}", describe(f)),
+                    ));
+                }
+                FaultKind::Slow { duration, factor }
+            }
+            _ => FaultKind::Blackhole,
+        };
+        out.push(Fault { at, kind, shard });
+    }
+    out.sort_by_key(|f| f.at);
+    Ok(out)
+}
