@@ -5,6 +5,9 @@
 //!     simulator's speed, run beside it (see `reference/mod.rs`).
 //! (b) 10 pods, 2 shards, L1 hit ratio 0.9, Redis hit ratio 0.9 with the
 //!     database fallback.
+//! (m) case (a)'s traffic through one multiplexed connection instead of a
+//!     pool (`client.transport = "multiplexed"`): the target is at least
+//!     case (a)'s speed per request.
 //!
 //! Each case runs twice: as `capsim run`, `capsim sweep` and `capsim validate`
 //! run it (metrics only; the target applies here), and `_with_series`,
@@ -29,6 +32,19 @@ max_total = 10
 acquire_timeout = "1ms"
 [network]
 rtt = { dist = "exponential", mean = "1ms" }
+"#;
+
+const CASE_M: &str = r#"
+[simulation]
+duration = "20s"
+warmup = "1s"
+[workload]
+rate = 9000
+[network]
+rtt = { dist = "exponential", mean = "1ms" }
+[client]
+transport = "multiplexed"
+connections = 1
 "#;
 
 const CASE_B: &str = r#"
@@ -61,7 +77,11 @@ fn scenario(text: &str, name: &str) -> Scenario {
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulated_requests");
     group.sample_size(10);
-    for (name, text) in [("a_one_pod_n10", CASE_A), ("b_fleet_l1_db", CASE_B)] {
+    for (name, text) in [
+        ("a_one_pod_n10", CASE_A),
+        ("m_one_pod_multiplexed", CASE_M),
+        ("b_fleet_l1_db", CASE_B),
+    ] {
         let sc = scenario(text, name);
         let arrived = models::engine::run_replication(&sc, 0)
             .expect("runs")

@@ -232,6 +232,17 @@ capture recommend-check-fixed recommend scenarios/death-spiral-fixed.toml --chec
 } >"$FIG/recommend-check-spiral.txt"
 
 ## 9. How far to trust it
+# Pools or one shared connection?
+capture head-of-line-run run scenarios/book/head-of-line.toml
+capture head-of-line-pooled run scenarios/book/head-of-line.toml --set client.transport=pooled
+capture blackhole-lettuce-run run scenarios/blackhole-lettuce.toml --report "$WORK/blackhole-lettuce"
+take blackhole-lettuce traffic blackhole-lettuce-traffic
+take blackhole-lettuce failures blackhole-lettuce-failures
+capture blackhole-lettuce-30s-run run scenarios/blackhole-lettuce.toml --set network.tcp_user_timeout=30s --report "$WORK/blackhole-lettuce-30s"
+take blackhole-lettuce-30s traffic blackhole-lettuce-30s-traffic
+capture blackhole-jedis-run run scenarios/blackhole-jedis.toml --report "$WORK/blackhole-jedis"
+take blackhole-jedis failures blackhole-jedis-failures
+
 capture validate validate
 
 ## 10. Reference

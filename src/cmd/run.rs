@@ -169,7 +169,8 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         m("latency.p999_ms"),
         m("latency.max_ms")
     );
-    if sc.uses_transport_metrics() {
+    let multiplexed = sc.client.transport == models::scenario::Transport::Multiplexed;
+    if multiplexed {
         out += &format!(
             "shared     {} pods x {} multiplexed connection{}: queued mean {} (max {:.0}), {:.0} command timeouts\n",
             sc.pods.count,
@@ -180,26 +181,38 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
             m("client.command_timeouts")
         );
     }
-    out += &format!(
-        "pool       {} pods x {} connections: utilization {}, in use mean {} (max {:.0})\n",
-        sc.pods.count,
-        sc.pool.max_total,
-        pct("pool.utilization"),
-        pm("pool.in_use.mean", 2),
-        m("pool.in_use.max")
-    );
-    out += &format!(
-        "           waited {}, timed out or refused {}\n",
-        pct("pool.wait_ratio"),
-        pct("pool.timeout_ratio")
-    );
-    out += &format!(
-        "           acquire wait mean {} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms\n",
-        pm("pool.acquire_wait.mean_ms", 4),
-        m("pool.acquire_wait.p99_ms"),
-        m("pool.acquire_wait.p999_ms"),
-        m("pool.acquire_wait.max_ms")
-    );
+    if !sc.faults.is_empty() {
+        out += &format!(
+            "faults     {} fault{}: {:.0} dead connections found {} ms after the fault on average, {:.0} reconnects\n",
+            sc.faults.len(),
+            if sc.faults.len() == 1 { "" } else { "s" },
+            m("connections.dead"),
+            pm("connections.detect.mean_ms", 1),
+            m("connections.reconnects")
+        );
+    }
+    if !multiplexed {
+        out += &format!(
+            "pool       {} pods x {} connections: utilization {}, in use mean {} (max {:.0})\n",
+            sc.pods.count,
+            sc.pool.max_total,
+            pct("pool.utilization"),
+            pm("pool.in_use.mean", 2),
+            m("pool.in_use.max")
+        );
+        out += &format!(
+            "           waited {}, timed out or refused {}\n",
+            pct("pool.wait_ratio"),
+            pct("pool.timeout_ratio")
+        );
+        out += &format!(
+            "           acquire wait mean {} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms\n",
+            pm("pool.acquire_wait.mean_ms", 4),
+            m("pool.acquire_wait.p99_ms"),
+            m("pool.acquire_wait.p999_ms"),
+            m("pool.acquire_wait.max_ms")
+        );
+    }
     out += &format!(
         "redis      {} shard{}: utilization {}, queue wait mean {} ms, p99 {:.3} ms\n",
         sc.redis.shards,

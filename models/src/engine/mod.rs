@@ -325,6 +325,25 @@ fn series(reps: &[Collector]) -> SeriesReport {
             avg(&|c| db(c).queued.series_per_bucket()),
         ));
     }
+    // Shared connections and faults: only where they happened, so the
+    // series of a pooled run without faults are those it always had.
+    let any = |f: &dyn Fn(&Collector) -> &sim::stats::TimeSeries| {
+        reps.iter().any(|c| f(c).sums().iter().any(|&v| v > 0.0))
+    };
+    if any(&|c| &c.series.writes) {
+        let queued = avg(&|c| {
+            let (q, w) = (c.series.queued.sums(), c.series.writes.sums());
+            q.iter()
+                .zip(w)
+                .map(|(q, w)| if *w > 0.0 { q / w } else { 0.0 })
+                .collect()
+        });
+        values.push(("queued_per_connection".to_string(), queued));
+    }
+    if any(&|c| &c.series.detected) {
+        let dead = avg(&|c| c.series.detected.per_second());
+        values.push(("dead_connections_per_s".to_string(), dead));
+    }
     for cause in ErrorCause::ALL {
         if cause == ErrorCause::DatabaseTimeout && first.database.is_none() {
             continue;
