@@ -132,7 +132,7 @@ impl Model<'_> {
         let now = self.now();
         let req = self.requests[r];
         let ex = req.exchange;
-        let done = self.server.command(ex.shard, now, &mut self.stats);
+        let done = self.server.command(ex.shard, now, false, &mut self.stats);
         let pod = req.pod as usize;
         let ready = done + ex.return_half;
         let mux = self.mux.as_mut().expect("a multiplexed client");
