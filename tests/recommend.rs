@@ -81,4 +81,15 @@ fn bad_requests_are_refused_with_a_clear_line() {
         "pool.max_total",
     ]);
     assert!(e.contains("given twice"), "{e}");
+    // A multiplexed client has no pool to size.
+    let e = bad_input(&[
+        "recommend",
+        "scenarios/erlang-b-threshold.toml",
+        "--set",
+        "pool.preset=lettuce",
+    ]);
+    assert!(
+        e.contains("client.transport = \"multiplexed\"") && e.contains("client.connections"),
+        "{e}"
+    );
 }

@@ -111,8 +111,13 @@ fn scenario_of(preset: &str) -> models::scenario::Scenario {
 fn every_snippet_names_and_values_match_its_preset() {
     let mut checked = 0;
     for preset in presets::NAMES {
-        let lib = Library::of_preset(preset).expect("every preset has a library");
         let s = scenario_of(preset);
+        if s.client.transport == models::scenario::Transport::Multiplexed {
+            // No pool to size: recommend refuses these scenarios.
+            assert!(Library::of_preset(preset).is_none(), "{preset}");
+            continue;
+        }
+        let lib = Library::of_preset(preset).expect("every pooled preset has a library");
         let text = presets::text(preset).unwrap();
         let table = presets::table(preset).unwrap();
         let code = snippet(lib, &s);

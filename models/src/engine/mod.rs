@@ -189,11 +189,14 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         metrics.insert(name.to_string(), all.quantile_ms(q));
     }
     metrics.insert("latency_all.max_ms".into(), all.max_ms());
-    let queued_max = per_rep
-        .iter()
-        .map(|m| m["connections.queued.max"])
-        .fold(0.0, f64::max);
-    metrics.insert("connections.queued.max".into(), queued_max);
+    if scenario.uses_transport_metrics() {
+        // The largest queue of any replication, not their mean.
+        let queued_max = per_rep
+            .iter()
+            .map(|m| m["connections.queued.max"])
+            .fold(0.0, f64::max);
+        metrics.insert("connections.queued.max".into(), queued_max);
+    }
     metrics.insert("pool.acquire_wait.max_ms".into(), wait.max_ms());
     if finite {
         let mut h = LatencyHistogram::new();

@@ -167,7 +167,7 @@ impl Knob {
 pub enum Error {
     /// The scenario, a `--set` or a `--for` cannot be used.
     Input(ScenarioError),
-    /// The scenario has no `[slo]`.
+    /// The scenario has no `[slo]`, or is not one recommend can size.
     NoSlo(String),
     /// A candidate is too large to simulate.
     TooLarge(String),
@@ -239,6 +239,17 @@ impl Target {
             return Err(Error::NoSlo(format!(
                 "{}: no [slo] table: recommend needs objectives to meet, e.g. \
                  [slo] \"latency.p99_ms\" = \"< 5\"",
+                plan.input.origin
+            )));
+        }
+        if plan.base.client.transport == crate::scenario::Transport::Multiplexed {
+            // Its knobs are connections per pod and the command timeout, and
+            // its closed forms (M/G/1 per connection) are not the pool's.
+            return Err(Error::NoSlo(format!(
+                "{}: client.transport = \"multiplexed\": recommend sizes pools \
+                 (pool.max_total, pods.count, pool.acquire_timeout) and does not \
+                 size shared connections yet; sweep client.connections with \
+                 `capsim sweep` instead",
                 plan.input.origin
             )));
         }

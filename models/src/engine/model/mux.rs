@@ -158,6 +158,7 @@ impl Model<'_> {
                     self.read_done(r);
                 } else {
                     let db = self.database.query();
+                    self.stats.database_query(now);
                     self.sched.schedule_in(db, Event::DbDone(r));
                 }
             }
