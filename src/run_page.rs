@@ -6,8 +6,8 @@ use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
 use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
-use models::scenario::{Scenario, ScenarioFile};
-use reports::input::{MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
+use models::scenario::{FaultKind, Scenario, ScenarioFile, Transport};
+use reports::input::{Mark, MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use sim::dist::Latency;
 use std::path::PathBuf;
 
@@ -77,7 +77,9 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         story,
         settings: with_every_set_key(settings(sc), &file.text, set),
         spike_secs: spike(sc),
-        pool_capacity: Some(sc.pods.count as f64 * sc.pool.max_total as f64),
+        marks: marks(sc),
+        pool_capacity: (sc.client.transport == Transport::Pooled)
+            .then(|| sc.pods.count as f64 * sc.pool.max_total as f64),
         database_capacity: sc.database.concurrency.map(f64::from),
         slo,
         metrics: to_map(&r.metrics),
@@ -135,6 +137,51 @@ fn spike(sc: &Scenario) -> Option<[f64; 2]> {
         .get(i + 1)
         .map_or(sc.simulation.duration.as_secs_f64(), |q| q.at.as_secs_f64());
     (end > start).then_some([start, end])
+}
+
+/// The pool's settings a reviewer checks first.
+fn pool_settings(sc: &Scenario) -> [Setting; 4] {
+    let s = |k: &str, v: String| Setting {
+        key: k.into(),
+        value: v,
+    };
+    [
+        s(
+            "pool.max_total",
+            format!("{} connections per pod", sc.pool.max_total),
+        ),
+        s(
+            "pool.when_exhausted",
+            format!("{:?}", sc.pool.when_exhausted).to_lowercase(),
+        ),
+        s(
+            "pool.acquire_timeout",
+            sc.pool
+                .acquire_timeout
+                .map_or("none".into(), |t| t.to_string()),
+        ),
+        s("pool.order", format!("{:?}", sc.pool.order).to_lowercase()),
+    ]
+}
+
+/// The scenario's faults, to mark on every time series.
+fn marks(sc: &Scenario) -> Vec<Mark> {
+    sc.faults
+        .iter()
+        .map(|f| {
+            let what = match f.kind {
+                FaultKind::Blackhole => "blackhole".to_string(),
+                FaultKind::Restart => "restart".to_string(),
+                FaultKind::Slow { duration, factor } => {
+                    format!("slow ×{} for {duration}", reports::format::exact(factor))
+                }
+            };
+            Mark {
+                at_secs: f.at.as_secs_f64(),
+                label: format!("{what} of shard {} at {}", f.shard, f.at),
+            }
+        })
+        .collect()
 }
 
 /// `first` followed by every other key the scenario file or a `--set` gives
@@ -195,23 +242,34 @@ fn settings(sc: &Scenario) -> Vec<Setting> {
             .collect();
         out.push(s("workload.profile", steps.join(", ")));
     }
+    out.push(s("pods.count", sc.pods.count.to_string()));
+    if sc.client.transport == Transport::Multiplexed {
+        // No pool: the shared connections, the command timeout and the
+        // kernel's limit on a dead peer matter instead.
+        let none = |t: Option<sim::time::SimTime>| t.map_or("none".into(), |t| t.to_string());
+        out.extend([
+            s("client.transport", "multiplexed".into()),
+            s(
+                "client.connections",
+                format!("{} per pod", sc.client.connections),
+            ),
+            s("client.socket_timeout", none(sc.client.socket_timeout)),
+            s(
+                "client.max_queued",
+                sc.client
+                    .max_queued
+                    .map_or("unbounded".into(), |n| n.to_string()),
+            ),
+            s(
+                "network.tcp_user_timeout",
+                none(sc.network.tcp_user_timeout),
+            ),
+            s("network.tcp_retries2", sc.network.tcp_retries2.to_string()),
+        ]);
+    } else {
+        out.extend(pool_settings(sc));
+    }
     out.extend([
-        s("pods.count", sc.pods.count.to_string()),
-        s(
-            "pool.max_total",
-            format!("{} connections per pod", sc.pool.max_total),
-        ),
-        s(
-            "pool.when_exhausted",
-            format!("{:?}", sc.pool.when_exhausted).to_lowercase(),
-        ),
-        s(
-            "pool.acquire_timeout",
-            sc.pool
-                .acquire_timeout
-                .map_or("none".into(), |t| t.to_string()),
-        ),
-        s("pool.order", format!("{:?}", sc.pool.order).to_lowercase()),
         s("network.rtt", latency(&sc.network.rtt)),
         s("redis.shards", sc.redis.shards.to_string()),
         s("redis.service_time", latency(&sc.redis.service_time)),

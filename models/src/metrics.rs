@@ -89,7 +89,6 @@ pub const TRANSPORT_NAMES: &[&str] = &[
     "connections.reconnects",
 ];
 
-
 /// Metrics reported only by a scenario with a finite database
 /// (`database.concurrency`), after [`NAMES`] and [`KEYED_NAMES`]
 /// (`database.queries` once). `database.utilization` is the time-average of

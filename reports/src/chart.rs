@@ -94,6 +94,9 @@ pub struct LineChart {
     /// An x interval shaded behind the lines, with its legend text (e.g. the
     /// traffic profile's spike).
     pub shade: Option<(f64, f64, String)>,
+    /// Moments marked by a dotted vertical line, with their legend text
+    /// (e.g. the scenario's faults).
+    pub marks: Vec<(f64, String)>,
 }
 
 /// How one axis maps values to plot coordinates (log10 for log axes).
@@ -472,6 +475,19 @@ impl LineChart {
                     .map_err(err)?;
             }
         }
+        for (at, _) in &self.marks {
+            if (x.lo..=x.hi).contains(&x.map(*at)) {
+                let at = x.map(*at);
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        vec![(at, y.lo), (at, y.hi)],
+                        3,
+                        4,
+                        palette::REFERENCE.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+            }
+        }
         for r in &self.references {
             let v = y.map(r.value);
             let style = palette::REFERENCE.stroke_width(2);
@@ -584,6 +600,10 @@ impl LineChart {
         }
         if let Some((_, _, label)) = &self.shade {
             y = legend_note(area, y, &format!("Shaded: {label}."))?;
+        }
+        if !self.marks.is_empty() {
+            let said: Vec<&str> = self.marks.iter().map(|(_, l)| l.as_str()).collect();
+            y = legend_note(area, y, &format!("Dotted: {}.", said.join("; ")))?;
         }
         if y_axis.floored {
             y = legend_note(

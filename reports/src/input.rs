@@ -309,6 +309,15 @@ pub struct Setting {
     pub value: String,
 }
 
+/// A moment every time series of a run report marks: a fault.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mark {
+    /// When, in seconds from the end of the warm-up.
+    pub at_secs: f64,
+    /// What happened then, e.g. `blackhole of shard 0 at 120 s`.
+    pub label: String,
+}
+
 /// The `run.json` of `capsim run --report DIR`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunResults {
@@ -362,6 +371,9 @@ pub struct RunResults {
     /// end of the warm-up), to shade on the time series.
     #[serde(default)]
     pub spike_secs: Option<[f64; 2]>,
+    /// The scenario's faults, to mark on the time series.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Mark>,
 }
 
 impl RunResults {
@@ -376,6 +388,9 @@ impl RunResults {
                 s.name,
                 s.values.len()
             ));
+        }
+        if let Some(m) = self.marks.iter().find(|m| !m.at_secs.is_finite()) {
+            return Err(format!("mark {:?} has no finite time", m.label));
         }
         Ok(())
     }

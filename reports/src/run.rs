@@ -5,8 +5,12 @@
 //! 1. `traffic.svg`: arrivals and completions per second: the profile as
 //!    simulated, and whether completions keep up with it;
 //! 2. `connections.svg`: connections in use and open against the pool's
-//!    capacity: how close the fleet came to exhaustion, and when;
-//! 3. `waiters.svg`: requests waiting for a connection: where queueing began;
+//!    capacity: how close the fleet came to exhaustion, and when (for a
+//!    multiplexed client, which has no pool, the connections open);
+//! 3. `shared.svg`, only for a multiplexed client: commands queued ahead on
+//!    each shared connection (head-of-line blocking, a dead connection);
+//!    `waiters.svg`, only for a pool: requests waiting for a connection:
+//!    where queueing began;
 //! 4. `failures.svg`: failed requests per second (each once, after its last
 //!    attempt) beside failed attempts by cause (retried or not): what broke,
 //!    and whether retries hid it;
@@ -23,6 +27,9 @@
 //!    shard's utilisation over time (the busiest shards), and every shard's
 //!    mean utilisation against the mean of all: a hot shard, which the mean
 //!    hides, stands out.
+//!
+//! Every time series marks the scenario's faults with a dotted vertical
+//! line, named in its legend.
 
 use crate::chart::{Line, LineChart, Reference, Scale};
 use crate::format;
@@ -129,6 +136,7 @@ fn time_chart(r: &RunResults, title: &str, y_label: &str, lines: Vec<Line>) -> L
         shade: r
             .spike_secs
             .map(|[a, b]| (a, b, "the traffic profile at its peak".to_string())),
+        marks: r.marks.iter().map(|m| (m.at_secs, m.label.clone())).collect(),
         ..LineChart::default()
     }
 }
@@ -150,8 +158,11 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             "The traffic profile as simulated. Where completions fall below arrivals, requests are failing.",
         ));
     }
+    // A client without a pool (multiplexed) never checks a connection out:
+    // only its open connections are drawn, and nothing waits for one.
+    let pooled = r.pool_capacity.is_some();
     let mut conns: Vec<Line> = [
-        line(r, "in_use", "in use", 1.0),
+        line(r, "in_use", "in use", 1.0).filter(|_| pooled),
         line(r, "open", "open", 1.0),
     ]
     .into_iter()
@@ -160,7 +171,11 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
     if !conns.is_empty() {
         let mut c = time_chart(
             r,
-            "Connections in use and open",
+            if pooled {
+                "Connections in use and open"
+            } else {
+                "Connections open"
+            },
             "connections (fleet total, bucket mean)",
             conns.split_off(0),
         );
@@ -188,10 +203,26 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
         out.push((
             "connections.svg",
             c,
-            "Connections checked out and open, summed over pods. In use close to the capacity line means the pool is exhausted and requests queue.",
+            if pooled {
+                "Connections checked out and open, summed over pods. In use close to the capacity line means the pool is exhausted and requests queue."
+            } else {
+                "Shared connections open, summed over pods. A dip is a connection found dead and being reopened."
+            },
         ));
     }
-    if let Some(l) = line(r, "waiters", "waiting for a connection", 1.0) {
+    if let Some(l) = line(
+        r,
+        "queued_per_connection",
+        "commands ahead of a new one",
+        1.0,
+    ) {
+        out.push((
+            "shared.svg",
+            time_chart(r, "Commands waiting on each shared connection", "commands queued ahead (bucket mean)", vec![l]),
+            "Commands written on a shared connection whose replies had not come back yet, seen by each new command. Replies come in order: every command waits for those ahead of it, so a slow command or a dead connection holds up all of them.",
+        ));
+    }
+    if let Some(l) = line(r, "waiters", "waiting for a connection", 1.0).filter(|_| pooled) {
         out.push((
             "waiters.svg",
             time_chart(r, "Requests waiting for a connection", "waiting requests (fleet, bucket mean)", vec![l]),

@@ -103,7 +103,10 @@ pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
         let mut map = serde_json::Map::new();
         // The transport's, a keyed L1's and a finite database's metrics
         // follow, only when the run has them.
-        let optional = TRANSPORT_NAMES.iter().chain(KEYED_NAMES).chain(DATABASE_NAMES);
+        let optional = TRANSPORT_NAMES
+            .iter()
+            .chain(KEYED_NAMES)
+            .chain(DATABASE_NAMES);
         for &name in NAMES.iter().chain(optional.filter(|n| m.contains_key(**n))) {
             map.insert(name.to_string(), serde_json::json!(m[name]));
         }

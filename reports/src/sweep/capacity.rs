@@ -133,6 +133,7 @@ pub(crate) fn capacity(r: &SweepResults, ro: &Roles) -> Option<Rendered> {
         note: notes.join(" "),
         y_include: Vec::new(),
         shade: None,
+        marks: Vec::new(),
     };
     Some(Rendered {
         file: "capacity.svg".into(),

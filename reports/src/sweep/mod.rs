@@ -617,6 +617,7 @@ fn metric_chart(
             .join(" "),
         y_include: Vec::new(),
         shade: None,
+        marks: Vec::new(),
     };
     Pending {
         file: format!("metric-{}{suffix}.svg", metric.replace('.', "_")),

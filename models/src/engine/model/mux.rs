@@ -157,9 +157,7 @@ impl Model<'_> {
                 if self.server.read_hits() {
                     self.read_done(r);
                 } else {
-                    let db = self.database.query();
-                    self.stats.database_query(now);
-                    self.sched.schedule_in(db, Event::DbDone(r));
+                    self.query_database(r);
                 }
             }
         }
