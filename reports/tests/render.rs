@@ -6,7 +6,7 @@
 //! `UPDATE_GOLDEN=1 cargo test -p reports --test render`, then review the diff
 //! (and the charts) before committing.
 
-use reports::input::{NamedSeries, Objective, RunResults, RunSeries, Setting};
+use reports::input::{Mark, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use std::path::{Path, PathBuf};
 
 fn data(name: &str) -> PathBuf {
@@ -209,6 +209,10 @@ fn spike_run() -> RunResults {
         }],
         pool_capacity: Some(20.0),
         database_capacity: None,
+        marks: vec![Mark {
+            at_secs: 20.0,
+            label: "restart of shard 0 at 20s".into(),
+        }],
         slo: vec![Objective {
             metric: "pool.timeout_ratio".into(),
             expression: "< 0.001".into(),
@@ -258,6 +262,12 @@ fn run_report_renders_and_links() {
     assert_page_links(&dir);
     let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(html.contains("FAIL") && html.contains("capsim run spike.toml"));
+    // The fault is named on every time series.
+    let traffic = std::fs::read_to_string(dir.join("traffic.svg")).unwrap();
+    assert!(
+        traffic.contains("Dotted: restart of shard 0") && traffic.contains("at 20s."),
+        "no mark"
+    );
     // `capsim report DIR` goes through `render`, which finds run.json.
     assert_eq!(reports::render(&dir).unwrap(), written);
 }
