@@ -97,6 +97,9 @@ pub struct LineChart {
     /// Moments marked by a dotted vertical line, with their legend text
     /// (e.g. the scenario's faults).
     pub marks: Vec<(f64, String)>,
+    /// Label only whole numbers on a linear x axis (x counts things, such as
+    /// shards).
+    pub x_whole: bool,
 }
 
 /// How one axis maps values to plot coordinates (log10 for log axes).
@@ -420,7 +423,13 @@ impl LineChart {
             .y_label_area_size(86)
             .build_cartesian_2d(x.lo..x.hi, y.lo..y.hi)
             .map_err(err)?;
-        let fx = |c: &f64| x.label(*c);
+        let fx = |c: &f64| {
+            if self.x_whole && c.fract().abs() > 1e-9 {
+                String::new()
+            } else {
+                x.label(*c)
+            }
+        };
         let fy = |c: &f64| y.label(*c);
         let x_desc = format!("{}{}", self.x_label, x.suffix());
         let y_desc = format!("{}{}", self.y_label, y.suffix());

@@ -134,6 +134,7 @@ pub(crate) fn capacity(r: &SweepResults, ro: &Roles) -> Option<Rendered> {
         y_include: Vec::new(),
         shade: None,
         marks: Vec::new(),
+        x_whole: false,
     };
     Some(Rendered {
         file: "capacity.svg".into(),

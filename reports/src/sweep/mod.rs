@@ -618,6 +618,7 @@ fn metric_chart(
         y_include: Vec::new(),
         shade: None,
         marks: Vec::new(),
+        x_whole: false,
     };
     Pending {
         file: format!("metric-{}{suffix}.svg", metric.replace('.', "_")),
