@@ -78,8 +78,9 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         settings: with_every_set_key(settings(sc), &file.text, set),
         spike_secs: spike(sc),
         marks: marks(sc),
-        pool_capacity: (sc.client.transport == Transport::Pooled)
-            .then(|| sc.pods.count as f64 * sc.pool.max_total as f64),
+        pool_capacity: (sc.client.transport == Transport::Pooled).then(|| {
+            sc.pods.count as f64 * sc.pool.max_total as f64 * sc.redis.pools_per_pod() as f64
+        }),
         database_capacity: sc.database.concurrency.map(f64::from),
         slo,
         metrics: to_map(&r.metrics),

@@ -437,6 +437,7 @@ fn shard_charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> 
             label: format!("mean of all shards: {}%", format::num(all_mean)),
             value: all_mean,
         }],
+        x_whole: true,
         ..LineChart::default()
     };
     vec![

@@ -4,7 +4,7 @@ use crate::output::{scenario_hash, OutputSet};
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
 use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
-use models::scenario::Scenario;
+use models::scenario::{RedisMode, Scenario};
 use std::path::PathBuf;
 
 /// Output format of `capsim run`.
@@ -196,8 +196,12 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
     }
     if !multiplexed {
         out += &format!(
-            "pool       {} pods x {} connections: utilization {}, in use mean {} (max {:.0})\n",
+            "pool       {} pods x {}{} connections: utilization {}, in use mean {} (max {:.0})\n",
             sc.pods.count,
+            match sc.redis.mode {
+                RedisMode::Cluster => format!("{} nodes x ", sc.redis.shards),
+                RedisMode::Proxy => String::new(),
+            },
             sc.pool.max_total,
             pct("pool.utilization"),
             pm("pool.in_use.mean", 2),

@@ -590,7 +590,8 @@ impl Collector {
             .fold(0.0, f64::max)
     }
 
-    /// The metrics of this replication. `max_total` and `shards` scale the
+    /// The metrics of this replication. `max_total` (a pod's connections at
+    /// most: over its pools in cluster mode) and `shards` scale the
     /// utilisations.
     pub fn metrics(&self, max_total: u32, shards: u32) -> Metrics {
         let secs = self.window.len().as_secs_f64();

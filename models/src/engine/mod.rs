@@ -17,6 +17,8 @@
 //!   connections' life and health, the network's round trips; or, for a
 //!   multiplexed client, [`multiplexed`]: a few shared pipelined connections
 //!   per pod, answered in order;
+//! - [`cluster`]: in Redis Cluster mode, the node of each read's key and
+//!   the pod's pool for that node;
 //! - [`server`]: Redis's event loops, one per shard;
 //! - [`database`]: what answers a Redis miss;
 //! - [`client`]: timeouts, retries, backoff and the retry budget;
@@ -29,6 +31,7 @@
 
 pub mod arrivals;
 pub mod client;
+pub mod cluster;
 pub mod collect;
 pub mod database;
 pub mod l1;
@@ -121,7 +124,10 @@ pub fn run_with(scenario: &Scenario, series: bool) -> Result<RunReport, RunError
 pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
     let per_rep: Vec<Metrics> = reps
         .iter()
-        .map(|c| c.metrics(scenario.pool.max_total, scenario.redis.shards))
+        .map(|c| {
+            let capacity = scenario.pool.max_total * scenario.redis.pools_per_pod();
+            c.metrics(capacity, scenario.redis.shards)
+        })
         .collect();
     let mut metrics = Metrics::new();
     let mut ci95 = Metrics::new();

@@ -21,6 +21,7 @@
 
 use super::arrivals::{Arrivals, RateFunction};
 use super::client::ClientPolicy;
+use super::cluster::Cluster;
 use super::collect::Collector;
 use super::database::Database;
 use super::l1::L1;
@@ -36,6 +37,7 @@ use sim::scheduler::Scheduler;
 use sim::stats::Window;
 use sim::time::SimTime;
 
+mod cluster;
 mod evict;
 mod fallback;
 mod faults;
@@ -75,9 +77,9 @@ enum Event {
     /// A request's backoff before a retry ended.
     Retry(u32),
     /// A pool's acquire timer, with the pool's generation stamp.
-    AcquireTimeout { pod: u16, stamp: u32 },
+    AcquireTimeout { pool: u32, stamp: u32 },
     /// A pool's evictor run.
-    Evict(u16),
+    Evict(u32),
     /// The fault of this index in the scenario happens.
     Fault(u16),
     /// A shared connection's death timer (keepalive, retransmissions, reset).
@@ -98,6 +100,8 @@ pub struct Model<'a> {
     /// The multiplexed transport, for a multiplexed client (the pooled one
     /// then only draws round trips).
     mux: Option<Multiplexed>,
+    /// Routing by key to nodes and their pools, in cluster mode.
+    cluster: Option<Cluster>,
     server: Server,
     database: Database,
     client: ClientPolicy,
@@ -139,6 +143,7 @@ impl<'a> Model<'a> {
             l1,
             transport: Pooled::new(sc, &streams),
             mux: (sc.client.transport == Transport::Multiplexed).then(|| Multiplexed::new(sc)),
+            cluster: Cluster::new(sc, &streams),
             server: Server::new(&sc.redis, &streams),
             database: Database::new(&sc.database, &streams),
             client: ClientPolicy::new(&sc.client, DeadPeer::of(sc).unacked, &streams),
@@ -171,13 +176,13 @@ impl<'a> Model<'a> {
             let at = self.sc.simulation.warmup + f.at;
             self.sched.schedule_at(at, Event::Fault(i as u16));
         }
-        for pod in 0..self.transport.pods() {
+        for pool in 0..self.transport.pools() {
             if self.mux.is_some() {
                 break;
             }
-            self.ensure_min_idle(pod);
+            self.ensure_min_idle(pool);
             if let Some(every) = self.transport.eviction_interval() {
-                self.sched.schedule_at(every, Event::Evict(pod as u16));
+                self.sched.schedule_at(every, Event::Evict(pool as u32));
             }
         }
         while let Some((at, ev)) = self.sched.pop() {
@@ -219,8 +224,8 @@ impl<'a> Model<'a> {
             Event::DbDone(r) => self.on_db_done(r),
             Event::DbTimeout => self.on_db_timeout(),
             Event::Retry(r) => self.checkout(r),
-            Event::AcquireTimeout { pod, stamp } => self.on_acquire_timeout(pod as usize, stamp),
-            Event::Evict(pod) => self.on_evict(pod as usize),
+            Event::AcquireTimeout { pool, stamp } => self.on_acquire_timeout(pool as usize, stamp),
+            Event::Evict(pool) => self.on_evict(pool as usize),
             Event::Fault(i) => self.on_fault(i as usize),
             Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
@@ -251,6 +256,7 @@ impl<'a> Model<'a> {
         let req = Request {
             arrived,
             pod,
+            pool: pod,
             reads_left: self.sc.workload.reads_per_request,
             phase: Phase::Get,
             l1_hit: false,
@@ -308,6 +314,7 @@ impl<'a> Model<'a> {
         } else if self.requests[r].l1_hit {
             self.read_done(r);
         } else {
+            self.route(r);
             self.checkout(r);
         }
     }
@@ -353,11 +360,11 @@ impl<'a> Model<'a> {
     /// one, or a place in the queue.
     fn try_checkout(&mut self, r: u32) {
         let now = self.now();
-        let pod = self.requests[r].pod as usize;
+        let pool = self.requests[r].pool as usize;
         loop {
-            match self.transport.take(pod, now) {
+            match self.transport.take(pool, now) {
                 Take::Stale(c) => {
-                    self.close_connection(pod, c);
+                    self.close_connection(pool, c);
                     continue;
                 }
                 Take::Ready(c) => {
@@ -381,31 +388,31 @@ impl<'a> Model<'a> {
             self.stats.waited += 1;
         }
         req.lease.queued = true;
-        let pod = req.pod as usize;
-        if let Some(timer) = self.transport.enqueue(pod, r, now, &mut self.stats) {
-            self.arm_acquire_timer(pod, timer);
+        let pool = req.pool as usize;
+        if let Some(timer) = self.transport.enqueue(pool, r, now, &mut self.stats) {
+            self.arm_acquire_timer(pool, timer);
         }
     }
 
-    fn arm_acquire_timer(&mut self, pod: usize, (at, stamp): (SimTime, u32)) {
-        let pod = pod as u16;
+    fn arm_acquire_timer(&mut self, pool: usize, (at, stamp): (SimTime, u32)) {
+        let pool = pool as u32;
         self.sched
-            .schedule_at(at, Event::AcquireTimeout { pod, stamp });
+            .schedule_at(at, Event::AcquireTimeout { pool, stamp });
     }
 
-    fn on_acquire_timeout(&mut self, pod: usize, stamp: u32) {
+    fn on_acquire_timeout(&mut self, pool: usize, stamp: u32) {
         let now = self.now();
-        let Some(cutoff) = self.transport.acquire_timer(pod, stamp, now) else {
+        let Some(cutoff) = self.transport.acquire_timer(pool, stamp, now) else {
             return;
         };
         while let Some(r) = self
             .transport
-            .expired_waiter(pod, cutoff, now, &mut self.stats)
+            .expired_waiter(pool, cutoff, now, &mut self.stats)
         {
             self.attempt_failed(r, ErrorCause::PoolTimeout);
         }
-        if let Some(timer) = self.transport.rearm(pod) {
-            self.arm_acquire_timer(pod, timer);
+        if let Some(timer) = self.transport.rearm(pool) {
+            self.arm_acquire_timer(pool, timer);
         }
     }
 
@@ -416,8 +423,8 @@ impl<'a> Model<'a> {
         req.lease.conn = c;
         req.lease.acquired_at = now;
         req.lease.holding = true;
-        let (pod, measured) = (req.pod as usize, req.measured);
-        self.transport.lend(pod, now, &mut self.stats);
+        let (pool, measured) = (req.pool as usize, req.measured);
+        self.transport.lend(pool, now, &mut self.stats);
         if self.transport.tests_on_borrow() {
             // The borrow completes when the PING comes back.
             self.requests[r].lease.pinging = true;
@@ -434,27 +441,27 @@ impl<'a> Model<'a> {
     fn release(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r];
-        let (pod, c, acquired_at) = (req.pod as usize, req.lease.conn, req.lease.acquired_at);
+        let (pool, c, acquired_at) = (req.pool as usize, req.lease.conn, req.lease.acquired_at);
         req.lease.conn = NO_CONN;
         req.lease.holding = false;
         self.transport
-            .end_hold(pod, now - acquired_at, now, &mut self.stats);
-        self.transport.touch(pod, c, now);
-        self.hand_back(pod, c);
+            .end_hold(pool, now - acquired_at, now, &mut self.stats);
+        self.transport.touch(pool, c, now);
+        self.hand_back(pool, c);
     }
 
-    /// Connection `c` of `pod`, no longer held, goes to the longest waiter
+    /// Connection `c` of `pool`, no longer held, goes to the longest waiter
     /// or back to the idle set.
-    fn hand_back(&mut self, pod: usize, c: ConnId) {
+    fn hand_back(&mut self, pool: usize, c: ConnId) {
         let now = self.now();
-        match self.transport.next_waiter(pod, now, &mut self.stats) {
+        match self.transport.next_waiter(pool, now, &mut self.stats) {
             Some(w) => {
                 let started = self.requests[w].lease.checkout_started;
                 self.acquired(w, c, now - started);
             }
             None => {
-                if !self.transport.keep_idle(pod, c, now) {
-                    self.close_connection(pod, c);
+                if !self.transport.keep_idle(pool, c, now) {
+                    self.close_connection(pool, c);
                 }
             }
         }
@@ -462,11 +469,11 @@ impl<'a> Model<'a> {
 
     /// Closes connection `c` (idle or in use), and lets the longest waiter
     /// open a connection in the freed slot.
-    fn close_connection(&mut self, pod: usize, c: ConnId) {
+    fn close_connection(&mut self, pool: usize, c: ConnId) {
         let now = self.now();
-        let shard = self.transport.close(pod, c, now, &mut self.stats);
+        let shard = self.transport.close(pool, c, now, &mut self.stats);
         self.server.disconnect(shard);
-        if let Some(w) = self.transport.next_waiter(pod, now, &mut self.stats) {
+        if let Some(w) = self.transport.next_waiter(pool, now, &mut self.stats) {
             self.open_for(w);
         }
     }
@@ -474,14 +481,14 @@ impl<'a> Model<'a> {
     /// Keeps `min_idle` connections idle, opening them in the background. A
     /// background open costs its handshake on the event loop but no request
     /// waits for it; it is idle at once.
-    fn ensure_min_idle(&mut self, pod: usize) {
+    fn ensure_min_idle(&mut self, pool: usize) {
         let now = self.now();
-        while self.transport.wants_idle(pod) {
-            let shard = self.server.route_connection();
+        while self.transport.wants_idle(pool) {
+            let shard = self.connection_shard(pool);
             if !self.server.accept_background(shard, now, &mut self.stats) {
                 break;
             }
-            self.transport.add_idle(pod, shard, now, &mut self.stats);
+            self.transport.add_idle(pool, shard, now, &mut self.stats);
         }
     }
 
@@ -490,9 +497,9 @@ impl<'a> Model<'a> {
     /// Opens a connection for `r` in a slot known to be free.
     fn open_for(&mut self, r: u32) {
         let now = self.now();
-        let pod = self.requests[r].pod as usize;
-        let shard = self.server.route_connection();
-        let (c, first, rest) = self.transport.open(pod, shard, now, &mut self.stats);
+        let pool = self.requests[r].pool as usize;
+        let shard = self.connection_shard(pool);
+        let (c, first, rest) = self.transport.open(pool, shard, now, &mut self.stats);
         let lease = &mut self.requests[r].lease;
         lease.conn = c;
         lease.connect_started = now;
@@ -505,7 +512,7 @@ impl<'a> Model<'a> {
     fn on_accept(&mut self, r: u32) {
         let now = self.now();
         let req = self.requests[r];
-        let shard = self.transport.shard_of(req.pod as usize, req.lease.conn);
+        let shard = self.transport.shard_of(req.pool as usize, req.lease.conn);
         let accept = self.server.accept(shard, now, &mut self.stats);
         let give_up = self.client.connect_deadline(req.lease.connect_started);
         if accept.refused {
@@ -532,7 +539,7 @@ impl<'a> Model<'a> {
         let now = self.now();
         let req = self.requests[r];
         self.transport
-            .connected(req.pod as usize, req.lease.conn, now);
+            .connected(req.pool as usize, req.lease.conn, now);
         self.acquired(r, req.lease.conn, now - req.lease.checkout_started);
     }
 
@@ -542,8 +549,8 @@ impl<'a> Model<'a> {
     fn send_command(&mut self, r: u32) {
         let now = self.now();
         let req = self.requests[r];
-        let pod = req.pod as usize;
-        let health = self.transport.health(pod, req.lease.conn, now);
+        let pool = req.pool as usize;
+        let health = self.transport.health(pool, req.lease.conn, now);
         let rtt = self.transport.round_trip();
         match health {
             Health::Alive => {}
@@ -565,10 +572,10 @@ impl<'a> Model<'a> {
                 return;
             }
         }
-        self.transport.touch(pod, req.lease.conn, now);
+        self.transport.touch(pool, req.lease.conn, now);
         let out = rtt.half();
         let exchange = Exchange {
-            shard: self.server.route_command(),
+            shard: self.command_shard(pool),
             return_half: rtt - out,
             deadline: self.client.command_deadline(now),
             ..Exchange::NONE
@@ -618,7 +625,7 @@ impl<'a> Model<'a> {
         }
         let now = self.now();
         let req = self.requests[r];
-        self.transport.touch(req.pod as usize, req.lease.conn, now);
+        self.transport.touch(req.pool as usize, req.lease.conn, now);
         if req.lease.pinging {
             self.requests[r].lease.pinging = false;
             if req.measured {
@@ -659,10 +666,10 @@ impl<'a> Model<'a> {
         }
         let now = self.now();
         let req = self.requests[r];
-        let pod = req.pod as usize;
+        let pool = req.pool as usize;
         if req.lease.holding {
             self.transport
-                .end_hold(pod, now - req.lease.acquired_at, now, &mut self.stats);
+                .end_hold(pool, now - req.lease.acquired_at, now, &mut self.stats);
         }
         let retry_checkout = req.lease.pinging && req.lease.holding;
         let lease = &mut self.requests[r].lease;
@@ -671,9 +678,9 @@ impl<'a> Model<'a> {
         lease.pinging = false;
         if req.lease.holding && !retry_checkout && self.transport.keeps_failed() {
             // The pool takes the connection back as it is, broken.
-            self.hand_back(pod, req.lease.conn);
+            self.hand_back(pool, req.lease.conn);
         } else {
-            self.close_connection(pod, req.lease.conn);
+            self.close_connection(pool, req.lease.conn);
         }
         if retry_checkout {
             self.try_checkout(r);

@@ -25,13 +25,16 @@ pub struct Request {
     pub arrived: SimTime,
     /// The pod it arrived at.
     pub pod: u32,
+    /// The pool the current read checks out from: the pod's, or in cluster
+    /// mode the pod's pool for the node of the read's key.
+    pub pool: u32,
     /// Reads not yet done, the current one included.
     pub reads_left: u32,
     /// The current read's command.
     pub phase: Phase,
     /// L1 answered the current read.
     pub l1_hit: bool,
-    /// The current read's key (keyed L1 only).
+    /// The current read's key (a keyed L1, or cluster mode).
     pub key: u64,
     /// The current read missed a keyed L1 and loads its key: its end fills
     /// the pod's cache and releases the reads that joined the load.

@@ -1,5 +1,6 @@
-//! The transport between a request and Redis: each pod's connection pool,
-//! the connections' life and health, and the network's round trips.
+//! The transport between a request and Redis: each pod's connection pool
+//! (one per node in cluster mode), the connections' life and health, and the
+//! network's round trips.
 //!
 //! Bookkeeping and decisions only: the transport answers "which connection
 //! does this checkout get?", "is this connection still alive?", "what does
@@ -143,9 +144,17 @@ pub enum Examined {
     Ping(u32),
 }
 
-/// The pooled transport: one pool per pod, exclusive checkout.
+/// The pooled transport: one pool per pod (per node and pod in cluster
+/// mode), exclusive checkout.
+///
+/// Pools are numbered: in cluster mode pool `pod x nodes + node` holds
+/// `pod`'s connections to `node`, and `[pool]`'s limits apply to each; in
+/// proxy mode pool `pod` is the pod's one pool. The per-pod gauges of the
+/// [`Collector`] add up a pod's pools.
 pub struct Pooled {
     pools: Vec<Pool>,
+    /// Pools per pod (the node count in cluster mode, else 1).
+    nodes: usize,
     life: PoolLife,
     when_exhausted: WhenExhausted,
     acquire_timeout: Option<SimTime>,
@@ -189,7 +198,10 @@ impl Pooled {
             .filter(|&idle| keepalive.is_none_or(|k| k >= idle));
         let life = sc.pool.life.clone();
         Pooled {
-            pools: (0..sc.pods.count).map(|_| Pool::new(&sc.pool)).collect(),
+            pools: (0..sc.pods.count * sc.redis.pools_per_pod())
+                .map(|_| Pool::new(&sc.pool))
+                .collect(),
+            nodes: sc.redis.pools_per_pod() as usize,
             retires: life.max_lifetime.is_some() || life.idle_timeout.is_some(),
             peek: life.checkout_check == CheckoutCheck::Peek,
             life,
@@ -222,10 +234,10 @@ impl Pooled {
         self.faulted = true;
     }
 
-    /// The fault that killed connection `c` of `pod` by `now`, if one did:
+    /// The fault that killed connection `c` of `pool` by `now`, if one did:
     /// when it happened, and true for a blackhole.
-    fn killed_by(&self, pod: usize, c: ConnId, now: SimTime) -> Option<(SimTime, bool)> {
-        let conn = self.pools[pod].conn(c);
+    fn killed_by(&self, pool: usize, c: ConnId, now: SimTime) -> Option<(SimTime, bool)> {
+        let conn = self.pools[pool].conn(c);
         let s = conn.shard as usize;
         let hit = |t: SimTime| conn.created < t && t <= now;
         let (silent, reset) = (self.silent_since[s], self.reset_at[s]);
@@ -237,8 +249,8 @@ impl Pooled {
         }
     }
 
-    /// Number of pods.
-    pub fn pods(&self) -> usize {
+    /// Number of pools: pods x nodes in cluster mode, else one per pod.
+    pub fn pools(&self) -> usize {
         self.pools.len()
     }
 
@@ -265,23 +277,23 @@ impl Pooled {
         self.rtt.sample(&mut self.rtt_rng)
     }
 
-    /// The shard connection `c` of `pod` is on.
+    /// The shard connection `c` of `pool` is on.
     #[inline]
-    pub fn shard_of(&self, pod: usize, c: ConnId) -> u32 {
-        self.pools[pod].conn(c).shard
+    pub fn shard_of(&self, pool: usize, c: ConnId) -> u32 {
+        self.pools[pool].conn(c).shard
     }
 
-    /// A packet crossed connection `c` of `pod` at `now`.
+    /// A packet crossed connection `c` of `pool` at `now`.
     #[inline]
-    pub fn touch(&mut self, pod: usize, c: ConnId, now: SimTime) {
-        self.pools[pod].conn_mut(c).last_traffic = now;
+    pub fn touch(&mut self, pool: usize, c: ConnId, now: SimTime) {
+        self.pools[pool].conn_mut(c).last_traffic = now;
     }
 
     /// The health of connection `c` at `now`, from its last traffic.
     #[inline]
-    pub fn health(&self, pod: usize, c: ConnId, now: SimTime) -> Health {
+    pub fn health(&self, pool: usize, c: ConnId, now: SimTime) -> Health {
         if self.faulted {
-            match self.killed_by(pod, c, now) {
+            match self.killed_by(pool, c, now) {
                 Some((_, true)) => return Health::Dropped,
                 Some((_, false)) => return Health::Reset,
                 None => {}
@@ -290,7 +302,7 @@ impl Pooled {
         if !self.idle_death {
             return Health::Alive;
         }
-        let last = self.pools[pod].conn(c).last_traffic;
+        let last = self.pools[pool].conn(c).last_traffic;
         let server = self.server_timeout.map(|t| last + t);
         let middlebox = self.middlebox_forgets_after.map(|t| last + t);
         let first = match (server, middlebox) {
@@ -315,25 +327,25 @@ impl Pooled {
 
     /// True if the pool's own limits retire connection `c` now.
     #[inline]
-    fn retired(&self, pod: usize, c: ConnId, now: SimTime) -> bool {
+    fn retired(&self, pool: usize, c: ConnId, now: SimTime) -> bool {
         if !self.retires {
             return false;
         }
         let life = &self.life;
-        let conn = self.pools[pod].conn(c);
+        let conn = self.pools[pool].conn(c);
         life.max_lifetime.is_some_and(|l| now - conn.created >= l)
             || life
                 .idle_timeout
                 .is_some_and(|t| now - conn.idle_since >= t)
     }
 
-    /// A checkout on `pod` at `now`.
+    /// A checkout on `pool` at `now`.
     #[inline]
-    pub fn take(&mut self, pod: usize, now: SimTime) -> Take {
-        match self.pools[pod].checkout() {
+    pub fn take(&mut self, pool: usize, now: SimTime) -> Take {
+        match self.pools[pool].checkout() {
             Checkout::Idle(c) => {
-                if self.retired(pod, c, now)
-                    || (self.peek && self.health(pod, c, now) == Health::Closed)
+                if self.retired(pool, c, now)
+                    || (self.peek && self.health(pool, c, now) == Health::Closed)
                 {
                     Take::Stale(c)
                 } else {
@@ -345,16 +357,16 @@ impl Pooled {
         }
     }
 
-    /// Opens a connection on `pod` to `shard` at `now` (a slot is known to be
+    /// Opens a connection on `pool` to `shard` at `now` (a slot is known to be
     /// free); returns it with the connect's first round trip and the rest.
     pub fn open(
         &mut self,
-        pod: usize,
+        pool: usize,
         shard: u32,
         now: SimTime,
         stats: &mut Collector,
     ) -> (ConnId, SimTime, SimTime) {
-        let c = self.pools[pod].add_connection(now, shard);
+        let c = self.pools[pool].add_connection(now, shard);
         Self::count_open(now, stats);
         let first = self.round_trip();
         let mut rest = SimTime::ZERO;
@@ -371,35 +383,35 @@ impl Pooled {
         }
     }
 
-    /// Connection `c` of `pod` finished its connect at `now`.
-    pub fn connected(&mut self, pod: usize, c: ConnId, now: SimTime) {
-        let conn = self.pools[pod].conn_mut(c);
+    /// Connection `c` of `pool` finished its connect at `now`.
+    pub fn connected(&mut self, pool: usize, c: ConnId, now: SimTime) {
+        let conn = self.pools[pool].conn_mut(c);
         conn.last_traffic = now;
         conn.idle_since = now;
     }
 
-    /// True if `pod` keeps fewer idle connections than `min_idle` and has room
+    /// True if `pool` keeps fewer idle connections than `min_idle` and has room
     /// for another.
-    pub fn wants_idle(&self, pod: usize) -> bool {
-        (self.pools[pod].idle_count() as u32) < self.life.min_idle && self.pools[pod].has_room()
+    pub fn wants_idle(&self, pool: usize) -> bool {
+        (self.pools[pool].idle_count() as u32) < self.life.min_idle && self.pools[pool].has_room()
     }
 
-    /// Adds a connection to `shard`, opened in the background, to `pod`'s idle set.
-    pub fn add_idle(&mut self, pod: usize, shard: u32, now: SimTime, stats: &mut Collector) {
-        let c = self.pools[pod].add_connection(now, shard);
+    /// Adds a connection to `shard`, opened in the background, to `pool`'s idle set.
+    pub fn add_idle(&mut self, pool: usize, shard: u32, now: SimTime, stats: &mut Collector) {
+        let c = self.pools[pool].add_connection(now, shard);
         Self::count_open(now, stats);
-        self.pools[pod].put_idle(c, now);
+        self.pools[pool].put_idle(c, now);
     }
 
-    /// Forgets connection `c` of `pod`, closed at `now`; returns its shard.
-    pub fn close(&mut self, pod: usize, c: ConnId, now: SimTime, stats: &mut Collector) -> u32 {
+    /// Forgets connection `c` of `pool`, closed at `now`; returns its shard.
+    pub fn close(&mut self, pool: usize, c: ConnId, now: SimTime, stats: &mut Collector) -> u32 {
         if self.faulted {
-            if let Some((since, _)) = self.killed_by(pod, c, now) {
+            if let Some((since, _)) = self.killed_by(pool, c, now) {
                 stats.dead_connection(now, since);
             }
         }
-        let shard = self.pools[pod].conn(c).shard;
-        self.pools[pod].remove_connection(c);
+        let shard = self.pools[pool].conn(c).shard;
+        self.pools[pool].remove_connection(c);
         stats.open.add(now, -1);
         if stats.window.contains(now) {
             stats.closed += 1;
@@ -407,66 +419,66 @@ impl Pooled {
         shard
     }
 
-    /// Connection `c` starts being held on `pod` at `now`.
+    /// Connection `c` starts being held on `pool` at `now`.
     #[inline]
-    pub fn lend(&mut self, pod: usize, now: SimTime, stats: &mut Collector) {
-        stats.pods[pod].in_use.add(now, 1);
+    pub fn lend(&mut self, pool: usize, now: SimTime, stats: &mut Collector) {
+        stats.pods[pool / self.nodes].in_use.add(now, 1);
         if stats.keep_series {
             stats.series.in_use.add(now, 1);
         }
     }
 
-    /// A connection of `pod` held for `held` stops being held at `now`
+    /// A connection of `pool` held for `held` stops being held at `now`
     /// (returned or closed).
     #[inline]
-    pub fn end_hold(&mut self, pod: usize, held: SimTime, now: SimTime, stats: &mut Collector) {
+    pub fn end_hold(&mut self, pool: usize, held: SimTime, now: SimTime, stats: &mut Collector) {
         if stats.window.contains(now) {
             stats.hold_sum += held;
             stats.holds += 1;
         }
-        stats.pods[pod].in_use.add(now, -1);
+        stats.pods[pool / self.nodes].in_use.add(now, -1);
         if stats.keep_series {
             stats.series.in_use.add(now, -1);
         }
     }
 
-    /// A healthy connection `c` of `pod` comes back at `now` and no one
+    /// A healthy connection `c` of `pool` comes back at `now` and no one
     /// waits for it: kept idle, or closed (returns false) if `max_idle` are.
-    pub fn keep_idle(&mut self, pod: usize, c: ConnId, now: SimTime) -> bool {
-        if self.pools[pod].idle_count() >= self.life.max_idle as usize {
+    pub fn keep_idle(&mut self, pool: usize, c: ConnId, now: SimTime) -> bool {
+        if self.pools[pool].idle_count() >= self.life.max_idle as usize {
             return false;
         }
-        self.pools[pod].put_idle(c, now);
+        self.pools[pool].put_idle(c, now);
         true
     }
 
-    /// Queues request `r` on `pod` at `now`; returns the acquire timer to
+    /// Queues request `r` on `pool` at `now`; returns the acquire timer to
     /// schedule (when, stamp), if one must be armed.
     pub fn enqueue(
         &mut self,
-        pod: usize,
+        pool: usize,
         r: u32,
         now: SimTime,
         stats: &mut Collector,
     ) -> Option<(SimTime, u32)> {
-        stats.pods[pod].waiters.add(now, 1);
+        stats.pods[pool / self.nodes].waiters.add(now, 1);
         if stats.keep_series {
             stats.series.waiters.add(now, 1);
         }
         // The wait is measured from now: a checkout that queues again (its
         // test-on-borrow PING found a dead connection) waits afresh, and the
         // queue's deadlines stay in FIFO order.
-        if self.pools[pod].enqueue(Waiter { req: r, since: now }) {
-            self.timer_for(pod, now)
+        if self.pools[pool].enqueue(Waiter { req: r, since: now }) {
+            self.timer_for(pool, now)
         } else {
             None
         }
     }
 
-    fn timer_for(&self, pod: usize, head_since: SimTime) -> Option<(SimTime, u32)> {
+    fn timer_for(&self, pool: usize, head_since: SimTime) -> Option<(SimTime, u32)> {
         let timeout = self.acquire_timeout?;
         let at = on_tick(head_since + timeout, self.timer_resolution);
-        Some((at, self.pools[pod].timer_stamp()))
+        Some((at, self.pools[pool].timer_stamp()))
     }
 
     fn waiter_left(pod: usize, now: SimTime, stats: &mut Collector) {
@@ -476,19 +488,19 @@ impl Pooled {
         }
     }
 
-    /// Takes the longest waiter of `pod`, if any.
+    /// Takes the longest waiter of `pool`, if any.
     #[inline]
-    pub fn next_waiter(&mut self, pod: usize, now: SimTime, stats: &mut Collector) -> Option<u32> {
-        let w = self.pools[pod].pop_waiter()?;
-        Self::waiter_left(pod, now, stats);
+    pub fn next_waiter(&mut self, pool: usize, now: SimTime, stats: &mut Collector) -> Option<u32> {
+        let w = self.pools[pool].pop_waiter()?;
+        Self::waiter_left(pool / self.nodes, now, stats);
         Some(w.req)
     }
 
-    /// The acquire timer of `pod` fired with `stamp` at `now`: returns the
+    /// The acquire timer of `pool` fired with `stamp` at `now`: returns the
     /// start-of-wait cutoff at or before which waiters time out, or `None`
     /// if the timer was stale.
-    pub fn acquire_timer(&mut self, pod: usize, stamp: u32, now: SimTime) -> Option<SimTime> {
-        if !self.pools[pod].timer_fired(stamp) {
+    pub fn acquire_timer(&mut self, pool: usize, stamp: u32, now: SimTime) -> Option<SimTime> {
+        if !self.pools[pool].timer_fired(stamp) {
             return None;
         }
         let timeout = self
@@ -497,28 +509,28 @@ impl Pooled {
         Some(SimTime(now.0 - timeout.0))
     }
 
-    /// Takes the longest waiter of `pod` if it started waiting at or before `cutoff`.
+    /// Takes the longest waiter of `pool` if it started waiting at or before `cutoff`.
     pub fn expired_waiter(
         &mut self,
-        pod: usize,
+        pool: usize,
         cutoff: SimTime,
         now: SimTime,
         stats: &mut Collector,
     ) -> Option<u32> {
-        let w = self.pools[pod].pop_expired(cutoff)?;
-        Self::waiter_left(pod, now, stats);
+        let w = self.pools[pool].pop_expired(cutoff)?;
+        Self::waiter_left(pool / self.nodes, now, stats);
         Some(w.req)
     }
 
     /// After expiry, the acquire timer to schedule for the new head waiter.
-    pub fn rearm(&mut self, pod: usize) -> Option<(SimTime, u32)> {
-        let since = self.pools[pod].rearm()?;
-        self.timer_for(pod, since)
+    pub fn rearm(&mut self, pool: usize) -> Option<(SimTime, u32)> {
+        let since = self.pools[pool].rearm()?;
+        self.timer_for(pool, since)
     }
 
-    /// How many idle connections of `pod` the evictor examines this run.
-    pub fn eviction_batch(&self, pod: usize) -> usize {
-        let idle = self.pools[pod].idle_count();
+    /// How many idle connections of `pool` the evictor examines this run.
+    pub fn eviction_batch(&self, pool: usize) -> usize {
+        let idle = self.pools[pool].idle_count();
         let per_run = self.life.tests_per_eviction_run;
         if per_run > 0 {
             (per_run as usize).min(idle)
@@ -527,23 +539,24 @@ impl Pooled {
         }
     }
 
-    /// Takes the oldest idle connection of `pod` for the evictor.
-    pub fn take_oldest_idle(&mut self, pod: usize) -> Option<ConnId> {
-        self.pools[pod].take_oldest_idle()
+    /// Takes the oldest idle connection of `pool` for the evictor.
+    pub fn take_oldest_idle(&mut self, pool: usize) -> Option<ConnId> {
+        self.pools[pool].take_oldest_idle()
     }
 
-    /// The evictor examines idle connection `c` of `pod` at `now`: closes it
+    /// The evictor examines idle connection `c` of `pool` at `now`: closes it
     /// if it is idle too long or past the pool's own limits; with
     /// `test_while_idle`, PINGs it (counted in `stats`) and closes it if dead.
     pub fn examine_idle(
         &self,
-        pod: usize,
+        pool: usize,
         c: ConnId,
         now: SimTime,
         stats: &mut Collector,
     ) -> Examined {
-        let idle_for = now - self.pools[pod].conn(c).idle_since;
-        if self.life.min_evictable_idle.is_some_and(|m| idle_for > m) || self.retired(pod, c, now) {
+        let idle_for = now - self.pools[pool].conn(c).idle_since;
+        if self.life.min_evictable_idle.is_some_and(|m| idle_for > m) || self.retired(pool, c, now)
+        {
             return Examined::Close;
         }
         if !self.life.test_while_idle {
@@ -552,14 +565,14 @@ impl Pooled {
         if stats.window.contains(now) {
             stats.pings += 1;
         }
-        if self.health(pod, c, now) != Health::Alive {
+        if self.health(pool, c, now) != Health::Alive {
             return Examined::Close;
         }
-        Examined::Ping(self.pools[pod].conn(c).shard)
+        Examined::Ping(self.pools[pool].conn(c).shard)
     }
 
     /// Puts the connections the evictor kept back at the old end of the idle set.
-    pub fn restore_oldest_idle(&mut self, pod: usize, kept: &[ConnId]) {
-        self.pools[pod].restore_oldest_idle(kept);
+    pub fn restore_oldest_idle(&mut self, pool: usize, kept: &[ConnId]) {
+        self.pools[pool].restore_oldest_idle(kept);
     }
 }

@@ -261,7 +261,9 @@ pub fn event_sources(s: &Scenario) -> Vec<EventSource> {
     let requests = s.workload.rate * (s.simulation.warmup.as_secs_f64() + scale_integral(s));
     let reads = requests * f64::from(s.workload.reads_per_request);
     let checkouts = reads * (1.0 - s.l1.hit_ratio);
-    let pods = f64::from(s.pods.count);
+    // Pools, which run the evictor and hold the connections: one per node
+    // and pod in cluster mode.
+    let pods = f64::from(s.pods.count) * f64::from(s.redis.pools_per_pod());
     let life = &s.pool.life;
     let mut out = vec![EventSource {
         what: "requests",

@@ -297,7 +297,7 @@ pub enum OnIdle {
 }
 
 /// `[redis]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Redis {
     /// Single-threaded event loops, keys spread evenly (>= 1).
     pub shards: u32,
@@ -317,6 +317,54 @@ pub struct Redis {
     pub command_overhead: Latency,
     /// A PING's own event-loop time; `None` = a command's (`service_time`).
     pub ping_time: Option<Latency>,
+    /// How clients reach the shards. `Cluster` only with keyed reads
+    /// (`Workload::keys` is set).
+    pub mode: RedisMode,
+}
+
+/// How clients reach Redis's shards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RedisMode {
+    /// Through a proxy (Envoy, twemproxy) or a client that spreads commands:
+    /// each pod has one pool, each command goes to a shard drawn at random.
+    #[default]
+    Proxy,
+    /// Redis Cluster: a read's key picks its hash slot and the node that owns
+    /// it (see [`crate::slots`]); each pod keeps one pool per node, and the
+    /// pool's limits apply per node (JedisCluster, go-redis ClusterClient).
+    Cluster,
+}
+
+impl Redis {
+    /// Pools per pod: one per node in cluster mode, else one.
+    pub fn pools_per_pod(&self) -> u32 {
+        match self.mode {
+            RedisMode::Proxy => 1,
+            RedisMode::Cluster => self.shards,
+        }
+    }
+}
+
+// `Debug` leaves out the mode while it is the default proxy, so a scenario
+// that does not set it formats exactly as before it existed (a
+// `scenario_hash` is a hash of this text).
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Redis");
+        d.field("shards", &self.shards)
+            .field("service_time", &self.service_time)
+            .field("hit_ratio", &self.hit_ratio)
+            .field("maxclients", &self.maxclients)
+            .field("timeout", &self.timeout)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .field("accept_cost", &self.accept_cost)
+            .field("command_overhead", &self.command_overhead)
+            .field("ping_time", &self.ping_time);
+        if self.mode != RedisMode::Proxy {
+            d.field("mode", &self.mode);
+        }
+        d.finish()
+    }
 }
 
 /// `[l1]`.

@@ -229,6 +229,10 @@ pub struct RawRedis {
     /// A PING's own event-loop time: a latency, or `"service_time"` for the
     /// same as a command's. Default `"service_time"`.
     pub ping_time: Option<Value>,
+    /// How clients reach the shards: `"proxy"` (each command to a random
+    /// shard, one pool per pod) or `"cluster"` (Redis Cluster: the key's slot
+    /// picks the node, one pool per node per pod). Default `"proxy"`.
+    pub mode: Option<Value>,
 }
 
 /// `[l1]`.

@@ -19,8 +19,8 @@
 use super::raw;
 use super::units::format_float;
 use super::{
-    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, Scenario, Transport,
-    WhenExhausted,
+    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, RedisMode, Scenario,
+    Transport, WhenExhausted,
 };
 use sim::dist::{Latency, Z_QUANTILES};
 use sim::time::SimTime;
@@ -225,6 +225,10 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         }),
         ("network", "tcp_user_timeout") => opt(s.network.tcp_user_timeout),
         ("network", "tcp_retries2") => s.network.tcp_retries2.to_string(),
+        ("redis", "mode") => word(match s.redis.mode {
+            RedisMode::Proxy => "proxy",
+            RedisMode::Cluster => "cluster",
+        }),
         ("redis", "shards") => s.redis.shards.to_string(),
         ("redis", "service_time") => latency(&s.redis.service_time),
         ("redis", "hit_ratio") => float(s.redis.hit_ratio),

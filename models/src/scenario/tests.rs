@@ -154,6 +154,7 @@ fn full_expected() -> Scenario {
                 .unwrap(),
             command_overhead: Latency::Constant(SimTime::ZERO),
             ping_time: None,
+            mode: RedisMode::Proxy,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -246,6 +247,7 @@ fn defaults_are_the_documented_ones() {
             accept_cost: Latency::Constant(SimTime::from_micros(20)),
             command_overhead: Latency::Constant(SimTime::ZERO),
             ping_time: None,
+            mode: RedisMode::Proxy,
         }
     );
     assert_eq!(

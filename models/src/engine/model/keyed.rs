@@ -27,6 +27,7 @@ impl Model<'_> {
             Lookup::Hit => self.read_done(r),
             Lookup::Load => {
                 self.requests[r].loading = true;
+                self.route(r);
                 self.checkout(r);
             }
             Lookup::Join => keyed.fleet.wait(req.pod, key, r),

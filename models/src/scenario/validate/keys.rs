@@ -1,6 +1,7 @@
-//! Validation of keyed reads: `[workload] keys` and `key_popularity`, and the
+//! Validation of keyed reads: `[workload] keys` and `key_popularity`, the
 //! keyed L1 cache (`[l1] policy`, `capacity`, `ttl`, `ttl_jitter`,
-//! `coalesce`, `prewarm`).
+//! `coalesce`, `prewarm`), and Redis Cluster routing (`[redis] mode =
+//! "cluster"`), which routes each read by its key.
 //!
 //! The fixed `l1.hit_ratio` and a `policy` are exclusive: one states the hit
 //! ratio, the other measures it. Every keyed-cache setting needs `policy`,
@@ -9,7 +10,7 @@
 
 use super::super::raw::{RawL1, RawWorkload};
 use super::super::units::describe;
-use super::super::{KeyedL1, Policy, Popularity};
+use super::super::{KeyedL1, Policy, Popularity, Redis, RedisMode, Transport};
 use super::values::{boolean, choice, number, optional_span, whole, Range, Zero};
 use super::Problem;
 use toml::Value;
@@ -21,6 +22,8 @@ const MAX_KEYS: u64 = 4_000_000_000;
 const MAX_ENTRIES: u64 = 100_000_000;
 /// Largest Zipf exponent (beyond it one key takes all reads anyway).
 const MAX_ALPHA: f64 = 10.0;
+/// Most pools over the fleet in cluster mode (`pods x shards`).
+const MAX_POOLS: u64 = 100_000;
 
 /// `workload.keys` and `workload.key_popularity`.
 pub(super) fn popularity(w: &RawWorkload) -> Result<Option<Popularity>, Problem> {
@@ -151,4 +154,45 @@ pub(super) fn keyed_l1(
         coalesce: boolean(l.coalesce.as_ref(), "l1.coalesce", false)?,
         prewarm: boolean(l.prewarm.as_ref(), "l1.prewarm", false)?,
     }))
+}
+
+/// Cluster mode (`redis.mode = "cluster"`): each read's key picks its node,
+/// so reads must carry keys; and each pod keeps a pool per node, so the pool
+/// count is bounded. The multiplexed transport's per-node connections are
+/// not modelled: refused rather than routed wrongly.
+pub(super) fn cluster(
+    redis: &Redis,
+    keys: Option<&Popularity>,
+    pods: u32,
+    transport: Transport,
+) -> Result<(), Problem> {
+    if redis.mode != RedisMode::Cluster {
+        return Ok(());
+    }
+    if transport == Transport::Multiplexed {
+        return Err(Problem::value(
+            "redis.mode",
+            "cluster mode is modelled for pooled clients only (one pool per node per pod); \
+             with client.transport = \"multiplexed\" use mode = \"proxy\"",
+        ));
+    }
+    if keys.is_none() {
+        return Err(Problem::value(
+            "redis.mode",
+            "cluster mode routes each read by its key's hash slot: set `keys` (the number of \
+             distinct keys) in [workload]",
+        ));
+    }
+    let pools = u64::from(pods) * u64::from(redis.shards);
+    if pools > MAX_POOLS {
+        return Err(Problem::value(
+            "redis.mode",
+            format!(
+                "cluster mode keeps one pool per node per pod: {pods} pods x {} nodes is more \
+                 than {MAX_POOLS} pools; lower the pod count or the shard count",
+                redis.shards
+            ),
+        ));
+    }
+    Ok(())
 }

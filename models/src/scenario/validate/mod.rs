@@ -207,6 +207,7 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
     };
     let database = database::database(raw.database.unwrap_or_default())?;
     let client = client::client(raw.client.unwrap_or_default())?;
+    keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
     let faults = faults::faults(raw.faults.as_ref(), redis.shards)?;
     Ok(Scenario {
         name: name.to_string(),

@@ -7,7 +7,7 @@ use super::values::{
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
 use crate::scenario::units::describe;
-use crate::scenario::{Network, OnIdle, ProfilePoint, Redis, Simulation, Workload};
+use crate::scenario::{Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Workload};
 use sim::dist::Latency;
 use sim::time::SimTime;
 use toml::Value;
@@ -291,6 +291,15 @@ pub(super) fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
                 "redis.ping_time",
                 Latency::Constant(SimTime::ZERO),
             )?),
+        },
+        mode: match choice(
+            r.mode.as_ref(),
+            "redis.mode",
+            &["proxy", "cluster"],
+            "proxy",
+        )? {
+            "cluster" => RedisMode::Cluster,
+            _ => RedisMode::Proxy,
         },
     })
 }
