@@ -243,6 +243,13 @@ take blackhole-lettuce-30s traffic blackhole-lettuce-30s-traffic
 capture blackhole-jedis-run run scenarios/blackhole-jedis.toml --report "$WORK/blackhole-jedis"
 take blackhole-jedis failures blackhole-jedis-failures
 
+# Redis Cluster and the hot shard
+capture cluster-hot-key-run run scenarios/cluster-hot-key.toml --report "$WORK/cluster-hot-key"
+take cluster-hot-key shard-load cluster-hot-key-shard-load
+take cluster-hot-key shards cluster-hot-key-shards
+capture cluster-hot-key-l1-run run scenarios/cluster-hot-key.toml --set l1.policy=lru --set l1.capacity=1000 --set l1.ttl=1s
+capture cluster-hot-key-sweep sweep scenarios/cluster-hot-key.toml --out "$WORK/cluster-hot-key-sweep"
+
 capture validate validate
 
 ## 10. Reference
