@@ -2,6 +2,15 @@
 //! would be valid, and clap names the flag (`invalid value '-1' for '--seed
 //! <SEED>': ...`).
 
+/// `--format` of `capsim run`, `validate` and `recommend`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// For people: a summary read at a glance.
+    Text,
+    /// Machine-readable JSON: every figure, with its name.
+    Json,
+}
+
 /// Most worker threads `--threads` accepts.
 pub const MAX_THREADS: usize = 1024;
 

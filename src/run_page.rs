@@ -5,7 +5,6 @@
 use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
-use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
 use models::scenario::{FaultKind, Scenario, ScenarioFile, Transport};
 use reports::input::{Mark, MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use sim::dist::Latency;
@@ -33,17 +32,10 @@ pub fn write(
 fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {
     let to_map = |m: &models::metrics::Metrics| -> MetricMap {
         // The transport's, a keyed L1's and a finite database's metrics
-        // follow, only when the run has them.
-        NAMES
-            .iter()
-            .chain(
-                TRANSPORT_NAMES
-                    .iter()
-                    .chain(KEYED_NAMES)
-                    .chain(DATABASE_NAMES)
-                    .filter(|n| m.contains_key(**n)),
-            )
-            .map(|n| (n.to_string(), m.get(*n).copied().filter(|v| v.is_finite())))
+        // follow, only when the scenario has them.
+        models::metrics::names_for(sc)
+            .into_iter()
+            .map(|n| (n.to_string(), m.get(n).copied().filter(|v| v.is_finite())))
             .collect()
     };
     let story = Some(reports::page::story_from_toml(&file.text));

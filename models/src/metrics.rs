@@ -10,6 +10,7 @@
 //! the latency of successful requests; `latency_all.*` that of every request
 //! that ended, a failed one at the time it failed.
 
+use crate::scenario::Scenario;
 use std::collections::BTreeMap;
 
 /// Every stable metric name, in the order they are printed.
@@ -107,16 +108,82 @@ pub const DATABASE_NAMES: &[&str] = &[
     "errors.database_timeout",
 ];
 
-/// True if `name` is a metric capsim reports: always ([`NAMES`]) or with a
-/// finite database ([`DATABASE_NAMES`]), and so may be named in `[slo]`.
-pub fn is_metric(name: &str) -> bool {
-    NAMES.contains(&name) || DATABASE_NAMES.contains(&name)
+/// A group of metrics that only some scenarios report, after [`NAMES`]: a
+/// scenario without what the group measures reports none of them, so its
+/// outputs keep their columns.
+#[derive(Debug)]
+pub struct MetricGroup {
+    /// The group's metrics, in the order they are printed.
+    pub names: &'static [&'static str],
+    /// What a scenario needs to report them, for messages ("a keyed L1").
+    pub needs: &'static str,
+    /// True if a scenario reports them.
+    pub present: fn(&Scenario) -> bool,
 }
 
-/// Fills in the finite database's metrics a run without one lacks, as NaN,
-/// so that every sweep point has the same names whatever its database.
-pub fn with_database_names(mut m: Metrics) -> Metrics {
-    for n in DATABASE_NAMES {
+/// The optional groups, in the order they are printed: the transport's,
+/// a keyed L1's, a finite database's.
+pub const GROUPS: [MetricGroup; 3] = [
+    MetricGroup {
+        names: TRANSPORT_NAMES,
+        needs: "a multiplexed client or [[faults]] (client.transport = \"multiplexed\")",
+        present: Scenario::uses_transport_metrics,
+    },
+    MetricGroup {
+        names: KEYED_NAMES,
+        needs: "a keyed L1 (l1.policy)",
+        present: |s| s.l1.cache.is_some(),
+    },
+    MetricGroup {
+        names: DATABASE_NAMES,
+        needs: "a finite database (database.concurrency)",
+        present: |s| s.database.concurrency.is_some(),
+    },
+];
+
+/// The metrics of runs of scenarios in which the groups `present` (one
+/// flag per [`GROUPS`] entry) are reported: [`NAMES`], then each present
+/// group's names not listed before.
+pub fn names_with(present: [bool; GROUPS.len()]) -> Vec<&'static str> {
+    let mut names = NAMES.to_vec();
+    for (g, _) in GROUPS.iter().zip(present).filter(|(_, p)| *p) {
+        for n in g.names {
+            if !names.contains(n) {
+                names.push(n);
+            }
+        }
+    }
+    names
+}
+
+/// The metrics a run of `scenario` reports, in the order they are printed.
+pub fn names_for(scenario: &Scenario) -> Vec<&'static str> {
+    names_with(GROUPS.each_ref().map(|g| (g.present)(scenario)))
+}
+
+/// Every metric capsim can report, each once.
+pub fn all_names() -> Vec<&'static str> {
+    names_with([true; GROUPS.len()])
+}
+
+/// True if `name` is a metric capsim reports for some scenario, and so may
+/// be named in `[slo]`.
+pub fn is_metric(name: &str) -> bool {
+    all_names().contains(&name)
+}
+
+/// The group `name` belongs to, if it is an optional metric.
+pub fn group_of(name: &str) -> Option<&'static MetricGroup> {
+    if NAMES.contains(&name) {
+        return None;
+    }
+    GROUPS.iter().find(|g| g.names.contains(&name))
+}
+
+/// Fills in the metrics of `names` that `m` lacks, as NaN, so that every
+/// point of a sweep has the same names whatever its scenario.
+pub fn with_names(mut m: Metrics, names: &[&str]) -> Metrics {
+    for n in names {
         m.entry(n.to_string()).or_insert(f64::NAN);
     }
     m

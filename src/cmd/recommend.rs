@@ -6,6 +6,7 @@
 //! exits 1 with a one-line reason when they do not meet the SLO (with
 //! confidence), so that a design's configuration can gate a CI pipeline.
 
+use crate::flags::Format;
 use crate::output::{command_line, OutputSet};
 use crate::{flags, stop, Failure};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,15 +14,6 @@ use models::recommend::{self, render, Knob, Target};
 use models::sweep::results::Verdict;
 use std::io::IsTerminal;
 use std::path::PathBuf;
-
-/// Output format of `capsim recommend`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// The answer and its evidence, for people.
-    Text,
-    /// Machine-readable: `"recommended": {"KEY": value}` and the evidence.
-    Json,
-}
 
 /// Arguments of `capsim recommend`.
 #[derive(clap::Args, Debug)]

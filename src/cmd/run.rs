@@ -1,20 +1,11 @@
 //! `capsim run FILE`: simulate one scenario and print its metrics.
 
+use crate::flags::Format;
 use crate::output::{scenario_hash, OutputSet};
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
-use models::metrics::{DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
 use models::scenario::{RedisMode, Scenario};
 use std::path::PathBuf;
-
-/// Output format of `capsim run`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A summary a person reads at a glance.
-    Text,
-    /// Every metric, machine-readable.
-    Json,
-}
 
 /// Arguments of `capsim run`.
 #[derive(clap::Args, Debug)]
@@ -102,12 +93,8 @@ pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
     let ordered = |m: &models::metrics::Metrics| {
         let mut map = serde_json::Map::new();
         // The transport's, a keyed L1's and a finite database's metrics
-        // follow, only when the run has them.
-        let optional = TRANSPORT_NAMES
-            .iter()
-            .chain(KEYED_NAMES)
-            .chain(DATABASE_NAMES);
-        for &name in NAMES.iter().chain(optional.filter(|n| m.contains_key(**n))) {
+        // follow, only when the scenario has them.
+        for name in models::metrics::names_for(sc) {
             map.insert(name.to_string(), serde_json::json!(m[name]));
         }
         serde_json::Value::Object(map)
@@ -272,11 +259,10 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         m("requests.attempts"),
         m("requests.retries")
     );
-    let errors: Vec<String> = NAMES
-        .iter()
-        .chain(DATABASE_NAMES)
-        .filter(|n| n.starts_with("errors.") && r.metrics.get(**n).is_some_and(|v| *v > 0.0))
-        .map(|n| format!("{} {:.0}", n.trim_start_matches("errors."), r.metrics[*n]))
+    let errors: Vec<String> = models::metrics::names_for(sc)
+        .into_iter()
+        .filter(|n| n.starts_with("errors.") && r.metrics.get(*n).is_some_and(|v| *v > 0.0))
+        .map(|n| format!("{} {:.0}", n.trim_start_matches("errors."), r.metrics[n]))
         .collect();
     out += &format!(
         "errors     {}\n",

@@ -5,21 +5,13 @@
 //! of the Bonferroni-corrected interval that decides the verdict, and PASS or
 //! FAIL. Exit status 1 if any check fails.
 
+use crate::flags::Format;
 use crate::Failure;
 use anyhow::Context;
 use models::validate::{
     cases, min_replications, run_table, t_quantile, table_level, Config, Outcome, TableReport,
     JOINT_LEVEL, MAX_T_INFLATION,
 };
-
-/// Output format of `capsim validate`.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A table a person reads.
-    Text,
-    /// Every check, machine-readable.
-    Json,
-}
 
 /// Arguments of `capsim validate`.
 #[derive(clap::Args, Debug)]

@@ -43,7 +43,7 @@ pub mod server;
 pub mod tcp;
 pub mod transport;
 
-use crate::metrics::{Metrics, DATABASE_NAMES, KEYED_NAMES, NAMES, TRANSPORT_NAMES};
+use crate::metrics::Metrics;
 use crate::scenario::ErrorCause;
 use crate::scenario::Scenario;
 use collect::Collector;
@@ -53,7 +53,7 @@ use sim::summary::Estimate;
 /// Results of all replications of one scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunReport {
-    /// Every metric in [`NAMES`]: the mean over replications (latency
+    /// Every metric in [`crate::metrics::names_for`]: the mean over replications (latency
     /// quantiles and maxima: from the merged histograms).
     pub metrics: Metrics,
     /// Half-width of the 95% interval of each metric, from the spread of the
@@ -131,29 +131,11 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
         .collect();
     let mut metrics = Metrics::new();
     let mut ci95 = Metrics::new();
-    // Optional groups follow the always-present names: a keyed L1's metrics
-    // when the run has them, the transport's when the scenario uses them.
-    let keyed = per_rep
-        .first()
-        .is_some_and(|m| m.contains_key(KEYED_NAMES[0]));
-    let keyed_names = if keyed { KEYED_NAMES } else { &[] };
-    let finite = reps.first().is_some_and(|c| c.database.is_some());
-    let database_names: &[&str] = if finite { DATABASE_NAMES } else { &[] };
-    let transport_names = if scenario.uses_transport_metrics() {
-        TRANSPORT_NAMES
-    } else {
-        &[]
-    };
-    let names = NAMES
-        .iter()
-        .chain(transport_names)
-        .chain(keyed_names)
-        .chain(
-            database_names
-                .iter()
-                .filter(|n| !(keyed && KEYED_NAMES.contains(n))),
-        );
-    for &name in names {
+    // Optional groups follow the always-present names (see
+    // `metrics::GROUPS`): a keyed L1's, the transport's, a finite database's.
+    let names = crate::metrics::names_for(scenario);
+    let finite = scenario.database.concurrency.is_some();
+    for &name in &names {
         let xs: Vec<f64> = per_rep.iter().map(|m| m[name]).collect();
         let e = Estimate::from_samples(&xs);
         metrics.insert(name.to_string(), e.mean);

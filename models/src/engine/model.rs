@@ -26,12 +26,11 @@ use super::collect::Collector;
 use super::database::Database;
 use super::l1::L1;
 use super::multiplexed::Multiplexed;
-use super::pool::ConnId;
 use super::requests::{Phase, Request, Requests};
 use super::server::Server;
 use super::tcp::DeadPeer;
-use super::transport::{Exchange, Health, Lease, Pooled, Take, NO_CONN};
-use crate::scenario::{ErrorCause, Scenario, Transport, WhenExhausted};
+use super::transport::{Exchange, Health, Lease, Pooled, NO_CONN};
+use crate::scenario::{ErrorCause, Scenario, Transport};
 use sim::rng::Streams;
 use sim::scheduler::Scheduler;
 use sim::stats::Window;
@@ -43,6 +42,7 @@ mod fallback;
 mod faults;
 mod keyed;
 mod mux;
+mod pooled;
 
 /// Requests in flight above which a run is stopped as a runaway overload.
 pub const MAX_IN_FLIGHT: usize = 4_000_000;
@@ -336,211 +336,6 @@ impl<'a> Model<'a> {
     #[inline]
     fn finish(&mut self, r: u32) {
         self.requests.remove(r);
-    }
-
-    // ----- checkout: the transport -----
-
-    fn checkout(&mut self, r: u32) {
-        let now = self.now();
-        let req = &mut self.requests[r];
-        req.lease.checkout_started = now;
-        req.lease.queued = false;
-        let retry = req.attempts.start();
-        if req.measured {
-            self.stats.checkout(retry);
-        }
-        if self.mux.is_some() {
-            self.mux_write(r);
-            return;
-        }
-        self.try_checkout(r);
-    }
-
-    /// Finds a connection for `r`: an idle one that passes the checks, a new
-    /// one, or a place in the queue.
-    fn try_checkout(&mut self, r: u32) {
-        let now = self.now();
-        let pool = self.requests[r].pool as usize;
-        loop {
-            match self.transport.take(pool, now) {
-                Take::Stale(c) => {
-                    self.close_connection(pool, c);
-                    continue;
-                }
-                Take::Ready(c) => {
-                    let waited = now - self.requests[r].lease.checkout_started;
-                    self.acquired(r, c, waited);
-                }
-                Take::Open => self.open_for(r),
-                Take::Full(WhenExhausted::Fail) => {
-                    self.attempt_failed(r, ErrorCause::PoolExhausted)
-                }
-                Take::Full(WhenExhausted::Block) => self.enqueue(r),
-            }
-            return;
-        }
-    }
-
-    fn enqueue(&mut self, r: u32) {
-        let now = self.now();
-        let req = &mut self.requests[r];
-        if req.measured && !req.lease.queued {
-            self.stats.waited += 1;
-        }
-        req.lease.queued = true;
-        let pool = req.pool as usize;
-        if let Some(timer) = self.transport.enqueue(pool, r, now, &mut self.stats) {
-            self.arm_acquire_timer(pool, timer);
-        }
-    }
-
-    fn arm_acquire_timer(&mut self, pool: usize, (at, stamp): (SimTime, u32)) {
-        let pool = pool as u32;
-        self.sched
-            .schedule_at(at, Event::AcquireTimeout { pool, stamp });
-    }
-
-    fn on_acquire_timeout(&mut self, pool: usize, stamp: u32) {
-        let now = self.now();
-        let Some(cutoff) = self.transport.acquire_timer(pool, stamp, now) else {
-            return;
-        };
-        while let Some(r) = self
-            .transport
-            .expired_waiter(pool, cutoff, now, &mut self.stats)
-        {
-            self.attempt_failed(r, ErrorCause::PoolTimeout);
-        }
-        if let Some(timer) = self.transport.rearm(pool) {
-            self.arm_acquire_timer(pool, timer);
-        }
-    }
-
-    /// `r` holds connection `c` after waiting `waited`; test it on borrow or use it.
-    fn acquired(&mut self, r: u32, c: ConnId, waited: SimTime) {
-        let now = self.now();
-        let req = &mut self.requests[r];
-        req.lease.conn = c;
-        req.lease.acquired_at = now;
-        req.lease.holding = true;
-        let (pool, measured) = (req.pool as usize, req.measured);
-        self.transport.lend(pool, now, &mut self.stats);
-        if self.transport.tests_on_borrow() {
-            // The borrow completes when the PING comes back.
-            self.requests[r].lease.pinging = true;
-            if measured {
-                self.stats.pings += 1;
-            }
-        } else if measured {
-            self.stats.acquire_wait(waited);
-        }
-        self.send_command(r);
-    }
-
-    /// Returns `r`'s healthy connection to its pool, or to the longest waiter.
-    fn release(&mut self, r: u32) {
-        let now = self.now();
-        let req = &mut self.requests[r];
-        let (pool, c, acquired_at) = (req.pool as usize, req.lease.conn, req.lease.acquired_at);
-        req.lease.conn = NO_CONN;
-        req.lease.holding = false;
-        self.transport
-            .end_hold(pool, now - acquired_at, now, &mut self.stats);
-        self.transport.touch(pool, c, now);
-        self.hand_back(pool, c);
-    }
-
-    /// Connection `c` of `pool`, no longer held, goes to the longest waiter
-    /// or back to the idle set.
-    fn hand_back(&mut self, pool: usize, c: ConnId) {
-        let now = self.now();
-        match self.transport.next_waiter(pool, now, &mut self.stats) {
-            Some(w) => {
-                let started = self.requests[w].lease.checkout_started;
-                self.acquired(w, c, now - started);
-            }
-            None => {
-                if !self.transport.keep_idle(pool, c, now) {
-                    self.close_connection(pool, c);
-                }
-            }
-        }
-    }
-
-    /// Closes connection `c` (idle or in use), and lets the longest waiter
-    /// open a connection in the freed slot.
-    fn close_connection(&mut self, pool: usize, c: ConnId) {
-        let now = self.now();
-        let shard = self.transport.close(pool, c, now, &mut self.stats);
-        self.server.disconnect(shard);
-        if let Some(w) = self.transport.next_waiter(pool, now, &mut self.stats) {
-            self.open_for(w);
-        }
-    }
-
-    /// Keeps `min_idle` connections idle, opening them in the background. A
-    /// background open costs its handshake on the event loop but no request
-    /// waits for it; it is idle at once.
-    fn ensure_min_idle(&mut self, pool: usize) {
-        let now = self.now();
-        while self.transport.wants_idle(pool) {
-            let shard = self.connection_shard(pool);
-            if !self.server.accept_background(shard, now, &mut self.stats) {
-                break;
-            }
-            self.transport.add_idle(pool, shard, now, &mut self.stats);
-        }
-    }
-
-    // ----- opening connections -----
-
-    /// Opens a connection for `r` in a slot known to be free.
-    fn open_for(&mut self, r: u32) {
-        let now = self.now();
-        let pool = self.requests[r].pool as usize;
-        let shard = self.connection_shard(pool);
-        let (c, first, rest) = self.transport.open(pool, shard, now, &mut self.stats);
-        let lease = &mut self.requests[r].lease;
-        lease.conn = c;
-        lease.connect_started = now;
-        lease.connect_rest = rest;
-        self.sched.schedule_at(now + first, Event::AcceptAtRedis(r));
-    }
-
-    /// The handshake reached the shard: the event loop accepts it (or refuses
-    /// it over `maxclients`), then the remaining round trips follow.
-    fn on_accept(&mut self, r: u32) {
-        let now = self.now();
-        let req = self.requests[r];
-        let shard = self.transport.shard_of(req.pool as usize, req.lease.conn);
-        let accept = self.server.accept(shard, now, &mut self.stats);
-        let give_up = self.client.connect_deadline(req.lease.connect_started);
-        if accept.refused {
-            // The server answers "-ERR max number of clients reached" and
-            // closes; the connection counts as a client until that close.
-            let at = accept.done + req.lease.connect_rest.half();
-            let (at, cause) = match give_up {
-                Some(g) if g < at => (g.max(now), ErrorCause::ConnectTimeout),
-                _ => (at, ErrorCause::MaxClients),
-            };
-            self.sched.schedule_at(at, Event::Failed(r, cause));
-            return;
-        }
-        let ready = accept.done + req.lease.connect_rest;
-        match give_up {
-            Some(g) if g < ready => self
-                .sched
-                .schedule_at(g.max(now), Event::Failed(r, ErrorCause::ConnectTimeout)),
-            _ => self.sched.schedule_at(ready, Event::Connected(r)),
-        }
-    }
-
-    fn on_connected(&mut self, r: u32) {
-        let now = self.now();
-        let req = self.requests[r];
-        self.transport
-            .connected(req.pool as usize, req.lease.conn, now);
-        self.acquired(r, req.lease.conn, now - req.lease.checkout_started);
     }
 
     // ----- commands: the server and the database -----

@@ -17,7 +17,7 @@
 use super::axis::inline;
 use super::plan::Plan;
 use super::results::Measured;
-use crate::metrics::{with_database_names, Metrics, NAMES};
+use crate::metrics::{all_names, with_names, Metrics, NAMES};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -70,19 +70,19 @@ pub fn exact(m: &Metrics) -> BTreeMap<String, String> {
 }
 
 /// Reads back [`exact`]'s strings: every metric of [`NAMES`] must be there;
-/// a finite database's are read when present (NaN when not, as for a run
-/// with an unlimited database).
+/// an optional group's ([`crate::metrics::GROUPS`]) are read when present
+/// (NaN when not, as for a run without what they measure).
 pub fn read_back(m: &BTreeMap<String, String>, what: &str) -> Result<Metrics, String> {
-    let mut db = Metrics::new();
-    for n in crate::metrics::DATABASE_NAMES {
-        if let Some(s) = m.get(*n) {
+    let mut optional = Metrics::new();
+    for n in all_names().into_iter().filter(|n| !NAMES.contains(n)) {
+        if let Some(s) = m.get(n) {
             let v = s
                 .parse()
                 .map_err(|_| format!("{what}: `{n}` is not a number: {:?}", clip(s)))?;
-            db.insert(n.to_string(), v);
+            optional.insert(n.to_string(), v);
         }
     }
-    let mut out = with_database_names(db);
+    let mut out = with_names(optional, &all_names());
     for n in NAMES {
         let s = m
             .get(*n)

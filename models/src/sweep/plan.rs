@@ -10,6 +10,7 @@
 
 use super::axis::{inline, Axis, Kind};
 use super::spec::{self, axis_error, Positions, Spec};
+use crate::metrics::GROUPS;
 use crate::scenario::{self, Scenario, ScenarioError};
 use sim::threshold::Precision;
 use toml::{Table, Value};
@@ -48,6 +49,9 @@ pub struct Plan {
     pub spec: Spec,
     /// The base scenario's TOML table (with `--set` applied).
     pub(crate) table: Table,
+    /// Which optional metric groups ([`crate::metrics::GROUPS`]) the sweep
+    /// reports: those of the base scenario or of any axis value.
+    groups: [bool; GROUPS.len()],
 }
 
 impl Plan {
@@ -91,6 +95,8 @@ impl Plan {
         table.remove("sweep");
         table.remove("slo");
         table.remove("forecast");
+        let present = |sc: &Scenario| GROUPS.each_ref().map(|g| (g.present)(sc));
+        let mut groups = present(&base);
         let mut axes = Vec::new();
         for raw in raw_axes {
             let key = format!("sweep.{}", raw.key);
@@ -104,21 +110,27 @@ impl Plan {
                 let assignment = format!("{}={}", raw.key, inline(v));
                 scenario::apply_override(&mut t, &assignment)
                     .map_err(|e| fail(true, e.message().to_string()))?;
-                if let Err(e) = scenario::from_table(&t, origin, &input.name) {
-                    let inner = match e.key() {
-                        Some(k) if k != raw.key && !e.message().contains(k) => {
-                            format!("{k}: {}", e.message())
-                        }
-                        _ => e.message().to_string(),
-                    };
-                    let unknown = e.message().starts_with("unknown");
-                    let msg = if unknown {
-                        inner
-                    } else {
-                        format!("value {}: {inner}", super::axis::label(v))
-                    };
-                    return Err(fail(unknown, msg));
-                }
+                let e = match scenario::from_table(&t, origin, &input.name) {
+                    Ok(sc) => {
+                        let p = present(&sc);
+                        groups = std::array::from_fn(|i| groups[i] || p[i]);
+                        continue;
+                    }
+                    Err(e) => e,
+                };
+                let inner = match e.key() {
+                    Some(k) if k != raw.key && !e.message().contains(k) => {
+                        format!("{k}: {}", e.message())
+                    }
+                    _ => e.message().to_string(),
+                };
+                let unknown = e.message().starts_with("unknown");
+                let msg = if unknown {
+                    inner
+                } else {
+                    format!("value {}: {inner}", super::axis::label(v))
+                };
+                return Err(fail(unknown, msg));
             }
             axes.push(axis);
         }
@@ -165,6 +177,7 @@ impl Plan {
             base,
             spec,
             table,
+            groups,
         };
         let names = plan.metric_names();
         if let Some(c) = plan
@@ -173,13 +186,13 @@ impl Plan {
             .iter()
             .find(|c| !names.contains(&c.metric.as_str()))
         {
+            let needs = crate::metrics::group_of(&c.metric).map_or("", |g| g.needs);
             return Err(pos.error(
                 &plan.input.origin,
                 &format!("slo.{}", c.metric),
                 true,
                 format!(
-                    "`{}` is measured only with a finite database: set database.concurrency \
-                     (or sweep it)",
+                    "`{}` is measured only with {needs}: set it in the scenario (or sweep it)",
                     c.metric
                 ),
             ));
@@ -188,25 +201,10 @@ impl Plan {
     }
 
     /// The metrics of the sweep's results: every metric of
-    /// [`crate::metrics::NAMES`], and a finite database's when the base
-    /// scenario has one or an axis sets `database.concurrency`.
+    /// [`crate::metrics::NAMES`], and each optional group's that the base
+    /// scenario or an axis value reports (NaN at points without it).
     pub fn metric_names(&self) -> Vec<&'static str> {
-        let mut names = crate::metrics::NAMES.to_vec();
-        if self.has_finite_database() {
-            names.extend(crate::metrics::DATABASE_NAMES);
-        }
-        names
-    }
-
-    /// The base scenario's database is finite, or an axis sets
-    /// `database.concurrency`.
-    fn has_finite_database(&self) -> bool {
-        self.base.database.concurrency.is_some()
-            || self
-                .spec
-                .axes
-                .iter()
-                .any(|a| a.key == "database.concurrency")
+        crate::metrics::names_with(self.groups)
     }
 
     /// Number of points in the grid.

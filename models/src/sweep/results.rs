@@ -24,8 +24,8 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// The measured metrics of one point.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measured {
-    /// Every metric in [`crate::metrics::NAMES`] and
-    /// [`crate::metrics::DATABASE_NAMES`] (NaN without a finite database):
+    /// Every metric of [`crate::metrics::all_names`] (NaN where the point's
+    /// scenario does not report it):
     /// mean over replications.
     pub metrics: Metrics,
     /// 95% half-widths.

@@ -10,7 +10,7 @@ use super::plan::Plan;
 use super::results::{line_of_points, Measured, Row};
 use super::Error;
 use crate::engine;
-use crate::metrics::{with_database_names, DATABASE_NAMES, NAMES};
+use crate::metrics::{all_names, with_names};
 use crate::scenario::Scenario;
 use std::sync::atomic::{AtomicBool, Ordering};
 use toml::Value;
@@ -44,9 +44,8 @@ impl<'a> Control<'a> {
 /// there and the point counts as breaking the SLO.
 pub fn unfinished() -> Measured {
     let nan = || {
-        NAMES
-            .iter()
-            .chain(DATABASE_NAMES)
+        all_names()
+            .into_iter()
             .map(|n| (n.to_string(), f64::NAN))
             .collect()
     };
@@ -72,8 +71,8 @@ pub fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measure
     }
     let outcome = match engine::run_with(sc, false) {
         Ok(r) => Outcome::Measured(Measured {
-            metrics: with_database_names(r.metrics),
-            ci95: with_database_names(r.ci95),
+            metrics: with_names(r.metrics, &all_names()),
+            ci95: with_names(r.ci95, &all_names()),
         }),
         Err(e) => Outcome::Failed(format!("{e}")),
     };

@@ -21,7 +21,7 @@
 //! are ordered by their position in the file; the first axis varies slowest.
 
 use super::axis::{Axis, Kind};
-use crate::metrics::{is_metric, NAMES};
+use crate::metrics::is_metric;
 use crate::scenario::{line_column, ScenarioError};
 use sim::threshold::Precision;
 use std::collections::BTreeMap;
@@ -47,8 +47,8 @@ pub enum Op {
 /// One objective: `metric op limit`, e.g. `pool.timeout_ratio < 0.001`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Clause {
-    /// A metric name from [`crate::metrics::NAMES`] (or
-    /// [`crate::metrics::DATABASE_NAMES`] with a finite database).
+    /// A metric name ([`crate::metrics::is_metric`]; an optional group's
+    /// only where the sweep reports it).
     pub metric: String,
     /// How the metric compares with the limit when the objective holds.
     pub op: Op,
@@ -483,10 +483,9 @@ fn flatten_slo(t: &Table, prefix: &str, out: &mut Vec<(String, Value)>) {
 }
 
 fn strsim_suggest(word: &str) -> Option<&'static str> {
-    NAMES
-        .iter()
-        .chain(crate::metrics::DATABASE_NAMES)
-        .map(|n| (strsim::jaro_winkler(word, n), *n))
+    crate::metrics::all_names()
+        .into_iter()
+        .map(|n| (strsim::jaro_winkler(word, n), n))
         .filter(|(s, _)| *s > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, n)| n)

@@ -1,7 +1,7 @@
 //! Validation of `[database]`: the query time, and an optional finite
 //! database (a number of workers with a FIFO queue and a queue timeout).
 
-use super::values::{latency, span, whole};
+use super::values::{latency, optional_span, whole, Zero};
 use super::Problem;
 use crate::scenario::raw::RawDatabase;
 use crate::scenario::units::quote;
@@ -17,7 +17,14 @@ pub(super) fn database(db: RawDatabase) -> Result<Database, Problem> {
     let default_latency = Latency::lognormal(SimTime::from_millis(2), SimTime::from_millis(20))
         .expect("the default database latency is valid");
     let concurrency = concurrency(db.concurrency.as_ref())?;
-    let queue_timeout = queue_timeout(db.queue_timeout.as_ref())?;
+    // A duration (`"0s"` fails a query at once when every worker is busy)
+    // or `"none"`.
+    let queue_timeout = optional_span(
+        db.queue_timeout.as_ref(),
+        "database.queue_timeout",
+        None,
+        Zero::Allowed { example: "50ms" },
+    )?;
     if let (None, Some(t)) = (concurrency, queue_timeout) {
         return Err(Problem::value(
             "database.queue_timeout",
@@ -48,23 +55,5 @@ fn concurrency(v: Option<&Value>) -> Result<Option<u32>, Problem> {
             ),
         )),
         Some(v) => Ok(Some(whole(Some(v), key, 1, 1, 1_000_000)? as u32)),
-    }
-}
-
-/// `database.queue_timeout`: a duration (`"0s"` fails a query at once when
-/// every worker is busy) or `"none"`.
-fn queue_timeout(v: Option<&Value>) -> Result<Option<SimTime>, Problem> {
-    let key = "database.queue_timeout";
-    match v {
-        None => Ok(None),
-        Some(Value::String(s)) if s == "none" => Ok(None),
-        Some(Value::String(s)) if !s.chars().any(|c| c.is_ascii_digit()) => Err(Problem::value(
-            key,
-            format!(
-                "expected a duration like \"50ms\" or \"none\", found {}",
-                quote(s)
-            ),
-        )),
-        Some(v) => span(Some(v), key, SimTime::ZERO).map(Some),
     }
 }

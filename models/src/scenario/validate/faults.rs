@@ -1,6 +1,6 @@
 //! Validation of `[[faults]]`: events that break a shard during the run.
 
-use super::values::{choice, number, required, span, whole, Range};
+use super::values::{choice, number, required, span, tables, whole, Range};
 use super::Problem;
 use crate::scenario::raw::RawFault;
 use crate::scenario::units::describe;
@@ -15,43 +15,18 @@ pub const MAX_FAULTS: usize = 1000;
 /// by `at` (stable, so faults at the same instant keep the file's order).
 pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Problem> {
     let key = "faults";
-    let items = match v {
-        None => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(v) => {
-            return Err(Problem::value(
-                key,
-                format!(
-                    "expected [[faults]] tables like at = \"1m\", kind = \"blackhole\", shard = 0; found {}",
-                    describe(v)
-                ),
-            ))
-        }
+    let Some(v) = v else {
+        return Ok(Vec::new());
     };
-    if items.len() > MAX_FAULTS {
-        return Err(Problem::value(
-            key,
-            format!("at most {MAX_FAULTS} faults, found {}", items.len()),
-        ));
-    }
+    let items: Vec<(String, RawFault)> = tables(
+        v,
+        key,
+        (MAX_FAULTS, "faults"),
+        "[[faults]] tables like at = \"1m\", kind = \"blackhole\", shard = 0",
+        "{ at = \"1m\", kind = \"blackhole\", shard = 0 }",
+    )?;
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("{key}[{i}]");
-        let raw: RawFault = match item {
-            Value::Table(_) => item
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| Problem::value(&path, e.message().to_string()))?,
-            _ => {
-                return Err(Problem::value(
-                    &path,
-                    format!(
-                        "expected a table like {{ at = \"1m\", kind = \"blackhole\", shard = 0 }}, found {}",
-                        describe(item)
-                    ),
-                ))
-            }
-        };
+    for (path, raw) in items {
         let at = required(
             raw.at.as_ref(),
             &path,

@@ -3,13 +3,10 @@
 //! `max_total`, `max_idle` and `min_idle`.
 
 use super::preset::Applied;
-use super::values::{boolean, choice, optional_span, span, whole, whole_signed, Zero};
+use super::values::{boolean, choice, optional_span, whole, whole_signed, Zero};
 use super::Problem;
 use crate::scenario::raw;
-use crate::scenario::units::quote;
 use crate::scenario::{CheckoutCheck, Order, Pool, PoolLife, WhenExhausted};
-use sim::time::SimTime;
-use toml::Value;
 
 pub(super) fn pool(p: raw::RawPool, applied: &Applied) -> Result<Pool, Problem> {
     let max_total = whole(p.max_total.as_ref(), "pool.max_total", 8, 1, 1_000_000)? as u32;
@@ -22,7 +19,12 @@ pub(super) fn pool(p: raw::RawPool, applied: &Applied) -> Result<Pool, Problem> 
         "fail" => WhenExhausted::Fail,
         _ => WhenExhausted::Block,
     };
-    let mut acquire_timeout = acquire_timeout(p.acquire_timeout.as_ref())?;
+    let mut acquire_timeout = optional_span(
+        p.acquire_timeout.as_ref(),
+        "pool.acquire_timeout",
+        None,
+        Zero::Allowed { example: "5ms" },
+    )?;
     if when_exhausted == WhenExhausted::Fail && applied.supplied("pool.acquire_timeout") {
         // The file chose to fail at once: the preset's wait does not apply.
         acquire_timeout = None;
@@ -155,20 +157,4 @@ fn pool_life(p: &raw::RawPool, max_total: u32, applied: &Applied) -> Result<Pool
         tests_per_eviction_run: tests,
         keep_failed: boolean(p.keep_failed.as_ref(), "pool.keep_failed", d.keep_failed)?,
     })
-}
-
-fn acquire_timeout(v: Option<&Value>) -> Result<Option<SimTime>, Problem> {
-    let key = "pool.acquire_timeout";
-    match v {
-        None => Ok(None),
-        Some(Value::String(s)) if s == "none" => Ok(None),
-        Some(Value::String(s)) if !s.chars().any(|c| c.is_ascii_digit()) => Err(Problem::value(
-            key,
-            format!(
-                "expected a duration like \"5ms\" or \"none\", found {}",
-                quote(s)
-            ),
-        )),
-        Some(v) => span(Some(v), key, SimTime::ZERO).map(Some),
-    }
 }

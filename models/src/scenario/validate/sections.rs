@@ -2,11 +2,11 @@
 //! profile), `[network]` and `[redis]` tables.
 
 use super::values::{
-    choice, latency, number, optional_span, positive_span, required, span, whole, Range, Zero,
+    choice, latency, number, optional_span, positive_span, required, span, tables, whole, Range,
+    Zero,
 };
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
-use crate::scenario::units::describe;
 use crate::scenario::{Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Workload};
 use sim::dist::Latency;
 use sim::time::SimTime;
@@ -128,39 +128,15 @@ pub(super) fn workload(w: raw::RawWorkload) -> Result<Workload, Problem> {
 
 fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
     let key = "workload.profile";
-    let Value::Array(items) = v else {
-        return Err(Problem::value(
-            key,
-            format!(
-                "expected an array like [{{ at = \"1m\", scale = 2.0 }}], found {}",
-                describe(v)
-            ),
-        ));
-    };
-    if items.len() > MAX_PROFILE_POINTS {
-        return Err(Problem::value(
-            key,
-            format!("at most {MAX_PROFILE_POINTS} points, found {}", items.len()),
-        ));
-    }
+    let items: Vec<(String, RawProfilePoint)> = tables(
+        v,
+        key,
+        (MAX_PROFILE_POINTS, "points"),
+        "an array like [{ at = \"1m\", scale = 2.0 }]",
+        "{ at = \"1m\", scale = 2.0 }",
+    )?;
     let mut points: Vec<ProfilePoint> = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("{key}[{i}]");
-        let raw: RawProfilePoint = match item {
-            Value::Table(_) => item
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| Problem::value(&path, e.message().to_string()))?,
-            _ => {
-                return Err(Problem::value(
-                    &path,
-                    format!(
-                        "expected a table like {{ at = \"1m\", scale = 2.0 }}, found {}",
-                        describe(item)
-                    ),
-                ))
-            }
-        };
+    for (i, (path, raw)) in items.into_iter().enumerate() {
         let at_key = format!("{path}.at");
         let at = required(
             raw.at.as_ref(),

@@ -40,6 +40,9 @@ pub(super) enum Zero {
     Refused,
     /// Zero means `None`, as in redis.conf (`timeout 0`, `tcp-keepalive 0`).
     MeansNone,
+    /// Zero is a duration like any other (an acquire timeout of zero fails
+    /// at once); `example` is shown in the error.
+    Allowed { example: &'static str },
 }
 
 /// A duration or `"none"`.
@@ -50,8 +53,11 @@ pub(super) fn optional_span(
     zero: Zero,
 ) -> Result<Option<SimTime>, Problem> {
     let words = match zero {
-        Zero::Refused => "a duration > 0 like \"30s\", or \"none\"",
-        Zero::MeansNone => "a duration like \"300s\", or \"none\" (also \"0s\" or 0) for never",
+        Zero::Refused => "a duration > 0 like \"30s\", or \"none\"".to_string(),
+        Zero::MeansNone => {
+            "a duration like \"300s\", or \"none\" (also \"0s\" or 0) for never".to_string()
+        }
+        Zero::Allowed { example } => format!("a duration like \"{example}\" or \"none\""),
     };
     match v {
         None => Ok(default),
@@ -64,7 +70,7 @@ pub(super) fn optional_span(
         Some(v) => {
             let t = span(Some(v), key, SimTime::ZERO)?;
             match (t == SimTime::ZERO, zero) {
-                (false, _) => Ok(Some(t)),
+                (false, _) | (true, Zero::Allowed { .. }) => Ok(Some(t)),
                 (true, Zero::MeansNone) => Ok(None),
                 (true, Zero::Refused) => Err(Problem::value(
                     key,
@@ -73,6 +79,48 @@ pub(super) fn optional_span(
             }
         }
     }
+}
+
+/// The items of the array of tables `v` at `key`, at most `max` (`noun`
+/// counts them in the error), each read into `T` with its path (`key[i]`).
+/// `array` and `table` show the expected shapes in errors.
+pub(super) fn tables<T: serde::de::DeserializeOwned>(
+    v: &Value,
+    key: &str,
+    (max, noun): (usize, &str),
+    array: &str,
+    table: &str,
+) -> Result<Vec<(String, T)>, Problem> {
+    let Value::Array(items) = v else {
+        return Err(Problem::value(
+            key,
+            format!("expected {array}, found {}", describe(v)),
+        ));
+    };
+    if items.len() > max {
+        return Err(Problem::value(
+            key,
+            format!("at most {max} {noun}, found {}", items.len()),
+        ));
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("{key}[{i}]");
+        let raw: T = match item {
+            Value::Table(_) => item
+                .clone()
+                .try_into()
+                .map_err(|e: toml::de::Error| Problem::value(&path, e.message().to_string()))?,
+            _ => {
+                return Err(Problem::value(
+                    &path,
+                    format!("expected a table like {table}, found {}", describe(item)),
+                ))
+            }
+        };
+        out.push((path, raw));
+    }
+    Ok(out)
 }
 
 /// A present value, or a problem naming the missing key.

@@ -3,12 +3,19 @@
 //! The model and the components report what happened (an arrival, a
 //! checkout, a failure, a command served); the [`Collector`] counts it.
 
-use crate::cache::fleet::Lookup;
-use crate::cache::Stats as CacheStats;
 use crate::metrics::Metrics;
 use crate::scenario::ErrorCause;
 use sim::stats::{LatencyHistogram, LatencySeries, TimeSeries, TimeWeighted, Window};
 use sim::time::SimTime;
+
+mod database;
+mod keyed;
+mod shards;
+mod transport;
+
+pub use database::DatabaseCounts;
+pub use keyed::KeyedCounts;
+pub use shards::ShardBooks;
 
 /// Number of failure causes.
 pub const CAUSES: usize = ErrorCause::ALL.len();
@@ -48,31 +55,6 @@ pub struct Series {
     pub queued: TimeSeries,
     /// Commands written on shared connections per bucket.
     pub writes: TimeSeries,
-}
-
-/// One shard's own books, kept when there are two shards or more (with one,
-/// the fleet's books are the shard's).
-#[derive(Clone, Debug)]
-pub struct ShardBooks {
-    /// Busy time of the shard's event loop inside the window.
-    pub busy: SimTime,
-    /// Queue wait of commands that arrived in the window and waited;
-    /// allocated at the first such command (a histogram takes about 135 KB).
-    pub queue_wait: Option<Box<LatencyHistogram>>,
-    /// Commands that arrived in the window and were served at once.
-    pub queue_no_wait: u64,
-    /// Busy time per bucket (`None` without time series).
-    pub series: Option<TimeSeries>,
-}
-
-impl ShardBooks {
-    /// The p99 queue wait of the shard's commands, in milliseconds (0 if
-    /// none waited).
-    pub fn queue_wait_p99_ms(&self) -> f64 {
-        self.queue_wait
-            .as_ref()
-            .map_or(0.0, |h| h.quantile_ms(0.99))
-    }
 }
 
 /// Everything one replication records.
@@ -163,46 +145,6 @@ pub struct Collector {
     pub database: Option<DatabaseCounts>,
 }
 
-/// What a finite database counts. Queries count by the time they reached
-/// the database: those that reached it inside the measured window.
-#[derive(Clone, Debug)]
-pub struct DatabaseCounts {
-    /// Workers (`database.concurrency`).
-    pub workers: u32,
-    /// Queries that reached the database.
-    pub queries: u64,
-    /// Workers busy (with its time series).
-    pub busy: TimeWeighted,
-    /// Queries waiting for a worker (with its time series).
-    pub queued: TimeWeighted,
-    /// Queue wait of the queries a worker took, waited or not.
-    pub queue_wait: LatencyHistogram,
-    /// Queries a worker took at once (zero wait; kept out of the histogram
-    /// on the hot path and added when the run ends).
-    pub no_wait: u64,
-    /// Queries that waited the whole queue timeout and failed.
-    pub timeouts: u64,
-}
-
-/// What a keyed L1 counts, over the measured window.
-#[derive(Clone, Debug)]
-pub struct KeyedCounts {
-    /// Reads of measured requests that joined a load in flight.
-    pub coalesced: u64,
-    /// Entries evicted to make room.
-    pub evictions: u64,
-    /// Entries found expired by a read.
-    pub expirations: u64,
-    /// Database queries started.
-    pub database_queries: u64,
-    /// Reads per bucket, for the hit ratio over time.
-    pub reads: TimeSeries,
-    /// L1 hits per bucket.
-    pub hits: TimeSeries,
-    /// Database queries started per bucket.
-    pub queries: TimeSeries,
-}
-
 impl Collector {
     /// An empty collector for `pods` pods and the given window; without
     /// `series`, the time series span a single bucket and stay empty.
@@ -284,162 +226,11 @@ impl Collector {
         }
     }
 
-    /// Keeps books per shard for `shards` shards (nothing to keep for one).
-    pub fn per_shard(&mut self, shards: u32) {
-        if shards < 2 {
-            return;
-        }
-        let bucket = self.series.redis_busy.width();
-        let (window, series) = (self.window, self.keep_series);
-        self.shards = (0..shards)
-            .map(|_| ShardBooks {
-                busy: SimTime::ZERO,
-                queue_wait: None,
-                queue_no_wait: 0,
-                series: series.then(|| TimeSeries::new(window, bucket)),
-            })
-            .collect();
-    }
-
-    /// `shard`'s event loop is busy from `start` to `finish`.
-    #[inline]
-    pub fn shard_busy(&mut self, shard: u32, start: SimTime, finish: SimTime) {
-        if let Some(s) = self.shards.get_mut(shard as usize) {
-            s.busy += self.window.overlap(start, finish);
-            if let Some(ts) = &mut s.series {
-                ts.add_interval(start, finish, 1.0);
-            }
-        }
-    }
-
-    /// A command that arrived in the window waited `wait` for `shard`'s loop.
-    #[inline]
-    pub fn shard_wait(&mut self, shard: u32, wait: SimTime) {
-        if let Some(s) = self.shards.get_mut(shard as usize) {
-            if wait == SimTime::ZERO {
-                s.queue_no_wait += 1;
-            } else {
-                s.queue_wait
-                    .get_or_insert_with(|| Box::new(LatencyHistogram::new()))
-                    .record(wait);
-            }
-        }
-    }
-
     /// A read of a measured request started; `hit`: L1 answered it.
     #[inline]
     pub fn read(&mut self, hit: bool) {
         self.reads += 1;
         self.l1_hits += hit as u64;
-    }
-
-    /// Starts counting what a keyed L1 does.
-    pub fn keyed_l1(&mut self) {
-        let bucket = self.series.arrivals.width();
-        self.keyed = Some(KeyedCounts {
-            coalesced: 0,
-            evictions: 0,
-            expirations: 0,
-            database_queries: 0,
-            reads: TimeSeries::new(self.window, bucket),
-            hits: TimeSeries::new(self.window, bucket),
-            queries: TimeSeries::new(self.window, bucket),
-        });
-    }
-
-    /// A read of a measured request looked up a keyed L1.
-    #[inline]
-    pub fn keyed_read(&mut self, outcome: Lookup) {
-        self.read(outcome == Lookup::Hit);
-        if let (Lookup::Join, Some(k)) = (outcome, &mut self.keyed) {
-            k.coalesced += 1;
-        }
-    }
-
-    /// A keyed L1 answered a read at `now` (`hit` or not), for the series.
-    #[inline]
-    pub fn l1_series(&mut self, now: SimTime, hit: bool) {
-        if let (true, Some(k)) = (self.keep_series, &mut self.keyed) {
-            k.reads.add(now, 1.0);
-            k.hits.add(now, hit as u64 as f64);
-        }
-    }
-
-    /// A database query started at `now`.
-    #[inline]
-    pub fn database_query(&mut self, now: SimTime) {
-        if !self.window.contains(now) {
-            return;
-        }
-        if let Some(k) = &mut self.keyed {
-            k.database_queries += 1;
-            if self.keep_series {
-                k.queries.add(now, 1.0);
-            }
-        }
-        if let Some(d) = &mut self.database {
-            d.queries += 1;
-        }
-    }
-
-    /// Starts counting what a finite database of `workers` workers does.
-    pub fn finite_database(&mut self, workers: u32) {
-        let bucket = self.series.arrivals.width();
-        self.database = Some(DatabaseCounts {
-            workers,
-            queries: 0,
-            busy: TimeWeighted::with_series(self.window, bucket),
-            queued: TimeWeighted::with_series(self.window, bucket),
-            queue_wait: LatencyHistogram::new(),
-            no_wait: 0,
-            timeouts: 0,
-        });
-    }
-
-    /// The finite database's busy workers changed by `delta` at `now`.
-    #[inline]
-    pub fn database_busy(&mut self, now: SimTime, delta: i64) {
-        if let Some(d) = &mut self.database {
-            d.busy.add(now, delta);
-        }
-    }
-
-    /// The finite database's queue changed by `delta` at `now`.
-    #[inline]
-    pub fn database_queue(&mut self, now: SimTime, delta: i64) {
-        if let Some(d) = &mut self.database {
-            d.queued.add(now, delta);
-        }
-    }
-
-    /// A worker took a query that reached the database at `since`, after
-    /// it waited `waited`.
-    #[inline]
-    pub fn database_wait(&mut self, since: SimTime, waited: SimTime) {
-        if let (true, Some(d)) = (self.window.contains(since), &mut self.database) {
-            if waited == SimTime::ZERO {
-                d.no_wait += 1;
-            } else {
-                d.queue_wait.record(waited);
-            }
-        }
-    }
-
-    /// A query that reached the database at `since` waited the whole queue
-    /// timeout.
-    #[inline]
-    pub fn database_timeout(&mut self, since: SimTime) {
-        if let (true, Some(d)) = (self.window.contains(since), &mut self.database) {
-            d.timeouts += 1;
-        }
-    }
-
-    /// The keyed L1's evictions and expirations in the window, at the end.
-    pub fn keyed_counts(&mut self, counted: CacheStats) {
-        if let Some(k) = &mut self.keyed {
-            k.evictions = counted.evictions;
-            k.expirations = counted.expirations;
-        }
     }
 
     /// A checkout of a measured request started; `retry`: not its command's first.
@@ -512,33 +303,6 @@ impl Collector {
         all
     }
 
-    /// A command was written at `now` on a shared connection where `queued`
-    /// commands were waiting for their replies.
-    #[inline]
-    pub fn mux_queued(&mut self, now: SimTime, queued: u64) {
-        if self.window.contains(now) {
-            self.mux_writes += 1;
-            self.mux_queued_sum += queued;
-            self.mux_queued_max = self.mux_queued_max.max(queued);
-        }
-        if self.keep_series {
-            self.series.queued.add(now, queued as f64);
-            self.series.writes.add(now, 1.0);
-        }
-    }
-
-    /// A connection whose peer died (a fault) at `since` was found dead and
-    /// closed at `now`.
-    pub fn dead_connection(&mut self, now: SimTime, since: SimTime) {
-        if self.window.contains(now) {
-            self.detected += 1;
-            self.detect_sum += now - since;
-        }
-        if self.keep_series {
-            self.series.detected.add(now, 1.0);
-        }
-    }
-
     /// Moves the zero-wait counts into the histograms; called once at the end.
     pub fn finish(&mut self) {
         self.acquire_wait
@@ -565,29 +329,6 @@ impl Collector {
                 s.queue_wait = Some(Box::new(h));
             }
         }
-    }
-
-    /// The busiest shard's utilisation (`redis.utilization.max`).
-    fn utilization_max(&self, shards: u32) -> f64 {
-        let secs = self.window.len().as_secs_f64();
-        if self.shards.is_empty() {
-            return self.busy.as_secs_f64() / secs / shards as f64;
-        }
-        self.shards
-            .iter()
-            .map(|s| s.busy.as_secs_f64() / secs)
-            .fold(0.0, f64::max)
-    }
-
-    /// The largest p99 queue wait of a shard (`redis.queue_wait.max_p99_ms`).
-    fn queue_wait_max_p99_ms(&self) -> f64 {
-        if self.shards.is_empty() {
-            return self.queue_wait.quantile_ms(0.99);
-        }
-        self.shards
-            .iter()
-            .map(ShardBooks::queue_wait_p99_ms)
-            .fold(0.0, f64::max)
     }
 
     /// The metrics of this replication. `max_total` (a pod's connections at
