@@ -135,6 +135,12 @@ take bigger-pool metric-redis_utilization bigger-pool-redis
 table bigger-pool "" "" \
   pool.max_total,requests.failed_ratio,errors.pool_timeout,errors.socket_timeout,connections.created,redis.utilization \
   >"$FIG/bigger-pool-table.md"
+capture connection-cost-sweep sweep scenarios/book/connection-cost.toml --quiet --out "$WORK/connection-cost"
+take connection-cost metric-redis_utilization-2 connection-cost-redis
+take connection-cost metric-latency_p99_ms-2 connection-cost-p99
+table connection-cost redis.connection_scaling 29800 \
+  pool.min_idle,connections.open.mean,redis.utilization,redis.queue_wait.mean_ms,latency.mean_ms,latency.p99_ms \
+  >"$FIG/connection-cost-table.md"
 
 ## 5. L1 caches
 capture l1-cache-run run scenarios/l1-cache.toml

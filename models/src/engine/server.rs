@@ -10,7 +10,11 @@
 //!
 //! A command's event-loop time is its own time (`service_time`, or
 //! `ping_time` for a PING) plus `command_overhead`: the reading, parsing and
-//! reply writing that Redis's `commandstats` leaves out.
+//! reply writing that Redis's `commandstats` leaves out. With
+//! `connection_scaling = K` it is multiplied by `1 + open / K`, `open` the
+//! connections the shard holds: the cost of many clients to one event loop
+//! (redis.io's benchmarks: 30,000 clients get about half the throughput of
+//! 100, so K = 29,800).
 //!
 //! The server records its own measurements (busy time, commands, queue waits;
 //! over all shards, and per shard when there are several) in the
@@ -61,6 +65,8 @@ pub struct Server {
     hits: StreamRng,
     /// Slow periods from `[[faults]]`: (shard, from, until, factor).
     slow: Vec<(u32, SimTime, SimTime, f64)>,
+    /// Open connections at which loop times double (`redis.connection_scaling`).
+    scaling: Option<u32>,
 }
 
 impl Server {
@@ -78,6 +84,7 @@ impl Server {
             ping_time: cfg.ping_time.clone(),
             accept_cost: cfg.accept_cost.clone(),
             maxclients: cfg.maxclients,
+            scaling: cfg.connection_scaling,
             hit_ratio: cfg.hit_ratio,
             service_is_zero: cfg.service_time.is_zero()
                 && cfg.command_overhead.is_zero()
@@ -159,16 +166,25 @@ impl Server {
         finish
     }
 
-    /// The event-loop time of a command (or of a PING, `ping`): its own
-    /// time, then the per-command overhead (drawn in that order; a constant
-    /// draws nothing).
+    /// The event-loop time of a command (or of a PING, `ping`) on `shard`:
+    /// its own time, then the per-command overhead (drawn in that order; a
+    /// constant draws nothing), scaled by the shard's open connections with
+    /// `redis.connection_scaling`.
     #[inline]
-    fn loop_time(&mut self, ping: bool) -> SimTime {
+    fn loop_time(&mut self, shard: u32, ping: bool) -> SimTime {
         let own = match (&self.ping_time, ping) {
             (Some(p), true) => p.sample(&mut self.service),
             _ => self.service_time.sample(&mut self.service),
         };
-        own + self.overhead.sample(&mut self.service)
+        let t = own + self.overhead.sample(&mut self.service);
+        match self.scaling {
+            None => t,
+            Some(k) => {
+                let open = u128::from(self.shards[shard as usize].clients);
+                let scaled = u128::from(t.0) * (u128::from(k) + open) / u128::from(k);
+                SimTime(u64::try_from(scaled).unwrap_or(u64::MAX))
+            }
+        }
     }
 
     /// A command (or a PING, `ping`) reaches `shard` at `now`: it queues
@@ -181,7 +197,7 @@ impl Server {
         ping: bool,
         stats: &mut Collector,
     ) -> SimTime {
-        let mut service = self.loop_time(ping);
+        let mut service = self.loop_time(shard, ping);
         if !self.slow.is_empty() {
             service = self.slowed(shard, now, service);
         }
@@ -210,7 +226,7 @@ impl Server {
 
     /// A PING of an idle connection on `shard` at `now` (its reply is not waited for).
     pub fn ping(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
-        let service = self.loop_time(true);
+        let service = self.loop_time(shard, true);
         self.occupy(shard, now, service, stats);
     }
 

@@ -320,6 +320,10 @@ pub struct Redis {
     /// How clients reach the shards. `Cluster` only with keyed reads
     /// (`Workload::keys` is set).
     pub mode: RedisMode,
+    /// Each command's (and PING's) event-loop time is multiplied by
+    /// `1 + open / connection_scaling`, `open` the connections open on its
+    /// shard; `None`: connections cost nothing while open.
+    pub connection_scaling: Option<u32>,
 }
 
 /// How clients reach Redis's shards.
@@ -362,6 +366,9 @@ impl std::fmt::Debug for Redis {
             .field("ping_time", &self.ping_time);
         if self.mode != RedisMode::Proxy {
             d.field("mode", &self.mode);
+        }
+        if let Some(n) = self.connection_scaling {
+            d.field("connection_scaling", &n);
         }
         d.finish()
     }

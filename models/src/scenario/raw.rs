@@ -233,6 +233,10 @@ pub struct RawRedis {
     /// shard, one pool per pod) or `"cluster"` (Redis Cluster: the key's slot
     /// picks the node, one pool per node per pod). Default `"proxy"`.
     pub mode: Option<Value>,
+    /// How a command's event-loop time grows with the connections open on
+    /// its shard: the number of open connections at which it doubles, or
+    /// `"none"`. Default `"none"`.
+    pub connection_scaling: Option<Value>,
 }
 
 /// `[l1]`.

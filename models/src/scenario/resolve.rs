@@ -241,6 +241,10 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
             None => word("service_time"),
             Some(l) => latency(l),
         },
+        ("redis", "connection_scaling") => s
+            .redis
+            .connection_scaling
+            .map_or_else(|| word("none"), |n| n.to_string()),
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("workload", "keys") => s

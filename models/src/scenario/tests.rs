@@ -155,6 +155,7 @@ fn full_expected() -> Scenario {
             command_overhead: Latency::Constant(SimTime::ZERO),
             ping_time: None,
             mode: RedisMode::Proxy,
+            connection_scaling: None,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -248,6 +249,7 @@ fn defaults_are_the_documented_ones() {
             command_overhead: Latency::Constant(SimTime::ZERO),
             ping_time: None,
             mode: RedisMode::Proxy,
+            connection_scaling: None,
         }
     );
     assert_eq!(

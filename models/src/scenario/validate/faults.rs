@@ -22,7 +22,7 @@ pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Probl
         v,
         key,
         (MAX_FAULTS, "faults"),
-        "[[faults]] tables like at = \"1m\", kind = \"blackhole\", shard = 0",
+        "[[faults]] tables like at = \"1m\", kind = \"blackhole\", shard = 0;",
         "{ at = \"1m\", kind = \"blackhole\", shard = 0 }",
     )?;
     let mut out = Vec::with_capacity(items.len());

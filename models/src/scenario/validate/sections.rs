@@ -132,7 +132,7 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
         v,
         key,
         (MAX_PROFILE_POINTS, "points"),
-        "an array like [{ at = \"1m\", scale = 2.0 }]",
+        "an array like [{ at = \"1m\", scale = 2.0 }],",
         "{ at = \"1m\", scale = 2.0 }",
     )?;
     let mut points: Vec<ProfilePoint> = Vec::with_capacity(items.len());
@@ -276,6 +276,11 @@ pub(super) fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
         )? {
             "cluster" => RedisMode::Cluster,
             _ => RedisMode::Proxy,
+        },
+        connection_scaling: match &r.connection_scaling {
+            None => None,
+            Some(Value::String(s)) if s == "none" => None,
+            Some(v) => Some(whole(Some(v), "redis.connection_scaling", 1, 1, 100_000_000)? as u32),
         },
     })
 }

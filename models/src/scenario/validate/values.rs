@@ -83,7 +83,8 @@ pub(super) fn optional_span(
 
 /// The items of the array of tables `v` at `key`, at most `max` (`noun`
 /// counts them in the error), each read into `T` with its path (`key[i]`).
-/// `array` and `table` show the expected shapes in errors.
+/// `array` and `table` show the expected shapes in errors (`array` with
+/// its punctuation before "found").
 pub(super) fn tables<T: serde::de::DeserializeOwned>(
     v: &Value,
     key: &str,
@@ -94,7 +95,7 @@ pub(super) fn tables<T: serde::de::DeserializeOwned>(
     let Value::Array(items) = v else {
         return Err(Problem::value(
             key,
-            format!("expected {array}, found {}", describe(v)),
+            format!("expected {array} found {}", describe(v)),
         ));
     };
     if items.len() > max {
