@@ -168,6 +168,16 @@ fn marks(sc: &Scenario) -> Vec<Mark> {
                 FaultKind::Slow { duration, factor } => {
                     format!("slow ×{} for {duration}", reports::format::exact(factor))
                 }
+                FaultKind::RollingRestart { batch, interval } => {
+                    let label = format!(
+                        "rolling restart of the pods, {batch} every {interval}, from {}",
+                        f.at
+                    );
+                    return Mark {
+                        at_secs: f.at.as_secs_f64(),
+                        label,
+                    };
+                }
             };
             Mark {
                 at_secs: f.at.as_secs_f64(),

@@ -121,9 +121,13 @@ pub struct MetricGroup {
     pub present: fn(&Scenario) -> bool,
 }
 
+/// Entries a keyed L1's invalidations removed, over all pods: reported only
+/// with `l1.invalidation_rate` above 0.
+pub const INVALIDATION_NAMES: &[&str] = &["l1.invalidations"];
+
 /// The optional groups, in the order they are printed: the transport's,
-/// a keyed L1's, a finite database's.
-pub const GROUPS: [MetricGroup; 3] = [
+/// a keyed L1's, a finite database's, invalidations'.
+pub const GROUPS: [MetricGroup; 4] = [
     MetricGroup {
         names: TRANSPORT_NAMES,
         needs: "a multiplexed client or [[faults]] (client.transport = \"multiplexed\")",
@@ -138,6 +142,11 @@ pub const GROUPS: [MetricGroup; 3] = [
         names: DATABASE_NAMES,
         needs: "a finite database (database.concurrency)",
         present: |s| s.database.concurrency.is_some(),
+    },
+    MetricGroup {
+        names: INVALIDATION_NAMES,
+        needs: "invalidations (l1.invalidation_rate > 0)",
+        present: |s| s.l1.invalidation_rate > 0.0,
     },
 ];
 

@@ -44,7 +44,7 @@ fn a_run_reports_exactly_the_groups_its_scenario_has() {
         }
         let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
         let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
-        let expected = vec![mux, keyed, finite];
+        let expected = vec![mux, keyed, finite, false];
         assert_eq!(present, expected, "mask {mask}:\n{text}");
         let report = run(&sc).expect("runs");
         let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();

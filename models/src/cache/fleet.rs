@@ -62,6 +62,8 @@ pub struct Fleet {
     loads: Loads,
     key_rng: StreamRng,
     ttl_rng: StreamRng,
+    /// Invalidations: their times and keys (stream `l1.invalidation`).
+    invalidation_rng: StreamRng,
     /// Reads that joined a load in flight.
     pub coalesced: u64,
 }
@@ -78,32 +80,57 @@ impl Fleet {
             loads: Loads::default(),
             key_rng: streams.stream("workload.keys"),
             ttl_rng: streams.stream("l1.ttl"),
+            invalidation_rng: streams.stream("l1.invalidation"),
             coalesced: 0,
         };
         if cfg.prewarm {
-            fleet.prewarm();
+            for pod in 0..fleet.caches.len() {
+                fleet.prewarm(pod, SimTime::ZERO);
+            }
         }
         fleet
     }
 
-    /// Fills every cache with the `capacity` most popular keys (ranks 1 to
+    /// `pod` restarts at `now`: its cache comes back empty and forgets its
+    /// frequency history, as a new process does (warm again at once with
+    /// `prewarm`, as an application that warms its cache before taking
+    /// traffic). Its counts are kept; loads in flight still fill it.
+    pub fn restart(&mut self, pod: u32, now: SimTime) {
+        self.caches[pod as usize].reset();
+        if self.cfg.prewarm {
+            self.prewarm(pod as usize, now);
+        }
+    }
+
+    /// The time until the next of `rate` invalidations per second (Poisson).
+    pub fn invalidation_gap(&mut self, rate: f64) -> SimTime {
+        let u: f64 = self.invalidation_rng.random();
+        SimTime::from_secs_f64(-(1.0 - u).ln() / rate)
+    }
+
+    /// A write invalidates a key drawn from the key popularity in every
+    /// pod's cache; returns the entries removed.
+    pub fn invalidate(&mut self) -> u64 {
+        let key = self.keys.sample(&mut self.invalidation_rng);
+        self.caches.iter_mut().map(|c| u64::from(c.remove(key))).sum()
+    }
+
+    /// Fills `pod`'s cache at `now` with the `capacity` most popular keys (ranks 1 to
     /// `capacity`; any `capacity` keys under a uniform law), the most popular
     /// stored last so it is the most recently used. With a TTL each entry's
     /// remaining life is drawn uniformly in `(0, ttl]`, the age spread of a
     /// cache that has run for a while, so they do not all expire at once.
-    fn prewarm(&mut self) {
+    fn prewarm(&mut self, pod: usize, now: SimTime) {
         let top = (self.cfg.capacity as u64).min(self.keys.n());
-        for pod in 0..self.caches.len() {
-            for key in (1..=top).rev() {
-                let expires = match self.cfg.ttl {
-                    None => SimTime::MAX,
-                    Some(ttl) => {
-                        let u = 1.0 - self.ttl_rng.random::<f64>();
-                        SimTime::from_secs_f64(ttl.as_secs_f64() * u).max(SimTime(1))
-                    }
-                };
-                self.caches[pod].insert(key, expires);
-            }
+        for key in (1..=top).rev() {
+            let expires = match self.cfg.ttl {
+                None => SimTime::MAX,
+                Some(ttl) => {
+                    let u = 1.0 - self.ttl_rng.random::<f64>();
+                    now + SimTime::from_secs_f64(ttl.as_secs_f64() * u).max(SimTime(1))
+                }
+            };
+            self.caches[pod].insert(key, expires);
         }
     }
 

@@ -82,6 +82,10 @@ enum Event {
     Evict(u32),
     /// The fault of this index in the scenario happens.
     Fault(u16),
+    /// Pods `first` to `first + count - 1` restart (a rolling restart's batch).
+    PodRestart { first: u32, count: u32 },
+    /// A write invalidates a key in every pod's keyed L1.
+    Invalidate,
     /// A shared connection's death timer (keepalive, retransmissions, reset).
     MuxDeath { pod: u16, conn: u16, stamp: u32 },
     /// A shared connection finished reconnecting.
@@ -160,6 +164,9 @@ impl<'a> Model<'a> {
     pub fn run(mut self) -> Result<Collector, String> {
         if self.l1.is_keyed() {
             self.stats.keyed_l1();
+            if self.sc.l1.invalidation_rate > 0.0 {
+                self.stats.invalidating();
+            }
         }
         self.stats.per_shard(self.sc.redis.shards);
         if let Some(workers) = self.sc.database.concurrency {
@@ -172,6 +179,7 @@ impl<'a> Model<'a> {
         if self.mux.is_some() {
             self.mux_open_all();
         }
+        self.schedule_invalidation();
         for (i, f) in self.sc.faults.iter().enumerate() {
             let at = self.sc.simulation.warmup + f.at;
             self.sched.schedule_at(at, Event::Fault(i as u16));
@@ -227,6 +235,8 @@ impl<'a> Model<'a> {
             Event::AcquireTimeout { pool, stamp } => self.on_acquire_timeout(pool as usize, stamp),
             Event::Evict(pool) => self.on_evict(pool as usize),
             Event::Fault(i) => self.on_fault(i as usize),
+            Event::PodRestart { first, count } => self.on_pod_restart(first, count),
+            Event::Invalidate => self.on_invalidate(),
             Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
             Event::MuxExpire(r, token) => self.on_mux_expire(r, token),

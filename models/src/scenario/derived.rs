@@ -253,7 +253,8 @@ pub struct EventSource {
 /// (`pool.eviction_interval`, one per pod per interval, plus two events for
 /// each connection tested while idle); and reconnects at the end of a
 /// connection's life (`pool.max_lifetime`, two events per connection per
-/// lifetime). Sources with no events are left out.
+/// lifetime); and invalidations (`l1.invalidation_rate`, one event each).
+/// Sources with no events are left out.
 pub fn event_sources(s: &Scenario) -> Vec<EventSource> {
     let reps = f64::from(s.simulation.replications);
     // Simulated nanoseconds: integer ratios of clock times stay exact.
@@ -305,6 +306,14 @@ pub fn event_sources(s: &Scenario) -> Vec<EventSource> {
             what: "reconnects",
             key: "pool.max_lifetime",
             events: 2.0 * connections * span / lifetime.0.max(1) as f64 * reps,
+        });
+    }
+    if s.l1.invalidation_rate > 0.0 {
+        let writes = s.l1.invalidation_rate * span / 1e9;
+        out.push(EventSource {
+            what: "invalidations",
+            key: "l1.invalidation_rate",
+            events: writes * reps,
         });
     }
     out.retain(|e| e.events > 0.0);

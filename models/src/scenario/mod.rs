@@ -93,6 +93,17 @@ pub enum FaultKind {
         /// The multiplier (> 0).
         factor: f64,
     },
+    /// The pods restart in order, `batch` at a time, `interval` apart (the
+    /// fault's shard is unused): each comes back with an empty L1 (warm
+    /// again at once with `l1.prewarm`) and its pools' idle connections
+    /// closed, reopened on demand and up to `min_idle`. Requests in flight
+    /// finish on the connections they hold.
+    RollingRestart {
+        /// Pods per batch (>= 1).
+        batch: u32,
+        /// Between batches.
+        interval: SimTime,
+    },
 }
 
 impl Scenario {
@@ -385,6 +396,9 @@ pub struct L1 {
     /// A per-pod keyed cache (`None`: the fixed `hit_ratio` coin). When set,
     /// `Workload::keys` is set too.
     pub cache: Option<KeyedL1>,
+    /// Writes per second over the fleet that invalidate a key (drawn from the
+    /// key popularity) in every pod's cache; 0 without a keyed cache.
+    pub invalidation_rate: f64,
 }
 
 // `Debug` leaves out the keyed settings when they are unset, so a scenario
@@ -411,6 +425,9 @@ impl std::fmt::Debug for L1 {
             .field("lookup_time", &self.lookup_time);
         if let Some(cache) = &self.cache {
             d.field("cache", cache);
+        }
+        if self.invalidation_rate > 0.0 {
+            d.field("invalidation_rate", &self.invalidation_rate);
         }
         d.finish()
     }

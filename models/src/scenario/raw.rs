@@ -267,6 +267,10 @@ pub struct RawL1 {
     /// Start every pod's cache holding the `capacity` most popular keys
     /// (a warm cache) instead of empty (a deploy). Default `false`.
     pub prewarm: Option<Value>,
+    /// Writes per second over the fleet, each to a key drawn from
+    /// `workload.key_popularity`, that remove the key from every pod's cache
+    /// (an invalidation): a number >= 0. Default `0`; needs `policy`.
+    pub invalidation_rate: Option<Value>,
 }
 
 /// `[database]`.
@@ -346,8 +350,10 @@ pub struct RawFault {
     pub at: Option<Value>,
     /// `"blackhole"` (the shard's existing connections go silent, no reset;
     /// new connections reach a promoted replica), `"restart"` (its
-    /// connections are reset) or `"slow"` (its service time is multiplied
-    /// for `duration`). Required.
+    /// connections are reset), `"slow"` (its service time is multiplied
+    /// for `duration`) or `"rolling_restart"` (the pods restart, `pods` at a
+    /// time, `interval` apart: each comes back with an empty L1 and its
+    /// idle connections closed). Required.
     pub kind: Option<Value>,
     /// The shard: a whole number below `redis.shards`. Default `0`.
     pub shard: Option<Value>,
@@ -357,6 +363,12 @@ pub struct RawFault {
     /// The multiplier of the service time of a `"slow"` fault: a number > 0,
     /// at most 1000000. Required for `"slow"` only.
     pub factor: Option<Value>,
+    /// Pods restarted at a time by a `"rolling_restart"`: a whole number
+    /// from 1 to `pods.count`. Default `1`.
+    pub pods: Option<Value>,
+    /// Time between two batches of a `"rolling_restart"`: a duration.
+    /// Required for `"rolling_restart"` only.
+    pub interval: Option<Value>,
 }
 
 /// `client.backoff`: before retry `k` sleep `min(cap, base 2^(k-1))`, jittered.

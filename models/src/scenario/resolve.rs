@@ -78,13 +78,15 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 /// settings when reads carry no key or the cache is the fixed coin, and the
 /// finite database's settings when the database is unlimited (so a scenario
 /// without them prints as it always did), and the fixed `l1.hit_ratio` when
-/// a keyed cache replaces it (the two are exclusive).
+/// a keyed cache replaces it (the two are exclusive), and the invalidation
+/// rate while it is 0.
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
         ("l1", "hit_ratio") => s.l1.cache.is_some(),
         ("l1", "policy" | "capacity" | "ttl" | "coalesce" | "prewarm") => s.l1.cache.is_none(),
         ("l1", "ttl_jitter") => s.l1.cache.as_ref().is_none_or(|c| c.ttl.is_none()),
+        ("l1", "invalidation_rate") => s.l1.invalidation_rate == 0.0,
         ("database", "concurrency" | "queue_timeout") => s.database.concurrency.is_none(),
         _ => false,
     }
@@ -260,6 +262,7 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         ("l1", "policy" | "capacity" | "ttl" | "ttl_jitter" | "coalesce" | "prewarm") => {
             keyed_text(s.l1.cache.as_ref(), key)
         }
+        ("l1", "invalidation_rate") => float(s.l1.invalidation_rate),
         ("database", "latency") => latency(&s.database.latency),
         ("database", "concurrency") => s
             .database
@@ -332,6 +335,12 @@ fn fault_text(f: &Fault) -> String {
             "kind = \"slow\"\nduration = \"{duration}\"\nfactor = {}\n",
             float(factor)
         )),
+        FaultKind::RollingRestart { batch, interval } => {
+            out.push_str(&format!(
+                "kind = \"rolling_restart\"\npods = {batch}\ninterval = \"{interval}\"\n"
+            ));
+            return out;
+        }
     }
     out.push_str(&format!("shard = {}\n", f.shard));
     out

@@ -161,6 +161,7 @@ fn full_expected() -> Scenario {
             hit_ratio: 0.5,
             lookup_time: Latency::Constant(SimTime::from_micros(2)),
             cache: None,
+            invalidation_rate: 0.0,
         },
         database: Database {
             latency: Latency::quantiles([1, 3, 10, 40].map(ms)).unwrap(),
@@ -258,6 +259,7 @@ fn defaults_are_the_documented_ones() {
             hit_ratio: 0.0,
             lookup_time: Latency::Constant(SimTime(1_500)),
             cache: None,
+            invalidation_rate: 0.0,
         }
     );
     assert_eq!(

@@ -18,6 +18,8 @@ pub struct KeyedCounts {
     pub expirations: u64,
     /// Database queries started.
     pub database_queries: u64,
+    /// Entries removed by invalidations (`None`: the scenario has none).
+    pub invalidations: Option<u64>,
     /// Reads per bucket, for the hit ratio over time.
     pub reads: TimeSeries,
     /// L1 hits per bucket.
@@ -35,6 +37,7 @@ impl Collector {
             evictions: 0,
             expirations: 0,
             database_queries: 0,
+            invalidations: None,
             reads: TimeSeries::new(self.window, bucket),
             hits: TimeSeries::new(self.window, bucket),
             queries: TimeSeries::new(self.window, bucket),
@@ -64,6 +67,22 @@ impl Collector {
         if let Some(k) = &mut self.keyed {
             k.evictions = counted.evictions;
             k.expirations = counted.expirations;
+        }
+    }
+
+    /// Counts invalidations from now on (`l1.invalidations`).
+    pub fn invalidating(&mut self) {
+        if let Some(k) = &mut self.keyed {
+            k.invalidations = Some(0);
+        }
+    }
+
+    /// An invalidation at `now` removed `removed` entries.
+    pub fn invalidated(&mut self, now: SimTime, removed: u64) {
+        if let (true, Some(k)) = (self.window.contains(now), &mut self.keyed) {
+            if let Some(n) = &mut k.invalidations {
+                *n += removed;
+            }
         }
     }
 }

@@ -433,6 +433,9 @@ impl Collector {
             put("l1.evictions", k.evictions as f64);
             put("l1.expirations", k.expirations as f64);
             put("database.queries", k.database_queries as f64);
+            if let Some(n) = k.invalidations {
+                put("l1.invalidations", n as f64);
+            }
         }
         if let Some(d) = &self.database {
             put("database.queries", d.queries as f64);

@@ -1,6 +1,8 @@
-//! The scenario's faults, as the model applies them to the components.
+//! The scenario's faults, as the model applies them to the components, and
+//! the other scheduled disturbances of the caches: pods' rolling restarts
+//! and key invalidations.
 
-use super::Model;
+use super::{Event, Model};
 use crate::scenario::FaultKind;
 
 impl Model<'_> {
@@ -32,6 +34,67 @@ impl Model<'_> {
             FaultKind::Slow { duration, factor } => {
                 self.server.slow_down(shard, now, now + duration, factor);
             }
+            FaultKind::RollingRestart { batch, interval } => {
+                let pods = self.sc.pods.count;
+                let (mut first, mut at) = (0, now);
+                while first < pods {
+                    let count = batch.min(pods - first);
+                    self.sched
+                        .schedule_at(at, Event::PodRestart { first, count });
+                    first += count;
+                    at = at + interval;
+                }
+            }
         }
+    }
+
+    /// Pods `first..first + count` restart now: each pod's keyed L1 comes
+    /// back empty (or prewarmed), and its pools close their idle
+    /// connections and open `min_idle` again; requests in flight finish on
+    /// the connections they hold. A multiplexed client's shared connections
+    /// are left open.
+    pub(super) fn on_pod_restart(&mut self, first: u32, count: u32) {
+        let now = self.now();
+        let per_pod = self.sc.redis.pools_per_pod() as usize;
+        for pod in first..first + count {
+            if let Some(k) = self.l1.keyed() {
+                k.fleet.restart(pod, now);
+            }
+            if self.mux.is_some() {
+                continue;
+            }
+            for pool in pod as usize * per_pod..(pod as usize + 1) * per_pod {
+                while let Some(c) = self.transport.take_oldest_idle(pool) {
+                    self.close_connection(pool, c);
+                }
+                self.ensure_min_idle(pool);
+            }
+        }
+    }
+
+    /// Schedules the next invalidation, while arrivals last
+    /// (`l1.invalidation_rate`).
+    pub(super) fn schedule_invalidation(&mut self) {
+        let rate = self.sc.l1.invalidation_rate;
+        let now = self.now();
+        let Some(k) = self.l1.keyed() else {
+            return;
+        };
+        if rate <= 0.0 {
+            return;
+        }
+        let at = now + k.fleet.invalidation_gap(rate);
+        if at < self.arrivals.end() {
+            self.sched.schedule_at(at, Event::Invalidate);
+        }
+    }
+
+    /// A write invalidates a key in every pod's cache.
+    pub(super) fn on_invalidate(&mut self) {
+        let now = self.now();
+        let k = self.l1.keyed().expect("invalidations need a keyed L1");
+        let removed = k.fleet.invalidate();
+        self.stats.invalidated(now, removed);
+        self.schedule_invalidation();
     }
 }

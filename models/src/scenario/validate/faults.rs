@@ -13,7 +13,7 @@ pub const MAX_FAULTS: usize = 1000;
 
 /// The faults of `v` (the `faults` array), checked against `shards`; sorted
 /// by `at` (stable, so faults at the same instant keep the file's order).
-pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Problem> {
+pub(super) fn faults(v: Option<&Value>, shards: u32, pods: u32) -> Result<Vec<Fault>, Problem> {
     let key = "faults";
     let Some(v) = v else {
         return Ok(Vec::new());
@@ -38,14 +38,20 @@ pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Probl
             raw.kind.as_ref(),
             &path,
             "kind",
-            "\"blackhole\", \"restart\" or \"slow\"",
+            "\"blackhole\", \"restart\", \"slow\" or \"rolling_restart\"",
         )?;
         let kind = choice(
             Some(kind_v),
             &format!("{path}.kind"),
-            &["blackhole", "restart", "slow"],
+            &["blackhole", "restart", "slow", "rolling_restart"],
             "blackhole",
         )?;
+        if kind == "rolling_restart" && raw.shard.is_some() {
+            return Err(Problem::value(
+                format!("{path}.shard"),
+                "a \"rolling_restart\" restarts pods, not a shard: remove `shard`",
+            ));
+        }
         let shard = whole(
             raw.shard.as_ref(),
             &format!("{path}.shard"),
@@ -64,6 +70,14 @@ pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Probl
         };
         slow_only(&raw.duration, "duration")?;
         slow_only(&raw.factor, "factor")?;
+        for (v, name) in [(&raw.pods, "pods"), (&raw.interval, "interval")] {
+            if v.is_some() && kind != "rolling_restart" {
+                return Err(Problem::value(
+                    format!("{path}.{name}"),
+                    format!("only a \"rolling_restart\" fault has {name}; this one is \"{kind}\""),
+                ));
+            }
+        }
         let kind = match kind {
             "restart" => FaultKind::Restart,
             "slow" => {
@@ -88,6 +102,30 @@ pub(super) fn faults(v: Option<&Value>, shards: u32) -> Result<Vec<Fault>, Probl
                     ));
                 }
                 FaultKind::Slow { duration, factor }
+            }
+            "rolling_restart" => {
+                let batch = whole(
+                    raw.pods.as_ref(),
+                    &format!("{path}.pods"),
+                    1,
+                    1,
+                    i128::from(pods),
+                )? as u32;
+                let i = required(
+                    raw.interval.as_ref(),
+                    &path,
+                    "interval",
+                    "the time between two batches of pods, e.g. interval = \"30s\"",
+                )?;
+                let interval = span(Some(i), &format!("{path}.interval"), SimTime::ZERO)?;
+                let batches = u64::from(pods.div_ceil(batch));
+                if interval.0.checked_mul(batches).is_none() {
+                    return Err(Problem::value(
+                        format!("{path}.interval"),
+                        "the rollout's last batch would come after the end of time",
+                    ));
+                }
+                FaultKind::RollingRestart { batch, interval }
             }
             _ => FaultKind::Blackhole,
         };

@@ -90,6 +90,7 @@ pub(super) fn keyed_l1(
             ("ttl_jitter", &l.ttl_jitter),
             ("coalesce", &l.coalesce),
             ("prewarm", &l.prewarm),
+            ("invalidation_rate", &l.invalidation_rate),
         ];
         if let Some((name, _)) = settings.iter().find(|(_, v)| v.is_some()) {
             return Err(Problem::value(

@@ -204,11 +204,17 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
             Latency::Constant(SimTime(1_500)),
         )?,
         cache: keys::keyed_l1(&l, workload.keys.as_ref(), pods.count)?,
+        invalidation_rate: number(
+            l.invalidation_rate.as_ref(),
+            "l1.invalidation_rate",
+            Some(0.0),
+            Range::NonNegative,
+        )?,
     };
     let database = database::database(raw.database.unwrap_or_default())?;
     let client = client::client(raw.client.unwrap_or_default())?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
-    let faults = faults::faults(raw.faults.as_ref(), redis.shards)?;
+    let faults = faults::faults(raw.faults.as_ref(), redis.shards, pods.count)?;
     Ok(Scenario {
         name: name.to_string(),
         simulation,
