@@ -165,6 +165,10 @@ capture l1-deploy-run run scenarios/book/l1-deploy.toml --report "$WORK/l1-deplo
 take l1-deploy l1 l1-deploy-hit-ratio
 take l1-deploy waiters l1-deploy-waiters
 capture l1-deploy-run-prewarm run scenarios/book/l1-deploy.toml --set l1.prewarm=true
+capture l1-rollout-run run scenarios/book/l1-rollout.toml --report "$WORK/l1-rollout"
+take l1-rollout l1 l1-rollout-hit-ratio
+take l1-rollout failures l1-rollout-failures
+capture l1-rollout-run-prewarm run scenarios/book/l1-rollout.toml --set l1.prewarm=true
 # 100 ms buckets, so each expiry's burst of queries is its own spike.
 capture l1-stampede-run run scenarios/l1-stampede.toml --set simulation.bucket=100ms --report "$WORK/l1-stampede"
 take l1-stampede database l1-stampede-database

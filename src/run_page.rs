@@ -169,10 +169,7 @@ fn marks(sc: &Scenario) -> Vec<Mark> {
                     format!("slow ×{} for {duration}", reports::format::exact(factor))
                 }
                 FaultKind::RollingRestart { batch, interval } => {
-                    let label = format!(
-                        "rolling restart of the pods, {batch} every {interval}, from {}",
-                        f.at
-                    );
+                    let label = format!("rolling restart: {batch} pods every {interval}");
                     return Mark {
                         at_secs: f.at.as_secs_f64(),
                         label,

@@ -4,7 +4,7 @@ use crate::flags::Format;
 use crate::output::{scenario_hash, OutputSet};
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
-use models::scenario::{RedisMode, Scenario};
+use models::scenario::{FaultKind, RedisMode, Scenario};
 use std::path::PathBuf;
 
 /// Arguments of `capsim run`.
@@ -171,11 +171,24 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
             m("client.command_timeouts")
         );
     }
-    if !sc.faults.is_empty() {
+    for f in &sc.faults {
+        if let FaultKind::RollingRestart { batch, interval } = f.kind {
+            out += &format!(
+                "rollout    {} pods restarted {batch} at a time every {interval} from {}\n",
+                sc.pods.count, f.at
+            );
+        }
+    }
+    let shard_faults = sc
+        .faults
+        .iter()
+        .filter(|f| !matches!(f.kind, FaultKind::RollingRestart { .. }))
+        .count();
+    if shard_faults > 0 {
         out += &format!(
             "faults     {} fault{}: {:.0} dead connections found {} ms after the fault on average, {:.0} reconnects\n",
-            sc.faults.len(),
-            if sc.faults.len() == 1 { "" } else { "s" },
+            shard_faults,
+            if shard_faults == 1 { "" } else { "s" },
             m("connections.dead"),
             pm("connections.detect.mean_ms", 1),
             m("connections.reconnects")
