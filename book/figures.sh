@@ -254,6 +254,9 @@ capture blackhole-jedis-run run scenarios/blackhole-jedis.toml --report "$WORK/b
 take blackhole-jedis failures blackhole-jedis-failures
 
 # Redis Cluster and the hot shard
+capture cluster-hot-key-check check scenarios/cluster-hot-key.toml
+sed -n '/busiest node /,/Erlang C pool size per node/p' "$FIG/cluster-hot-key-check.txt" >"$FIG/cluster-hot-key-derived.txt"
+rm "$FIG/cluster-hot-key-check.txt"
 capture cluster-hot-key-run run scenarios/cluster-hot-key.toml --report "$WORK/cluster-hot-key"
 take cluster-hot-key shard-load cluster-hot-key-shard-load
 take cluster-hot-key shards cluster-hot-key-shards

@@ -125,6 +125,17 @@ fn the_hottest_node_carries_its_keys_share_of_the_commands() {
         e.ci95,
         share[hottest]
     );
+    // `capsim check` derives the same node, share and utilisation.
+    let f = models::scenario::derived::figures(&sc, 1.0)
+        .cluster
+        .expect("cluster mode");
+    assert_eq!(f.node as usize, hottest);
+    assert!((f.share - share[hottest]).abs() < 1e-12, "{}", f.share);
+    assert!(
+        (f.redis_utilisation - expected).abs() < 1e-9 * expected,
+        "{} vs {expected}",
+        f.redis_utilisation
+    );
     // And it is the busiest shard the metric names.
     let r = run(&sc);
     assert!(r.metrics["redis.utilization.max"] > 1.3 * r.metrics["redis.utilization"]);

@@ -57,7 +57,10 @@ lookup_time = "0us"
 /// service time scaled by `factor`.
 fn check(scaling: &str, factor: f64) {
     let r = run(&scenario(scaling)).expect("the run completes");
-    assert_eq!(r.metrics["connections.open.mean"], OPEN, "every connection stays open");
+    assert_eq!(
+        r.metrics["connections.open.mean"], OPEN,
+        "every connection stays open"
+    );
     let s = SERVICE_US * 1e-6 * factor;
     let rho = RATE * s;
     let wait_ms = 1000.0 * rho * s / (2.0 * (1.0 - rho));
@@ -71,7 +74,10 @@ fn check(scaling: &str, factor: f64) {
          mean queue wait {w:.4} ± {w_ci:.4} ms (Pollaczek-Khinchine {wait_ms:.4} ms)"
     );
     assert!((u - rho).abs() <= u_ci, "utilisation {u} ± {u_ci} vs {rho}");
-    assert!((w - wait_ms).abs() <= w_ci, "wait {w} ± {w_ci} vs {wait_ms}");
+    assert!(
+        (w - wait_ms).abs() <= w_ci,
+        "wait {w} ± {w_ci} vs {wait_ms}"
+    );
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn figures_text(s: &Scenario) -> String {
         (
             "pool utilisation",
             |f| pct(f.pool_utilisation),
-            "in use / max_total",
+            "in use / (max_total x pools per pod)",
         ),
         (
             "expected failed checkouts",
@@ -153,6 +153,65 @@ fn figures_text(s: &Scenario) -> String {
     }
     if base.database.is_some() {
         out += &database_text(&base, top.as_ref());
+    }
+    if base.cluster.is_some() {
+        out += &cluster_text(&base, top.as_ref());
+    }
+    out
+}
+
+/// The busiest node's figures (cluster mode only, so other scenarios'
+/// output is unchanged): the rows above spread a pod's checkouts over its
+/// pools, one per node; these are the pool and the event loop that break
+/// first.
+fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
+    type Row = (
+        &'static str,
+        fn(&derived::ClusterFigures) -> String,
+        &'static str,
+    );
+    let rows: [Row; 6] = [
+        (
+            "busiest node",
+            |c| c.node.to_string(),
+            "the node whose slots carry the most reads",
+        ),
+        (
+            "its share of reads",
+            |c| pct(c.share),
+            "popularity of the keys on its slots",
+        ),
+        (
+            "Redis utilisation, that node",
+            |c| fig(c.redis_utilisation),
+            "share x commands/s x E[service]",
+        ),
+        (
+            "load on a pod's pool for it",
+            |c| format!("{} erlangs", fig(c.offered_load)),
+            "share x checkouts/s per pod x hold",
+        ),
+        (
+            "failed checkouts there",
+            |c| c.checkout_loss.map_or("n/a".into(), pct),
+            "max_total per node: Erlang B / M/M/n+D",
+        ),
+        (
+            "Erlang C pool size per node",
+            |c| c.erlang_c_size.map_or("n/a".into(), |n| n.to_string()),
+            "for the busiest node's pools",
+        ),
+    ];
+    let mut out = String::new();
+    for (name, value, how) in rows {
+        let c = base.cluster.as_ref().expect("cluster mode");
+        let mut line = format!("#   {name:<28}{:>14}", value(c));
+        if let Some(c) = top.and_then(|t| t.cluster.as_ref()) {
+            line += &format!("{:>14}", value(c));
+        }
+        line += &format!("   {how}");
+        out += &line;
+        out.push('\n');
     }
     out
 }

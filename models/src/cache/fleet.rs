@@ -112,7 +112,10 @@ impl Fleet {
     /// pod's cache; returns the entries removed.
     pub fn invalidate(&mut self) -> u64 {
         let key = self.keys.sample(&mut self.invalidation_rng);
-        self.caches.iter_mut().map(|c| u64::from(c.remove(key))).sum()
+        self.caches
+            .iter_mut()
+            .map(|c| u64::from(c.remove(key)))
+            .sum()
     }
 
     /// Fills `pod`'s cache at `now` with the `capacity` most popular keys (ranks 1 to

@@ -82,6 +82,45 @@ pub struct Figures {
     pub erlang_b_size: Option<u32>,
     /// A finite database's figures (`None` for an unlimited one).
     pub database: Option<DatabaseFigures>,
+    /// The busiest node's figures in cluster mode (`None` through a proxy).
+    pub cluster: Option<ClusterFigures>,
+}
+
+/// The busiest node of a Redis Cluster and its pools, at one request rate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterFigures {
+    /// The node whose slots carry the largest share of reads.
+    pub node: u32,
+    /// That share: the popularity of the keys on its slots (before the L1,
+    /// which takes more of the hot keys' reads).
+    pub share: f64,
+    /// Its event loop's busy fraction: share x the fleet's commands/s x
+    /// E[service].
+    pub redis_utilisation: f64,
+    /// Offered load on each pod's pool for that node, in erlangs.
+    pub offered_load: f64,
+    /// Share of that pool's checkouts expected to fail.
+    pub checkout_loss: Option<f64>,
+    /// Smallest pool per node with less than 1% of its checkouts waiting.
+    pub erlang_c_size: Option<u32>,
+}
+
+/// Most keys whose shares `capsim check` adds up by node (one CRC16 each).
+pub const MAX_KEYS_FOR_SHARES: u64 = 10_000_000;
+
+/// The share of reads each node of a cluster of `nodes` receives when keys
+/// are drawn from `keys` (key `rank` is named `key:<rank>`, its slot is its
+/// CRC16), or `None` above [`MAX_KEYS_FOR_SHARES`] keys.
+pub fn node_shares(keys: &sim::zipf::Popularity, nodes: u32) -> Option<Vec<f64>> {
+    if keys.n() > MAX_KEYS_FOR_SHARES {
+        return None;
+    }
+    let map = crate::slots::SlotMap::new(nodes);
+    let mut shares = vec![0.0; nodes as usize];
+    for (i, p) in keys.pmf().into_iter().enumerate() {
+        shares[map.node_of_rank(i as u64 + 1) as usize] += p;
+    }
+    Some(shares)
 }
 
 /// What a finite database is offered, at one request rate.
@@ -156,6 +195,7 @@ pub fn figures(s: &Scenario, scale: f64) -> Figures {
     }
     .min(f64::from(n));
     let sizable = offered_load.is_finite() && offered_load <= FORMULA_LIMIT;
+    let cluster = cluster_figures(s, rate * reads, checkouts_per_pod, hold_secs, redis_miss);
     Figures {
         scale,
         rate,
@@ -169,11 +209,44 @@ pub fn figures(s: &Scenario, scale: f64) -> Figures {
         offered_load,
         checkout_loss,
         in_use,
-        pool_utilisation: in_use / f64::from(n),
+        pool_utilisation: in_use / (f64::from(n) * f64::from(s.redis.pools_per_pod())),
         erlang_c_size: sizable.then(|| erlang_c_servers_for(offered_load, ERLANG_C_TARGET)),
         erlang_b_size: sizable.then(|| erlang_b_servers_for(offered_load, ERLANG_C_TARGET)),
         database,
+        cluster,
     }
+}
+
+/// The busiest node's figures in cluster mode: its share of the reads
+/// (`reads` per second over the fleet) and of each pod's `checkouts`,
+/// each held `hold` seconds, by a pool of `max_total` per node.
+fn cluster_figures(
+    s: &Scenario,
+    reads: f64,
+    checkouts: f64,
+    hold: f64,
+    redis_miss: f64,
+) -> Option<ClusterFigures> {
+    if s.redis.mode != super::RedisMode::Cluster {
+        return None;
+    }
+    let shares = node_shares(s.workload.keys.as_ref()?, s.redis.shards)?;
+    let (node, share) =
+        shares.iter().copied().enumerate().fold(
+            (0, 0.0),
+            |best, (i, x)| if x > best.1 { (i, x) } else { best },
+        );
+    let lambda = checkouts * share;
+    let offered_load = lambda * hold;
+    let sizable = offered_load.is_finite() && offered_load <= FORMULA_LIMIT;
+    Some(ClusterFigures {
+        node: node as u32,
+        share,
+        redis_utilisation: share * reads * (1.0 + redis_miss) * s.redis.service_time.mean_secs(),
+        offered_load,
+        checkout_loss: loss(s, lambda, hold),
+        erlang_c_size: sizable.then(|| erlang_c_servers_for(offered_load, ERLANG_C_TARGET)),
+    })
 }
 
 /// Expected share of checkouts that fail, when a formula applies.

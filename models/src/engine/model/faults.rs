@@ -42,7 +42,7 @@ impl Model<'_> {
                     self.sched
                         .schedule_at(at, Event::PodRestart { first, count });
                     first += count;
-                    at = at + interval;
+                    at += interval;
                 }
             }
         }
