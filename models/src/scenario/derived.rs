@@ -95,7 +95,7 @@ pub struct ClusterFigures {
     /// which takes more of the hot keys' reads).
     pub share: f64,
     /// Its event loop's busy fraction: share x the fleet's commands/s x
-    /// E[service].
+    /// the mean service time.
     pub redis_utilisation: f64,
     /// Offered load on each pod's pool for that node, in erlangs.
     pub offered_load: f64,
