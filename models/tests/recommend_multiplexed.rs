@@ -123,7 +123,10 @@ fn ioredis_gets_a_tcp_retries2_it_can_set() {
     let s = &t.base;
     // ioredis has no command timeout: the bound is 30 s, and tcp_retries2 = 6
     // gives up after 0.2 s x (2^7 - 1) = 25.4 s (7 would take 51 s).
-    assert_eq!(advice::advised_user_timeout(s).as_secs_f64(), 30.0);
+    assert_eq!(
+        advice::advised_user_timeout(s),
+        sim::time::SimTime::from_secs(30)
+    );
     let stop = AtomicBool::new(false);
     let advice = advice::advise(&t, &[], &stop).unwrap();
     let a = &advice[0];

@@ -66,7 +66,7 @@ pub(super) fn read(t: &Table, key: &str, dist: &str, dir: &Path) -> Result<Laten
     let path = dir.join(file);
     let shown = path.display().to_string();
     let text = read_bounded(&path)
-        .map_err(|e| Problem::value(&file_key, format!("cannot read {}: {e}", quote(&shown))))?;
+        .map_err(|e| Problem::value(&file_key, format!("cannot read {shown}: {e}")))?;
     let at_line =
         |line: usize, msg: String| Problem::value(&file_key, format!("{shown}:{line}: {msg}"));
     let default_unit = if dist == "samples" { "" } else { "s" };
@@ -293,14 +293,16 @@ fn prometheus(
                     format!("{shown} has no histogram (no `_bucket{{le=\"...\"}}` lines)"),
                 ))
             }
-            many => return Err(Problem::value(
-                format!("{key}.metric"),
-                format!(
+            many => {
+                return Err(Problem::value(
+                    format!("{key}.metric"),
+                    format!(
                     "required: {shown} has {} histograms ({}); choose one with metric = \"...\"",
                     many.len(),
                     list(many, "\"", "\"")
                 ),
-            )),
+                ))
+            }
         },
     };
     let scale = match unit {
