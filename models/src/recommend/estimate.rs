@@ -37,7 +37,7 @@ const LIMIT: u32 = 100_000;
 /// Largest key universe whose per-node shares are summed (O(keys) time and
 /// memory); above it a cluster gets no estimate and the search starts from
 /// the scenario's own value.
-const MAX_SHARE_KEYS: u64 = 10_000_000;
+pub const MAX_SHARE_KEYS: u64 = 10_000_000;
 
 /// A closed-form starting value.
 #[derive(Clone, Debug, PartialEq)]
