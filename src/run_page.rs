@@ -105,6 +105,12 @@ fn latency(l: &Latency) -> String {
     let ms = |s: f64| format!("{}ms", reports::format::exact(s * 1e3));
     match l {
         Latency::Constant(t) => t.to_string(),
+        Latency::Empirical(e) => format!(
+            "from data {}, mean {}, p99 {}",
+            e.source,
+            ms(e.moment(1)),
+            ms(e.quantile_secs(0.99))
+        ),
         Latency::Exponential { mean } => format!("exponential, mean {}", ms(*mean)),
         Latency::Uniform { low, high } => format!("uniform, {} to {}", ms(*low), ms(*high)),
         Latency::LogNormal { mu, .. } => format!("lognormal, median {}", ms(mu.exp())),

@@ -87,9 +87,19 @@ fn bad_requests_are_refused_with_a_clear_line() {
         "scenarios/erlang-b-threshold.toml",
         "--set",
         "pool.preset=lettuce",
+        "--for",
+        "pool.max_total",
     ]);
     assert!(
         e.contains("client.transport = \"multiplexed\"") && e.contains("client.connections"),
         "{e}"
     );
+    // And a pooled client has no shared connections.
+    let e = bad_input(&[
+        "recommend",
+        "scenarios/erlang-b-threshold.toml",
+        "--for",
+        "client.connections",
+    ]);
+    assert!(e.contains("multiplexed\" only"), "{e}");
 }

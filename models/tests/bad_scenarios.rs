@@ -1,7 +1,8 @@
 //! Golden tests of scenario errors: every `tests/bad_scenarios/NN-name.toml`
 //! at the workspace root must fail to load with exactly the one-line message
 //! in its sibling `NN-name.err`. Set `CAPSIM_BLESS=1` to write the `.err`
-//! files from the current messages (then review the diff).
+//! files from the current messages (then review the diff). Data files that
+//! cases name (`dist = "samples"`, `"prometheus"`) are in `bad_scenarios/data/`.
 
 use models::scenario::load;
 use std::path::{Path, PathBuf};
@@ -26,19 +27,21 @@ fn every_bad_scenario_fails_with_its_message() {
     let mut failures = Vec::new();
     for file in &files {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-        // Stable, relative names in messages: `bad_scenarios/NN-name.toml`.
-        let origin = format!("bad_scenarios/{stem}.toml");
+        // Stable, relative names in messages: `bad_scenarios/NN-name.toml`,
+        // and data files beside it as `bad_scenarios/data/...`. Data files
+        // are found from the scenario's path, so both readers get the full one.
         let text = std::fs::read_to_string(file).unwrap();
         let overrides = overrides_of(&text);
-        let got = match models::scenario::parse(&text, &origin, &stem, &overrides) {
-            Ok(_) => "(no error)".to_string(),
-            Err(e) => e.to_string(),
-        };
-        // `load` must agree with `parse`, apart from the file name.
-        let loaded = load(file, &overrides).map_err(|e| e.to_string());
         let full = file.display().to_string();
+        let shorten = |m: String| m.replace(&dir.display().to_string(), "bad_scenarios");
+        let got = match models::scenario::parse(&text, &full, &stem, &overrides) {
+            Ok(_) => "(no error)".to_string(),
+            Err(e) => shorten(e.to_string()),
+        };
+        // `load` must agree with `parse`.
+        let loaded = load(file, &overrides).map_err(|e| shorten(e.to_string()));
         assert_eq!(
-            loaded.err().map(|m| m.replacen(&full, &origin, 1)),
+            loaded.err(),
             (got != "(no error)").then(|| got.clone()),
             "{stem}: load and parse disagree"
         );

@@ -132,3 +132,67 @@ fn mmn_d_with_a_timeout_objective() {
     ));
     check(&t, expected);
 }
+
+/// Redis Cluster: each pod keeps one pool per node, and the key popularity
+/// decides each node's share of the checkouts. With a fail-fast pool every
+/// node's pool is an Erlang B loss system fed by its Poisson share of the
+/// pod's checkouts, so the refusal ratio over all checkouts is
+/// `sum_i share_i B(n, a share_i)`: the theoretical minimum `n` is where that
+/// falls below the objective. The closed-form start sizes the busiest node's
+/// pool alone (`B(n, a share_max)`), at or above it; sizing for the mean load
+/// (`a / nodes`) would start below.
+#[test]
+fn cluster_pools_are_sized_by_their_nodes_shares() {
+    use models::scenario::Popularity;
+    use models::slots::SlotMap;
+    let (a, nodes, keys, alpha) = (12.0, 3u32, 1000u64, 1.0);
+    let mut share = vec![0.0; nodes as usize];
+    let map = SlotMap::new(nodes);
+    for (i, p) in Popularity::zipf(keys, alpha)
+        .unwrap()
+        .pmf()
+        .iter()
+        .enumerate()
+    {
+        share[map.node_of_rank(i as u64 + 1) as usize] += p;
+    }
+    let busiest = share.iter().cloned().fold(0.0, f64::max);
+    let limit = 0.01;
+    let start = theory_min(|n| erlang_b(n, a * busiest) < limit);
+    let expected =
+        theory_min(|n| share.iter().map(|s| s * erlang_b(n, a * s)).sum::<f64>() < limit);
+    let mean_load = theory_min(|n| erlang_b(n, a / f64::from(nodes)) < limit);
+    eprintln!("shares {share:?}: start {start}, theory {expected}, mean-load {mean_load}");
+    assert!(busiest > 0.4, "the Zipf head makes one node hot: {share:?}");
+    let text = scenario(
+        a * 1000.0,
+        "when_exhausted = \"fail\"",
+        &format!("\"pool.timeout_ratio\" = \"< {limit}\""),
+    )
+    .replace(
+        "[redis]\nshards = 1",
+        &format!("[redis]\nmode = \"cluster\"\nshards = {nodes}"),
+    )
+    .replace(
+        "[workload]\n",
+        &format!(
+            "[workload]\nkeys = {keys}\nkey_popularity = {{ dist = \"zipf\", alpha = {alpha} }}\n"
+        ),
+    );
+    let t = target(text);
+    let stop = AtomicBool::new(false);
+    let ans = search::smallest(&t, pool_knob(), &[], &stop, &|_| {}).expect("the search runs");
+    let est = ans.estimate.as_ref().expect("theory applies");
+    assert_eq!(est.value, f64::from(start), "{est:?}");
+    assert!(est.formula.contains("busiest node"), "{}", est.formula);
+    assert!(start > mean_load);
+    let got = ans.recommended.expect("some size holds") as u32;
+    let below = ans.below.as_ref().expect("a smaller size was probed");
+    eprintln!("recommended {got}, next-smaller: {}", below.verdict.name());
+    assert_ne!(below.verdict, Verdict::Holds);
+    if got == expected + 1 {
+        assert_eq!(below.verdict, Verdict::TooClose, "{ans:?}");
+    } else {
+        assert_eq!(got, expected, "probes: {:?}", ans.probes);
+    }
+}

@@ -5,9 +5,11 @@
 //! sampling never fails. Samples are drawn in `f64` seconds and converted by the
 //! single rule of [`SimTime::from_secs_f64`].
 
+use crate::empirical::Empirical;
 use crate::time::SimTime;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
+use std::sync::Arc;
 
 /// Standard normal quantiles of 0.5, 0.9, 0.99 and 0.999.
 pub const Z_QUANTILES: [f64; 4] = [0.0, 1.281_551_565_545, 2.326_347_874_041, 3.090_232_306_168];
@@ -44,6 +46,9 @@ pub enum Latency {
         /// `ln` of p50, p90, p99, p99.9 (seconds), strictly increasing.
         ln_q: [f64; 4],
     },
+    /// Read from data: measured samples or a histogram export (see
+    /// [`crate::empirical`]). Shared, since a file may hold many samples.
+    Empirical(Arc<Empirical>),
 }
 
 /// Why a distribution's parameters were refused.
@@ -141,6 +146,7 @@ impl Latency {
     #[inline(never)]
     fn sample_other<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
         match *self {
+            Latency::Empirical(ref e) => e.sample(rng),
             Latency::Constant(_) | Latency::Exponential { .. } => unreachable!("sampled inline"),
             Latency::Uniform { low, high } => {
                 SimTime::from_secs_f64(low + (high - low) * rng.random::<f64>())
@@ -168,6 +174,7 @@ impl Latency {
 
     fn moment(&self, k: i32) -> f64 {
         match *self {
+            Latency::Empirical(ref e) => e.moment(k),
             Latency::Constant(t) => t.as_secs_f64().powi(k),
             Latency::Exponential { mean } => {
                 if k == 1 {

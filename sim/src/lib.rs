@@ -7,6 +7,7 @@
 //! - [`timer::Generation`]: cancellation of scheduled events by stale stamps;
 //! - [`rng::Streams`]: named, portable random streams per purpose;
 //! - [`dist::Latency`]: latency distributions built from user-facing figures;
+//! - [`empirical::Empirical`]: latency laws read from samples or histograms;
 //! - [`histogram::Histogram`]: a log-linear histogram with HdrHistogram's
 //!   buckets, fast to record into;
 //! - [`stats`]: time-weighted gauges, latency histograms, time series;
@@ -29,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod dist;
+pub mod empirical;
 pub mod experiment;
 pub mod histogram;
 pub mod queueing;

@@ -22,7 +22,8 @@ pub struct Args {
     /// `[forecast] peak_rate`.
     pub file: PathBuf,
     /// A setting to choose (repeatable; searched in order): pool.max_total
-    /// (default), pods.count, pool.acquire_timeout, l1.capacity.
+    /// (default), pods.count, pool.acquire_timeout, l1.capacity; for a
+    /// multiplexed client client.connections (default) or pods.count.
     #[arg(long = "for", value_name = "KEY")]
     pub keys: Vec<String>,
     /// Override any scenario key, as in `capsim run`: `--set pods.count=20`.
@@ -70,13 +71,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .unwrap_or(models::scenario::derived::DEFAULT_MAX_EVENTS);
     let target = Target::load(&args.file, &args.set, limit).map_err(failure)?;
     let names = if args.keys.is_empty() {
-        vec!["pool.max_total".to_string()]
+        vec![recommend::default_key(&target.base).to_string()]
     } else {
         args.keys.clone()
     };
     let mut knobs: Vec<Knob> = Vec::new();
     for n in &names {
         let k = recommend::knob(n).map_err(input)?;
+        k.applies(&target.base).map_err(input)?;
         if knobs.contains(&k) {
             return Err(input(format!("--for {n} is given twice")));
         }

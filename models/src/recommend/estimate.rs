@@ -13,17 +13,31 @@
 //! - `pool.acquire_wait.pNN_ms < w`: M/M/n `P(W > w) < 1 - NN/100`;
 //! - any other objective: stability, `n > a`.
 //!
+//! In cluster mode (`redis.mode = "cluster"`) each pod keeps one pool per
+//! node and `pool.max_total` bounds each of them, so the pool that decides
+//! is the busiest node's: its checkouts are the pod's times the node's share
+//! of the reads (the key popularity summed over the node's slots, with the
+//! L1 left out), not the pod's mean over nodes. With a keyed L1 the hottest
+//! keys stay in the pods and the share is an overestimate: a start above the
+//! answer, which the search walks down.
+//!
 //! The estimate is exact for the validation scenarios (exponential holds,
 //! Poisson arrivals, an idle Redis) and a first guess elsewhere: the search
 //! confirms or corrects it by simulation.
 
 use super::{Knob, Target};
-use crate::scenario::{derived, Scenario, WhenExhausted};
+use crate::scenario::{derived, RedisMode, Scenario, WhenExhausted};
+use crate::slots::SlotMap;
 use crate::sweep::spec::{Clause, Op};
 use sim::queueing::{erlang_b, erlang_c, mmn_d, mmn_mean_wait, mmn_wait_tail};
 
 /// Largest pool the formulas are asked about.
 const LIMIT: u32 = 100_000;
+
+/// Largest key universe whose per-node shares are summed (O(keys) time and
+/// memory); above it a cluster gets no estimate and the search starts from
+/// the scenario's own value.
+pub const MAX_SHARE_KEYS: u64 = 10_000_000;
 
 /// A closed-form starting value.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,7 +57,14 @@ pub fn for_knob(target: &Target, knob: &Knob, s: &Scenario) -> Option<Estimate> 
         return None;
     }
     let f = derived::figures(s, derived::peak_scale(s));
-    let (lambda, hold) = (f.checkouts_per_pod, f.hold_secs);
+    let (mut lambda, hold) = (f.checkouts_per_pod, f.hold_secs);
+    let busiest = match s.redis.mode {
+        RedisMode::Proxy => None,
+        RedisMode::Cluster => Some(busiest_node(s)?),
+    };
+    if let Some((_, share)) = busiest {
+        lambda *= share;
+    }
     if !(lambda > 0.0 && hold > 0.0 && lambda.is_finite() && hold.is_finite()) {
         return None;
     }
@@ -64,13 +85,37 @@ pub fn for_knob(target: &Target, knob: &Knob, s: &Scenario) -> Option<Estimate> 
             });
         }
     }
-    best.or_else(|| {
-        Some(Estimate {
-            value: f64::from(stable(a)),
-            formula: format!("stability: more connections than the offered load ({a:.3} erlangs)"),
-            erlangs: a,
-        })
-    })
+    let mut best = best.unwrap_or_else(|| Estimate {
+        value: f64::from(stable(a)),
+        formula: format!("stability: more connections than the offered load ({a:.3} erlangs)"),
+        erlangs: a,
+    });
+    if let Some((node, share)) = busiest {
+        best.formula.push_str(&format!(
+            "; cluster: one pool per node per pod, sized for the busiest node {node} ({:.1}% of the reads)",
+            share * 100.0
+        ));
+    }
+    Some(best)
+}
+
+/// The node whose slots carry the largest share of the reads, and that
+/// share, from the key popularity; `None` above [`MAX_SHARE_KEYS`] keys.
+pub fn busiest_node(s: &Scenario) -> Option<(u32, f64)> {
+    let keys = s.workload.keys?;
+    if keys.n() > MAX_SHARE_KEYS {
+        return None;
+    }
+    let map = SlotMap::new(s.redis.shards);
+    let mut share = vec![0.0; s.redis.shards as usize];
+    for (i, p) in keys.pmf().iter().enumerate() {
+        share[map.node_of_rank(i as u64 + 1) as usize] += p;
+    }
+    let (node, p) = share
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1).then(b.0.cmp(&a.0)))?;
+    Some((node as u32, *p))
 }
 
 /// The smallest pool above the offered load `a`.

@@ -38,7 +38,7 @@ pub mod search;
 pub mod snippets;
 
 use crate::engine;
-use crate::scenario::{derived, Scenario, ScenarioError};
+use crate::scenario::{derived, Scenario, ScenarioError, Transport};
 use crate::sweep::plan::{Input, Plan};
 use crate::sweep::results::{verdict_of, Measured, Verdict};
 use crate::sweep::run::unfinished;
@@ -69,7 +69,7 @@ pub enum KnobKind {
 }
 
 /// The settings `--for` accepts.
-pub const KNOBS: [Knob; 4] = [
+pub const KNOBS: [Knob; 5] = [
     Knob {
         key: "pool.max_total",
         kind: KnobKind::Integer,
@@ -98,7 +98,23 @@ pub const KNOBS: [Knob; 4] = [
         max: 1e9,
         why: "smallest L1 cache per pod (memory)",
     },
+    Knob {
+        key: "client.connections",
+        kind: KnobKind::Integer,
+        min: 1.0,
+        max: 1000.0,
+        why: "fewest shared connections per pod (multiplexed clients)",
+    },
 ];
+
+/// The key searched when `--for` names none: the pool's size, or for a
+/// multiplexed client the shared connections per pod.
+pub fn default_key(s: &Scenario) -> &'static str {
+    match s.client.transport {
+        Transport::Pooled => "pool.max_total",
+        Transport::Multiplexed => "client.connections",
+    }
+}
 
 /// The knob named `key`, or a message listing the ones there are.
 pub fn knob(key: &str) -> Result<Knob, String> {
@@ -157,7 +173,28 @@ impl Knob {
             "pool.max_total" => Some(f64::from(s.pool.max_total)),
             "pods.count" => Some(f64::from(s.pods.count)),
             "pool.acquire_timeout" => s.pool.acquire_timeout.map(|t| t.as_millis_f64()),
+            "client.connections" => Some(f64::from(s.client.connections)),
             _ => None,
+        }
+    }
+
+    /// Whether this knob means anything for scenario `s`, or why not: a
+    /// multiplexed client has no pool, and a pool has no shared connections.
+    pub fn applies(&self, s: &Scenario) -> Result<(), String> {
+        let pool_key = self.key.starts_with("pool.");
+        match (s.client.transport, pool_key, self.key) {
+            (Transport::Multiplexed, true, _) => Err(format!(
+                "--for {}: client.transport = \"multiplexed\" has no pool (its commands share \
+                 client.connections connections per pod); search client.connections or \
+                 pods.count instead",
+                self.key
+            )),
+            (Transport::Pooled, _, "client.connections") => Err(
+                "--for client.connections: applies to client.transport = \"multiplexed\" only; \
+                 this scenario's client uses a pool: search pool.max_total instead"
+                    .to_string(),
+            ),
+            _ => Ok(()),
         }
     }
 }
@@ -239,17 +276,6 @@ impl Target {
             return Err(Error::NoSlo(format!(
                 "{}: no [slo] table: recommend needs objectives to meet, e.g. \
                  [slo] \"latency.p99_ms\" = \"< 5\"",
-                plan.input.origin
-            )));
-        }
-        if plan.base.client.transport == crate::scenario::Transport::Multiplexed {
-            // Its knobs are connections per pod and the command timeout, and
-            // its closed forms (M/G/1 per connection) are not the pool's.
-            return Err(Error::NoSlo(format!(
-                "{}: client.transport = \"multiplexed\": recommend sizes pools \
-                 (pool.max_total, pods.count, pool.acquire_timeout) and does not \
-                 size shared connections yet; sweep client.connections with \
-                 `capsim sweep` instead",
                 plan.input.origin
             )));
         }
@@ -442,6 +468,9 @@ pub fn recommend(
     stop: &std::sync::atomic::AtomicBool,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Recommendation, Error> {
+    for k in keys {
+        k.applies(&target.base).map_err(Error::NoSlo)?;
+    }
     let mut settings: Vec<String> = Vec::new();
     let mut answers = Vec::new();
     for k in keys {

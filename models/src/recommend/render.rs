@@ -2,9 +2,9 @@
 //! `"recommended"` object maps each searched key to its value).
 
 use super::search::Region;
-use super::snippets::{self, Library, LIBRARIES};
+use super::snippets::{self, Library, LIBRARIES, MULTIPLEXED_LIBRARIES};
 use super::{margins, KeyAnswer, KnobKind, Margin, Probe, Recommendation, Target};
-use crate::scenario::WhenExhausted;
+use crate::scenario::{Transport, WhenExhausted};
 use crate::sweep::results::{short, Verdict};
 use serde_json::{json, Value as Json};
 
@@ -160,6 +160,9 @@ pub fn libraries(t: &Target) -> Vec<Library> {
     if let Some(l) = t.preset.as_deref().and_then(Library::of_preset) {
         return vec![l];
     }
+    if t.base.client.transport == Transport::Multiplexed {
+        return MULTIPLEXED_LIBRARIES.to_vec();
+    }
     let fails = t.base.pool.when_exhausted == WhenExhausted::Fail;
     LIBRARIES
         .into_iter()
@@ -213,9 +216,10 @@ pub fn text(r: &Recommendation) -> String {
             if !a.settings.is_empty() {
                 out.push_str(&format!("    set: {}\n", a.settings.join(" ")));
             }
-            if let Some(e) = &a.effect {
+            for e in &a.effects {
                 out.push_str(&format!(
-                    "    simulated at the forecast: {} {} ± {} without, {} ± {} with\n",
+                    "    simulated {}: {} {} ± {} without, {} ± {} with\n",
+                    e.conditions.as_deref().unwrap_or("at the forecast"),
                     e.metric,
                     short(e.before.0),
                     short(e.before.1),
@@ -372,13 +376,23 @@ pub fn json(r: &Recommendation) -> Json {
             "rule": a.rule,
             "finding": a.finding,
             "settings": a.settings,
-            "effect": a.effect.as_ref().map(|e| json!({
-                "metric": e.metric,
-                "before": {"mean": finite(e.before.0), "ci95": finite(e.before.1)},
-                "after": {"mean": finite(e.after.0), "ci95": finite(e.after.1)},
-            })),
+            "effect": a.effects.first().map(effect),
+            "effects": a.effects.iter().map(effect).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "snippets": snippets,
         "summary": text(r),
     })
+}
+
+/// One simulated effect of a piece of advice, as JSON.
+fn effect(e: &super::advice::Effect) -> serde_json::Value {
+    let mut j = json!({
+        "metric": e.metric,
+        "before": {"mean": finite(e.before.0), "ci95": finite(e.before.1)},
+        "after": {"mean": finite(e.after.0), "ci95": finite(e.after.1)},
+    });
+    if let Some(c) = &e.conditions {
+        j["conditions"] = json!(c);
+    }
+    j
 }

@@ -7,7 +7,19 @@
 //! the preset table so that the two cannot drift. Durations are written in
 //! each library's unit: `java.time.Duration` for Jedis/commons-pool2 (2.12+),
 //! seconds as floats for redis-py, `time.Duration` for go-redis,
-//! `std::time::Duration` for r2d2, bb8 and deadpool.
+//! `std::time::Duration` for r2d2, bb8 and deadpool, `java.time.Duration` for
+//! Lettuce, milliseconds for StackExchange.Redis and ioredis.
+//!
+//! The multiplexed clients have no pool: their snippets set the command
+//! timeout, the connect timeout, keepalive, Lettuce's request queue and
+//! `TCP_USER_TIMEOUT` (Lettuce 6.3+, `SocketOptions.TcpUserTimeoutOptions`,
+//! which needs netty's epoll or io_uring transport). StackExchange.Redis's
+//! option names are those of its configuration string
+//! (`docs/Configuration.md`); the snippet sets the `ConfigurationOptions`
+//! properties of the same names. A key a library has no option for (the
+//! shared connections per pod: one `StatefulRedisConnection`, one
+//! `ConnectionMultiplexer`, one `Redis` object each) is left to the code
+//! that creates the clients, and the snippet says so in a comment.
 
 use crate::scenario::{Order, Scenario, WhenExhausted};
 use sim::time::SimTime;
@@ -29,9 +41,22 @@ pub enum Library {
     Bb8,
     /// deadpool-redis's `PoolConfig`.
     Deadpool,
+    /// Lettuce's `RedisURI`, `SocketOptions` and `ClientOptions` (multiplexed).
+    Lettuce,
+    /// StackExchange.Redis's `ConfigurationOptions` (multiplexed).
+    StackExchangeRedis,
+    /// ioredis's `RedisOptions` (multiplexed).
+    Ioredis,
 }
 
-/// Every library, in output order.
+/// Every multiplexed client library, in output order.
+pub const MULTIPLEXED_LIBRARIES: [Library; 3] = [
+    Library::Lettuce,
+    Library::StackExchangeRedis,
+    Library::Ioredis,
+];
+
+/// Every pooled client library, in output order.
 pub const LIBRARIES: [Library; 7] = [
     Library::Jedis,
     Library::RedisPy,
@@ -53,6 +78,9 @@ impl Library {
             "r2d2" => Library::R2d2,
             "bb8" => Library::Bb8,
             "deadpool" => Library::Deadpool,
+            "lettuce" => Library::Lettuce,
+            "stackexchange-redis" => Library::StackExchangeRedis,
+            "ioredis" => Library::Ioredis,
             _ => return None,
         })
     }
@@ -67,6 +95,9 @@ impl Library {
             Library::R2d2 => "r2d2 (Rust)",
             Library::Bb8 => "bb8 (Rust)",
             Library::Deadpool => "deadpool-redis (Rust)",
+            Library::Lettuce => "Lettuce (RedisURI, SocketOptions, ClientOptions, Java)",
+            Library::StackExchangeRedis => "StackExchange.Redis (ConfigurationOptions, .NET)",
+            Library::Ioredis => "ioredis (Node.js)",
         }
     }
 
@@ -80,6 +111,9 @@ impl Library {
             Library::R2d2 => "r2d2",
             Library::Bb8 => "bb8",
             Library::Deadpool => "deadpool",
+            Library::Lettuce => "lettuce",
+            Library::StackExchangeRedis => "stackexchange-redis",
+            Library::Ioredis => "ioredis",
         }
     }
 }
@@ -356,6 +390,163 @@ pub fn entries(lib: Library, s: &Scenario) -> Vec<Entry> {
                 format!("pool.timeouts.wait = {};", rust_option(p.acquire_timeout)),
             ),
         ],
+        Library::Lettuce => lettuce(s),
+        Library::StackExchangeRedis => {
+            let mut v = Vec::new();
+            if let Some(t) = ms(c.socket_timeout) {
+                let t = t.round();
+                v.push(e(
+                    "client.socket_timeout",
+                    "syncTimeout",
+                    format!("options.SyncTimeout = {t};"),
+                ));
+                v.push(e(
+                    "client.socket_timeout",
+                    "asyncTimeout",
+                    format!("options.AsyncTimeout = {t};"),
+                ));
+            }
+            if let Some(t) = ms(c.connect_timeout) {
+                v.push(e(
+                    "client.connect_timeout",
+                    "connectTimeout",
+                    format!("options.ConnectTimeout = {};", t.round()),
+                ));
+            }
+            v
+        }
+        Library::Ioredis => {
+            let mut v = Vec::new();
+            if let Some(t) = ms(c.socket_timeout) {
+                v.push(e(
+                    "client.socket_timeout",
+                    "commandTimeout",
+                    format!("commandTimeout: {},", t.round()),
+                ));
+            }
+            if let Some(t) = ms(c.connect_timeout) {
+                v.push(e(
+                    "client.connect_timeout",
+                    "connectTimeout",
+                    format!("connectTimeout: {},", t.round()),
+                ));
+            }
+            if let Some(t) = ms(c.tcp_keepalive) {
+                // socket.setKeepAlive(true, keepAlive): the idle time, in ms.
+                v.push(e(
+                    "client.tcp_keepalive",
+                    "keepAlive",
+                    format!("keepAlive: {},", t.round()),
+                ));
+            }
+            v
+        }
+    }
+}
+
+/// Lettuce's options: the command timeout on the `RedisURI`, the socket's
+/// options, and the client's request queue.
+fn lettuce(s: &Scenario) -> Vec<Entry> {
+    let c = &s.client;
+    let e = |key, option, line: String| Entry { key, option, line };
+    let mut v = Vec::new();
+    if let Some(t) = c.socket_timeout {
+        v.push(e(
+            "client.socket_timeout",
+            "timeout",
+            format!(".withTimeout({})", java_duration(Some(t))),
+        ));
+    }
+    if let Some(t) = c.connect_timeout {
+        v.push(e(
+            "client.connect_timeout",
+            "connectTimeout",
+            format!(".connectTimeout({})", java_duration(Some(t))),
+        ));
+    }
+    match c.tcp_keepalive {
+        None => v.push(e(
+            "client.tcp_keepalive",
+            "keepAlive",
+            ".keepAlive(false)".to_string(),
+        )),
+        Some(t) => v.push(e(
+            "client.tcp_keepalive",
+            "KeepAliveOptions.idle",
+            format!(".idle({})", java_duration(Some(t))),
+        )),
+    }
+    if let Some(t) = s.network.tcp_user_timeout {
+        v.push(e(
+            "network.tcp_user_timeout",
+            "TcpUserTimeoutOptions.tcpUserTimeout",
+            format!(".tcpUserTimeout({})", java_duration(Some(t))),
+        ));
+    }
+    v.push(e(
+        "client.max_queued",
+        "requestQueueSize",
+        format!(
+            ".requestQueueSize({})",
+            c.max_queued
+                .map_or("Integer.MAX_VALUE".to_string(), |n| n.to_string())
+        ),
+    ));
+    v
+}
+
+/// Lettuce's snippet: the entries in their builders.
+fn lettuce_snippet(s: &Scenario) -> String {
+    let entries = lettuce(s);
+    let line = |key: &str| -> Vec<String> {
+        entries
+            .iter()
+            .filter(|e| e.key == key)
+            .map(|e| e.line.clone())
+            .collect()
+    };
+    let mut out = String::from("RedisURI uri = RedisURI.builder()\n    .withHost(host)\n");
+    for l in line("client.socket_timeout") {
+        out.push_str(&format!("    {l}\n"));
+    }
+    out.push_str("    .build();\nSocketOptions.Builder socket = SocketOptions.builder();\n");
+    for l in line("client.connect_timeout") {
+        out.push_str(&format!("socket{l};\n"));
+    }
+    for l in line("client.tcp_keepalive") {
+        if l.starts_with(".idle(") {
+            out.push_str(&format!(
+                "socket.keepAlive(SocketOptions.KeepAliveOptions.builder().enable()\n    {l}\n    .build());\n"
+            ));
+        } else {
+            out.push_str(&format!("socket{l};\n"));
+        }
+    }
+    for l in line("network.tcp_user_timeout") {
+        out.push_str(&format!(
+            "// TCP_USER_TIMEOUT: Lettuce 6.3+, with netty's epoll or io_uring transport\n\
+             socket.tcpUserTimeout(SocketOptions.TcpUserTimeoutOptions.builder().enable()\n    {l}\n    .build());\n"
+        ));
+    }
+    out.push_str(
+        "ClientOptions options = ClientOptions.builder()\n    .socketOptions(socket.build())\n",
+    );
+    for l in line("client.max_queued") {
+        out.push_str(&format!("    {l}\n"));
+    }
+    out.push_str("    .build();\n");
+    out.push_str(&connections_comment(s, "StatefulRedisConnection", "//"));
+    out
+}
+
+/// What to do about `client.connections`, which no multiplexed library has
+/// an option for.
+fn connections_comment(s: &Scenario, object: &str, comment: &str) -> String {
+    match s.client.connections {
+        1 => format!("{comment} one shared {object} per pod (client.connections = 1)"),
+        n => format!(
+            "{comment} client.connections = {n}: open {n} {object}s per pod and spread the commands over them"
+        ),
     }
 }
 
@@ -383,5 +574,16 @@ pub fn snippet(lib: Library, s: &Scenario) -> String {
         Library::R2d2 => format!("let pool = r2d2::Pool::builder()\n{}\n    .build(manager)?;", body("    ")),
         Library::Bb8 => format!("let pool = bb8::Pool::builder()\n{}\n    .build(manager).await?;", body("    ")),
         Library::Deadpool => format!("{}\ncfg.pool = Some(pool);", body("")),
+        Library::Lettuce => lettuce_snippet(s),
+        Library::StackExchangeRedis => format!(
+            "var options = ConfigurationOptions.Parse(\"redis:6379\");\n{}\n{}\nvar redis = ConnectionMultiplexer.Connect(options);",
+            body(""),
+            connections_comment(s, "ConnectionMultiplexer", "//")
+        ),
+        Library::Ioredis => format!(
+            "{}\nconst redis = new Redis({{\n{}\n}});",
+            connections_comment(s, "Redis object", "//"),
+            body("  ")
+        ),
     }
 }

@@ -289,7 +289,9 @@ fn validate(
     if let Some(p) = shape.into_iter().next() {
         return Err(locator.error(p));
     }
-    build_applied(doc, name).map_err(|p| locator.error(p))
+    // Data files are relative to the scenario file's directory.
+    let dir = Path::new(locator.origin).parent().unwrap_or(Path::new(""));
+    build_applied(doc, name, dir).map_err(|p| locator.error(p))
 }
 
 /// Where each dotted key of a document is, and which were overridden.

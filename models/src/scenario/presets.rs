@@ -277,10 +277,10 @@ const LETTUCE: &str = r#"
 [client]
 transport = "multiplexed"       # one thread-safe StatefulRedisConnection, shared
 connections = 1
-socket_timeout = "60s"          # RedisURI.DEFAULT_TIMEOUT = 60 s: the command timeout
-connect_timeout = "10s"         # SocketOptions.DEFAULT_CONNECT_TIMEOUT = 10 s
-tcp_keepalive = "none"          # SocketOptions.DEFAULT_SO_KEEPALIVE = false
-max_queued = "none"             # ClientOptions.DEFAULT_REQUEST_QUEUE_SIZE = Integer.MAX_VALUE
+socket_timeout = "60s"          # timeout: RedisURI.DEFAULT_TIMEOUT = 60 s, the command timeout
+connect_timeout = "10s"         # connectTimeout: SocketOptions.DEFAULT_CONNECT_TIMEOUT = 10 s
+tcp_keepalive = "none"          # keepAlive: SocketOptions.DEFAULT_SO_KEEPALIVE = false
+max_queued = "none"             # requestQueueSize: ClientOptions.DEFAULT_REQUEST_QUEUE_SIZE = Integer.MAX_VALUE
 retries = 0                     # a timed-out command is not retried
 "#;
 

@@ -375,6 +375,8 @@ fn profile(s: &Scenario) -> String {
 /// A latency as the user writes it.
 pub fn latency(l: &Latency) -> String {
     match *l {
+        // A data file's table as written, its path relative to the scenario.
+        Latency::Empirical(ref e) => e.source.clone(),
         Latency::Constant(t) => format!("\"{t}\""),
         Latency::Exponential { mean } => {
             let m = recover_secs(mean);

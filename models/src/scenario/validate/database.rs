@@ -8,12 +8,13 @@ use crate::scenario::units::quote;
 use crate::scenario::Database;
 use sim::dist::Latency;
 use sim::time::SimTime;
+use std::path::Path;
 use toml::Value;
 
 /// The word for no limit on concurrent queries.
 const UNLIMITED: &str = "unlimited";
 
-pub(super) fn database(db: RawDatabase) -> Result<Database, Problem> {
+pub(super) fn database(db: RawDatabase, dir: &Path) -> Result<Database, Problem> {
     let default_latency = Latency::lognormal(SimTime::from_millis(2), SimTime::from_millis(20))
         .expect("the default database latency is valid");
     let concurrency = concurrency(db.concurrency.as_ref())?;
@@ -35,7 +36,12 @@ pub(super) fn database(db: RawDatabase) -> Result<Database, Problem> {
         ));
     }
     Ok(Database {
-        latency: latency(db.latency.as_ref(), "database.latency", default_latency)?,
+        latency: latency(
+            db.latency.as_ref(),
+            "database.latency",
+            default_latency,
+            dir,
+        )?,
         concurrency,
         queue_timeout,
     })

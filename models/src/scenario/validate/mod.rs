@@ -11,6 +11,7 @@
 //! position or a `--set` assignment.
 
 mod client;
+mod data;
 mod database;
 mod faults;
 mod keys;
@@ -27,6 +28,7 @@ use super::{Pods, Scenario, L1};
 use preset::with_preset;
 use sim::dist::Latency;
 use sim::time::SimTime;
+use std::path::Path;
 use toml::{Table, Value};
 use values::{latency, number, whole, Range};
 
@@ -169,15 +171,25 @@ fn unknown_top_level(name: &str, value: &Value) -> Problem {
 
 /// Builds the scenario from a table whose shape [`check_shape`] accepted,
 /// also saying what the preset filled in.
-pub(crate) fn build_applied(doc: &Table, name: &str) -> Result<(Scenario, Applied), Problem> {
+/// Data files named by the scenario are found relative to `dir`.
+pub(crate) fn build_applied(
+    doc: &Table,
+    name: &str,
+    dir: &Path,
+) -> Result<(Scenario, Applied), Problem> {
     let (doc, applied) = with_preset(doc)?;
-    match build_merged(&doc, name, &applied) {
+    match build_merged(&doc, name, &applied, dir) {
         Ok(s) => Ok((s, applied)),
         Err(p) => Err(applied.blame(p)),
     }
 }
 
-fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, Problem> {
+fn build_merged(
+    doc: &Table,
+    name: &str,
+    applied: &Applied,
+    dir: &Path,
+) -> Result<Scenario, Problem> {
     let raw: RawScenario = Value::Table(doc.clone())
         .try_into()
         .map_err(|e: toml::de::Error| Problem::value("", e.message().to_string()))?;
@@ -188,8 +200,8 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
         count: whole(pods.count.as_ref(), "pods.count", 1, 1, 10_000)? as u32,
     };
     let pool = pool::pool(raw.pool.unwrap_or_default(), applied)?;
-    let network = sections::network(raw.network.unwrap_or_default())?;
-    let redis = sections::redis(raw.redis.unwrap_or_default())?;
+    let network = sections::network(raw.network.unwrap_or_default(), dir)?;
+    let redis = sections::redis(raw.redis.unwrap_or_default(), dir)?;
     let l = raw.l1.unwrap_or_default();
     let l1 = L1 {
         hit_ratio: number(
@@ -202,6 +214,7 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
             l.lookup_time.as_ref(),
             "l1.lookup_time",
             Latency::Constant(SimTime(1_500)),
+            dir,
         )?,
         cache: keys::keyed_l1(&l, workload.keys.as_ref(), pods.count)?,
         invalidation_rate: number(
@@ -211,7 +224,7 @@ fn build_merged(doc: &Table, name: &str, applied: &Applied) -> Result<Scenario, 
             Range::NonNegative,
         )?,
     };
-    let database = database::database(raw.database.unwrap_or_default())?;
+    let database = database::database(raw.database.unwrap_or_default(), dir)?;
     let client = client::client(raw.client.unwrap_or_default())?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
     let faults = faults::faults(raw.faults.as_ref(), redis.shards, pods.count)?;

@@ -10,6 +10,7 @@ use crate::scenario::raw::{self, RawProfilePoint};
 use crate::scenario::{Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Workload};
 use sim::dist::Latency;
 use sim::time::SimTime;
+use std::path::Path;
 use toml::Value;
 
 /// Most time-series buckets in a run.
@@ -191,7 +192,7 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
     Ok(points)
 }
 
-pub(super) fn network(n: raw::RawNetwork) -> Result<Network, Problem> {
+pub(super) fn network(n: raw::RawNetwork, dir: &Path) -> Result<Network, Problem> {
     let default_rtt = Latency::Exponential { mean: 1e-3 };
     let on_idle = match choice(
         n.on_idle.as_ref(),
@@ -203,7 +204,7 @@ pub(super) fn network(n: raw::RawNetwork) -> Result<Network, Problem> {
         _ => OnIdle::Drop,
     };
     Ok(Network {
-        rtt: latency(n.rtt.as_ref(), "network.rtt", default_rtt)?,
+        rtt: latency(n.rtt.as_ref(), "network.rtt", default_rtt, dir)?,
         idle_timeout: optional_span(
             n.idle_timeout.as_ref(),
             "network.idle_timeout",
@@ -221,13 +222,14 @@ pub(super) fn network(n: raw::RawNetwork) -> Result<Network, Problem> {
     })
 }
 
-pub(super) fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
+pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
     Ok(Redis {
         shards: whole(r.shards.as_ref(), "redis.shards", 1, 1, 1024)? as u32,
         service_time: latency(
             r.service_time.as_ref(),
             "redis.service_time",
             Latency::Constant(SimTime::ZERO),
+            dir,
         )?,
         hit_ratio: number(
             r.hit_ratio.as_ref(),
@@ -253,11 +255,13 @@ pub(super) fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
             r.accept_cost.as_ref(),
             "redis.accept_cost",
             Latency::Constant(SimTime::from_micros(20)),
+            dir,
         )?,
         command_overhead: latency(
             r.command_overhead.as_ref(),
             "redis.command_overhead",
             Latency::Constant(SimTime::ZERO),
+            dir,
         )?,
         ping_time: match &r.ping_time {
             None => None,
@@ -266,6 +270,7 @@ pub(super) fn redis(r: raw::RawRedis) -> Result<Redis, Problem> {
                 Some(v),
                 "redis.ping_time",
                 Latency::Constant(SimTime::ZERO),
+                dir,
             )?),
         },
         mode: match choice(

@@ -7,6 +7,7 @@ use crate::scenario::error::key_display;
 use crate::scenario::units::{clip, describe, list, no_unit, parse_duration, quote, suggest};
 use sim::dist::Latency;
 use sim::time::SimTime;
+use std::path::Path;
 use toml::{Table, Value};
 
 /// A whole number, possibly negative, with `|n| <= max`.
@@ -294,22 +295,31 @@ pub(super) fn positive_span(t: SimTime, v: Option<&Value>, key: &str) -> Result<
 }
 
 /// Distributions a latency table may name, and the keys each takes.
-const DISTS: [(&str, &[&str]); 5] = [
+const DISTS: [(&str, &[&str]); 7] = [
     ("constant", &["value"]),
     ("exponential", &["mean"]),
     ("uniform", &["low", "high"]),
     ("lognormal", &["median", "p99"]),
     ("quantiles", &["p50", "p90", "p99", "p999"]),
+    ("samples", &["file", "unit"]),
+    ("prometheus", &["file", "metric", "labels", "unit"]),
 ];
 
-/// A latency: a duration (constant) or a table with `dist`.
-pub(super) fn latency(v: Option<&Value>, key: &str, default: Latency) -> Result<Latency, Problem> {
+/// A latency: a duration (constant) or a table with `dist`. Data files
+/// (`dist = "samples"` or `"prometheus"`) are found relative to `dir`, the
+/// scenario file's directory.
+pub(super) fn latency(
+    v: Option<&Value>,
+    key: &str,
+    default: Latency,
+    dir: &Path,
+) -> Result<Latency, Problem> {
     match v {
         None => Ok(default),
         Some(v @ (Value::String(_) | Value::Integer(_) | Value::Float(_))) => {
             span(Some(v), key, SimTime::ZERO).map(Latency::Constant)
         }
-        Some(Value::Table(t)) => dist_table(t, key),
+        Some(Value::Table(t)) => dist_table(t, key, dir),
         Some(v) => Err(Problem::value(
             key,
             format!(
@@ -320,7 +330,7 @@ pub(super) fn latency(v: Option<&Value>, key: &str, default: Latency) -> Result<
     }
 }
 
-fn dist_table(t: &Table, key: &str) -> Result<Latency, Problem> {
+fn dist_table(t: &Table, key: &str, dir: &Path) -> Result<Latency, Problem> {
     let names: Vec<&str> = DISTS.iter().map(|d| d.0).collect();
     let valid = alternatives(&names);
     let dist_key = format!("{key}.dist");
@@ -364,6 +374,9 @@ fn dist_table(t: &Table, key: &str) -> Result<Latency, Problem> {
             ),
         };
         return Err(Problem::unknown(format!("{key}.{k}"), msg));
+    }
+    if matches!(dist, "samples" | "prometheus") {
+        return super::data::read(t, key, dist, dir);
     }
     let mut spans = [SimTime::ZERO; 4];
     for (i, p) in params.iter().enumerate() {
