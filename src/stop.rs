@@ -36,10 +36,9 @@ static EXITING: Mutex<()> = Mutex::new(());
 /// signals keep their default action (an immediate end, which writes nothing
 /// half-way either).
 ///
-/// The `ctrlc` crate is not used on Unix: it refuses to install anything when
-/// one of SIGINT, SIGTERM or SIGHUP is already ignored, so under `nohup` or
-/// in such a background job SIGTERM killed the process instead of stopping
-/// it with status 130.
+/// The `ctrlc` crate is not used on Unix: it overrides inherited ignores, so
+/// `nohup capsim sweep ...` stopped (status 130) on the very hangup `nohup`
+/// is meant to shield it from.
 pub fn install() {
     #[cfg(unix)]
     let _ = unix::install(on_signal);

@@ -13,8 +13,14 @@ fn capsim() -> Command {
     Command::new(env!("CARGO_BIN_EXE_capsim"))
 }
 
+/// A fresh scratch folder of this test process: two runs of this test
+/// binary at once (a suite and a targeted run) must not see each other's
+/// files, or one would signal its sweep on the other's checkpoint, before
+/// its own process could have installed its handler.
 fn tmp(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("signals-{}", std::process::id()))
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -183,6 +189,7 @@ fn sigterm_then_resume_gives_the_bytes_of_an_uninterrupted_sweep() {
         "full sweep {full_secs:.2} s; resume of {} of 20 points {resume_secs:.2} s",
         20 - kept
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every entry of `dir` (files and folders) by name.
@@ -315,12 +322,13 @@ fn sigkill_never_leaves_a_mixed_or_partial_set() {
     let mut got = files(&out);
     assert!(got.remove("checkpoint.jsonl").is_none());
     assert!(got == new);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A process started with SIGINT and SIGHUP ignored (a background job of a
-/// shell without job control, `nohup`) still stops on SIGTERM with status 130
-/// and keeps its checkpoint. (capsim once used the ctrlc crate, which then
-/// installed no handler at all, so SIGTERM killed it.)
+/// A process started with SIGINT and SIGHUP ignored (`nohup`, a background
+/// job of a shell without job control) keeps ignoring them, as such a job
+/// expects, and still stops on SIGTERM with status 130, keeping its
+/// checkpoint.
 #[test]
 fn sigterm_stops_a_sweep_started_with_sigint_and_sighup_ignored() {
     let dir = tmp("sigterm-ignored");
@@ -348,10 +356,19 @@ fn sigterm_stops_a_sweep_started_with_sigint_and_sighup_ignored() {
         assert!(child.try_wait().unwrap().is_none(), "the sweep ended first");
         std::thread::sleep(Duration::from_millis(10));
     }
+    for sig in ["-HUP", "-INT"] {
+        signal(&child, sig);
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "an ignored SIGHUP or SIGINT stopped the sweep"
+    );
     signal(&child, "-TERM");
     let o = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(130), "{:?} {err}", o.status);
     assert!(err.trim_end().ends_with("--resume"), "{err}");
     assert!(lines(&checkpoint) >= 2);
+    let _ = std::fs::remove_dir_all(&dir);
 }
