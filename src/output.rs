@@ -13,8 +13,9 @@
 //! a mixed one); the old folder, now at the staging path, is then removed.
 //!
 //! So only a kill during those few system calls (from the staging folder's
-//! creation to the old folder's removal) leaves a staging folder beside the
-//! output folder; it is never read, and the next command writing the same
+//! creation to the old folder's removal, about a millisecond on ext4; the old
+//! files are held open so that removing them only removes their names)
+//! leaves a staging folder beside the output folder; it is never read, and the next command writing the same
 //! output folder removes it. Where unnamed files are not supported, the
 //! files are held in memory and written into the staging folder at install,
 //! which widens that moment to the time it takes to write them.
@@ -174,6 +175,11 @@ impl Staged<'_> {
     /// of an output set.
     pub fn install(self) -> anyhow::Result<()> {
         let (out, staging) = (&self.set.out, &self.set.staging);
+        // Open now, the old set's files are only unnamed when the old folder
+        // is removed below, and freed at `drop(held)`: removing their names
+        // takes a tenth of the time of freeing them, and only the removal
+        // leaves something behind if the process is killed meanwhile.
+        let held = hold_files(out);
         let _ = std::fs::remove_dir_all(staging);
         std::fs::create_dir(staging)
             .with_context(|| format!("cannot create {}", staging.display()))?;
@@ -207,9 +213,24 @@ impl Staged<'_> {
             std::fs::remove_dir_all(staging)
                 .with_context(|| format!("cannot remove {}", staging.display()))?;
         }
+        drop(held);
         let _ = std::fs::File::open(self.set.parent()).and_then(|d| d.sync_all());
         Ok(())
     }
+}
+
+/// The regular files directly in `dir`, opened (at most 1000, to stay far
+/// from the limit on open files).
+fn hold_files(dir: &Path) -> Vec<std::fs::File> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .take(1000)
+        .filter_map(|e| std::fs::File::open(e.path()).ok())
+        .collect()
 }
 
 /// Writes a file of the set under its name, synced: its bytes, or a copy of
