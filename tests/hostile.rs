@@ -393,6 +393,23 @@ fn merge_cases() -> Vec<Case> {
             )),
         ),
         m(
+            "merge-metrics-too-many-keys",
+            shard_text(&format!(
+                r#"{{"shards": 1, "points": [{{"point": 0, "metrics": {{{}}}, "ci95": {{}}}}]}}"#,
+                (0..1001)
+                    .map(|i| format!(r#""k{i}": "1""#))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ),
+        m(
+            "merge-input-too-many-sets",
+            shard_text(&format!(
+                r#"{{"input": {{"origin": "s.toml", "name": "s", "text": "", "set": [{}], "axis": []}}}}"#,
+                [r#""""#; 10_001].join(",")
+            )),
+        ),
+        m(
             "merge-unfinished-not-text",
             shard_text(
                 r#"{"shards": 1, "points": [{"point": 0, "unfinished": 7, "metrics": {}, "ci95": {}}]}"#,

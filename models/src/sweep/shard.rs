@@ -113,18 +113,19 @@ mod bounded {
     /// Most `--set` or `--axis` arguments.
     const MAX_ARGUMENTS: usize = 10_000;
 
-    struct List<T>(usize, PhantomData<T>);
+    /// At most `.0` entries, called `.1` in the message.
+    struct List<T>(usize, &'static str, PhantomData<T>);
 
     impl<'de, T: Deserialize<'de>> Visitor<'de> for List<T> {
         type Value = Vec<T>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            write!(f, "a list of at most {} entries", self.0)
+            write!(f, "a list of at most {} {}", self.0, self.1)
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
             let mut out = Vec::new();
             while let Some(x) = seq.next_element()? {
                 if out.len() == self.0 {
-                    return Err(A::Error::custom(format!("more than {} entries", self.0)));
+                    return Err(A::Error::custom(format!("more than {} {}", self.0, self.1)));
                 }
                 out.push(x);
             }
@@ -132,18 +133,19 @@ mod bounded {
         }
     }
 
-    struct Map(usize);
+    /// At most `.0` entries, called `.1` in the message.
+    struct Map(usize, &'static str);
 
     impl<'de> Visitor<'de> for Map {
         type Value = BTreeMap<String, String>;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            write!(f, "a map of at most {} entries", self.0)
+            write!(f, "a map of at most {} {}", self.0, self.1)
         }
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             let mut out = BTreeMap::new();
             while let Some((k, v)) = map.next_entry()? {
                 if out.len() == self.0 {
-                    return Err(A::Error::custom(format!("more than {} entries", self.0)));
+                    return Err(A::Error::custom(format!("more than {} {}", self.0, self.1)));
                 }
                 out.insert(k, v);
             }
@@ -152,17 +154,21 @@ mod bounded {
     }
 
     pub(super) fn points<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ShardPoint>, D::Error> {
-        d.deserialize_seq(List(MAX_POINTS, PhantomData))
+        d.deserialize_seq(List(MAX_POINTS, "points", PhantomData))
     }
 
     pub(super) fn metrics<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<BTreeMap<String, String>, D::Error> {
-        d.deserialize_map(Map(MAX_METRICS))
+        d.deserialize_map(Map(MAX_METRICS, "metrics in a point"))
     }
 
     fn arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-        d.deserialize_seq(List(MAX_ARGUMENTS, PhantomData))
+        d.deserialize_seq(List(
+            MAX_ARGUMENTS,
+            "--set or --axis arguments",
+            PhantomData,
+        ))
     }
 
     /// [`super::Input`] with its lists bounded (of the same name, for
