@@ -20,6 +20,7 @@ mod output;
 mod publish;
 mod run_page;
 mod stop;
+mod unnamed;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -74,11 +75,12 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    // First, so that a signal at any later moment ends with status 130.
+    stop::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_failure(e),
     };
-    stop::install();
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Check(args) => cmd::check::run(args),

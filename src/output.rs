@@ -1,18 +1,29 @@
 //! Output folders written as one set: a command's files appear together or
 //! not at all, and a previous good set is never mixed with a new one.
 //!
-//! The files are written into a staging folder beside the output folder
-//! (`.NAME.capsim-staging`, on the same file system), synced, and the two
-//! folders are then exchanged in one step (`renameat2(RENAME_EXCHANGE)` on
-//! Linux; elsewhere the old folder is renamed aside first, leaving a moment
-//! with no folder, never a mixed one). Files of the old folder that are not
-//! part of an output set (shard files, other shards' checkpoints, a user's
-//! notes) are carried into the new one as hard links. A process killed while
-//! staging leaves only the staging folder, which is never read and which the
-//! next command writing the same output folder removes.
+//! Each file of a set is written and synced as an unnamed file (see
+//! [`crate::unnamed`]) beside the output folder, on the same file system, so
+//! a process killed while writing leaves nothing behind. Once every file is
+//! written, [`Staged::install`] creates the staging folder
+//! `.NAME.capsim-staging`, links the files into it, carries over the old
+//! folder's files that are not part of an output set (shard files, other
+//! shards' checkpoints, a user's notes) as hard links, and exchanges the two
+//! folders in one step (`renameat2(RENAME_EXCHANGE)` on Linux; elsewhere the
+//! old folder is renamed aside first, leaving a moment with no folder, never
+//! a mixed one); the old folder, now at the staging path, is then removed.
+//!
+//! So only a kill during those few system calls (from the staging folder's
+//! creation to the old folder's removal, about a millisecond on ext4; the old
+//! files are held open so that removing them only removes their names)
+//! leaves a staging folder beside the output folder; it is never read, and the next command writing the same
+//! output folder removes it. Where unnamed files are not supported, the
+//! files are held in memory and written into the staging folder at install,
+//! which widens that moment to the time it takes to write them.
 
+use crate::unnamed::Unnamed;
 use crate::Failure;
 use anyhow::{anyhow, Context};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Names of the files that make up an output set, besides `*.svg` charts:
@@ -107,41 +118,130 @@ impl OutputSet {
         Ok(())
     }
 
-    /// A fresh, empty staging folder to write the set into.
-    pub fn begin(&self) -> anyhow::Result<PathBuf> {
-        let _ = std::fs::remove_dir_all(&self.staging);
-        std::fs::create_dir(&self.staging)
-            .with_context(|| format!("cannot create {}", self.staging.display()))?;
-        Ok(self.staging.clone())
+    /// An empty set of files to write, installed by [`Staged::install`].
+    pub fn stage(&self) -> Staged<'_> {
+        Staged {
+            set: self,
+            files: Vec::new(),
+        }
     }
 
-    /// Swaps the staging folder in as the output folder, carrying over the
-    /// old folder's files that are not part of an output set.
-    pub fn install(&self) -> anyhow::Result<()> {
-        carry_over(&self.out, &self.staging)?;
-        sync_dir(&self.staging)?;
-        if exchange(&self.staging, &self.out).is_err() {
-            // No atomic exchange here: move the old folder aside, then the
-            // new one in.
-            let aside = self.staging.with_extension("old");
-            let _ = std::fs::remove_dir_all(&aside);
-            if self.out.exists() {
-                std::fs::rename(&self.out, &aside)
-                    .with_context(|| format!("cannot replace {}", self.out.display()))?;
-            }
-            std::fs::rename(&self.staging, &self.out)
-                .with_context(|| format!("cannot write {}", self.out.display()))?;
-            let _ = std::fs::remove_dir_all(&aside);
-        } else {
-            // The staging path now holds the old folder.
-            std::fs::remove_dir_all(&self.staging)
-                .with_context(|| format!("cannot remove {}", self.staging.display()))?;
-        }
-        if let Some(parent) = self.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let _ = sync_dir(parent);
+    /// The folder the staging folder goes in: the output folder's parent.
+    fn parent(&self) -> &Path {
+        self.out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+}
+
+/// The files of an output set, written (unnamed, synced) as they are added.
+pub struct Staged<'a> {
+    set: &'a OutputSet,
+    files: Vec<(String, Body)>,
+}
+
+/// A file of a set before it is installed.
+enum Body {
+    /// Written and synced, without a name.
+    Unnamed(Unnamed),
+    /// Where unnamed files are not supported: written at install.
+    Bytes(Vec<u8>),
+}
+
+impl Staged<'_> {
+    /// Writes the file `name` of the set (unnamed until installed).
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let body = match Unnamed::create_in(self.set.parent(), bytes)
+            .with_context(|| format!("cannot write {}", self.set.out.join(name).display()))?
+        {
+            Some(file) => Body::Unnamed(file),
+            None => Body::Bytes(bytes.to_vec()),
+        };
+        self.files.push((name.to_string(), body));
+        Ok(())
+    }
+
+    /// Writes each of `files` (name, contents).
+    pub fn add_all(&mut self, files: reports::Files) -> anyhow::Result<()> {
+        for (name, text) in files {
+            self.add(&name, text.as_bytes())?;
         }
         Ok(())
     }
+
+    /// Names the files in a fresh staging folder and swaps it in as the
+    /// output folder, carrying over the old folder's files that are not part
+    /// of an output set.
+    pub fn install(self) -> anyhow::Result<()> {
+        let (out, staging) = (&self.set.out, &self.set.staging);
+        // Open now, the old set's files are only unnamed when the old folder
+        // is removed below, and freed at `drop(held)`: removing their names
+        // takes a tenth of the time of freeing them, and only the removal
+        // leaves something behind if the process is killed meanwhile.
+        let held = hold_files(out);
+        let _ = std::fs::remove_dir_all(staging);
+        std::fs::create_dir(staging)
+            .with_context(|| format!("cannot create {}", staging.display()))?;
+        for (name, body) in &self.files {
+            let path = staging.join(name);
+            let linked = match body {
+                Body::Unnamed(file) => file.link(&path).is_ok(),
+                Body::Bytes(_) => false,
+            };
+            if !linked {
+                write_named(&path, body)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+        }
+        carry_over(out, staging)?;
+        std::fs::File::open(staging)?.sync_all()?;
+        if exchange(staging, out).is_err() {
+            // No atomic exchange here: move the old folder aside, then the
+            // new one in.
+            let aside = staging.with_extension("old");
+            let _ = std::fs::remove_dir_all(&aside);
+            if out.exists() {
+                std::fs::rename(out, &aside)
+                    .with_context(|| format!("cannot replace {}", out.display()))?;
+            }
+            std::fs::rename(staging, out)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let _ = std::fs::remove_dir_all(&aside);
+        } else {
+            // The staging path now holds the old folder.
+            std::fs::remove_dir_all(staging)
+                .with_context(|| format!("cannot remove {}", staging.display()))?;
+        }
+        drop(held);
+        let _ = std::fs::File::open(self.set.parent()).and_then(|d| d.sync_all());
+        Ok(())
+    }
+}
+
+/// The regular files directly in `dir`, opened (at most 1000, to stay far
+/// from the limit on open files).
+fn hold_files(dir: &Path) -> Vec<std::fs::File> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .take(1000)
+        .filter_map(|e| std::fs::File::open(e.path()).ok())
+        .collect()
+}
+
+/// Writes a file of the set under its name, synced: its bytes, or a copy of
+/// an unnamed file that could not be linked.
+fn write_named(path: &Path, body: &Body) -> std::io::Result<()> {
+    let mut f = std::fs::File::create(path)?;
+    match body {
+        Body::Bytes(bytes) => f.write_all(bytes)?,
+        Body::Unnamed(file) => file.copy_to(&mut f)?,
+    }
+    f.sync_all()
 }
 
 /// Checks that a file can be created in `dir`. On Linux the probe is an
@@ -197,20 +297,10 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
             copy_tree(&e.path(), &to.join(e.file_name()))?;
         }
     } else if meta.is_file() && std::fs::hard_link(from, to).is_err() {
-        std::fs::copy(from, to).with_context(|| format!("cannot copy {}", from.display()))?;
+        std::fs::copy(from, to)
+            .and_then(|_| std::fs::File::open(to)?.sync_all())
+            .with_context(|| format!("cannot copy {}", from.display()))?;
     }
-    Ok(())
-}
-
-/// Syncs every file of `dir` and the folder itself.
-fn sync_dir(dir: &Path) -> anyhow::Result<()> {
-    for e in std::fs::read_dir(dir)? {
-        let p = e?.path();
-        if p.is_file() {
-            std::fs::File::open(&p)?.sync_all()?;
-        }
-    }
-    std::fs::File::open(dir)?.sync_all()?;
     Ok(())
 }
 

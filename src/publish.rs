@@ -6,58 +6,55 @@ use crate::Failure;
 use anyhow::Context;
 use models::sweep::plan::Plan;
 use models::sweep::results::{self, Row};
-use reports::write_atomic;
 use std::path::{Path, PathBuf};
 
 /// Writes `results.csv`, `results.json`, `thresholds.csv`, `scenario.toml`
 /// and the report into `set` as one set, with `unfinished.csv` when some
-/// points could not finish (`unfinished`: the point's axis values and why),
-/// then prints the summary.
+/// points could not finish, then prints the summary and names those points
+/// with their reasons.
 pub fn sweep(
     plan: &Plan,
     rows: &[Row],
     tolerance: Option<sim::threshold::Precision>,
-    unfinished: &[(String, String)],
     set: &OutputSet,
 ) -> Result<(), Failure> {
+    let unfinished = unfinished(rows);
     crate::stop::writing();
-    let dir = set.begin()?;
     let ts = results::thresholds(plan, rows);
-    write_atomic(
-        &dir.join("results.csv"),
-        results::results_csv(plan, rows).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("results.json"),
-        results::results_json(plan, rows, &ts, tolerance).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("thresholds.csv"),
+    let mut staged = set.stage();
+    staged.add("results.csv", results::results_csv(plan, rows).as_bytes())?;
+    let json = results::results_json(plan, rows, &ts, tolerance);
+    staged.add("results.json", json.as_bytes())?;
+    staged.add(
+        "thresholds.csv",
         results::thresholds_csv(plan, &ts).as_bytes(),
     )?;
     // The resolved scenario: `capsim sweep OUT/scenario.toml` runs the same
     // points; the report page reads its story and settings from it.
-    write_atomic(
-        &dir.join("scenario.toml"),
-        models::sweep::resolved::scenario_toml(plan).as_bytes(),
-    )?;
+    let scenario = models::sweep::resolved::scenario_toml(plan);
+    staged.add("scenario.toml", scenario.as_bytes())?;
     if !unfinished.is_empty() {
-        write_atomic(
-            &dir.join("unfinished.csv"),
-            unfinished_csv(plan, unfinished).as_bytes(),
+        staged.add(
+            "unfinished.csv",
+            unfinished_csv(plan, &unfinished).as_bytes(),
         )?;
     }
-    let written = reports::sweep::render(&dir).context("cannot render the report")?;
-    set.install()?;
+    // The report is drawn from results.json as `capsim report` reads it.
+    let parsed: reports::input::SweepResults =
+        serde_json::from_str(&json).context("results.json does not read back")?;
+    let pages =
+        reports::sweep::files(&parsed, Some(scenario)).context("cannot render the report")?;
+    let page = page_of(set.path(), &pages);
+    staged.add_all(pages)?;
+    staged.install()?;
     print!("{}", results::summary(plan, rows, &ts, tolerance));
-    let page = page_in(set.path(), &written);
     if !unfinished.is_empty() {
         println!(
             "\n{} point{} could not finish and count as breaking the SLO (unfinished.csv):",
             unfinished.len(),
             if unfinished.len() == 1 { "" } else { "s" }
         );
-        for (point, why) in unfinished {
+        for (point, why) in &unfinished {
             println!("  ({point}): {why}");
         }
     }
@@ -74,13 +71,21 @@ pub fn default_out(plan: &Plan) -> PathBuf {
     Path::new("out").join(&plan.input.name)
 }
 
-/// The last written file's name, in the output folder.
-pub fn page_in(out: &Path, written: &[PathBuf]) -> PathBuf {
-    written
-        .last()
-        .and_then(|p| p.file_name())
-        .map(|n| out.join(n))
-        .unwrap_or_else(|| out.join("index.html"))
+/// The page of rendered `files` (the last), in the output folder `out`.
+pub fn page_of(out: &Path, files: &reports::Files) -> PathBuf {
+    out.join(files.last().map_or("index.html", |(name, _)| name.as_str()))
+}
+
+/// The points of `rows` that could not finish, in row order (the grid's in
+/// point order, then the points bisection added): the point's axis values as
+/// its checkpoint key, and why.
+fn unfinished(rows: &[Row]) -> Vec<(String, String)> {
+    rows.iter()
+        .filter_map(|r| {
+            let why = r.measured.unfinished.as_ref()?;
+            Some((models::sweep::checkpoint::key(&r.values), why.clone()))
+        })
+        .collect()
 }
 
 /// `unfinished.csv`: one row per point that could not finish: its axis

@@ -21,12 +21,18 @@ pub fn write(
     r: &RunReport,
 ) -> Result<PathBuf, Failure> {
     crate::stop::writing();
-    let dir = out.begin()?;
-    reports::write_atomic(&dir.join("scenario.toml"), file.text.as_bytes())?;
+    let mut staged = out.stage();
+    staged.add("scenario.toml", file.text.as_bytes())?;
     let results = run_results(file, set, sc, r);
-    let written = reports::run::write_and_render(&dir, &results)?;
-    out.install()?;
-    Ok(crate::publish::page_in(out.path(), &written))
+    staged.add(
+        reports::run::RESULTS_FILE,
+        reports::run::results_json(&results).as_bytes(),
+    )?;
+    let pages = reports::run::files(&results, Some(file.text.clone()))?;
+    let page = crate::publish::page_of(out.path(), &pages);
+    staged.add_all(pages)?;
+    staged.install()?;
+    Ok(page)
 }
 
 fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {

@@ -272,4 +272,97 @@ x = "workload.rate"
     assert!(thresholds.contains("100000h,holds_nowhere"), "{thresholds}");
     let results = std::fs::read_to_string(out.join("results.csv")).unwrap();
     assert_eq!(results.lines().filter(|l| l.contains("NaN")).count(), 2);
+    // results.json names each with its reason (typed: reports reads it back),
+    // and the report page says which points did not finish and why.
+    let names_them = |dir: &std::path::Path| {
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("results.json")).unwrap()).unwrap();
+        let why: Vec<(String, String)> = json["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p.get("unfinished").is_some())
+            .map(|p| {
+                (
+                    p["axes"]["network.rtt"].as_str().unwrap().to_string(),
+                    p["unfinished"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(why.len(), 2, "{json}");
+        for (rtt, reason) in &why {
+            assert_eq!(rtt, "100000h");
+            assert!(reason.contains("simulated time passed"), "{reason}");
+        }
+        let page = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert!(
+            page.contains("2 points could not finish and count as breaking the SLO"),
+            "{page}"
+        );
+        assert!(
+            page.contains("workload.rate = 1000, network.rtt = 100000h: simulated time passed"),
+            "{page}"
+        );
+        assert_eq!(page.matches("FAIL: did not finish").count(), 2);
+    };
+    names_them(&out);
+    // `capsim report` draws the same page from results.json.
+    let page = std::fs::read(out.join("index.html")).unwrap();
+    std::fs::remove_file(out.join("index.html")).unwrap();
+    run_ok(&["report", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read(out.join("index.html")).unwrap(), page);
+    // Shards carry the reason and the merge names the points too, giving the
+    // bytes of the unsharded sweep (on the raw grid, as merges are).
+    let grid = dir.join("grid");
+    run_ok(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "-q",
+        "--grid",
+        "--out",
+        grid.to_str().unwrap(),
+    ]);
+    let shards = dir.join("shards");
+    for k in ["1/2", "2/2"] {
+        run_ok(&[
+            "sweep",
+            file.to_str().unwrap(),
+            "-q",
+            "--shard",
+            k,
+            "--out",
+            shards.to_str().unwrap(),
+        ]);
+    }
+    let shard = std::fs::read_to_string(shards.join("shard-2-of-2.json")).unwrap();
+    assert_eq!(shard.matches("\"unfinished\"").count(), 2, "{shard}");
+    let merged = dir.join("merged");
+    let o = run_ok(&[
+        "merge",
+        shards.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("2 points could not finish and count as breaking the SLO"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"(1000, "100000h"): simulated time passed"#),
+        "{text}"
+    );
+    names_them(&merged);
+    let mut names: Vec<_> = std::fs::read_dir(&grid)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.iter().any(|n| n == "unfinished.csv"), "{names:?}");
+    for n in names {
+        assert!(
+            std::fs::read(grid.join(&n)).unwrap() == std::fs::read(merged.join(&n)).unwrap(),
+            "{n:?} differs between the merged and the unsharded sweep"
+        );
+    }
 }

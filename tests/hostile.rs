@@ -386,6 +386,42 @@ fn merge_cases() -> Vec<Case> {
             ),
         ),
         m(
+            "merge-unfinished-reason-too-long",
+            shard_text(&format!(
+                r#"{{"shards": 1, "points": [{{"point": 0, "unfinished": "{}", "metrics": {{}}, "ci95": {{}}}}, {{"point": 1, "metrics": {{}}, "ci95": {{}}}}, {{"point": 2, "metrics": {{}}, "ci95": {{}}}}, {{"point": 3, "metrics": {{}}, "ci95": {{}}}}]}}"#,
+                "x".repeat(1 << 20)
+            )),
+        ),
+        m(
+            "merge-metrics-too-many-keys",
+            shard_text(&format!(
+                r#"{{"shards": 1, "points": [{{"point": 0, "metrics": {{{}}}, "ci95": {{}}}}]}}"#,
+                (0..1001)
+                    .map(|i| format!(r#""k{i}": "1""#))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        ),
+        m(
+            "merge-input-too-many-sets",
+            shard_text(&format!(
+                r#"{{"input": {{"origin": "s.toml", "name": "s", "text": "", "set": [{}], "axis": []}}}}"#,
+                [r#""""#; 10_001].join(",")
+            )),
+        ),
+        m(
+            "merge-unfinished-not-text",
+            shard_text(
+                r#"{"shards": 1, "points": [{"point": 0, "unfinished": 7, "metrics": {}, "ci95": {}}]}"#,
+            ),
+        ),
+        m(
+            "merge-unfinished-null",
+            shard_text(
+                r#"{"shards": 1, "points": [{"point": 0, "unfinished": null, "metrics": {}, "ci95": {}}, {"point": 1, "metrics": {}, "ci95": {}}, {"point": 2, "metrics": {}, "ci95": {}}, {"point": 3, "metrics": {}, "ci95": {}}]}"#,
+            ),
+        ),
+        m(
             "merge-points-not-its-own",
             shard_text(r#"{"points": [{"point": 1, "metrics": {}, "ci95": {}}]}"#),
         ),
@@ -466,6 +502,13 @@ fn report_cases() -> Vec<Case> {
             "results.json",
             sweep_results()
                 .replace(r#""x": "workload.rate""#, r#""x": "nosuch.key""#)
+                .as_bytes(),
+        ),
+        r(
+            "report-results-unfinished-not-text",
+            "results.json",
+            sweep_results()
+                .replacen(r#""point": 0"#, r#""point": 0, "unfinished": 7"#, 1)
                 .as_bytes(),
         ),
         r(

@@ -2,8 +2,11 @@
 //! this crate needs nothing from the engine.
 //!
 //! - [`SweepResults`] reads the `results.json` that `capsim sweep` writes
-//!   (schema version 1). Unknown fields are ignored and most fields have
-//!   defaults, so a newer file with more fields still renders.
+//!   (schema version 2). Unknown fields are ignored and most fields have
+//!   defaults, so a newer file with more fields still renders. A field that
+//!   only some files have (a point's `unfinished`) is optional and does not
+//!   change the version: files without it read as before, and a reader
+//!   that ignores it still sees the point fail.
 //! - [`RunResults`] is the `run.json` that `capsim run --report DIR` writes.
 //!
 //! Metric values are `Option<f64>`: JSON has no NaN, and serde_json writes a
@@ -103,6 +106,11 @@ pub struct SweepPoint {
     /// confidence interval straddles its limit).
     #[serde(default)]
     pub slo: Option<String>,
+    /// Why the point could not finish (a runaway overload, the clock
+    /// limit), when it could not; its metrics are then `null` and it counts
+    /// as breaking the SLO. Absent on points that finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unfinished: Option<String>,
 }
 
 /// How narrowly thresholds were located.

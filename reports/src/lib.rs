@@ -42,7 +42,7 @@ pub mod sweep;
 mod write;
 
 pub use error::ReportError;
-pub use write::write_atomic;
+pub use write::{write_atomic, Files};
 
 use std::path::{Path, PathBuf};
 

@@ -10,7 +10,7 @@
 
 use crate::chart::{Line, LineChart, Reference};
 use crate::page::{self, Figure, Page};
-use crate::write::{read_json, write_atomic};
+use crate::write::{read_json, write_files, Files};
 use crate::ReportError;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -139,7 +139,14 @@ fn chart(k: &Json, j: usize, slo: &Json) -> Option<(String, String, LineChart)> 
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let path = dir.join(RESULTS_FILE);
     let v: Json = read_json(&path, check)?;
-    let mut written = Vec::new();
+    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
+    write_files(dir, files(&v, scenario_text)?)
+}
+
+/// The charts and `index.html` of the recommendation `v` (with the scenario
+/// file written beside them, if any), page last, without writing anything.
+pub fn files(v: &Json, scenario_text: Option<String>) -> Result<Files, ReportError> {
+    let mut out = Vec::new();
     let mut figures = Vec::new();
     let slo = v["slo"].as_array().cloned().unwrap_or_default();
     for k in v["keys"].as_array().into_iter().flatten() {
@@ -151,9 +158,7 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
                 chart: file.clone(),
                 message,
             })?;
-            let out = dir.join(&file);
-            write_atomic(&out, svg.as_bytes())?;
-            written.push(out);
+            out.push((file.clone(), svg));
             figures.push(Figure {
                 file,
                 caption: format!(
@@ -192,10 +197,8 @@ pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
             .as_str()
             .map(|c| vec![("command".to_string(), c.to_string())])
             .unwrap_or_default(),
-        scenario_text: std::fs::read_to_string(dir.join("scenario.toml")).ok(),
+        scenario_text,
     };
-    let out = dir.join("index.html");
-    write_atomic(&out, page::html(&page).as_bytes())?;
-    written.push(out);
-    Ok(written)
+    out.push(("index.html".to_string(), page::html(&page)));
+    Ok(out)
 }

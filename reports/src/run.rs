@@ -35,7 +35,7 @@ use crate::chart::{Line, LineChart, Reference, Scale};
 use crate::format;
 use crate::input::RunResults;
 use crate::page::{self, Cell, Figure, Page, Table};
-use crate::write::{read_json, write_atomic};
+use crate::write::{read_json, write_atomic, write_files, Files};
 use crate::ReportError;
 use std::path::{Path, PathBuf};
 
@@ -58,12 +58,15 @@ fn cause_label(cause: &str) -> String {
     }
 }
 
+/// `run.json`: `results` as this crate reads them back.
+pub fn results_json(results: &RunResults) -> String {
+    serde_json::to_string_pretty(results).expect("run results serialize") + "\n"
+}
+
 /// Writes `results` as `dir/run.json`, then renders the report from it.
 /// Returns the files written, page last.
 pub fn write_and_render(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>, ReportError> {
-    let path = dir.join(RESULTS_FILE);
-    let json = serde_json::to_string_pretty(results).expect("run results serialize") + "\n";
-    write_atomic(&path, json.as_bytes())?;
+    write_atomic(&dir.join(RESULTS_FILE), results_json(results).as_bytes())?;
     render(dir)
 }
 
@@ -72,27 +75,29 @@ pub fn write_and_render(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let results: RunResults = read_json(&dir.join(RESULTS_FILE), RunResults::check)?;
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
-    let mut written = Vec::new();
+    write_files(dir, files(&results, scenario_text)?)
+}
+
+/// The charts and `index.html` of `results` (with the scenario file written
+/// beside them, if any), page last, without writing anything.
+pub fn files(results: &RunResults, scenario_text: Option<String>) -> Result<Files, ReportError> {
+    let mut out = Vec::new();
     let mut figures = Vec::new();
-    for (file, chart, caption) in charts(&results) {
+    for (file, chart, caption) in charts(results) {
         let svg = chart.to_svg().map_err(|message| ReportError::Draw {
             chart: file.to_string(),
             message,
         })?;
-        let path = dir.join(file);
-        write_atomic(&path, svg.as_bytes())?;
-        written.push(path);
+        out.push((file.to_string(), svg));
         figures.push(Figure {
             file: file.to_string(),
             alt: chart.title.clone(),
             caption: caption.to_string(),
         });
     }
-    let page = build_page(&results, figures, scenario_text);
-    let path = dir.join("index.html");
-    write_atomic(&path, page::html(&page).as_bytes())?;
-    written.push(path);
-    Ok(written)
+    let page = build_page(results, figures, scenario_text);
+    out.push(("index.html".to_string(), page::html(&page)));
+    Ok(out)
 }
 
 /// The series `name` as (t, value) points; missing values become NaN.

@@ -3,7 +3,21 @@
 
 use crate::ReportError;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Rendered files: (file name, contents), the page last.
+pub type Files = Vec<(String, String)>;
+
+/// Writes `files` into `dir`, each atomically; returns their paths in order.
+pub(crate) fn write_files(dir: &Path, files: Files) -> Result<Vec<PathBuf>, ReportError> {
+    let mut written = Vec::with_capacity(files.len());
+    for (name, text) in files {
+        let path = dir.join(name);
+        write_atomic(&path, text.as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
 
 /// Writes `bytes` to `path` atomically, creating its folder if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {

@@ -59,7 +59,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .out
         .unwrap_or_else(|| crate::publish::default_out(&plan));
     let set = OutputSet::prepare("--out", &out)?;
-    crate::publish::sweep(&plan, &rows, None, &[], &set)
+    crate::publish::sweep(&plan, &rows, None, &set)
 }
 
 /// The file's text, refused past [`MAX_SHARD_BYTES`] or if not UTF-8.

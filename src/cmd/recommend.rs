@@ -121,20 +121,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     if let Some(out) = out {
         stop::writing();
-        let dir = out.begin()?;
-        reports::write_atomic(&dir.join("scenario.toml"), target.input.text.as_bytes())?;
-        reports::write_atomic(
-            &dir.join(reports::recommend::RESULTS_FILE),
+        let mut staged = out.stage();
+        staged.add("scenario.toml", target.input.text.as_bytes())?;
+        staged.add(
+            reports::recommend::RESULTS_FILE,
             serde_json::to_string_pretty(&json)
                 .expect("JSON values serialize")
                 .as_bytes(),
         )?;
-        let written = reports::recommend::render(&dir)?;
-        out.install()?;
-        eprintln!(
-            "capsim: report written to {}",
-            crate::publish::page_in(out.path(), &written).display()
-        );
+        let pages = reports::recommend::files(&json, Some(target.input.text.clone()))?;
+        let page = crate::publish::page_of(out.path(), &pages);
+        staged.add_all(pages)?;
+        staged.install()?;
+        eprintln!("capsim: report written to {}", page.display());
     }
     Ok(())
 }

@@ -130,7 +130,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     if let Some(shard) = args.shard {
         stop::writing();
         let path = out.join(shard.file_name());
-        reports::write_atomic(
+        crate::unnamed::write_file(
             &path,
             models::sweep::shard::shard_json(&plan, shard, &rows).as_bytes(),
         )?;
@@ -144,7 +144,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             path.display()
         );
     } else {
-        crate::publish::sweep(&plan, &rows, tolerance, &checkpoint.unfinished(), &set)?;
+        crate::publish::sweep(&plan, &rows, tolerance, &set)?;
     }
     if !args.quiet {
         eprintln!("capsim: {} points in {secs:.1} s", rows.len());

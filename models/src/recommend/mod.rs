@@ -346,10 +346,11 @@ impl Target {
                 Measured {
                     metrics: r.metrics,
                     ci95: r.ci95,
+                    unfinished: None,
                 },
                 None,
             ),
-            Err(e) => (unfinished(), Some(e.to_string())),
+            Err(e) => (unfinished(e.to_string()), Some(e.to_string())),
         };
         Ok(Probe {
             settings: settings.to_vec(),

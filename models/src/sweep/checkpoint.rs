@@ -8,7 +8,9 @@
 //! either its metrics, each float as its shortest round-trip decimal string
 //! (read back bit for bit), or why it could not finish. A line is appended
 //! and synced to disk before the point counts as done; a process killed
-//! mid-append leaves at most one torn last line, which reading ignores.
+//! mid-append leaves at most one torn last line, which reading ignores and
+//! a resume cuts off. A resume appends to the file it read, never rewrites
+//! it, so a kill at any moment keeps every point recorded before.
 //!
 //! Resuming reuses every recorded point: the rows and every output built from
 //! them are the same bytes as an uninterrupted sweep's. A checkpoint written
@@ -17,10 +19,11 @@
 use super::axis::inline;
 use super::plan::Plan;
 use super::results::Measured;
+use super::run::unfinished;
 use crate::metrics::{all_names, with_names, Metrics, NAMES};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use toml::Value;
@@ -30,15 +33,6 @@ pub const FORMAT: &str = "capsim-sweep-checkpoint";
 /// Longest line read from a checkpoint, in bytes (a point's line is about
 /// 4 KB); a longer one is refused rather than buffered.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
-
-/// What a recorded point holds: its measurements, or why it did not finish.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
-    /// Every replication finished.
-    Measured(Measured),
-    /// The simulation could not finish (runaway overload, clock limit).
-    Failed(String),
-}
 
 #[derive(Serialize, Deserialize)]
 struct Header {
@@ -104,17 +98,16 @@ fn clip(s: &str) -> String {
 /// are appended to.
 pub struct Checkpoint {
     path: PathBuf,
-    recorded: BTreeMap<String, Outcome>,
-    /// Points that could not finish, found or recorded: (key, why).
-    unfinished: Mutex<BTreeMap<String, String>>,
+    recorded: BTreeMap<String, Measured>,
     file: Mutex<std::fs::File>,
 }
 
 impl Checkpoint {
     /// Opens the checkpoint at `path` for `plan` (and `shard`, e.g. `2/8`).
     /// With `resume`, the points already recorded there are kept (a
-    /// checkpoint of another plan or capsim version is an error); without,
-    /// or when there is no file, it starts empty.
+    /// checkpoint of another plan or capsim version is an error) and new
+    /// ones are appended after them; without, or when there is no file, it
+    /// starts empty.
     pub fn open(
         path: &Path,
         plan: &Plan,
@@ -127,32 +120,30 @@ impl Checkpoint {
             scenario_hash: plan.hash(),
             shard,
         };
-        let recorded = if resume && path.exists() {
-            read(path, &header)?
-        } else {
-            BTreeMap::new()
-        };
-        // Rewrite the file with the header and the points kept: a torn last
-        // line from a kill goes away.
-        let mut text = serde_json::to_string(&header).expect("headers serialize") + "\n";
-        for (k, o) in &recorded {
-            text += &line(k, o);
-        }
         let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-        let mut file = std::fs::File::create(path).map_err(fail)?;
-        file.write_all(text.as_bytes()).map_err(fail)?;
+        let (recorded, mut file, kept) = if resume && path.exists() {
+            let (recorded, whole) = read(path, &header)?;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(fail)?;
+            // Only a torn last line (a kill mid-append) is cut off; the
+            // points before it stay on disk throughout.
+            file.set_len(whole).map_err(fail)?;
+            file.seek(std::io::SeekFrom::End(0)).map_err(fail)?;
+            (recorded, file, whole)
+        } else {
+            let file = std::fs::File::create(path).map_err(fail)?;
+            (BTreeMap::new(), file, 0)
+        };
+        if kept == 0 {
+            let text = serde_json::to_string(&header).expect("headers serialize") + "\n";
+            file.write_all(text.as_bytes()).map_err(fail)?;
+        }
         file.sync_all().map_err(fail)?;
-        let unfinished = recorded
-            .iter()
-            .filter_map(|(k, o)| match o {
-                Outcome::Failed(why) => Some((k.clone(), why.clone())),
-                Outcome::Measured(_) => None,
-            })
-            .collect();
         Ok(Checkpoint {
             path: path.to_path_buf(),
             recorded,
-            unfinished: Mutex::new(unfinished),
             file: Mutex::new(file),
         })
     }
@@ -172,32 +163,20 @@ impl Checkpoint {
         self.recorded.is_empty()
     }
 
-    /// The recorded outcome of the point with these axis values.
-    pub fn get(&self, values: &[Value]) -> Option<&Outcome> {
+    /// The recorded measurements of the point with these axis values.
+    pub fn get(&self, values: &[Value]) -> Option<&Measured> {
         self.recorded.get(&key(values))
     }
 
-    /// Appends a finished point and syncs it to disk. A failure to write
-    /// loses only the ability to resume this point, so it is reported, not
-    /// fatal.
-    pub fn record(&self, values: &[Value], outcome: &Outcome) -> Result<(), String> {
-        let key = key(values);
-        if let Outcome::Failed(why) = outcome {
-            let mut u = self.unfinished.lock().unwrap_or_else(|e| e.into_inner());
-            u.insert(key.clone(), why.clone());
-        }
-        let text = line(&key, outcome);
+    /// Appends a finished point (measured, or why it could not finish) and
+    /// syncs it to disk. A failure to write loses only the ability to resume
+    /// this point, so it is reported, not fatal.
+    pub fn record(&self, values: &[Value], measured: &Measured) -> Result<(), String> {
+        let text = line(&key(values), measured);
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
         file.write_all(text.as_bytes())
             .and_then(|_| file.sync_data())
             .map_err(|e| format!("cannot write {}: {e}", self.path.display()))
-    }
-
-    /// The points that could not finish, recorded before or during this
-    /// run, in key order: (key, why).
-    pub fn unfinished(&self) -> Vec<(String, String)> {
-        let u = self.unfinished.lock().unwrap_or_else(|e| e.into_inner());
-        u.iter().map(|(k, w)| (k.clone(), w.clone())).collect()
     }
 
     /// Holds the file's lock: while it is held no point is half-appended,
@@ -212,15 +191,15 @@ impl Checkpoint {
     }
 }
 
-fn line(key: &str, o: &Outcome) -> String {
-    let l = match o {
-        Outcome::Measured(m) => Line {
+fn line(key: &str, m: &Measured) -> String {
+    let l = match &m.unfinished {
+        None => Line {
             key: key.to_string(),
             failed: None,
             metrics: exact(&m.metrics),
             ci95: exact(&m.ci95),
         },
-        Outcome::Failed(why) => Line {
+        Some(why) => Line {
             key: key.to_string(),
             failed: Some(why.clone()),
             metrics: BTreeMap::new(),
@@ -230,12 +209,14 @@ fn line(key: &str, o: &Outcome) -> String {
     serde_json::to_string(&l).expect("lines serialize") + "\n"
 }
 
-/// Reads the points of the checkpoint at `path`, which must match `want`.
-fn read(path: &Path, want: &Header) -> Result<BTreeMap<String, Outcome>, String> {
+/// Reads the points of the checkpoint at `path`, which must match `want`,
+/// and the length of its whole lines (all but a torn last one).
+fn read(path: &Path, want: &Header) -> Result<(BTreeMap<String, Measured>, u64), String> {
     let name = path.display();
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
     let mut reader = std::io::BufReader::new(file);
     let mut lines = Vec::new();
+    let mut whole = 0u64;
     loop {
         let mut buf = Vec::new();
         let n = std::io::Read::take(&mut reader, MAX_LINE_BYTES as u64 + 1)
@@ -252,11 +233,12 @@ fn read(path: &Path, want: &Header) -> Result<BTreeMap<String, Outcome>, String>
         }
         // A line without its newline is the torn end of a killed write.
         if buf.last() == Some(&b'\n') {
+            whole += buf.len() as u64;
             lines.push(buf);
         }
     }
     let Some(first) = lines.first() else {
-        return Ok(BTreeMap::new());
+        return Ok((BTreeMap::new(), 0));
     };
     let header: Header = serde_json::from_slice(first)
         .map_err(|e| format!("{name}: not a capsim checkpoint: {e}"))?;
@@ -286,14 +268,65 @@ fn read(path: &Path, want: &Header) -> Result<BTreeMap<String, Outcome>, String>
     for (i, l) in lines.iter().enumerate().skip(1) {
         let what = format!("{name}: line {}", i + 1);
         let l: Line = serde_json::from_slice(l).map_err(|e| format!("{what}: {e}"))?;
-        let outcome = match l.failed {
-            Some(why) => Outcome::Failed(why),
-            None => Outcome::Measured(Measured {
+        let measured = match l.failed {
+            Some(why) => unfinished(why),
+            None => Measured {
                 metrics: read_back(&l.metrics, &what)?,
                 ci95: read_back(&l.ci95, &what)?,
-            }),
+                unfinished: None,
+            },
         };
-        out.insert(l.key, outcome);
+        out.insert(l.key, measured);
     }
-    Ok(out)
+    Ok((out, whole))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::plan::Input;
+
+    fn plan() -> Plan {
+        let text = "[simulation]\nduration = \"1s\"\nwarmup = \"0s\"\n[workload]\nrate = 1000\n\
+                    [sweep]\n\"pool.max_total\" = [1, 2]\n";
+        Plan::new(Input {
+            origin: "t.toml".into(),
+            name: "t".into(),
+            text: text.into(),
+            set: vec![],
+            axis: vec![],
+        })
+        .unwrap()
+    }
+
+    /// A resume keeps the bytes of every whole line, cuts a torn last one
+    /// and appends after it; the reason of a point that could not finish
+    /// comes back with it.
+    #[test]
+    fn a_resume_appends_after_the_whole_lines() {
+        let dir = std::env::temp_dir().join(format!("capsim-checkpoint-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("checkpoint.jsonl");
+        let plan = plan();
+        let (one, two) = ([Value::Integer(1)], [Value::Integer(2)]);
+        let c = Checkpoint::open(&path, &plan, None, false).unwrap();
+        c.record(&one, &unfinished("too slow".into())).unwrap();
+        drop(c);
+        let whole = std::fs::read(&path).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(b"{\"key\": \"2\", \"met");
+        std::fs::write(&path, &torn).unwrap();
+        let c = Checkpoint::open(&path, &plan, None, true).unwrap();
+        assert_eq!(c.len(), 1);
+        assert_eq!(c.get(&one).unwrap().unfinished.as_deref(), Some("too slow"));
+        assert!(c.get(&two).is_none());
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
+        c.record(&two, &unfinished("also".into())).unwrap();
+        let after = std::fs::read(&path).unwrap();
+        assert!(after.starts_with(&whole) && after.len() > whole.len());
+        drop(c);
+        let c = Checkpoint::open(&path, &plan, None, true).unwrap();
+        assert_eq!(c.len(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -30,6 +30,10 @@ pub struct Measured {
     pub metrics: Metrics,
     /// 95% half-widths.
     pub ci95: Metrics,
+    /// Why the point could not finish (a runaway overload, the clock limit),
+    /// when it could not: its metrics and half-widths are then NaN, so no
+    /// objective holds there and it counts as breaking the SLO.
+    pub unfinished: Option<String>,
 }
 
 /// One simulated point.
@@ -469,7 +473,9 @@ pub fn precision_text(p: Precision) -> String {
 }
 
 /// `results.json`: the rows and thresholds with the capsim version, the
-/// scenario's name, hash and seed, and the sweep's axes and objectives.
+/// scenario's name, hash and seed, and the sweep's axes and objectives. A
+/// point that could not finish has `"unfinished"`: why (its metrics are
+/// `null`); the field is absent on the others.
 pub fn results_json(
     plan: &Plan,
     rows: &[Row],
@@ -501,14 +507,20 @@ pub fn results_json(
                 .zip(&r.values)
                 .map(|(a, v)| (a.key.clone(), to_json(v)))
                 .collect();
-            json!({
+            let mut p = json!({
                 "point": r.point,
                 "line": r.line,
                 "axes": values,
                 "slo": (!plan.spec.slo.is_empty()).then(|| r.verdict(&plan.spec.slo).name()),
                 "metrics": metrics_json(&r.measured.metrics, &names),
                 "ci95": metrics_json(&r.measured.ci95, &names),
-            })
+            });
+            // Only a point that could not finish has the field, so the
+            // results of sweeps whose points all finish keep their bytes.
+            if let Some(why) = &r.measured.unfinished {
+                p["unfinished"] = json!(why);
+            }
+            p
         })
         .collect();
     let peak = plan.peak_factor();
@@ -595,6 +607,7 @@ rate = 1000
         Measured {
             metrics: all(value),
             ci95: all(0.0),
+            unfinished: None,
         }
     }
 

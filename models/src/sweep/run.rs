@@ -5,7 +5,7 @@
 //! nest on the same pool. Results come back in point order whatever the
 //! thread count. Thresholds are then located by [`super::refine`].
 
-use super::checkpoint::{Checkpoint, Outcome};
+use super::checkpoint::Checkpoint;
 use super::plan::Plan;
 use super::results::{line_of_points, Measured, Row};
 use super::Error;
@@ -40,9 +40,9 @@ impl<'a> Control<'a> {
 }
 
 /// The measurements of a point that could not finish (a runaway overload,
-/// the clock limit): every metric and half-width NaN, so no objective holds
-/// there and the point counts as breaking the SLO.
-pub fn unfinished() -> Measured {
+/// the clock limit) and `why`: every metric and half-width NaN, so no
+/// objective holds there and the point counts as breaking the SLO.
+pub fn unfinished(why: String) -> Measured {
     let nan = || {
         all_names()
             .into_iter()
@@ -52,38 +52,34 @@ pub fn unfinished() -> Measured {
     Measured {
         metrics: nan(),
         ci95: nan(),
+        unfinished: Some(why),
     }
 }
 
 /// Simulates the point with axis `values` (scenario `sc`), or reads it from
 /// the checkpoint; a point simulated here is recorded there. A point whose
-/// simulation cannot finish is [`unfinished`], its reason kept in the
-/// checkpoint; the rest of the sweep goes on.
+/// simulation cannot finish is [`unfinished`], its reason kept with it and
+/// in the checkpoint; the rest of the sweep goes on.
 pub fn measure(values: &[Value], sc: &Scenario, ctl: &Control) -> Result<Measured, Error> {
     if let Some(recorded) = ctl.checkpoint.and_then(|c| c.get(values)) {
-        return Ok(match recorded {
-            Outcome::Measured(m) => m.clone(),
-            Outcome::Failed(_) => unfinished(),
-        });
+        return Ok(recorded.clone());
     }
     if ctl.stop.load(Ordering::Relaxed) {
         return Err(Error::Interrupted);
     }
-    let outcome = match engine::run_with(sc, false) {
-        Ok(r) => Outcome::Measured(Measured {
+    let measured = match engine::run_with(sc, false) {
+        Ok(r) => Measured {
             metrics: with_names(r.metrics, &all_names()),
             ci95: with_names(r.ci95, &all_names()),
-        }),
-        Err(e) => Outcome::Failed(format!("{e}")),
+            unfinished: None,
+        },
+        Err(e) => unfinished(format!("{e}")),
     };
     if let Some(c) = ctl.checkpoint {
         // Losing the record costs only a rerun of this point on resume.
-        let _ = c.record(values, &outcome);
+        let _ = c.record(values, &measured);
     }
-    Ok(match outcome {
-        Outcome::Measured(m) => m,
-        Outcome::Failed(_) => unfinished(),
-    })
+    Ok(measured)
 }
 
 /// Runs the grid points `indices` (all checked first, so a bad combination

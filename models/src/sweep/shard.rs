@@ -6,7 +6,8 @@
 //! `shard-K-of-N.json`: the plan's input (the scenario text, `--set` and
 //! `--axis`), its hash, and the measured metrics of its points, each float
 //! written as its shortest round-trip decimal string so that it reads back
-//! bit for bit. [`merge`] checks that the files belong together (same capsim
+//! bit for bit; a point that could not finish carries its reason
+//! (`unfinished`). [`merge`] checks that the files belong together (same capsim
 //! version, same plan hash, every shard exactly once, every point present)
 //! and returns the plan and the rows in point order: exactly what the
 //! unsharded sweep would have measured, so every output built from them is
@@ -18,12 +19,16 @@
 use super::checkpoint::{exact, read_back};
 use super::plan::{Input, Plan, MAX_POINTS};
 use super::results::{line_of_points, Measured, Row};
+use super::run::unfinished;
 use super::Error;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Most shards in a sweep.
 pub const MAX_SHARDS: usize = 100_000;
+/// Longest reason for a point not finishing that a shard file may give, in
+/// bytes (the engine's are one line of about 200).
+pub const MAX_REASON_BYTES: usize = 4096;
 /// The `format` field of a shard file.
 pub const FORMAT: &str = "capsim-sweep-shard";
 
@@ -73,15 +78,122 @@ struct ShardFile {
     shard: usize,
     shards: usize,
     points_total: usize,
+    #[serde(deserialize_with = "bounded::input")]
     input: Input,
+    #[serde(deserialize_with = "bounded::points")]
     points: Vec<ShardPoint>,
 }
 
 #[derive(Serialize, Deserialize)]
 struct ShardPoint {
     point: usize,
+    /// Why the point could not finish, when it could not (its metrics are
+    /// then NaN); absent otherwise, so other shard files keep their bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unfinished: Option<String>,
+    #[serde(deserialize_with = "bounded::metrics")]
     metrics: BTreeMap<String, String>,
+    #[serde(deserialize_with = "bounded::metrics")]
     ci95: BTreeMap<String, String>,
+}
+
+/// Readers of a shard file's lists and maps that refuse more entries than a
+/// capsim shard can hold while reading, so that a file of millions of tiny
+/// entries is refused before they are all held: its size alone is bounded
+/// by the caller, but an empty string costs more memory held than read.
+mod bounded {
+    use super::{ShardPoint, MAX_POINTS};
+    use serde::de::{Deserializer, Error, MapAccess, SeqAccess, Visitor};
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+    use std::marker::PhantomData;
+
+    /// Most metrics (or half-widths) of one point.
+    const MAX_METRICS: usize = 1000;
+    /// Most `--set` or `--axis` arguments.
+    const MAX_ARGUMENTS: usize = 10_000;
+
+    /// At most `.0` entries, called `.1` in the message.
+    struct List<T>(usize, &'static str, PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for List<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a list of at most {} {}", self.0, self.1)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(x) = seq.next_element()? {
+                if out.len() == self.0 {
+                    return Err(A::Error::custom(format!("more than {} {}", self.0, self.1)));
+                }
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+
+    /// At most `.0` entries, called `.1` in the message.
+    struct Map(usize, &'static str);
+
+    impl<'de> Visitor<'de> for Map {
+        type Value = BTreeMap<String, String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "a map of at most {} {}", self.0, self.1)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some((k, v)) = map.next_entry()? {
+                if out.len() == self.0 {
+                    return Err(A::Error::custom(format!("more than {} {}", self.0, self.1)));
+                }
+                out.insert(k, v);
+            }
+            Ok(out)
+        }
+    }
+
+    pub(super) fn points<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ShardPoint>, D::Error> {
+        d.deserialize_seq(List(MAX_POINTS, "points", PhantomData))
+    }
+
+    pub(super) fn metrics<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, String>, D::Error> {
+        d.deserialize_map(Map(MAX_METRICS, "metrics in a point"))
+    }
+
+    fn arguments<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_seq(List(
+            MAX_ARGUMENTS,
+            "--set or --axis arguments",
+            PhantomData,
+        ))
+    }
+
+    /// [`super::Input`] with its lists bounded (of the same name, for
+    /// serde's messages).
+    #[derive(Deserialize)]
+    struct Input {
+        origin: String,
+        name: String,
+        text: String,
+        #[serde(deserialize_with = "arguments")]
+        set: Vec<String>,
+        #[serde(deserialize_with = "arguments")]
+        axis: Vec<String>,
+    }
+
+    pub(super) fn input<'de, D: Deserializer<'de>>(d: D) -> Result<super::Input, D::Error> {
+        let b = Input::deserialize(d)?;
+        Ok(super::Input {
+            origin: b.origin,
+            name: b.name,
+            text: b.text,
+            set: b.set,
+            axis: b.axis,
+        })
+    }
 }
 
 /// The shard file of `shard`, holding `rows` (the shard's points).
@@ -98,6 +210,7 @@ pub fn shard_json(plan: &Plan, shard: Shard, rows: &[Row]) -> String {
             .iter()
             .map(|r| ShardPoint {
                 point: r.point.expect("shards hold grid points"),
+                unfinished: r.measured.unfinished.clone(),
                 metrics: exact(&r.measured.metrics),
                 ci95: exact(&r.measured.ci95),
             })
@@ -245,11 +358,20 @@ pub fn merge_parsed(parsed: Vec<Parsed>) -> Result<(Plan, Vec<Row>), Error> {
         }
         for p in &f.points {
             let what = format!("{name}: point {}", p.point);
-            let m = read_back(&p.metrics, &what).map_err(Error::Merge)?;
-            let c = read_back(&p.ci95, &what).map_err(Error::Merge)?;
-            measured[p.point] = Some(Measured {
-                metrics: m,
-                ci95: c,
+            measured[p.point] = Some(match &p.unfinished {
+                // As the unsharded sweep has it: NaN, with the reason.
+                Some(why) if why.len() <= MAX_REASON_BYTES => unfinished(why.clone()),
+                Some(why) => {
+                    return Err(Error::Merge(format!(
+                        "{what}: its reason for not finishing is {} bytes, more than {MAX_REASON_BYTES}",
+                        why.len()
+                    )))
+                }
+                None => Measured {
+                    metrics: read_back(&p.metrics, &what).map_err(Error::Merge)?,
+                    ci95: read_back(&p.ci95, &what).map_err(Error::Merge)?,
+                    unfinished: None,
+                },
             });
         }
     }

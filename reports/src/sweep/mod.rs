@@ -23,7 +23,7 @@ use crate::format;
 use crate::heatmap::{fractional_index, Heatmap};
 use crate::input::{SweepAxis, SweepPoint, SweepResults, SweepThreshold};
 use crate::page::{self, Figure};
-use crate::write::{read_json, write_atomic};
+use crate::write::{read_json, write_files, Files};
 use crate::ReportError;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -52,27 +52,29 @@ pub const METRICS: [&str; 5] = [
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
     let results: SweepResults = read_json(&dir.join(RESULTS_FILE), SweepResults::check)?;
     let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
-    let mut written = Vec::new();
+    write_files(dir, files(&results, scenario_text)?)
+}
+
+/// The charts and `index.html` of `results` (with the scenario file written
+/// beside them, if any), page last, without writing anything.
+pub fn files(results: &SweepResults, scenario_text: Option<String>) -> Result<Files, ReportError> {
+    let mut out = Vec::new();
     let mut figures = Vec::new();
-    for c in charts(&results) {
+    for c in charts(results) {
         let svg = c.svg.map_err(|message| ReportError::Draw {
             chart: c.file.clone(),
             message,
         })?;
-        let path = dir.join(&c.file);
-        write_atomic(&path, svg.as_bytes())?;
-        written.push(path);
+        out.push((c.file.clone(), svg));
         figures.push(Figure {
             file: c.file,
             alt: c.title,
             caption: c.caption,
         });
     }
-    let page = story::build_page(&results, figures, scenario_text);
-    let path = dir.join("index.html");
-    write_atomic(&path, page::html(&page).as_bytes())?;
-    written.push(path);
-    Ok(written)
+    let page = story::build_page(results, figures, scenario_text);
+    out.push(("index.html".to_string(), page::html(&page)));
+    Ok(out)
 }
 
 /// A drawn chart with its page entry.

@@ -1,9 +1,10 @@
-//! The page of a sweep report: the findings (each line's threshold with its
+//! The page of a sweep report: the findings (the verdict at the forecast,
+//! the points that could not finish and why, each line's threshold with its
 //! bracket, or the bound of a censored line), the thresholds table, pass or
 //! fail at every grid point, the settings and how to reproduce the run.
 
 use crate::format;
-use crate::input::{SweepResults, SweepThreshold};
+use crate::input::{SweepPoint, SweepResults, SweepThreshold};
 use crate::page::{self, Cell, Figure, Page, Table};
 use crate::sweep::{
     axis_label, combinations, coords, describe, index_of, label, reps_text, roles, slo_text,
@@ -37,6 +38,10 @@ pub(crate) fn build_page(
     if let (Some(ro), Some(f)) = (&ro, r.forecast) {
         findings.splice(0..0, verdict_findings(r, ro, f));
     }
+    // Next to the verdict: the points it counts as failing because they
+    // could not finish, and why.
+    let at = findings.len() - 1;
+    findings.splice(at..at, unfinished_findings(r));
     let mut tables = Vec::new();
     if let Some(ro) = &ro {
         findings.extend(threshold_findings(r, ro));
@@ -281,6 +286,7 @@ fn pass_grid(r: &SweepResults, ro: &Roles) -> Option<(String, String, Table)> {
             });
             row.push(match p {
                 None => Cell::text("-"),
+                Some(p) if p.unfinished.is_some() => Cell::verdict(false, "FAIL: did not finish"),
                 Some(p) => {
                     let ok = r.slo.iter().all(|o| {
                         o.holds(p.metrics.get(&o.metric).copied().flatten()) == Some(true)
@@ -357,6 +363,43 @@ fn verdict_findings(r: &SweepResults, ro: &Roles, f: crate::input::Forecast) -> 
                 _ => None,
             },
         });
+    }
+    out
+}
+
+/// Most points that could not finish named one by one on the page.
+const MAX_UNFINISHED: usize = 20;
+
+/// The points that could not finish, each with its axis values and why;
+/// empty when every point finished.
+fn unfinished_findings(r: &SweepResults) -> Vec<Cell> {
+    let points: Vec<&SweepPoint> = r.points.iter().filter(|p| p.unfinished.is_some()).collect();
+    if points.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Cell::verdict(
+        false,
+        format!(
+            "{} point{} could not finish and count{} as breaking the SLO (unfinished.csv):",
+            points.len(),
+            if points.len() == 1 { "" } else { "s" },
+            if points.len() == 1 { "s" } else { "" },
+        ),
+    )];
+    for p in points.iter().take(MAX_UNFINISHED) {
+        let at: Vec<String> = r
+            .axes
+            .iter()
+            .filter_map(|a| Some(format!("{} = {}", a.key, label(p.axes.get(&a.key)?))))
+            .collect();
+        let why = p.unfinished.as_deref().unwrap_or_default();
+        out.push(Cell::verdict(false, format!("{}: {why}", at.join(", "))));
+    }
+    if points.len() > MAX_UNFINISHED {
+        out.push(Cell::text(format!(
+            "… {} more in unfinished.csv and results.json.",
+            points.len() - MAX_UNFINISHED
+        )));
     }
     out
 }
