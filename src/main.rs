@@ -16,6 +16,7 @@ mod calibrate_probe;
 mod calibrate_write;
 mod cmd;
 mod flags;
+mod janitor;
 mod output;
 mod publish;
 mod run_page;
@@ -75,6 +76,10 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    // A copy of capsim started to watch an install (see `janitor`).
+    if let Some(status) = janitor::run_if_asked() {
+        return status;
+    }
     // First, so that a signal at any later moment ends with status 130.
     stop::install();
     let cli = match Cli::try_parse() {

@@ -12,14 +12,19 @@
 //! old folder is renamed aside first, leaving a moment with no folder, never
 //! a mixed one); the old folder, now at the staging path, is then removed.
 //!
-//! So only a kill during those few system calls (from the staging folder's
-//! creation to the old folder's removal, about a millisecond on ext4; the old
-//! files are held open so that removing them only removes their names)
-//! leaves a staging folder beside the output folder; it is never read, and the next command writing the same
-//! output folder removes it. Where unnamed files are not supported, the
-//! files are held in memory and written into the staging folder at install,
-//! which widens that moment to the time it takes to write them.
+//! A kill during those few system calls (from the staging folder's creation
+//! to the old folder's removal, about a millisecond on ext4; the old files
+//! are held open so that removing them only removes their names) would leave
+//! the staging folder beside the output folder, so a janitor process
+//! ([`crate::janitor`]) started just before watches the install and removes
+//! it within milliseconds if capsim dies. Where even the janitor dies (a
+//! SIGKILL of the whole process group), the staging folder is never read,
+//! and the next command writing the same output folder removes it. Where
+//! unnamed files are not supported, the files are held in memory and written
+//! into the staging folder at install, which widens that moment to the time
+//! it takes to write them.
 
+use crate::janitor::Janitor;
 use crate::unnamed::Unnamed;
 use crate::Failure;
 use anyhow::{anyhow, Context};
@@ -180,9 +185,13 @@ impl Staged<'_> {
         // takes a tenth of the time of freeing them, and only the removal
         // leaves something behind if the process is killed meanwhile.
         let held = hold_files(out);
+        let aside = staging.with_extension("old");
+        // Removes the staging folder if this process dies before the end.
+        let janitor = Janitor::watch(staging, out, &aside);
         let _ = std::fs::remove_dir_all(staging);
         std::fs::create_dir(staging)
             .with_context(|| format!("cannot create {}", staging.display()))?;
+        failpoint("created");
         for (name, body) in &self.files {
             let path = staging.join(name);
             let linked = match body {
@@ -196,10 +205,10 @@ impl Staged<'_> {
         }
         carry_over(out, staging)?;
         std::fs::File::open(staging)?.sync_all()?;
+        failpoint("staged");
         if exchange(staging, out).is_err() {
             // No atomic exchange here: move the old folder aside, then the
             // new one in.
-            let aside = staging.with_extension("old");
             let _ = std::fs::remove_dir_all(&aside);
             if out.exists() {
                 std::fs::rename(out, &aside)
@@ -209,13 +218,29 @@ impl Staged<'_> {
                 .with_context(|| format!("cannot write {}", out.display()))?;
             let _ = std::fs::remove_dir_all(&aside);
         } else {
+            failpoint("exchanged");
             // The staging path now holds the old folder.
             std::fs::remove_dir_all(staging)
                 .with_context(|| format!("cannot remove {}", staging.display()))?;
         }
         drop(held);
         let _ = std::fs::File::open(self.set.parent()).and_then(|d| d.sync_all());
+        if let Some(janitor) = janitor {
+            janitor.done();
+        }
         Ok(())
+    }
+}
+
+/// A test hook: with `CAPSIM_FAILPOINT=install:STEP` in the environment,
+/// the process kills itself with SIGKILL at that step of the install
+/// (`created`, `staged`, `exchanged`), so tests can show what such a kill
+/// leaves without hoping a random kill lands in a window of a millisecond.
+fn failpoint(step: &str) {
+    #[cfg(unix)]
+    if std::env::var("CAPSIM_FAILPOINT").is_ok_and(|v| v.strip_prefix("install:") == Some(step)) {
+        // SAFETY: kill(2) on this process's own id; it does not return.
+        unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
     }
 }
 

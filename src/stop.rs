@@ -7,7 +7,7 @@
 //! on a whole line) and the message says how to resume. While an output set
 //! is being staged and swapped in, which takes moments, the handler lets it
 //! finish; a second signal exits at once (the staging folder it may leave is
-//! removed by the next run).
+//! removed by the install's janitor, see `crate::janitor`).
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};

@@ -130,7 +130,7 @@ pub const INVALIDATION_NAMES: &[&str] = &["l1.invalidations"];
 pub const GROUPS: [MetricGroup; 4] = [
     MetricGroup {
         names: TRANSPORT_NAMES,
-        needs: "a multiplexed client or [[faults]] (client.transport = \"multiplexed\")",
+        needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
         present: Scenario::uses_transport_metrics,
     },
     MetricGroup {

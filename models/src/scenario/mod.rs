@@ -107,10 +107,15 @@ pub enum FaultKind {
 }
 
 impl Scenario {
-    /// True if the scenario uses the multiplexed transport, whose metrics
+    /// True if the scenario uses the multiplexed transport or a fault of a
+    /// shard (a rolling restart of pods is not one), whose metrics
     /// ([`crate::metrics::TRANSPORT_NAMES`]) `capsim run` then prints.
     pub fn uses_transport_metrics(&self) -> bool {
-        self.client.transport == Transport::Multiplexed || !self.faults.is_empty()
+        self.client.transport == Transport::Multiplexed
+            || self
+                .faults
+                .iter()
+                .any(|f| !matches!(f.kind, FaultKind::RollingRestart { .. }))
     }
 }
 
