@@ -169,6 +169,8 @@ capture l1-rollout-run run scenarios/book/l1-rollout.toml --report "$WORK/l1-rol
 take l1-rollout l1 l1-rollout-hit-ratio
 take l1-rollout failures l1-rollout-failures
 capture l1-rollout-run-prewarm run scenarios/book/l1-rollout.toml --set l1.prewarm=true
+capture replay-run run scenarios/book/replay.toml
+capture replay-poisson-run run scenarios/book/replay-poisson.toml
 # 100 ms buckets, so each expiry's burst of queries is its own spike.
 capture l1-stampede-run run scenarios/l1-stampede.toml --set simulation.bucket=100ms --report "$WORK/l1-stampede"
 take l1-stampede database l1-stampede-database

@@ -9,11 +9,13 @@
 //! every candidate without drawing. So a spike of any length is sampled at its
 //! true rate, and long quiet periods cost nothing.
 
+use crate::scenario::replay::Replay;
 use crate::scenario::ProfilePoint;
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use sim::rng::StreamRng;
 use sim::time::SimTime;
+use std::sync::Arc;
 
 /// The rate function `rate(t)` in requests per second at absolute time `t`.
 #[derive(Clone, Debug)]
@@ -182,6 +184,8 @@ impl RateFunction {
 /// may fire a fixed `lag` after the arrival itself (see [`Arrivals::new`]).
 pub struct Arrivals {
     rate: RateFunction,
+    /// A capture replayed from `origin` (see [`Arrivals::replaying`]).
+    replay: Option<Capture>,
     end: SimTime,
     lag: SimTime,
     pods: u32,
@@ -204,6 +208,7 @@ impl Arrivals {
     ) -> Self {
         Arrivals {
             rate,
+            replay: None,
             end,
             lag,
             pods,
@@ -216,8 +221,23 @@ impl Arrivals {
     /// comes before the end.
     #[inline]
     pub fn next_event(&mut self, arrived: SimTime) -> Option<SimTime> {
-        let t = self.rate.next_arrival(arrived, &mut self.times)?;
+        let t = match &mut self.replay {
+            None => self.rate.next_arrival(arrived, &mut self.times)?,
+            Some(c) => c.next(arrived, &mut self.rate, &mut self.times)?,
+        };
         (t < self.end).then(|| t + self.lag)
+    }
+
+    /// Replays `replay`'s arrival times from `origin` (the end of the
+    /// warm-up) instead of drawing them; before `origin` arrivals stay
+    /// Poisson at the rate function's rate (the capture's mean).
+    pub fn replaying(mut self, replay: Arc<Replay>, origin: SimTime) -> Self {
+        self.replay = Some(Capture {
+            replay,
+            origin,
+            next: 0,
+        });
+        self
     }
 
     /// The arrival time of an arrival event firing at `now`.
@@ -239,6 +259,35 @@ impl Arrivals {
     /// When arrivals stop.
     pub fn end(&self) -> SimTime {
         self.end
+    }
+}
+
+/// A capture being replayed.
+struct Capture {
+    replay: Arc<Replay>,
+    origin: SimTime,
+    /// The index of the next recorded arrival.
+    next: usize,
+}
+
+impl Capture {
+    /// The arrival after one at `arrived`: Poisson (from `rate`) until the
+    /// first that would fall at or after `origin`, then the recorded times.
+    fn next(
+        &mut self,
+        arrived: SimTime,
+        rate: &mut RateFunction,
+        rng: &mut StreamRng,
+    ) -> Option<SimTime> {
+        if arrived < self.origin && self.next == 0 {
+            let t = rate.next_arrival(arrived, rng)?;
+            if t < self.origin {
+                return Some(t);
+            }
+        }
+        let t = *self.replay.times.get(self.next)?;
+        self.next += 1;
+        Some(self.origin + t)
     }
 }
 

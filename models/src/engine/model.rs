@@ -143,7 +143,13 @@ impl<'a> Model<'a> {
         Model {
             sc,
             sched: Scheduler::with_lanes(2),
-            arrivals: Arrivals::new(rate, window.end, arrival_lag, sc.pods.count, &streams),
+            arrivals: {
+                let a = Arrivals::new(rate, window.end, arrival_lag, sc.pods.count, &streams);
+                match &sc.workload.replay {
+                    Some(r) => a.replaying(r.clone(), start),
+                    None => a,
+                }
+            },
             l1,
             transport: Pooled::new(sc, &streams),
             mux: (sc.client.transport == Transport::Multiplexed).then(|| Multiplexed::new(sc)),

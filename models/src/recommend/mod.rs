@@ -279,6 +279,14 @@ impl Target {
                 plan.input.origin
             )));
         }
+        if plan.base.workload.replay.is_some() {
+            return Err(Error::NoSlo(format!(
+                "{}: workload.arrivals replays a recorded capture, and recommend sizes by \
+                 scaling workload.rate to the forecast and beyond it; give rate and profile \
+                 instead, or sweep the pool over the capture with capsim sweep",
+                plan.input.origin
+            )));
+        }
         let peak_factor = derived::peak_scale(&plan.base);
         let own = plan.base.workload.rate * peak_factor;
         let (peak_rate, stated) = match plan.spec.forecast {

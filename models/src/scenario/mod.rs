@@ -9,10 +9,12 @@
 pub mod derived;
 pub mod presets;
 pub mod raw;
+pub mod replay;
 
 pub use crate::cache::Policy;
 use sim::dist::Latency;
 use sim::time::SimTime;
+use replay::Replay;
 pub use sim::zipf::Popularity;
 
 /// A validated scenario. Build one with [`load`] or [`parse`].
@@ -146,6 +148,10 @@ pub struct Workload {
     /// The key universe and how reads draw from it (`None`: reads carry no
     /// key).
     pub keys: Option<Popularity>,
+    /// Recorded arrival times replayed from the end of the warm-up instead
+    /// of Poisson arrivals (`rate` is then the capture's mean rate, used in
+    /// the warm-up and by derived figures).
+    pub replay: Option<std::sync::Arc<Replay>>,
 }
 
 /// One point of a traffic profile. From `at` (counted from the end of the
@@ -418,6 +424,9 @@ impl std::fmt::Debug for Workload {
             .field("profile", &self.profile);
         if let Some(keys) = &self.keys {
             d.field("keys", keys);
+        }
+        if let Some(replay) = &self.replay {
+            d.field("replay", replay);
         }
         d.finish()
     }

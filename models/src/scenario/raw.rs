@@ -88,6 +88,12 @@ pub struct RawWorkload {
     /// (rank `k` with probability proportional to `k^-alpha`, alpha a number
     /// from 0 to 10). Default `"uniform"`; needs `keys`.
     pub key_popularity: Option<Value>,
+    /// Recorded arrival times replayed instead of Poisson arrivals:
+    /// `{ file = "arrivals.txt", unit = "s", speed = 1.0 }` (one time per
+    /// line, a path relative to the scenario file; `unit` one of `ns`, `us`,
+    /// `ms`, `s`; `speed` > 0 divides the times). Exclusive with `rate` and
+    /// `profile`. No default.
+    pub arrivals: Option<Value>,
 }
 
 /// One entry of `workload.profile`, e.g. `{ at = "2m", scale = 2.0, ramp = "1m" }`.

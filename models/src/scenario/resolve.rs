@@ -83,6 +83,8 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
+        ("workload", "rate" | "profile") => s.workload.replay.is_some(),
+        ("workload", "arrivals") => s.workload.replay.is_none(),
         ("l1", "hit_ratio") => s.l1.cache.is_some(),
         ("l1", "policy" | "capacity" | "ttl" | "coalesce" | "prewarm") => s.l1.cache.is_none(),
         ("l1", "ttl_jitter") => s.l1.cache.as_ref().is_none_or(|c| c.ttl.is_none()),
@@ -193,6 +195,11 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         ("workload", "rate") => float(s.workload.rate),
         ("workload", "reads_per_request") => s.workload.reads_per_request.to_string(),
         ("workload", "profile") => profile(s),
+        ("workload", "arrivals") => s
+            .workload
+            .replay
+            .as_ref()
+            .map_or_else(|| "\"none\"".to_string(), |r| r.source.clone()),
         ("pods", "count") => s.pods.count.to_string(),
         ("pool", "preset") => word("none"),
         ("pool", "max_total") => p.max_total.to_string(),

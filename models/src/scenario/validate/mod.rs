@@ -10,6 +10,7 @@
 //! Problems name a dotted key; [`super::parse`] turns the key into a file
 //! position or a `--set` assignment.
 
+mod arrivals;
 mod client;
 mod data;
 mod database;
@@ -194,7 +195,7 @@ fn build_merged(
         .try_into()
         .map_err(|e: toml::de::Error| Problem::value("", e.message().to_string()))?;
     let simulation = sections::simulation(raw.simulation.unwrap_or_default())?;
-    let workload = sections::workload(raw.workload.unwrap_or_default())?;
+    let workload = sections::workload(raw.workload.unwrap_or_default(), dir)?;
     let pods = raw.pods.unwrap_or_default();
     let pods = Pods {
         count: whole(pods.count.as_ref(), "pods.count", 1, 1, 10_000)? as u32,

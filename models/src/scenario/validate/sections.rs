@@ -106,8 +106,25 @@ fn nice_bucket(duration: SimTime) -> SimTime {
     }
 }
 
-pub(super) fn workload(w: raw::RawWorkload) -> Result<Workload, Problem> {
-    let rate = number(w.rate.as_ref(), "workload.rate", None, Range::Positive)?;
+pub(super) fn workload(w: raw::RawWorkload, dir: &std::path::Path) -> Result<Workload, Problem> {
+    let replay = match &w.arrivals {
+        None => None,
+        Some(v) => Some(std::sync::Arc::new(super::arrivals::read(v, dir)?)),
+    };
+    let rate = match &replay {
+        None => number(w.rate.as_ref(), "workload.rate", None, Range::Positive)?,
+        Some(r) => {
+            for (v, key) in [(&w.rate, "workload.rate"), (&w.profile, "workload.profile")] {
+                if v.is_some() {
+                    return Err(Problem::value(
+                        key,
+                        "workload.arrivals replays recorded arrival times: give either it or rate and profile, not both (its speed scales the capture)",
+                    ));
+                }
+            }
+            r.mean_rate()
+        }
+    };
     let reads = whole(
         w.reads_per_request.as_ref(),
         "workload.reads_per_request",
@@ -124,6 +141,7 @@ pub(super) fn workload(w: raw::RawWorkload) -> Result<Workload, Problem> {
         reads_per_request: reads as u32,
         profile,
         keys: super::keys::popularity(&w)?,
+        replay,
     })
 }
 
