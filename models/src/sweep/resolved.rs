@@ -88,6 +88,24 @@ fn inline_value(v: &Value) -> String {
     }
 }
 
+/// Rewrites every data file a table names (`file` in a latency law or in
+/// `workload.arrivals`), found relative to `dir`, as an absolute path, so the
+/// resolved file, written in another folder, reads the same data.
+fn absolute_data_files(t: &mut toml::Table, dir: &std::path::Path) {
+    for (_, v) in t.iter_mut() {
+        if let Value::Table(inner) = v {
+            if let Some(Value::String(file)) = inner.get_mut("file") {
+                let path = dir.join(&*file);
+                let path = std::fs::canonicalize(&path).unwrap_or(path);
+                if let Some(p) = path.to_str() {
+                    *file = p.to_string();
+                }
+            }
+            absolute_data_files(inner, dir);
+        }
+    }
+}
+
 /// The resolved scenario file of `plan`.
 pub fn scenario_toml(plan: &Plan) -> String {
     let mut out = String::new();
@@ -101,7 +119,12 @@ pub fn scenario_toml(plan: &Plan) -> String {
         env!("CARGO_PKG_VERSION"),
         command(plan, &[])
     );
-    out += &toml::to_string(&plan.table).expect("a TOML table serializes");
+    let mut table = plan.table.clone();
+    let dir = std::path::Path::new(&plan.input.origin)
+        .parent()
+        .unwrap_or(std::path::Path::new(""));
+    absolute_data_files(&mut table, dir);
+    out += &toml::to_string(&table).expect("a TOML table serializes");
     if !plan.spec.axes.is_empty() {
         out += "\n[sweep]\n";
         if let Some(x) = plan.spec.x {
