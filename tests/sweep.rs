@@ -314,6 +314,59 @@ fn the_saved_scenario_reproduces_the_sweep() {
     );
 }
 
+/// A scenario that reads data files (a replayed capture, a latency from
+/// samples) saves them by absolute path in `scenario.toml`, so sweeping the
+/// saved file from its own folder reads the same data and writes the same
+/// results.
+#[test]
+fn the_saved_scenario_of_a_sweep_with_data_files_reproduces_it() {
+    let dir = scratch("reproduce-data");
+    std::fs::write(
+        dir.join("capture.txt"),
+        "0.000\n0.004\n0.010\n0.011\n0.500\n0.990\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("rtt.txt"), "0.8ms\n1.1ms\n2.5ms\n").unwrap();
+    let p = dir.join("s.toml");
+    std::fs::write(
+        &p,
+        r#"[simulation]
+duration = "2s"
+warmup = "1s"
+[workload]
+arrivals = { file = "capture.txt", speed = 0.5 }
+[network]
+rtt = { dist = "samples", file = "rtt.txt" }
+[sweep]
+"pool.max_total" = [1, 2]
+"#,
+    )
+    .unwrap();
+    let first = dir.join("first");
+    run(&[
+        "sweep",
+        p.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    let second = dir.join("second");
+    let saved = first.join("scenario.toml");
+    run(&[
+        "sweep",
+        saved.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        second.to_str().unwrap(),
+    ]);
+    for f in ["results.csv", "thresholds.csv"] {
+        assert!(
+            read(&first, f) == read(&second, f),
+            "{f} differs when the saved scenario.toml is swept again"
+        );
+    }
+}
+
 /// `capsim report` refuses a `results.json` that is not a sweep's (here:
 /// `{}`, `[]`, an `x` that names no axis, an unknown `schema_version`) with
 /// exit status 2, naming the file and the problem, and leaves the report

@@ -12,9 +12,9 @@ pub mod raw;
 pub mod replay;
 
 pub use crate::cache::Policy;
+use replay::Replay;
 use sim::dist::Latency;
 use sim::time::SimTime;
-use replay::Replay;
 pub use sim::zipf::Popularity;
 
 /// A validated scenario. Build one with [`load`] or [`parse`].

@@ -21,7 +21,12 @@ const MAX_BYTES: u64 = 256 << 20;
 /// Most arrivals a capture may hold.
 const MAX_ARRIVALS: usize = 20_000_000;
 /// Units of the capture's numbers, with their length in nanoseconds.
-const UNITS: [(&str, u128); 4] = [("ns", 1), ("us", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000)];
+const UNITS: [(&str, u128); 4] = [
+    ("ns", 1),
+    ("us", 1_000),
+    ("ms", 1_000_000),
+    ("s", 1_000_000_000),
+];
 /// The keys of the table.
 const KEYS: [&str; 3] = ["file", "unit", "speed"];
 
@@ -83,8 +88,8 @@ pub(super) fn read(v: &Value, dir: &Path) -> Result<Replay, Problem> {
     let shown = path.display().to_string();
     let text = read_bounded(&path)
         .map_err(|e| Problem::value(&file_key, format!("cannot read {shown}: {e}")))?;
-    let mut times =
-        parse(&text, per_unit).map_err(|(n, m)| Problem::value(&file_key, format!("{shown}:{n}: {m}")))?;
+    let mut times = parse(&text, per_unit)
+        .map_err(|(n, m)| Problem::value(&file_key, format!("{shown}:{n}: {m}")))?;
     times.sort_unstable();
     let first = times.first().copied().unwrap_or(0);
     let offsets: Vec<SimTime> = times
@@ -168,12 +173,22 @@ fn decimal(token: &str, per_unit: u128) -> Option<u128> {
     if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 20 {
         return None;
     }
-    let w: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let w: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
     // The fraction's first 20 digits are more than a nanosecond needs.
     let frac = &frac[..frac.len().min(20)];
-    let f: u128 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let f: u128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     let scale = 10u128.pow(frac.len() as u32);
-    let total = w.checked_mul(per_unit)?.checked_add((f * per_unit + scale / 2) / scale)?;
+    let total = w
+        .checked_mul(per_unit)?
+        .checked_add((f * per_unit + scale / 2) / scale)?;
     (total <= 1u128 << 64).then_some(total)
 }
 
@@ -184,13 +199,25 @@ mod tests {
     #[test]
     fn decimals_are_read_exactly() {
         let s = 1_000_000_000;
-        assert_eq!(decimal("1733150000.123456789", s), Some(1_733_150_000_123_456_789));
+        assert_eq!(
+            decimal("1733150000.123456789", s),
+            Some(1_733_150_000_123_456_789)
+        );
         assert_eq!(decimal("0.5", s), Some(500_000_000));
         assert_eq!(decimal(".25", 1_000_000), Some(250_000));
         assert_eq!(decimal("3", 1), Some(3));
         assert_eq!(decimal("1.0000000004", s), Some(1_000_000_000));
         assert_eq!(decimal("1.0000000005", s), Some(1_000_000_001));
-        for bad in ["", ".", "-1", "1e3", "1.2.3", "abc", "1,5", "99999999999999999999999"] {
+        for bad in [
+            "",
+            ".",
+            "-1",
+            "1e3",
+            "1.2.3",
+            "abc",
+            "1,5",
+            "99999999999999999999999",
+        ] {
             assert_eq!(decimal(bad, s), None, "{bad}");
         }
     }
