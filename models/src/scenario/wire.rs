@@ -172,7 +172,7 @@ fn scaled(
     } else {
         let den = 10u128.pow(frac.len() as u32);
         let num = frac.parse::<u128>().map_err(|_| too_big())? * scale;
-        if num % den != 0 {
+        if !num.is_multiple_of(den) {
             return Err(format!(
                 "{what} {s:?} is not a whole number of {}",
                 units[0].0
@@ -203,7 +203,7 @@ fn exact_text(n: u128, units: &[(&str, u128)]) -> String {
     let (name, scale) = units
         .iter()
         .rev()
-        .find(|(_, s)| n != 0 && n % s == 0)
+        .find(|(_, s)| n != 0 && n.is_multiple_of(*s))
         .copied()
         .unwrap_or(units[0]);
     format!("\"{}{name}\"", n / scale)
