@@ -125,9 +125,18 @@ pub struct MetricGroup {
 /// with `l1.invalidation_rate` above 0.
 pub const INVALIDATION_NAMES: &[&str] = &["l1.invalidations"];
 
+/// Metrics of the shards' outbound links, reported only with
+/// `redis.bandwidth`: the share of time a shard's link is sending (mean over
+/// shards), and the mean wait of a reply for its link, over the replies
+/// ready in the window.
+pub const BANDWIDTH_NAMES: &[&str] = &[
+    "redis.bandwidth.utilization",
+    "redis.bandwidth.wait.mean_ms",
+];
+
 /// The optional groups, in the order they are printed: the transport's,
-/// a keyed L1's, a finite database's, invalidations'.
-pub const GROUPS: [MetricGroup; 4] = [
+/// a keyed L1's, a finite database's, invalidations', the links'.
+pub const GROUPS: [MetricGroup; 5] = [
     MetricGroup {
         names: TRANSPORT_NAMES,
         needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
@@ -147,6 +156,11 @@ pub const GROUPS: [MetricGroup; 4] = [
         names: INVALIDATION_NAMES,
         needs: "invalidations (l1.invalidation_rate > 0)",
         present: |s| s.l1.invalidation_rate > 0.0,
+    },
+    MetricGroup {
+        names: BANDWIDTH_NAMES,
+        needs: "a shard bandwidth (redis.bandwidth)",
+        present: |s| s.redis.bandwidth.is_some(),
     },
 ];
 

@@ -25,13 +25,15 @@ fn plan(text: &str) -> Result<Plan, String> {
     .map_err(|e| e.to_string())
 }
 
-/// Each combination of the three optional parts (a multiplexed client, a
-/// keyed L1, a finite database): a run reports `NAMES` and the names of
-/// exactly the groups the scenario has, as `names_for` lists them.
+/// Each combination of the four optional parts (a multiplexed client, a
+/// keyed L1, a finite database, a shard bandwidth): a run reports `NAMES`
+/// and the names of exactly the groups the scenario has, as `names_for`
+/// lists them.
 #[test]
 fn a_run_reports_exactly_the_groups_its_scenario_has() {
-    for mask in 0..8u32 {
+    for mask in 0..16u32 {
         let (mux, keyed, finite) = (mask & 1 != 0, mask & 2 != 0, mask & 4 != 0);
+        let link = mask & 8 != 0;
         let mut text = BASE.to_string();
         if keyed {
             text += "keys = 1000\n[l1]\npolicy = \"lru\"\ncapacity = 100\n";
@@ -42,9 +44,12 @@ fn a_run_reports_exactly_the_groups_its_scenario_has() {
         if finite {
             text += "[database]\nconcurrency = 50\n";
         }
+        if link {
+            text += "[redis]\nvalue_size = \"1KB\"\nbandwidth = \"1Gbit\"\n";
+        }
         let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
         let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
-        let expected = vec![mux, keyed, finite, false];
+        let expected = vec![mux, keyed, finite, false, link];
         assert_eq!(present, expected, "mask {mask}:\n{text}");
         let report = run(&sc).expect("runs");
         let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();

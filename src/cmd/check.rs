@@ -48,6 +48,21 @@ pub fn report(file: &str, r: &Resolved, max_events: f64) -> String {
     );
     out += &r.to_toml();
     out += &figures_text(s);
+    if !s.redis.commands.is_empty() {
+        out += &commands_text(s);
+    }
+    if let Some(bits) = s.redis.bandwidth {
+        out += &bandwidth_text(s, bits);
+    }
+    if let Some(p) = &s.redis.persistence {
+        let (stall, every) = (p.stall(), p.every);
+        out += &format!(
+            "\n# Fork stalls: each shard's loop is blocked {stall} every {every} ({} of the time); \
+             a command arriving in a stall waits the rest of it ({} on average).\n",
+            pct(stall.as_secs_f64() / every.as_secs_f64()),
+            ms(stall.as_secs_f64() / 2.0),
+        );
+    }
     let events = derived::estimate_events(s);
     out += &format!(
         "\n# Run size: about {} simulated events ({} per request), limit {}.\n",
@@ -258,6 +273,57 @@ fn database_text(base: &Figures, top: Option<&Figures>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The command mix and the moments of the event-loop time it gives (only
+/// with a mix, so the output of a scenario without one is unchanged).
+fn commands_text(s: &Scenario) -> String {
+    let us = |secs: f64| format!("{} us", fig(secs * 1e6));
+    let mut out = String::from(
+        "\n# Command mix (each command drawn by share; its own time is keys x time per key):\n",
+    );
+    out += &format!("{:<32}{:>14}{:>14}\n", "#", "share", "mean own");
+    for c in &s.redis.commands {
+        let name = match c.keys {
+            1 => c.name.clone(),
+            k => format!("{} ({k} keys)", c.name),
+        };
+        out += &format!(
+            "#   {name:<28}{:>14}{:>14}\n",
+            pct(c.share),
+            us(c.mean_secs())
+        );
+    }
+    let (mean, m2) = s.redis.loop_time_moments();
+    out += &format!(
+        "#   {:<28}{:>14}   E[own] + E[command_overhead], before connection_scaling\n",
+        "event-loop time, mean",
+        us(mean)
+    );
+    out += &format!(
+        "#   {:<28}{:>14}   E[S^2] of the same, for Pollaczek-Khinchine\n",
+        "event-loop time, E[S^2]",
+        format!("{} us^2", fig(m2 * 1e12))
+    );
+    out
+}
+
+/// The shards' outbound links at `workload.rate` (only with a bandwidth,
+/// so the output of a scenario without one is unchanged).
+fn bandwidth_text(s: &Scenario, bits: u64) -> String {
+    let f = derived::figures(s, 1.0);
+    let bytes = s.redis.keys_mean() * s.redis.value_size.mean();
+    let rho = f.redis_reads_per_shard * s.redis.reply_secs_mean();
+    format!(
+        "\n# Outbound link per shard ({} Mbit/s):\n\
+         #   {:<28}{:>14}   E[keys] x E[value_size]\n\
+         #   {:<28}{:>14}   Redis reads/s per shard x bytes x 8 / bandwidth\n",
+        fig(bits as f64 / 1e6),
+        "mean reply",
+        format!("{} B", fig(bytes)),
+        "link utilisation at rate",
+        pct(rho),
+    )
 }
 
 /// A figure with about four significant digits, integers in full.

@@ -27,7 +27,7 @@ use super::database::Database;
 use super::l1::L1;
 use super::multiplexed::Multiplexed;
 use super::requests::{Phase, Request, Requests};
-use super::server::Server;
+use super::server::{Kind, Server};
 use super::tcp::DeadPeer;
 use super::transport::{Exchange, Health, Lease, Pooled, NO_CONN};
 use crate::scenario::{ErrorCause, Scenario, Transport};
@@ -86,6 +86,8 @@ enum Event {
     PodRestart { first: u32, count: u32 },
     /// A write invalidates a key in every pod's keyed L1.
     Invalidate,
+    /// A shard forks for persistence (`redis.persistence`).
+    Fork(u16),
     /// A shared connection's death timer (keepalive, retransmissions, reset).
     MuxDeath { pod: u16, conn: u16, stamp: u32 },
     /// A shared connection finished reconnecting.
@@ -178,6 +180,9 @@ impl<'a> Model<'a> {
         if let Some(workers) = self.sc.database.concurrency {
             self.stats.finite_database(workers);
         }
+        if self.sc.redis.bandwidth.is_some() {
+            self.stats.links();
+        }
         if let Some(at) = self.arrivals.next_event(SimTime::ZERO) {
             self.sched
                 .schedule_at_lane(ARRIVAL_LANE, at, Event::Arrival);
@@ -186,6 +191,7 @@ impl<'a> Model<'a> {
             self.mux_open_all();
         }
         self.schedule_invalidation();
+        self.schedule_forks();
         for (i, f) in self.sc.faults.iter().enumerate() {
             let at = self.sc.simulation.warmup + f.at;
             self.sched.schedule_at(at, Event::Fault(i as u16));
@@ -243,6 +249,7 @@ impl<'a> Model<'a> {
             Event::Fault(i) => self.on_fault(i as usize),
             Event::PodRestart { first, count } => self.on_pod_restart(first, count),
             Event::Invalidate => self.on_invalidate(),
+            Event::Fork(shard) => self.on_fork(shard),
             Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
             Event::MuxExpire(r, token) => self.on_mux_expire(r, token),
@@ -422,10 +429,16 @@ impl<'a> Model<'a> {
             return;
         }
         let now = self.now();
-        let (exchange, ping) = (self.requests[r].exchange, self.requests[r].lease.pinging);
+        let req = &self.requests[r];
+        let kind = match (req.lease.pinging, req.phase) {
+            (true, _) => Kind::Ping,
+            (false, Phase::Get) => Kind::Read,
+            (false, Phase::Set) => Kind::Fill,
+        };
+        let exchange = req.exchange;
         let done = self
             .server
-            .command(exchange.shard, now, ping, &mut self.stats);
+            .command(exchange.shard, now, kind, &mut self.stats);
         self.schedule_reply(r, done + exchange.return_half);
     }
 

@@ -16,20 +16,56 @@
 //! (redis.io's benchmarks: 30,000 clients get about half the throughput of
 //! 100, so K = 29,800).
 //!
+//! With a command mix (`[[redis.commands]]`, see
+//! [`crate::scenario::Command`]) a command's own time is drawn instead from
+//! the mix: first which command (stream `redis.command`, by share), then its
+//! time per key (stream `redis.service`), times its keys.
+//!
+//! With `redis.bandwidth`, each shard's replies then leave through its
+//! outbound link, one after another: a reply of `keys` values of
+//! `value_size` bytes (stream `redis.value_size`) occupies the link for its
+//! bits over the bandwidth, from when both it and the link are ready
+//! (Lindley's recursion again), and the command is done when its last byte
+//! is sent. A PING's reply, and the `+OK` of the SET that fills Redis after
+//! a miss (its value comes in, on the other direction of the full-duplex
+//! link), are a few bytes and skip it.
+//!
+//! With `redis.persistence` each shard forks every `every` (the first time
+//! at a phase drawn uniformly in `[0, every)` from stream `redis.fork`), and
+//! the fork blocks its event loop for the stall like a command queued at
+//! that moment: the commands behind it wait, and the stall counts as busy
+//! time (not as a command).
+//!
 //! The server records its own measurements (busy time, commands, queue waits;
 //! over all shards, and per shard when there are several) in the
 //! replication's [`Collector`].
 
 use super::collect::Collector;
-use crate::scenario::Redis;
+use crate::scenario::{Redis, Size};
 use rand::Rng;
 use sim::dist::Latency;
 use sim::rng::{StreamRng, Streams};
 use sim::time::SimTime;
 
+/// What a command is, for its costs: a PING (its own `ping_time`, a reply
+/// of a few bytes), a read (a command of the mix, its reply carrying its
+/// values out) or the SET that fills Redis after a miss (a command of the
+/// mix, its value carried in, a short reply out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A PING.
+    Ping,
+    /// A read's command.
+    Read,
+    /// The SET after a Redis miss.
+    Fill,
+}
+
 /// One shard's event loop.
 struct Shard {
     busy_until: SimTime,
+    /// When its outbound link is done with the replies before.
+    link_until: SimTime,
     /// Connections this shard has accepted and not yet seen closed.
     clients: u32,
 }
@@ -67,6 +103,20 @@ pub struct Server {
     slow: Vec<(u32, SimTime, SimTime, f64)>,
     /// Open connections at which loop times double (`redis.connection_scaling`).
     scaling: Option<u32>,
+    /// The command mix, empty without one: (cumulative share, time per key,
+    /// keys) of each command.
+    mix: Vec<(f64, Latency, u32)>,
+    /// Which command of the mix each command is (stream `redis.command`).
+    pick: StreamRng,
+    /// A value's bytes and each shard's link in bits per second
+    /// (`redis.bandwidth`; `None`: replies leave at once).
+    wire: Option<(Size, f64)>,
+    /// Value sizes (stream `redis.value_size`).
+    sizes: StreamRng,
+    /// Fork stalls: (every, stall); `None` without persistence.
+    forks: Option<(SimTime, SimTime)>,
+    /// The phase of each shard's first fork (stream `redis.fork`).
+    fork_phase: StreamRng,
 }
 
 impl Server {
@@ -76,6 +126,7 @@ impl Server {
             shards: (0..cfg.shards)
                 .map(|_| Shard {
                     busy_until: SimTime::ZERO,
+                    link_until: SimTime::ZERO,
                     clients: 0,
                 })
                 .collect(),
@@ -88,12 +139,30 @@ impl Server {
             hit_ratio: cfg.hit_ratio,
             service_is_zero: cfg.service_time.is_zero()
                 && cfg.command_overhead.is_zero()
-                && cfg.ping_time.as_ref().is_none_or(Latency::is_zero),
+                && cfg.ping_time.as_ref().is_none_or(Latency::is_zero)
+                && cfg.commands.iter().all(|c| c.service_time.is_zero())
+                && cfg.bandwidth.is_none()
+                && cfg.persistence.is_none(),
             service: streams.stream("redis.service"),
             route: streams.stream("redis.shard"),
             connect: streams.stream("connect"),
             hits: streams.stream("redis.hit"),
             slow: Vec::new(),
+            mix: cfg
+                .commands
+                .iter()
+                .scan(0.0, |cum, c| {
+                    *cum += c.share;
+                    Some((*cum, c.service_time.clone(), c.keys))
+                })
+                .collect(),
+            pick: streams.stream("redis.command"),
+            wire: cfg
+                .bandwidth
+                .map(|bits| (cfg.value_size.clone(), bits as f64)),
+            sizes: streams.stream("redis.value_size"),
+            forks: cfg.persistence.as_ref().map(|p| (p.every, p.stall())),
+            fork_phase: streams.stream("redis.fork"),
         }
     }
 
@@ -141,7 +210,7 @@ impl Server {
     }
 
     /// Occupies `shard` for `service` from the first free moment at or after
-    /// `now`, and returns when it is done.
+    /// `now` with a command, and returns when it is done.
     fn occupy(
         &mut self,
         shard: u32,
@@ -149,6 +218,22 @@ impl Server {
         service: SimTime,
         stats: &mut Collector,
     ) -> SimTime {
+        let (start, finish) = self.block(shard, now, service, stats);
+        if stats.window.contains(start) {
+            stats.commands += 1;
+        }
+        finish
+    }
+
+    /// Blocks `shard`'s loop for `service` from the first free moment at or
+    /// after `now`; returns when that starts and ends.
+    fn block(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        service: SimTime,
+        stats: &mut Collector,
+    ) -> (SimTime, SimTime) {
         let s = &mut self.shards[shard as usize];
         let start = now.max(s.busy_until);
         let finish = start + service;
@@ -160,44 +245,87 @@ impl Server {
             stats.series.redis_busy.add_interval(start, finish, share);
         }
         stats.shard_busy(shard, start, finish);
-        if window.contains(start) {
-            stats.commands += 1;
-        }
-        finish
+        (start, finish)
+    }
+
+    /// When the first fork of the next shard comes (called once per shard,
+    /// in shard order); `None` without persistence.
+    pub fn first_fork(&mut self) -> Option<SimTime> {
+        let (every, _) = self.forks?;
+        Some(SimTime(self.fork_phase.random_range(0..every.0)))
+    }
+
+    /// `shard` forks at `now`: its loop is blocked for the stall, behind
+    /// the work before. Returns when it forks next.
+    pub fn fork(&mut self, shard: u32, now: SimTime, stats: &mut Collector) -> SimTime {
+        let (every, stall) = self.forks.expect("forks need persistence");
+        self.block(shard, now, stall, stats);
+        now + every
     }
 
     /// The event-loop time of a command (or of a PING, `ping`) on `shard`:
     /// its own time, then the per-command overhead (drawn in that order; a
     /// constant draws nothing), scaled by the shard's open connections with
     /// `redis.connection_scaling`.
+    /// Returns it with the command's keys (1 without a mix).
     #[inline]
-    fn loop_time(&mut self, shard: u32, ping: bool) -> SimTime {
-        let own = match (&self.ping_time, ping) {
-            (Some(p), true) => p.sample(&mut self.service),
-            _ => self.service_time.sample(&mut self.service),
+    fn loop_time(&mut self, shard: u32, ping: bool) -> (SimTime, u32) {
+        let (own, keys) = match (&self.ping_time, ping) {
+            (Some(p), true) => (p.sample(&mut self.service), 1),
+            (_, false) if !self.mix.is_empty() => self.mix_time(),
+            _ => (self.service_time.sample(&mut self.service), 1),
         };
         let t = own + self.overhead.sample(&mut self.service);
-        match self.scaling {
+        let t = match self.scaling {
             None => t,
             Some(k) => {
                 let open = u128::from(self.shards[shard as usize].clients);
                 let scaled = u128::from(t.0) * (u128::from(k) + open) / u128::from(k);
                 SimTime(u64::try_from(scaled).unwrap_or(u64::MAX))
             }
-        }
+        };
+        (t, keys)
     }
 
-    /// A command (or a PING, `ping`) reaches `shard` at `now`: it queues
-    /// behind the loop's work and is served; returns when it is done.
+    /// A command's own time drawn from the mix: which command, then its
+    /// time per key, times its keys.
+    fn mix_time(&mut self) -> (SimTime, u32) {
+        let u: f64 = self.pick.random();
+        // The last command takes what rounding leaves of the shares.
+        let last = self.mix.len() - 1;
+        let i = self.mix[..last].partition_point(|&(cum, _, _)| cum <= u);
+        let (_, time, keys) = &self.mix[i];
+        let t = time.sample(&mut self.service);
+        (SimTime(t.0.saturating_mul(u64::from(*keys))), *keys)
+    }
+
+    /// The reply of `keys` values, ready on `shard` at `ready`, goes out
+    /// through the shard's link; returns when its last byte is sent.
+    fn send(&mut self, shard: u32, ready: SimTime, keys: u32, stats: &mut Collector) -> SimTime {
+        let Some((size, bits)) = &self.wire else {
+            return ready;
+        };
+        let bytes = f64::from(keys) * size.sample(&mut self.sizes);
+        let took = SimTime::from_secs_f64(bytes * 8.0 / bits);
+        let s = &mut self.shards[shard as usize];
+        let start = ready.max(s.link_until);
+        s.link_until = start + took;
+        stats.link_send(ready, start, s.link_until);
+        s.link_until
+    }
+
+    /// A command of `kind` reaches `shard` at `now`: it queues behind the
+    /// loop's work and is served; returns when it is done (a read's reply
+    /// sent, with a bandwidth).
     #[inline]
     pub fn command(
         &mut self,
         shard: u32,
         now: SimTime,
-        ping: bool,
+        kind: Kind,
         stats: &mut Collector,
     ) -> SimTime {
-        let mut service = self.loop_time(shard, ping);
+        let (mut service, keys) = self.loop_time(shard, kind == Kind::Ping);
         if !self.slow.is_empty() {
             service = self.slowed(shard, now, service);
         }
@@ -211,7 +339,10 @@ impl Server {
             }
             stats.shard_wait(shard, start - now);
         }
-        finish
+        match kind {
+            Kind::Read => self.send(shard, finish, keys, stats),
+            Kind::Ping | Kind::Fill => finish,
+        }
     }
 
     /// A command reaches a server whose commands take no time (see
@@ -226,7 +357,7 @@ impl Server {
 
     /// A PING of an idle connection on `shard` at `now` (its reply is not waited for).
     pub fn ping(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
-        let service = self.loop_time(shard, true);
+        let (service, _) = self.loop_time(shard, true);
         self.occupy(shard, now, service, stats);
     }
 

@@ -253,7 +253,7 @@ fn idle(target: &Target, s: &Scenario) -> Option<Advice> {
 /// The socket-timeout rule.
 fn socket(target: &Target, s: &Scenario) -> Option<Advice> {
     let timeout = s.client.socket_timeout?;
-    let service = s.redis.service_time.mean_secs();
+    let service = s.redis.command_mean_secs();
     if service <= 0.0 {
         return None;
     }

@@ -174,7 +174,7 @@ pub fn figures(s: &Scenario, scale: f64) -> Figures {
     let per_pod_rate = rate / f64::from(s.pods.count);
     let reads = f64::from(s.workload.reads_per_request) * (1.0 - s.l1.hit_ratio);
     let redis_miss = 1.0 - s.redis.hit_ratio;
-    let command = s.network.rtt.mean_secs() + s.redis.service_time.mean_secs();
+    let command = s.network.rtt.mean_secs() + s.redis.command_mean_secs();
     let database = database_figures(s, rate * reads * redis_miss);
     let db_wait = database.as_ref().and_then(|d| d.wait_secs).unwrap_or(0.0);
     let (checkouts_per_request, hold_secs) = if s.client.hold_during_fallback {
@@ -205,7 +205,7 @@ pub fn figures(s: &Scenario, scale: f64) -> Figures {
         hold_secs,
         redis_reads_per_shard,
         redis_commands_per_shard,
-        redis_utilisation: redis_commands_per_shard * s.redis.service_time.mean_secs(),
+        redis_utilisation: redis_commands_per_shard * s.redis.command_mean_secs(),
         offered_load,
         checkout_loss,
         in_use,
@@ -242,7 +242,7 @@ fn cluster_figures(
     Some(ClusterFigures {
         node: node as u32,
         share,
-        redis_utilisation: share * reads * (1.0 + redis_miss) * s.redis.service_time.mean_secs(),
+        redis_utilisation: share * reads * (1.0 + redis_miss) * s.redis.command_mean_secs(),
         offered_load,
         checkout_loss: loss(s, lambda, hold),
         erlang_c_size: sizable.then(|| erlang_c_servers_for(offered_load, ERLANG_C_TARGET)),
@@ -326,7 +326,8 @@ pub struct EventSource {
 /// (`pool.eviction_interval`, one per pod per interval, plus two events for
 /// each connection tested while idle); and reconnects at the end of a
 /// connection's life (`pool.max_lifetime`, two events per connection per
-/// lifetime); and invalidations (`l1.invalidation_rate`, one event each).
+/// lifetime); invalidations (`l1.invalidation_rate`, one event each); and
+/// fork stalls (`redis.persistence`, one per shard per `every`).
 /// Sources with no events are left out.
 pub fn event_sources(s: &Scenario) -> Vec<EventSource> {
     let reps = f64::from(s.simulation.replications);
@@ -387,6 +388,13 @@ pub fn event_sources(s: &Scenario) -> Vec<EventSource> {
             what: "invalidations",
             key: "l1.invalidation_rate",
             events: writes * reps,
+        });
+    }
+    if let Some(p) = &s.redis.persistence {
+        out.push(EventSource {
+            what: "fork stalls",
+            key: "redis.persistence",
+            events: f64::from(s.redis.shards) * span / p.every.0 as f64 * reps,
         });
     }
     out.retain(|e| e.events > 0.0);
@@ -480,6 +488,13 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
             "Redis utilisation per shard is {:.2}{at}: at or above 1 the event loop's queue grows \
              without bound; add shards or reduce redis.service_time",
             f.redis_utilisation
+        ));
+    }
+    let link = f.redis_reads_per_shard * s.redis.reply_secs_mean();
+    if link >= 1.0 {
+        out.push(format!(
+            "each shard's replies need {link:.2} of its redis.bandwidth{at}: at or above 1 they \
+             queue for the link without bound; add shards, bandwidth or smaller values"
         ));
     }
     if let (Some(d), Some(workers)) = (&f.database, s.database.concurrency) {

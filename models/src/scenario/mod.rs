@@ -9,13 +9,17 @@
 pub mod derived;
 pub mod presets;
 pub mod raw;
+mod redis;
 pub mod replay;
+pub mod wire;
 
 pub use crate::cache::Policy;
+pub use redis::{Command, Persistence};
 use replay::Replay;
 use sim::dist::Latency;
 use sim::time::SimTime;
 pub use sim::zipf::Popularity;
+pub use wire::Size;
 
 /// A validated scenario. Build one with [`load`] or [`parse`].
 #[derive(Clone, PartialEq)]
@@ -346,6 +350,15 @@ pub struct Redis {
     /// `1 + open / connection_scaling`, `open` the connections open on its
     /// shard; `None`: connections cost nothing while open.
     pub connection_scaling: Option<u32>,
+    /// The command mix (`[[redis.commands]]`); empty: every command's own
+    /// time is `service_time` (also the default of an entry's).
+    pub commands: Vec<Command>,
+    /// Bytes of a value in a reply (a command's reply: `keys` values).
+    pub value_size: Size,
+    /// Each shard's outbound link, in bits per second; `None`: unlimited.
+    pub bandwidth: Option<u64>,
+    /// Periodic fork stalls (BGSAVE, AOF rewrite); `None`: no persistence.
+    pub persistence: Option<Persistence>,
 }
 
 /// How clients reach Redis's shards.
@@ -359,41 +372,6 @@ pub enum RedisMode {
     /// it (see [`crate::slots`]); each pod keeps one pool per node, and the
     /// pool's limits apply per node (JedisCluster, go-redis ClusterClient).
     Cluster,
-}
-
-impl Redis {
-    /// Pools per pod: one per node in cluster mode, else one.
-    pub fn pools_per_pod(&self) -> u32 {
-        match self.mode {
-            RedisMode::Proxy => 1,
-            RedisMode::Cluster => self.shards,
-        }
-    }
-}
-
-// `Debug` leaves out the mode while it is the default proxy, so a scenario
-// that does not set it formats exactly as before it existed (a
-// `scenario_hash` is a hash of this text).
-impl std::fmt::Debug for Redis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Redis");
-        d.field("shards", &self.shards)
-            .field("service_time", &self.service_time)
-            .field("hit_ratio", &self.hit_ratio)
-            .field("maxclients", &self.maxclients)
-            .field("timeout", &self.timeout)
-            .field("tcp_keepalive", &self.tcp_keepalive)
-            .field("accept_cost", &self.accept_cost)
-            .field("command_overhead", &self.command_overhead)
-            .field("ping_time", &self.ping_time);
-        if self.mode != RedisMode::Proxy {
-            d.field("mode", &self.mode);
-        }
-        if let Some(n) = self.connection_scaling {
-            d.field("connection_scaling", &n);
-        }
-        d.finish()
-    }
 }
 
 /// `[l1]`.

@@ -243,6 +243,46 @@ pub struct RawRedis {
     /// its shard: the number of open connections at which it doubles, or
     /// `"none"`. Default `"none"`.
     pub connection_scaling: Option<Value>,
+    /// The command mix: an array of [`RawCommand`] tables whose shares add
+    /// up to 1, at most 1000 of them. Default `[]`: every command takes
+    /// `service_time`.
+    pub commands: Option<Value>,
+    /// Bytes of one value in a reply (a command's reply carries `keys`
+    /// values): a size (`"512B"`, `"4KB"`, `"1MiB"`; units B, KB, MB, GB,
+    /// TB, KiB, MiB, GiB), or `{ dist = "exponential", mean = SIZE }` or
+    /// `{ dist = "lognormal", median = SIZE, p99 = SIZE }`. Default `"0B"`.
+    pub value_size: Option<Value>,
+    /// Each shard's outbound network bandwidth: a rate (`"1Gbit"`,
+    /// `"10Gbit"`, `"125MB/s"`), or `"none"` for unlimited. Replies queue
+    /// for it in order. Default `"none"`; needs a `value_size` above 0.
+    pub bandwidth: Option<Value>,
+    /// Periodic fork stalls of BGSAVE or AOF rewrites: a table `{ every =
+    /// DURATION, stall_per_gb = DURATION, dataset = SIZE }` (each shard
+    /// forks every `every`; its event loop is blocked `stall_per_gb` per GB
+    /// of `dataset`, which must be shorter than `every`), or `"none"`.
+    /// Default `"none"`.
+    pub persistence: Option<Value>,
+}
+
+/// One `[[redis.commands]]` entry, e.g. `{ name = "GET", share = 0.8,
+/// service_time = "2us" }`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommand {
+    /// The command's name: a string of 1 to 64 characters, each a letter, a
+    /// digit, `_`, `-`, `.` or `:` (`"GET"`, `"MGET"`, `"EVAL"`, or a name of
+    /// your own), not used twice in the mix. Required.
+    pub name: Option<Value>,
+    /// The fraction of commands that are this one: a number > 0, at most 1.
+    /// Required.
+    pub share: Option<Value>,
+    /// Its own event-loop time per key: a latency. Default
+    /// `redis.service_time`.
+    pub service_time: Option<Value>,
+    /// Keys it touches (`MGET` with 10 keys: `keys = 10`), its time being
+    /// `keys` times one draw of `service_time`: a whole number, 1 to
+    /// 1000000. Default `1`.
+    pub keys: Option<Value>,
 }
 
 /// `[l1]`.
@@ -424,6 +464,11 @@ pub fn profile_keys() -> &'static [&'static str] {
 /// The keys of a `[[faults]]` entry.
 pub fn fault_keys() -> &'static [&'static str] {
     field_names::<RawFault>()
+}
+
+/// The keys of a `[[redis.commands]]` entry.
+pub fn command_keys() -> &'static [&'static str] {
+    field_names::<RawCommand>()
 }
 
 /// The keys of the `client.backoff` table.

@@ -79,7 +79,8 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 /// finite database's settings when the database is unlimited (so a scenario
 /// without them prints as it always did), and the fixed `l1.hit_ratio` when
 /// a keyed cache replaces it (the two are exclusive), and the invalidation
-/// rate while it is 0.
+/// rate while it is 0, and the command mix, value size, bandwidth and
+/// persistence while they keep their defaults.
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
@@ -90,6 +91,10 @@ fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
         ("l1", "ttl_jitter") => s.l1.cache.as_ref().is_none_or(|c| c.ttl.is_none()),
         ("l1", "invalidation_rate") => s.l1.invalidation_rate == 0.0,
         ("database", "concurrency" | "queue_timeout") => s.database.concurrency.is_none(),
+        ("redis", "commands") => s.redis.commands.is_empty(),
+        ("redis", "value_size") => s.redis.value_size.is_zero(),
+        ("redis", "bandwidth") => s.redis.bandwidth.is_none(),
+        ("redis", "persistence") => s.redis.persistence.is_none(),
         _ => false,
     }
 }
@@ -178,7 +183,8 @@ impl Resolved {
     }
 }
 
-/// The TOML text of one key's value. Multi-line only for a traffic profile.
+/// The TOML text of one key's value. Multi-line only for a traffic profile
+/// and a command mix.
 /// The scenario does not keep its preset (the engine needs only the values),
 /// so `pool.preset` prints as `"none"`.
 pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
@@ -254,6 +260,21 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
             .redis
             .connection_scaling
             .map_or_else(|| word("none"), |n| n.to_string()),
+        ("redis", "commands") => commands(s),
+        ("redis", "value_size") => super::wire::size_law_text(&s.redis.value_size),
+        ("redis", "bandwidth") => s
+            .redis
+            .bandwidth
+            .map_or_else(|| word("none"), super::wire::rate_text),
+        ("redis", "persistence") => match &s.redis.persistence {
+            None => word("none"),
+            Some(p) => format!(
+                "{{ every = {}, stall_per_gb = {}, dataset = {} }}",
+                q(p.every),
+                q(p.stall_per_gb),
+                super::wire::size_text(p.dataset)
+            ),
+        },
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("workload", "keys") => s
@@ -351,6 +372,28 @@ fn fault_text(f: &Fault) -> String {
     }
     out.push_str(&format!("shard = {}\n", f.shard));
     out
+}
+
+/// The command mix as an array of inline tables, one per line.
+fn commands(s: &Scenario) -> String {
+    if s.redis.commands.is_empty() {
+        return "[]".to_string();
+    }
+    let items: Vec<String> = s
+        .redis
+        .commands
+        .iter()
+        .map(|c| {
+            format!(
+                "  {{ name = \"{}\", share = {}, service_time = {}, keys = {} }},",
+                c.name,
+                float(c.share),
+                latency(&c.service_time),
+                c.keys
+            )
+        })
+        .collect();
+    format!("[\n{}\n]", items.join("\n"))
 }
 
 /// A float TOML reads back bit for bit.

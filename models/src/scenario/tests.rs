@@ -156,6 +156,10 @@ fn full_expected() -> Scenario {
             ping_time: None,
             mode: RedisMode::Proxy,
             connection_scaling: None,
+            commands: Vec::new(),
+            value_size: Size::Constant(0),
+            bandwidth: None,
+            persistence: None,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -251,6 +255,10 @@ fn defaults_are_the_documented_ones() {
             ping_time: None,
             mode: RedisMode::Proxy,
             connection_scaling: None,
+            commands: Vec::new(),
+            value_size: Size::Constant(0),
+            bandwidth: None,
+            persistence: None,
         }
     );
     assert_eq!(

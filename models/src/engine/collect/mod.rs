@@ -10,11 +10,13 @@ use sim::time::SimTime;
 
 mod database;
 mod keyed;
+mod link;
 mod shards;
 mod transport;
 
 pub use database::DatabaseCounts;
 pub use keyed::KeyedCounts;
+pub use link::LinkCounts;
 pub use shards::ShardBooks;
 
 /// Number of failure causes.
@@ -143,6 +145,9 @@ pub struct Collector {
     pub keyed: Option<KeyedCounts>,
     /// What a finite database counted (`None` with an unlimited one).
     pub database: Option<DatabaseCounts>,
+    /// What the shards' outbound links counted (`None` without
+    /// `redis.bandwidth`).
+    pub link: Option<LinkCounts>,
 }
 
 impl Collector {
@@ -199,6 +204,7 @@ impl Collector {
             keep_series: series,
             keyed: None,
             database: None,
+            link: None,
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
@@ -444,6 +450,20 @@ impl Collector {
             put("database.queue_wait.p99_ms", d.queue_wait.quantile_ms(0.99));
             put("database.timeouts", d.timeouts as f64);
             put("database.timeout_ratio", ratio(d.timeouts, d.queries));
+        }
+        if let Some(l) = &self.link {
+            put(
+                "redis.bandwidth.utilization",
+                l.busy.as_secs_f64() / secs / shards as f64,
+            );
+            put(
+                "redis.bandwidth.wait.mean_ms",
+                if l.replies == 0 {
+                    0.0
+                } else {
+                    l.wait_sum.as_millis_f64() / l.replies as f64
+                },
+            );
         }
         put(
             "connections.queued.mean",

@@ -1,6 +1,6 @@
 //! The scenario's faults, as the model applies them to the components, and
-//! the other scheduled disturbances of the caches: pods' rolling restarts
-//! and key invalidations.
+//! the other scheduled disturbances: pods' rolling restarts, key
+//! invalidations, and the shards' fork stalls (`redis.persistence`).
 
 use super::{Event, Model};
 use crate::scenario::FaultKind;
@@ -96,5 +96,29 @@ impl Model<'_> {
         let removed = k.fleet.invalidate();
         self.stats.invalidated(now, removed);
         self.schedule_invalidation();
+    }
+
+    /// Schedules each shard's first fork (`redis.persistence`), if before
+    /// the end of the arrivals.
+    pub(super) fn schedule_forks(&mut self) {
+        for shard in 0..self.sc.redis.shards {
+            match self.server.first_fork() {
+                Some(at) if at < self.arrivals.end() => {
+                    self.sched.schedule_at(at, Event::Fork(shard as u16));
+                }
+                Some(_) => {}
+                None => return,
+            }
+        }
+    }
+
+    /// `shard` forks: its event loop stalls; the next fork is scheduled if
+    /// it comes before the end of the arrivals.
+    pub(super) fn on_fork(&mut self, shard: u16) {
+        let now = self.now();
+        let next = self.server.fork(u32::from(shard), now, &mut self.stats);
+        if next < self.arrivals.end() {
+            self.sched.schedule_at(next, Event::Fork(shard));
+        }
     }
 }

@@ -12,6 +12,7 @@
 use super::{Event, Model};
 use crate::engine::multiplexed::{Multiplexed, Write};
 use crate::engine::requests::Phase;
+use crate::engine::server::Kind;
 use crate::engine::transport::Exchange;
 use crate::scenario::ErrorCause;
 use sim::time::SimTime;
@@ -132,7 +133,11 @@ impl Model<'_> {
         let now = self.now();
         let req = self.requests[r];
         let ex = req.exchange;
-        let done = self.server.command(ex.shard, now, false, &mut self.stats);
+        let kind = match req.phase {
+            Phase::Get => Kind::Read,
+            Phase::Set => Kind::Fill,
+        };
+        let done = self.server.command(ex.shard, now, kind, &mut self.stats);
         let pod = req.pod as usize;
         let ready = done + ex.return_half;
         let mux = self.mux.as_mut().expect("a multiplexed client");

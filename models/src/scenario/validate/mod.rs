@@ -12,6 +12,7 @@
 
 mod arrivals;
 mod client;
+mod commands;
 mod data;
 mod database;
 mod faults;
@@ -20,6 +21,7 @@ mod pool;
 mod preset;
 mod sections;
 mod values;
+mod wire;
 
 pub(crate) use preset::Applied;
 
@@ -109,6 +111,14 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
         check_keys(table, name, keys, &mut problems);
         if let (true, Some(Value::Table(b))) = (name == "client", table.get("backoff")) {
             check_keys(b, "client.backoff", raw::backoff_keys(), &mut problems);
+        }
+        if let (true, Some(Value::Array(items))) = (name == "redis", table.get("commands")) {
+            for (i, item) in items.iter().enumerate() {
+                if let Value::Table(t) = item {
+                    let path = format!("redis.commands[{i}]");
+                    check_keys(t, &path, raw::command_keys(), &mut problems);
+                }
+            }
         }
         if let (true, Some(Value::Array(points))) = (name == "workload", table.get("profile")) {
             for (i, point) in points.iter().enumerate() {

@@ -7,7 +7,9 @@ use super::values::{
 };
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
-use crate::scenario::{Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Workload};
+use crate::scenario::{
+    Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Size, Workload,
+};
 use sim::dist::Latency;
 use sim::time::SimTime;
 use std::path::Path;
@@ -241,7 +243,7 @@ pub(super) fn network(n: raw::RawNetwork, dir: &Path) -> Result<Network, Problem
 }
 
 pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
-    Ok(Redis {
+    let mut redis = Redis {
         shards: whole(r.shards.as_ref(), "redis.shards", 1, 1, 1024)? as u32,
         service_time: latency(
             r.service_time.as_ref(),
@@ -305,7 +307,17 @@ pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
             Some(Value::String(s)) if s == "none" => None,
             Some(v) => Some(whole(Some(v), "redis.connection_scaling", 1, 1, 100_000_000)? as u32),
         },
-    })
+        commands: Vec::new(),
+        value_size: Size::Constant(0),
+        bandwidth: None,
+        persistence: None,
+    };
+    // Last, in schema order; an entry's time defaults to `service_time`.
+    redis.commands = super::commands::commands(r.commands.as_ref(), &redis.service_time, dir)?;
+    redis.value_size = super::wire::value_size(r.value_size.as_ref())?;
+    redis.bandwidth = super::wire::bandwidth(r.bandwidth.as_ref(), &redis.value_size)?;
+    redis.persistence = super::wire::persistence(r.persistence.as_ref())?;
+    Ok(redis)
 }
 
 /// The `redis.ping_time` word for "the same as a command's `service_time`".

@@ -1,0 +1,192 @@
+//! The `[redis]` table's parts: how many pools a pod keeps, and the
+//! command mix (`[[redis.commands]]`): which commands a read sends and what
+//! each costs the event loop.
+//!
+//! Without a mix every command's own event-loop time is `redis.service_time`.
+//! With one, each command a read sends (its first command, and the SET that
+//! fills Redis after a miss) is drawn from the mix by `share`, and its own
+//! time is its entry's `service_time` times its `keys` (an `MGET` of 10 keys
+//! with `service_time = "2us"` costs 20 us of one draw). `command_overhead`
+//! and `connection_scaling` then apply as for any command.
+
+use super::{Redis, RedisMode};
+use sim::dist::Latency;
+use sim::time::SimTime;
+
+/// One command of the mix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    /// Its name as the user wrote it (`"GET"`, `"MGET"`, `"my_script"`).
+    pub name: String,
+    /// The fraction of commands that are this one, in (0, 1]; the shares of
+    /// a mix add up to 1.
+    pub share: f64,
+    /// Its own event-loop time per key.
+    pub service_time: Latency,
+    /// Keys it touches (>= 1): its own time is `keys` times a draw of
+    /// `service_time`.
+    pub keys: u32,
+}
+
+/// Periodic fork stalls (`redis.persistence`): every `every` each shard
+/// forks for a BGSAVE or an AOF rewrite, and its event loop is blocked while
+/// the kernel copies the page tables, about `stall_per_gb` per GB of
+/// dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Persistence {
+    /// Time between two forks of a shard (> 0).
+    pub every: SimTime,
+    /// Stall per GB (10^9 bytes) of dataset.
+    pub stall_per_gb: SimTime,
+    /// A shard's dataset, in bytes.
+    pub dataset: u64,
+}
+
+impl Persistence {
+    /// How long a fork blocks the event loop: `stall_per_gb` x `dataset` /
+    /// 10^9, in whole nanoseconds (rounded down); below `every`.
+    pub fn stall(&self) -> SimTime {
+        let ns = u128::from(self.stall_per_gb.0) * u128::from(self.dataset) / 1_000_000_000;
+        SimTime(u64::try_from(ns).unwrap_or(u64::MAX))
+    }
+}
+
+impl Command {
+    /// The mean of its own time, in seconds.
+    pub fn mean_secs(&self) -> f64 {
+        f64::from(self.keys) * self.service_time.mean_secs()
+    }
+
+    /// `E[X^2]` of its own time, in seconds squared.
+    pub fn second_moment_secs(&self) -> f64 {
+        f64::from(self.keys).powi(2) * self.service_time.second_moment_secs()
+    }
+}
+
+impl Redis {
+    /// Pools per pod: one per node in cluster mode, else one.
+    pub fn pools_per_pod(&self) -> u32 {
+        match self.mode {
+            RedisMode::Proxy => 1,
+            RedisMode::Cluster => self.shards,
+        }
+    }
+
+    /// The mean own event-loop time of a read's command (the mix's, or
+    /// `service_time`'s), in seconds; `command_overhead` not included.
+    pub fn command_mean_secs(&self) -> f64 {
+        if self.commands.is_empty() {
+            return self.service_time.mean_secs();
+        }
+        self.commands.iter().map(|c| c.share * c.mean_secs()).sum()
+    }
+
+    /// `E[X^2]` of a read's command's own event-loop time, in seconds
+    /// squared; `command_overhead` not included.
+    pub fn command_second_moment_secs(&self) -> f64 {
+        if self.commands.is_empty() {
+            return self.service_time.second_moment_secs();
+        }
+        self.commands
+            .iter()
+            .map(|c| c.share * c.second_moment_secs())
+            .sum()
+    }
+
+    /// The mean keys of a read's command (1 without a mix).
+    pub fn keys_mean(&self) -> f64 {
+        if self.commands.is_empty() {
+            return 1.0;
+        }
+        self.commands
+            .iter()
+            .map(|c| c.share * f64::from(c.keys))
+            .sum()
+    }
+
+    /// The mean time a read's reply takes on its shard's outbound link, in
+    /// seconds (`keys` values of `value_size` bytes over `bandwidth`); 0
+    /// without a bandwidth.
+    pub fn reply_secs_mean(&self) -> f64 {
+        match self.bandwidth {
+            None => 0.0,
+            Some(bits) => self.keys_mean() * self.value_size.mean() * 8.0 / bits as f64,
+        }
+    }
+
+    /// The mean and `E[S^2]` (seconds, seconds squared) of a command's whole
+    /// event-loop time `S`: its own time plus the independent
+    /// `command_overhead`, before `connection_scaling`.
+    pub fn loop_time_moments(&self) -> (f64, f64) {
+        let (m, m2) = (self.command_mean_secs(), self.command_second_moment_secs());
+        let (o, o2) = (
+            self.command_overhead.mean_secs(),
+            self.command_overhead.second_moment_secs(),
+        );
+        (m + o, m2 + 2.0 * m * o + o2)
+    }
+}
+
+// `Debug` leaves out the mode while it is the default proxy, and the later
+// keys while they keep their defaults, so a scenario that does not set them
+// formats exactly as before they existed (a `scenario_hash` is a hash of
+// this text).
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Redis");
+        d.field("shards", &self.shards)
+            .field("service_time", &self.service_time)
+            .field("hit_ratio", &self.hit_ratio)
+            .field("maxclients", &self.maxclients)
+            .field("timeout", &self.timeout)
+            .field("tcp_keepalive", &self.tcp_keepalive)
+            .field("accept_cost", &self.accept_cost)
+            .field("command_overhead", &self.command_overhead)
+            .field("ping_time", &self.ping_time);
+        if self.mode != RedisMode::Proxy {
+            d.field("mode", &self.mode);
+        }
+        if let Some(n) = self.connection_scaling {
+            d.field("connection_scaling", &n);
+        }
+        if !self.commands.is_empty() {
+            d.field("commands", &self.commands);
+        }
+        if !self.value_size.is_zero() {
+            d.field("value_size", &self.value_size);
+        }
+        if let Some(b) = self.bandwidth {
+            d.field("bandwidth", &b);
+        }
+        if let Some(p) = &self.persistence {
+            d.field("persistence", p);
+        }
+        d.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim::time::SimTime;
+
+    #[test]
+    fn moments_of_a_mix_of_constants() {
+        let c = |name: &str, share, us, keys| Command {
+            name: name.into(),
+            share,
+            service_time: Latency::Constant(SimTime::from_micros(us)),
+            keys,
+        };
+        let get = c("GET", 0.75, 100, 1);
+        let mget = c("MGET", 0.25, 50, 10);
+        assert!((mget.mean_secs() - 500e-6).abs() < 1e-15);
+        let mean = 0.75 * 100e-6 + 0.25 * 500e-6;
+        let m2 = 0.75 * 100e-6f64.powi(2) + 0.25 * 500e-6f64.powi(2);
+        let mix = [get, mget];
+        let got: f64 = mix.iter().map(|c| c.share * c.mean_secs()).sum();
+        let got2: f64 = mix.iter().map(|c| c.share * c.second_moment_secs()).sum();
+        assert!((got - mean).abs() < 1e-15);
+        assert!((got2 - m2).abs() < 1e-18);
+    }
+}
