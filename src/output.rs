@@ -338,7 +338,6 @@ fn input(msg: String) -> Failure {
     Failure::Input(anyhow!(msg))
 }
 
-
 /// The command line as typed, with the program called `capsim`, quoted for
 /// a POSIX shell.
 pub fn command_line() -> String {

@@ -5,8 +5,8 @@
 use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
-use models::scenario::{FaultKind, Scenario, ScenarioFile, Transport};
 use models::results::{metric_value, Mark, NamedSeries, Objective, RunResults, RunSeries, Setting};
+use models::scenario::{FaultKind, Scenario, ScenarioFile, Transport};
 use sim::dist::Latency;
 use std::path::PathBuf;
 

@@ -141,7 +141,10 @@ x = "workload.rate"
     for (a, t) in read.thresholds.iter().zip(&ts) {
         assert_eq!(a.line, t.line);
         assert_eq!(a.status, t.status.name());
-        assert_eq!((a.threshold, a.holds_at, a.fails_at), (t.x, t.holds_at, t.fails_at));
+        assert_eq!(
+            (a.threshold, a.holds_at, a.fails_at),
+            (t.x, t.holds_at, t.fails_at)
+        );
         assert_eq!(a.broke_first, t.broke_first);
     }
     assert_eq!(read.x.as_deref(), Some("workload.rate"));

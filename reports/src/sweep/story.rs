@@ -94,7 +94,10 @@ pub(crate) fn build_page(
     reproduce.push((
         "thresholds located".into(),
         match r.precision {
-            Some(p) => format!("by bisection, each bracket end within {}", crate::format::precision(p)),
+            Some(p) => format!(
+                "by bisection, each bracket end within {}",
+                crate::format::precision(p)
+            ),
             None => "from the raw grid (--grid)".into(),
         },
     ));
