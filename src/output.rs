@@ -363,14 +363,6 @@ fn input(msg: String) -> Failure {
     Failure::Input(anyhow!(msg))
 }
 
-/// FNV-1a hash of the scenario's resolved form, as 16 hex digits.
-pub fn scenario_hash(scenario: &models::scenario::Scenario) -> String {
-    format!(
-        "{:016x}",
-        sim::rng::fnv1a64(format!("{scenario:?}").as_bytes())
-    )
-}
-
 /// The command line as typed, with the program called `capsim`, quoted for
 /// a POSIX shell.
 pub fn command_line() -> String {

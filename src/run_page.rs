@@ -5,8 +5,8 @@
 use crate::output::{command_line, OutputSet};
 use crate::Failure;
 use models::engine::RunReport;
+use models::results::{metric_value, Mark, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use models::scenario::{FaultKind, Scenario, ScenarioFile, Transport};
-use reports::input::{Mark, MetricMap, NamedSeries, Objective, RunResults, RunSeries, Setting};
 use sim::dist::Latency;
 use std::path::PathBuf;
 
@@ -35,16 +35,9 @@ pub fn write(
     Ok(page)
 }
 
+/// The run's [`RunResults`]: what it measured ([`RunResults::measured`]) with
+/// the report's fields.
 fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport) -> RunResults {
-    let to_map = |m: &models::metrics::Metrics| -> MetricMap {
-        // The transport's, a keyed L1's and a finite database's metrics
-        // follow, only when the scenario has them.
-        models::metrics::names_for(sc)
-            .into_iter()
-            .map(|n| (n.to_string(), m.get(n).copied().filter(|v| v.is_finite())))
-            .collect()
-    };
-    let story = Some(reports::page::story_from_toml(&file.text));
     let input = models::sweep::plan::Input {
         origin: file.origin.clone(),
         name: file.name.clone(),
@@ -65,14 +58,8 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         })
         .unwrap_or_default();
     RunResults {
-        schema_version: reports::input::RUN_SCHEMA_VERSION,
-        capsim_version: env!("CARGO_PKG_VERSION").into(),
-        scenario: sc.name.clone(),
-        scenario_hash: crate::output::scenario_hash(sc),
-        seed: sc.simulation.seed,
-        replications: sc.simulation.replications,
         command: Some(command_line()),
-        story,
+        story: Some(reports::page::story_from_toml(&file.text)),
         settings: with_every_set_key(settings(sc), &file.text, set),
         spike_secs: spike(sc),
         marks: marks(sc),
@@ -81,12 +68,6 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
         }),
         database_capacity: sc.database.concurrency.map(f64::from),
         slo,
-        metrics: to_map(&r.metrics),
-        ci95: if sc.simulation.replications >= 2 {
-            to_map(&r.ci95)
-        } else {
-            MetricMap::new()
-        },
         series: RunSeries {
             bucket_secs: r.series.bucket_secs,
             t_secs: r.series.t_secs.clone(),
@@ -96,13 +77,11 @@ fn run_results(file: &ScenarioFile, set: &[String], sc: &Scenario, r: &RunReport
                 .iter()
                 .map(|(name, v)| NamedSeries {
                     name: name.clone(),
-                    values: v
-                        .iter()
-                        .map(|x| Some(*x).filter(|x| x.is_finite()))
-                        .collect(),
+                    values: v.iter().map(|x| metric_value(*x)).collect(),
                 })
                 .collect(),
         },
+        ..RunResults::measured(sc, r)
     }
 }
 

@@ -100,3 +100,59 @@ fn report_of_an_empty_folder_is_bad_input() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("holds no results.json"), "{err}");
 }
+
+/// One layout per run: `capsim run --format json` prints the document that
+/// `--report` saves as `run.json`, less the report's fields (the command,
+/// story, settings, capacities, objectives, time series, spike and marks).
+#[test]
+fn run_json_is_the_printed_document_with_the_report_fields() {
+    let dir = scratch("one-layout");
+    let file = dir.join("step.toml");
+    std::fs::write(&file, SCENARIO).unwrap();
+    let out_dir = dir.join("report");
+    let out = capsim()
+        .arg("run")
+        .arg(&file)
+        .args(["--format", "json", "--report"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let saved = std::fs::read(out_dir.join("run.json")).unwrap();
+    let mut saved: serde_json::Value = serde_json::from_slice(&saved).unwrap();
+    let report_fields = [
+        "command",
+        "story",
+        "settings",
+        "pool_capacity",
+        "slo",
+        "series",
+        "spike_secs",
+    ];
+    let fields = saved.as_object_mut().unwrap();
+    for k in report_fields {
+        assert!(fields.remove(k).is_some(), "run.json has no {k}");
+    }
+    // No faults: nothing to mark, so no `marks`.
+    assert!(!fields.contains_key("marks"));
+    assert_eq!(saved, printed);
+    let keys: Vec<&String> = printed.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "capsim_version",
+            "ci95",
+            "metrics",
+            "replications",
+            "scenario",
+            "scenario_hash",
+            "schema_version",
+            "seed"
+        ]
+    );
+}

@@ -49,6 +49,14 @@ pub fn exact(v: f64) -> String {
     trim(&format!("{v:.digits$}"))
 }
 
+/// How narrowly thresholds were located, as a reader sees it: `2%` or `100`.
+pub fn precision(p: crate::input::Precision) -> String {
+    match p {
+        crate::input::Precision::Absolute(t) => exact(t),
+        crate::input::Precision::Relative(r) => format!("{}%", exact(r * 100.0)),
+    }
+}
+
 /// A percentage with up to two decimals: `0.05%`, `12.5%`.
 pub fn percent(ratio: f64) -> String {
     if !ratio.is_finite() {

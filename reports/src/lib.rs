@@ -1,9 +1,10 @@
 //! `reports`: SVG charts and an offline HTML page from serialized capsim
 //! results, for design reviews.
 //!
-//! The crate knows nothing of the engine. It reads its own input types
-//! ([`input::RunResults`] from `run.json`, [`input::SweepResults`] from
-//! `results.json`), draws charts with plotters' SVG backend (which writes
+//! The crate never calls the engine. It reads the results types of
+//! [`models::results`] (re-exported as [`input`]: [`input::RunResults`] from
+//! `run.json`, [`input::SweepResults`] from `results.json`), which the
+//! simulation writes, draws charts with plotters' SVG backend (which writes
 //! `<text>` elements, so no fonts are needed to build or to render), and
 //! writes `index.html` beside them. Every file is written atomically, and the
 //! same input gives the same bytes: nothing depends on the clock or the

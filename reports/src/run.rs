@@ -60,7 +60,7 @@ fn cause_label(cause: &str) -> String {
 
 /// `run.json`: `results` as this crate reads them back.
 pub fn results_json(results: &RunResults) -> String {
-    serde_json::to_string_pretty(results).expect("run results serialize") + "\n"
+    models::results::to_text(results)
 }
 
 /// Writes `results` as `dir/run.json`, then renders the report from it.

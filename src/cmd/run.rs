@@ -1,9 +1,10 @@
 //! `capsim run FILE`: simulate one scenario and print its metrics.
 
 use crate::flags::Format;
-use crate::output::{scenario_hash, OutputSet};
+use crate::output::OutputSet;
 use crate::{flags, Failure};
 use models::engine::{self, RunReport};
+use models::results::{to_text, RunResults};
 use models::scenario::{FaultKind, RedisMode, Scenario};
 use std::path::PathBuf;
 
@@ -69,13 +70,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let report = engine::run_with(&scenario, out.is_some())
         .map_err(|e| Failure::Verdict(format!("simulation stopped: {e}")))?;
     match args.format {
-        Format::Json => {
-            let json = to_json(&scenario, &report);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json).expect("JSON values serialize")
-            );
-        }
+        Format::Json => print!("{}", to_text(&RunResults::measured(&scenario, &report))),
         Format::Text => print!("{}", text_summary(&scenario, &report)),
     }
     if let Some(out) = &out {
@@ -83,35 +78,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         eprintln!("capsim: report written to {}", page.display());
     }
     Ok(())
-}
-
-/// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
-
-/// The JSON document of a run.
-pub fn to_json(sc: &Scenario, r: &RunReport) -> serde_json::Value {
-    let ordered = |m: &models::metrics::Metrics| {
-        let mut map = serde_json::Map::new();
-        // The transport's, a keyed L1's and a finite database's metrics
-        // follow, only when the scenario has them.
-        for name in models::metrics::names_for(sc) {
-            map.insert(name.to_string(), serde_json::json!(m[name]));
-        }
-        serde_json::Value::Object(map)
-    };
-    let mut doc = serde_json::json!({
-        "capsim_version": env!("CARGO_PKG_VERSION"),
-        "schema_version": SCHEMA_VERSION,
-        "scenario": sc.name,
-        "scenario_hash": scenario_hash(sc),
-        "seed": sc.simulation.seed,
-        "replications": sc.simulation.replications,
-        "metrics": ordered(&r.metrics),
-    });
-    if sc.simulation.replications >= 2 {
-        doc["ci95"] = ordered(&r.ci95);
-    }
-    doc
 }
 
 /// The text summary of a run.

@@ -8,18 +8,18 @@
 //! axes other than x, in row-major order. Floats are written in Rust's
 //! shortest round-trip form (`{}`), so every output is a pure function of the
 //! rows: the same bytes on any thread count, and after shards are merged.
+//! `results.json` is a [`crate::results::SweepResults`], filled by
+//! [`sweep_results`] and read back by the reports.
 
 use super::axis::{label, position};
 use super::plan::Plan;
 use super::spec::{Clause, Op};
 pub use super::summary::{short, summary, threshold_text};
 use crate::metrics::Metrics;
-use serde_json::{json, Map, Value as Json};
+use crate::results as file;
+use serde_json::Value as Json;
 use sim::threshold::{first_change, interpolate, Change, Precision};
 use toml::Value;
-
-/// Version of the `results.json` layout.
-pub const SCHEMA_VERSION: u32 = 2;
 
 /// The measured metrics of one point.
 #[derive(Clone, Debug, PartialEq)]
@@ -435,33 +435,25 @@ pub fn thresholds_csv(plan: &Plan, ts: &[Threshold]) -> String {
     out
 }
 
-/// A TOML value as JSON.
+/// A TOML value as JSON (an axis value).
 fn to_json(v: &Value) -> Json {
     match v {
-        Value::String(s) => json!(s),
-        Value::Integer(i) => json!(i),
-        Value::Float(f) => json!(f),
-        Value::Boolean(b) => json!(b),
+        Value::String(s) => Json::from(s.as_str()),
+        Value::Integer(i) => Json::from(*i),
+        Value::Float(f) => Json::from(*f),
+        Value::Boolean(b) => Json::from(*b),
         Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
         Value::Table(t) => Json::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-        Value::Datetime(d) => json!(d.to_string()),
+        Value::Datetime(d) => Json::from(d.to_string()),
     }
 }
 
-fn metrics_json(m: &Metrics, names: &[&str]) -> Json {
-    Json::Object(
-        names
-            .iter()
-            .map(|n| (n.to_string(), json!(m[*n])))
-            .collect::<Map<_, _>>(),
-    )
-}
-
-fn precision_json(p: Precision) -> Json {
-    match p {
-        Precision::Absolute(t) => json!({ "absolute": t }),
-        Precision::Relative(r) => json!({ "relative": r }),
-    }
+/// The metrics `names` of `m` (`null` where not finite).
+fn metric_map(m: &Metrics, names: &[&str]) -> file::MetricMap {
+    names
+        .iter()
+        .map(|n| (n.to_string(), file::metric_value(m[*n])))
+        .collect()
 }
 
 /// How a precision reads in a sentence: `2%` or `100`.
@@ -472,105 +464,103 @@ pub fn precision_text(p: Precision) -> String {
     }
 }
 
-/// `results.json`: the rows and thresholds with the capsim version, the
-/// scenario's name, hash and seed, and the sweep's axes and objectives. A
-/// point that could not finish has `"unfinished"`: why (its metrics are
-/// `null`); the field is absent on the others.
+/// The results of a sweep as [`file::SweepResults`]: the rows and
+/// thresholds with the capsim version, the scenario's name, hash and seed,
+/// and the sweep's axes and objectives. A point that could not finish has
+/// `unfinished`: why (its metrics are `null`); the others have none.
+pub fn sweep_results(
+    plan: &Plan,
+    rows: &[Row],
+    ts: &[Threshold],
+    refined: Option<Precision>,
+) -> file::SweepResults {
+    let axes = &plan.spec.axes;
+    let slo = &plan.spec.slo;
+    let names = plan.metric_names();
+    let point = |r: &Row| file::SweepPoint {
+        point: r.point,
+        line: r.line,
+        axes: axes
+            .iter()
+            .zip(&r.values)
+            .map(|(a, v)| (a.key.clone(), to_json(v)))
+            .collect(),
+        metrics: metric_map(&r.measured.metrics, &names),
+        ci95: metric_map(&r.measured.ci95, &names),
+        slo: (!slo.is_empty()).then(|| r.verdict(slo).name().to_string()),
+        unfinished: r.measured.unfinished.clone(),
+    };
+    let peak = plan.peak_factor();
+    let forecast = super::verdict::forecast(plan);
+    let threshold = |t: &Threshold| {
+        let outlook = forecast.map(|f| super::verdict::outlook(t, &f));
+        file::SweepThreshold {
+            line: t.line,
+            axes: t
+                .others
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+            status: t.status.name().to_string(),
+            threshold: t.x,
+            holds_at: t.holds_at,
+            fails_at: t.fails_at,
+            peak_rate: peak.and_then(|k| t.x.map(|x| x * k)),
+            broke_first: t.broke_first.clone(),
+            at_forecast: outlook.as_ref().map(|o| o.verdict.to_string()),
+            headroom: outlook.as_ref().and_then(|o| o.headroom),
+            headroom_bracket: outlook.as_ref().map(|o| [o.bracket.0, o.bracket.1]),
+            breaks_first: outlook.and_then(|o| o.breaks_first),
+        }
+    };
+    let grid: &[&str] = if refined.is_none() && plan.spec.x.is_some() {
+        &["--grid"]
+    } else {
+        &[]
+    };
+    file::SweepResults {
+        capsim_version: env!("CARGO_PKG_VERSION").into(),
+        schema_version: file::SWEEP_SCHEMA_VERSION,
+        scenario: plan.input.name.clone(),
+        scenario_hash: plan.hash(),
+        seed: plan.base.simulation.seed,
+        replications: plan.base.simulation.replications,
+        axes: axes
+            .iter()
+            .map(|a| file::SweepAxis {
+                key: a.key.clone(),
+                values: a.values.iter().map(to_json).collect(),
+            })
+            .collect(),
+        x: plan.spec.x.map(|i| axes[i].key.clone()),
+        slo: slo
+            .iter()
+            .map(|c| file::Objective {
+                metric: c.metric.clone(),
+                expression: c.expression(),
+            })
+            .collect(),
+        precision: refined.map(file::Precision::from),
+        holds_below: plan.spec.x.map(|_| holds_below(plan, rows, ts)),
+        forecast: forecast.map(|f| file::Forecast {
+            peak_rate: f.peak_rate,
+            stated: f.stated,
+        }),
+        points: rows.iter().map(point).collect(),
+        thresholds: ts.iter().map(threshold).collect(),
+        command: Some(super::resolved::command(plan, grid)),
+        story: None,
+    }
+}
+
+/// `results.json`: [`sweep_results`] as text.
 pub fn results_json(
     plan: &Plan,
     rows: &[Row],
     ts: &[Threshold],
     refined: Option<Precision>,
 ) -> String {
-    let axes: Vec<Json> = plan
-        .spec
-        .axes
-        .iter()
-        .map(
-            |a| json!({ "key": a.key, "values": a.values.iter().map(to_json).collect::<Vec<_>>() }),
-        )
-        .collect();
-    let slo: Vec<Json> = plan
-        .spec
-        .slo
-        .iter()
-        .map(|c| json!({ "metric": c.metric, "expression": c.expression() }))
-        .collect();
-    let names = plan.metric_names();
-    let points: Vec<Json> = rows
-        .iter()
-        .map(|r| {
-            let values: Map<String, Json> = plan
-                .spec
-                .axes
-                .iter()
-                .zip(&r.values)
-                .map(|(a, v)| (a.key.clone(), to_json(v)))
-                .collect();
-            let mut p = json!({
-                "point": r.point,
-                "line": r.line,
-                "axes": values,
-                "slo": (!plan.spec.slo.is_empty()).then(|| r.verdict(&plan.spec.slo).name()),
-                "metrics": metrics_json(&r.measured.metrics, &names),
-                "ci95": metrics_json(&r.measured.ci95, &names),
-            });
-            // Only a point that could not finish has the field, so the
-            // results of sweeps whose points all finish keep their bytes.
-            if let Some(why) = &r.measured.unfinished {
-                p["unfinished"] = json!(why);
-            }
-            p
-        })
-        .collect();
-    let peak = plan.peak_factor();
-    let forecast = super::verdict::forecast(plan);
-    let thresholds: Vec<Json> = ts
-        .iter()
-        .map(|t| {
-            let outlook = forecast.map(|f| super::verdict::outlook(t, &f));
-            let others: Map<String, Json> = t
-                .others
-                .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
-                .collect();
-            json!({
-                "line": t.line,
-                "axes": others,
-                "status": t.status.name(),
-                "threshold": t.x,
-                "holds_at": t.holds_at,
-                "fails_at": t.fails_at,
-                "peak_rate": peak.and_then(|k| t.x.map(|x| x * k)),
-                "broke_first": t.broke_first,
-                "at_forecast": outlook.as_ref().map(|o| o.verdict),
-                "headroom": outlook.as_ref().and_then(|o| o.headroom),
-                "headroom_bracket": outlook.as_ref().map(|o| [o.bracket.0, o.bracket.1]),
-                "breaks_first": outlook.and_then(|o| o.breaks_first),
-            })
-        })
-        .collect();
-    let doc = json!({
-        "capsim_version": env!("CARGO_PKG_VERSION"),
-        "schema_version": SCHEMA_VERSION,
-        "scenario": plan.input.name,
-        "scenario_hash": plan.hash(),
-        "seed": plan.base.simulation.seed,
-        "replications": plan.base.simulation.replications,
-        "axes": axes,
-        "x": plan.spec.x.map(|i| plan.spec.axes[i].key.clone()),
-        "slo": slo,
-        "precision": refined.map(precision_json),
-        "forecast": forecast.map(|f| json!({ "peak_rate": f.peak_rate, "stated": f.stated })),
-        "command": super::resolved::command(
-            plan,
-            if refined.is_none() && plan.spec.x.is_some() { &["--grid"] } else { &[] },
-        ),
-        "holds_below": plan.spec.x.map(|_| holds_below(plan, rows, ts)),
-        "points": points,
-        "thresholds": thresholds,
-    });
-    serde_json::to_string_pretty(&doc).expect("JSON values serialize") + "\n"
+    file::to_text(&sweep_results(plan, rows, ts, refined))
 }
 
 #[cfg(test)]

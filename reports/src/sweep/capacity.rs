@@ -142,7 +142,7 @@ pub(crate) fn capacity(r: &SweepResults, ro: &Roles) -> Option<Rendered> {
         caption: format!(
             "Where each line of the grid stops meeting the SLO{}; the bar around each threshold is its bracket. Read off the {by} needed for the expected peak; where the line flattens, a bigger {by} no longer helps.",
             match r.precision {
-                Some(p) => format!(", located by bisection until each end of the bracket is within {}", p.text()),
+                Some(p) => format!(", located by bisection until each end of the bracket is within {}", crate::format::precision(p)),
                 None => ", interpolated between grid points (raw grid: the bracket is the grid's spacing)".into(),
             }
         ),

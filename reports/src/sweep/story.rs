@@ -94,7 +94,10 @@ pub(crate) fn build_page(
     reproduce.push((
         "thresholds located".into(),
         match r.precision {
-            Some(p) => format!("by bisection, each bracket end within {}", p.text()),
+            Some(p) => format!(
+                "by bisection, each bracket end within {}",
+                crate::format::precision(p)
+            ),
             None => "from the raw grid (--grid)".into(),
         },
     ));
@@ -240,7 +243,7 @@ fn thresholds_table(r: &SweepResults, ro: &Roles) -> (String, String, Table) {
             "For each line of the grid, where the SLO stops holding along {}: the mean crosses the limit at the threshold (interpolated), and the bracket runs from the nearest point where every objective clearly holds to the nearest where one clearly fails (over 95% confidence intervals; points between were too close to call). {}",
             r.axes[ro.x].key,
             match r.precision {
-                Some(p) => format!("Located by bisection, each bracket end within {}.", p.text()),
+                Some(p) => format!("Located by bisection, each bracket end within {}.", crate::format::precision(p)),
                 None => "Raw grid: brackets are grid points.".into(),
             }
         ),
