@@ -315,7 +315,7 @@ fn the_saved_scenario_reproduces_the_sweep() {
 }
 
 /// A scenario that reads data files (a replayed capture, a latency from
-/// samples) saves them by absolute path in `scenario.toml`, so sweeping the
+/// samples, also inside an array of tables) saves them by absolute path in `scenario.toml`, so sweeping the
 /// saved file from its own folder reads the same data and writes the same
 /// results.
 #[test]
@@ -337,6 +337,13 @@ warmup = "1s"
 arrivals = { file = "capture.txt", speed = 0.5 }
 [network]
 rtt = { dist = "samples", file = "rtt.txt" }
+[[redis.commands]]
+name = "GET"
+share = 0.5
+service_time = { dist = "samples", file = "rtt.txt" }
+[[redis.commands]]
+name = "SET"
+share = 0.5
 [sweep]
 "pool.max_total" = [1, 2]
 "#,

@@ -132,7 +132,7 @@ pub fn combine(scenario: &Scenario, reps: &[Collector]) -> RunReport {
     let mut metrics = Metrics::new();
     let mut ci95 = Metrics::new();
     // Optional groups follow the always-present names (see
-    // `metrics::GROUPS`): a keyed L1's, the transport's, a finite database's.
+    // `metrics::GROUPS`), in that table's order.
     let names = crate::metrics::names_for(scenario);
     let finite = scenario.database.concurrency.is_some();
     for &name in &names {

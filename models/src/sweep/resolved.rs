@@ -93,7 +93,15 @@ fn inline_value(v: &Value) -> String {
 /// resolved file, written in another folder, reads the same data.
 fn absolute_data_files(t: &mut toml::Table, dir: &std::path::Path) {
     for (_, v) in t.iter_mut() {
-        if let Value::Table(inner) = v {
+        absolute_in(v, dir);
+    }
+}
+
+/// [`absolute_data_files`] of one value: a table (a latency law, the
+/// arrivals) or an array of them (`[[redis.commands]]`, an axis's values).
+fn absolute_in(v: &mut Value, dir: &std::path::Path) {
+    match v {
+        Value::Table(inner) => {
             if let Some(Value::String(file)) = inner.get_mut("file") {
                 let path = dir.join(&*file);
                 let path = std::fs::canonicalize(&path).unwrap_or(path);
@@ -103,6 +111,12 @@ fn absolute_data_files(t: &mut toml::Table, dir: &std::path::Path) {
             }
             absolute_data_files(inner, dir);
         }
+        Value::Array(items) => {
+            for item in items {
+                absolute_in(item, dir);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -140,10 +154,12 @@ pub fn scenario_toml(plan: &Plan) -> String {
             None => {}
         }
         for a in &plan.spec.axes {
+            let mut source = a.source.clone();
+            absolute_in(&mut source, dir);
             out += &format!(
                 "{} = {}\n",
                 Value::String(a.key.clone()),
-                inline_value(&a.source)
+                inline_value(&source)
             );
         }
     }

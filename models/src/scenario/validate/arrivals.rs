@@ -13,7 +13,8 @@ use crate::scenario::replay::Replay;
 use crate::scenario::units::{describe, quote};
 use sim::time::SimTime;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use toml::Value;
 
 /// Largest capture read, in bytes (256 MiB).
@@ -32,7 +33,7 @@ const KEYS: [&str; 3] = ["file", "unit", "speed"];
 
 /// Reads the capture named at `workload.arrivals`; `dir` is the scenario
 /// file's directory.
-pub(super) fn read(v: &Value, dir: &Path) -> Result<Replay, Problem> {
+pub(super) fn read(v: &Value, dir: &Path) -> Result<Arc<Replay>, Problem> {
     let key = "workload.arrivals";
     let Value::Table(t) = v else {
         return Err(Problem::value(
@@ -86,6 +87,30 @@ pub(super) fn read(v: &Value, dir: &Path) -> Result<Replay, Problem> {
     }
     let path = dir.join(file);
     let shown = path.display().to_string();
+    let mut source = format!("{{ file = {}", Value::String(file.to_string()));
+    if t.contains_key("unit") {
+        source.push_str(&format!(", unit = \"{unit}\""));
+    }
+    if t.contains_key("speed") {
+        source.push_str(&format!(", speed = {speed:?}"));
+    }
+    source.push_str(" }");
+    // A sweep validates its scenario once per point: the points share the
+    // capture read for the first, while the file is unchanged.
+    let cached_as = std::fs::metadata(&path).ok().map(|m| CacheKey {
+        path: std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone()),
+        len: m.len(),
+        modified: m.modified().ok(),
+        source: source.clone(),
+        dir: dir.to_path_buf(),
+    });
+    if let (Some(want), Ok(last)) = (&cached_as, LAST.lock()) {
+        if let Some((k, replay)) = last.as_ref() {
+            if k == want {
+                return Ok(replay.clone());
+            }
+        }
+    }
     let text = read_bounded(&path)
         .map_err(|e| Problem::value(&file_key, format!("cannot read {shown}: {e}")))?;
     let mut times = parse(&text, per_unit)
@@ -112,16 +137,26 @@ pub(super) fn read(v: &Value, dir: &Path) -> Result<Replay, Problem> {
             format!("{shown} spans {span}, more than 1000000s; are the times in the right unit (unit = \"{unit}\")?"),
         ));
     }
-    let mut source = format!("{{ file = {}", Value::String(file.to_string()));
-    if t.contains_key("unit") {
-        source.push_str(&format!(", unit = \"{unit}\""));
+    let replay = Arc::new(Replay::new(source, offsets));
+    if let (Some(k), Ok(mut last)) = (cached_as, LAST.lock()) {
+        *last = Some((k, replay.clone()));
     }
-    if t.contains_key("speed") {
-        source.push_str(&format!(", speed = {speed:?}"));
-    }
-    source.push_str(" }");
-    Ok(Replay::new(source, offsets))
+    Ok(replay)
 }
+
+/// What identifies a capture already read: its file (and the file's size
+/// and time of change) and the table as written.
+#[derive(PartialEq)]
+struct CacheKey {
+    path: PathBuf,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    source: String,
+    dir: PathBuf,
+}
+
+/// The capture read last.
+static LAST: Mutex<Option<(CacheKey, Arc<Replay>)>> = Mutex::new(None);
 
 /// Reads at most [`MAX_BYTES`] of UTF-8.
 fn read_bounded(path: &Path) -> std::io::Result<String> {
@@ -140,7 +175,7 @@ fn read_bounded(path: &Path) -> std::io::Result<String> {
 
 /// The times of `text` in nanoseconds, `per_unit` nanoseconds a unit; errors
 /// carry the 1-based line.
-fn parse(text: &str, per_unit: u128) -> Result<Vec<u128>, (usize, String)> {
+fn parse(text: &str, per_unit: u128) -> Result<Vec<u64>, (usize, String)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -166,8 +201,9 @@ fn parse(text: &str, per_unit: u128) -> Result<Vec<u128>, (usize, String)> {
 }
 
 /// `digits[.digits]` times `per_unit`, exactly, rounded to the nanosecond;
-/// `None` if it is not such a number or is too large (over about 10^20 ns).
-fn decimal(token: &str, per_unit: u128) -> Option<u128> {
+/// `None` if it is not such a number or does not fit 64 bits of nanoseconds
+/// (about 584 years: epoch times fit).
+fn decimal(token: &str, per_unit: u128) -> Option<u64> {
     let (whole, frac) = token.split_once('.').unwrap_or((token, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() && frac.is_empty() || !digits(whole) || !digits(frac) || whole.len() > 20 {
@@ -189,7 +225,7 @@ fn decimal(token: &str, per_unit: u128) -> Option<u128> {
     let total = w
         .checked_mul(per_unit)?
         .checked_add((f * per_unit + scale / 2) / scale)?;
-    (total <= 1u128 << 64).then_some(total)
+    u64::try_from(total).ok()
 }
 
 #[cfg(test)]
