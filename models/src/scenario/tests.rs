@@ -115,6 +115,7 @@ fn full_expected() -> Scenario {
                 },
             ],
             keys: None,
+            replay: None,
         },
         pods: Pods { count: 12 },
         pool: Pool {
