@@ -33,7 +33,7 @@ impl Lru {
             self.stats.misses += 1;
             return false;
         };
-        if now >= self.slab.node(i).expires_at {
+        if self.slab.expired(i, now) {
             self.slab.remove(i);
             self.stats.expirations += 1;
             self.stats.misses += 1;
@@ -48,7 +48,7 @@ impl Lru {
     /// entry if full. Storing a key already present renews it.
     pub fn insert(&mut self, key: u64, expires_at: SimTime) {
         if let Some(i) = self.slab.find(key) {
-            self.slab.node_mut(i).expires_at = expires_at;
+            self.slab.set_expiry(i, expires_at);
             self.slab.move_to_head(i, MAIN);
             return;
         }

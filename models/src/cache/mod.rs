@@ -4,7 +4,7 @@
 //! A cache answers two calls: [`Cache::get`] (a read at a simulated instant:
 //! hit or miss) and [`Cache::insert`] (a fill after a miss, with the instant
 //! the entry expires). Every operation is O(1) (amortized, through a hash
-//! map), and entries live in one growable array per cache ([`slab`]), so a
+//! table, [`index`]), and entries live in one growable array per cache ([`slab`]), so a
 //! cache of `C` entries costs O(C) memory and no allocation per entry.
 //!
 //! Policies: [`Lru`], and [`WTinyLfu`] (Caffeine's and moka's policy: a 1%
@@ -18,6 +18,7 @@
 //! concurrent misses of a key (coalescing). [`theory`] has the hit ratios these policies are checked against.
 
 pub mod fleet;
+pub mod index;
 pub mod lru;
 pub mod sketch;
 pub mod slab;

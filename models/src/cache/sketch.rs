@@ -4,9 +4,15 @@
 //!
 //! - **Counters.** The table has a power-of-two number of 64-bit words, at
 //!   least the cache's capacity, each holding sixteen 4-bit counters (so
-//!   about 8 bytes per cached entry). A key owns one counter in each of four
-//!   rows, chosen by four independent hashes; its estimate is the minimum of
-//!   the four (count-min), which over-counts only when all four collide.
+//!   about 8 bytes per cached entry). A key owns four counters, one in each
+//!   of four rows; its estimate is the minimum of the four (count-min), which
+//!   over-counts only when all four collide. The layout is Caffeine's: the
+//!   table is cut into 64-byte blocks of eight words, one hash picks a key's
+//!   block, and a second picks its counter in each row, row `i` being words
+//!   `2i` and `2i + 1` of the block. A read then touches one cache line, not
+//!   four (with ten pods' sketches beyond the processor's second-level cache,
+//!   each line is a memory stall), at the price of collisions confined to a
+//!   block, which Caffeine measured to cost nothing noticeable in hit ratio.
 //!   Counters saturate at 15: admission only compares frequencies, and beyond
 //!   15 recent reads a key is popular enough whatever the exact count.
 //! - **Aging.** After `10 x capacity` increments every counter is halved (a
@@ -22,7 +28,9 @@
 /// The frequency sketch of one cache.
 #[derive(Debug)]
 pub struct FrequencySketch {
-    table: Vec<u64>,
+    /// The counters, in blocks of one cache line each.
+    table: Vec<Block>,
+    /// The number of blocks less one (a power of two less one).
     mask: u64,
     /// Increments since the last halving.
     additions: u64,
@@ -31,13 +39,13 @@ pub struct FrequencySketch {
     doorkeeper: Option<Vec<u64>>,
 }
 
-/// Seeds of the four rows' hashes.
-const SEEDS: [u64; 4] = [
-    0x97cb_3127_0f9e_55d1,
-    0xc2b2_ae3d_27d4_eb4f,
-    0x1656_67b1_9e37_79f9,
-    0xd6e8_feb8_6659_fd93,
-];
+/// Eight words of counters, aligned to a 64-byte cache line.
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(64))]
+struct Block([u64; 8]);
+
+/// The seed of the hash that picks a key's counters within its block.
+const SEED: u64 = 0x97cb_3127_0f9e_55d1;
 
 /// A counter's largest value.
 const MAX_COUNT: u64 = 15;
@@ -47,8 +55,8 @@ impl FrequencySketch {
     pub fn new(capacity: usize, doorkeeper: bool) -> Self {
         let words = capacity.max(16).next_power_of_two();
         FrequencySketch {
-            table: vec![0; words],
-            mask: words as u64 - 1,
+            table: vec![Block([0; 8]); words / 8],
+            mask: (words / 8) as u64 - 1,
             additions: 0,
             sample_size: 10 * capacity.max(1) as u64,
             doorkeeper: doorkeeper.then(|| vec![0; words]),
@@ -84,8 +92,8 @@ impl FrequencySketch {
         }
         let mut added = false;
         for row in 0..4 {
-            let (word, shift) = self.slot(h, row);
-            let w = &mut self.table[word];
+            let (block, word, shift) = self.slot(h, row);
+            let w = &mut self.table[block].0[word];
             if (*w >> shift) & MAX_COUNT < MAX_COUNT {
                 *w += 1 << shift;
                 added = true;
@@ -106,7 +114,7 @@ impl FrequencySketch {
     /// Halves every counter and clears the doorkeeper.
     fn halve(&mut self) {
         let mut odd = 0u64;
-        for w in &mut self.table {
+        for w in self.table.iter_mut().flat_map(|b| b.0.iter_mut()) {
             odd += (*w & 0x1111_1111_1111_1111).count_ones() as u64;
             *w = (*w >> 1) & 0x7777_7777_7777_7777;
         }
@@ -118,15 +126,21 @@ impl FrequencySketch {
 
     #[inline]
     fn counter(&self, h: u64, row: usize) -> u64 {
-        let (word, shift) = self.slot(h, row);
-        (self.table[word] >> shift) & MAX_COUNT
+        let (block, word, shift) = self.slot(h, row);
+        (self.table[block].0[word] >> shift) & MAX_COUNT
     }
 
-    /// The word and bit offset of the counter of hash `h` in `row`.
+    /// The block, word and bit offset of the counter of hash `h` in `row`:
+    /// the block from `h`'s low bits, the word and counter within the row
+    /// from byte `row` of a second hash.
     #[inline]
-    fn slot(&self, h: u64, row: usize) -> (usize, u32) {
-        let r = mix(h ^ SEEDS[row]);
-        ((r & self.mask) as usize, ((r >> 60) as u32) << 2)
+    fn slot(&self, h: u64, row: usize) -> (usize, usize, u32) {
+        let byte = (mix(h ^ SEED) >> (row * 8)) as u32;
+        (
+            (h & self.mask) as usize,
+            2 * row + (byte & 1) as usize,
+            ((byte >> 1) & 15) << 2,
+        )
     }
 }
 

@@ -1,10 +1,12 @@
 //! The storage under every cache policy: entries in one growable array,
 //! threaded onto intrusive doubly-linked lists by index, found by key through
-//! a hash map from key to index.
+//! a [`KeyIndex`] from key to index.
 //!
-//! An entry is 32 bytes in a `Vec` that grows to the cache's capacity and is
-//! then reused through a free list, so a cache holding `C` entries costs
-//! `O(C)` memory with no allocation per entry, and every list operation
+//! An entry is 16 bytes (its key, its two links and its list) in a `Vec`
+//! that grows to the cache's capacity and is then reused through a free list,
+//! with its expiry in a parallel `Vec` that is read only once some entry can
+//! expire, so a cache holding `C` entries costs `O(C)` memory (24 bytes each
+//! in the slab) with no allocation per entry, and every list operation
 //! (push at the head, unlink, move to the head, pop the tail) is O(1). Links
 //! are `u32` indices with [`NIL`] for "none", so a cache holds at most
 //! `u32::MAX - 1` entries.
@@ -14,31 +16,29 @@
 //! W-TinyLFU three). The head of a list is its most recently used end, the
 //! tail its least recently used end.
 //!
-//! The key map hashes with a fixed multiplicative hash (no random seed):
-//! lookups do not depend on the map's iteration order, which nothing reads, so
-//! results are deterministic either way, and the fixed hash is several times
-//! faster than the standard library's SipHash on integer keys.
+//! [`KeyHasher`] is the fixed multiplicative hash (no random seed) of the
+//! maps that other parts of the keyed L1 keep by key.
 
+use super::index::KeyIndex;
 use sim::time::SimTime;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 /// "No entry" in a link.
 pub const NIL: u32 = u32::MAX;
 /// How many lists a slab can hold.
 pub const LISTS: usize = 3;
 
-/// One cached key.
+/// One cached key: 16 bytes, four to a cache line. Its expiry is kept
+/// apart, in [`Slab`]'s `expiries`, so that a cache without a TTL never
+/// reads it.
 #[derive(Clone, Copy, Debug)]
-pub struct Node {
-    /// The key.
-    pub key: u64,
-    /// When the entry stops being served (`SimTime::MAX`: never).
-    pub expires_at: SimTime,
+struct Node {
+    /// The key (below `u32::MAX`, as [`KeyIndex`] requires).
+    key: u32,
     prev: u32,
     next: u32,
     /// The list the entry is on.
-    pub list: u8,
+    list: u8,
 }
 
 /// A list's ends and length.
@@ -81,8 +81,13 @@ impl Hasher for KeyHasher {
 #[derive(Debug)]
 pub struct Slab {
     nodes: Vec<Node>,
+    /// Each entry's expiry (`SimTime::MAX`: never), by index.
+    expiries: Vec<SimTime>,
+    /// Whether any entry was stored with an expiry: until then no read
+    /// needs to look at `expiries`.
+    expiring: bool,
     free: Vec<u32>,
-    index: HashMap<u64, u32, BuildHasherDefault<KeyHasher>>,
+    index: KeyIndex,
     lists: [List; LISTS],
 }
 
@@ -93,8 +98,10 @@ impl Slab {
         let reserve = expected.min(1 << 16);
         Slab {
             nodes: Vec::with_capacity(reserve),
+            expiries: Vec::with_capacity(reserve),
+            expiring: false,
             free: Vec::new(),
-            index: HashMap::with_capacity_and_hasher(reserve, Default::default()),
+            index: KeyIndex::new(reserve),
             lists: [List::EMPTY; LISTS],
         }
     }
@@ -117,19 +124,32 @@ impl Slab {
     /// The entry of `key`, if stored.
     #[inline]
     pub fn find(&self, key: u64) -> Option<u32> {
-        self.index.get(&key).copied()
+        self.index.get(key)
     }
 
-    /// The entry at `i`.
+    /// The key of the entry at `i`.
     #[inline]
-    pub fn node(&self, i: u32) -> &Node {
-        &self.nodes[i as usize]
+    pub fn key(&self, i: u32) -> u64 {
+        self.nodes[i as usize].key as u64
     }
 
-    /// The entry at `i`, to change its expiry.
+    /// The list of the entry at `i`.
     #[inline]
-    pub fn node_mut(&mut self, i: u32) -> &mut Node {
-        &mut self.nodes[i as usize]
+    pub fn list(&self, i: u32) -> u8 {
+        self.nodes[i as usize].list
+    }
+
+    /// Whether the entry at `i` has expired at `now`.
+    #[inline]
+    pub fn expired(&self, i: u32, now: SimTime) -> bool {
+        self.expiring && now >= self.expiries[i as usize]
+    }
+
+    /// Renews the entry at `i` until `expires_at`.
+    #[inline]
+    pub fn set_expiry(&mut self, i: u32, expires_at: SimTime) {
+        self.expiring |= expires_at != SimTime::MAX;
+        self.expiries[i as usize] = expires_at;
     }
 
     /// The least recently used entry of `list`.
@@ -139,11 +159,11 @@ impl Slab {
         (t != NIL).then_some(t)
     }
 
-    /// Stores `key` (which must not be stored yet) at the head of `list`.
+    /// Stores `key` (which must not be stored yet, and is below
+    /// `u32::MAX`) at the head of `list`.
     pub fn insert(&mut self, key: u64, expires_at: SimTime, list: u8) -> u32 {
         let node = Node {
-            key,
-            expires_at,
+            key: u32::try_from(key).expect("cache keys are below u32::MAX"),
             prev: NIL,
             next: NIL,
             list,
@@ -157,11 +177,12 @@ impl Slab {
                 let i = u32::try_from(self.nodes.len()).expect("cache holds < 2^32 - 1 entries");
                 assert!(i != NIL, "cache holds < 2^32 - 1 entries");
                 self.nodes.push(node);
+                self.expiries.push(SimTime::MAX);
                 i
             }
         };
-        let previous = self.index.insert(key, i);
-        debug_assert!(previous.is_none(), "key {key} inserted twice");
+        self.set_expiry(i, expires_at);
+        self.index.insert(key, i);
         self.link_head(i, list);
         i
     }
@@ -169,8 +190,8 @@ impl Slab {
     /// Removes the entry at `i` from its list and the index.
     pub fn remove(&mut self, i: u32) -> u64 {
         self.unlink(i);
-        let key = self.nodes[i as usize].key;
-        self.index.remove(&key);
+        let key = self.nodes[i as usize].key as u64;
+        self.index.remove(key);
         self.free.push(i);
         key
     }
@@ -185,6 +206,7 @@ impl Slab {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.nodes.clear();
+        self.expiries.clear();
         self.free.clear();
         self.index.clear();
         self.lists = [List::EMPTY; LISTS];
@@ -231,7 +253,7 @@ impl Slab {
         let mut out = Vec::new();
         let mut i = self.lists[list as usize].head;
         while i != NIL {
-            out.push(self.nodes[i as usize].key);
+            out.push(self.nodes[i as usize].key as u64);
             i = self.nodes[i as usize].next;
         }
         out
@@ -253,7 +275,7 @@ mod tests {
         assert_eq!(s.keys(0), vec![1, 2]);
         s.move_to_head(c, 0);
         assert_eq!((s.keys(0), s.keys(1)), (vec![3, 1, 2], vec![]));
-        assert_eq!(s.tail(0).map(|i| s.node(i).key), Some(2));
+        assert_eq!(s.tail(0).map(|i| s.key(i)), Some(2));
         assert_eq!(s.remove(a), 1);
         assert_eq!((s.keys(0), s.len(), s.list_len(0)), (vec![3, 2], 2, 2));
         assert_eq!(s.find(1), None);

@@ -83,7 +83,7 @@ impl WTinyLfu {
             self.stats.misses += 1;
             return false;
         };
-        if now >= self.slab.node(i).expires_at {
+        if self.slab.expired(i, now) {
             self.slab.remove(i);
             self.stats.expirations += 1;
             self.stats.misses += 1;
@@ -95,7 +95,7 @@ impl WTinyLfu {
     }
 
     fn on_hit(&mut self, i: u32) {
-        match self.slab.node(i).list {
+        match self.slab.list(i) {
             PROBATION => {
                 self.slab.move_to_head(i, PROTECTED);
                 if self.slab.list_len(PROTECTED) > self.protected_max {
@@ -112,7 +112,7 @@ impl WTinyLfu {
     /// it as a hit would.
     pub fn insert(&mut self, key: u64, expires_at: SimTime) {
         if let Some(i) = self.slab.find(key) {
-            self.slab.node_mut(i).expires_at = expires_at;
+            self.slab.set_expiry(i, expires_at);
             self.on_hit(i);
             return;
         }
@@ -141,8 +141,8 @@ impl WTinyLfu {
         };
         let loser = match (candidate, victim) {
             (Some(c), Some(v)) => {
-                let fc = self.sketch.frequency(self.slab.node(c).key);
-                let fv = self.sketch.frequency(self.slab.node(v).key);
+                let fc = self.sketch.frequency(self.slab.key(c));
+                let fv = self.sketch.frequency(self.slab.key(v));
                 if fc > fv {
                     v
                 } else {
