@@ -75,6 +75,14 @@ impl KeyIndex {
         }
     }
 
+    /// Fetches the home bucket of `key` into the processor's cache.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        if let Some(tag) = tag(key) {
+            super::prefetch(&self.buckets[self.home(tag)]);
+        }
+    }
+
     /// Stores `key` at `slot`; `key` must not be stored yet and must be
     /// below `u32::MAX`.
     pub fn insert(&mut self, key: u64, slot: u32) {

@@ -62,6 +62,20 @@ impl Lru {
         }
         self.slab.insert(key, expires_at, MAIN);
         self.stats.inserts += 1;
+        self.slab.prefetch_tail(MAIN);
+    }
+
+    /// Fetches the index bucket of `key` early (see [`super::Cache::prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        self.slab.prefetch(key);
+    }
+
+    /// Fetches early what the next eviction will touch (see
+    /// [`super::Cache::prefetch_eviction`]).
+    #[inline]
+    pub fn prefetch_eviction(&self) {
+        self.slab.prefetch_tail_removal(MAIN);
     }
 
     /// Removes `key` if stored (an invalidation); true if it was.

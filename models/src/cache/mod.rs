@@ -124,6 +124,29 @@ impl Cache {
         }
     }
 
+    /// Asks the processor to fetch the lines a read of `key` will touch
+    /// first (its index bucket, and its sketch block under W-TinyLFU); no
+    /// effect on the cache's state.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        match self {
+            Cache::Lru(c) => c.prefetch(key),
+            Cache::WTinyLfu(c) => c.prefetch(key),
+        }
+    }
+
+    /// Asks the processor to fetch the lines that the next insert's
+    /// eviction will touch (the entries at the tails and their index buckets
+    /// and sketch blocks): a miss calls it, and its fill comes a round trip
+    /// later. No effect on the cache's state.
+    #[inline]
+    pub fn prefetch_eviction(&self) {
+        match self {
+            Cache::Lru(c) => c.prefetch_eviction(),
+            Cache::WTinyLfu(c) => c.prefetch_eviction(),
+        }
+    }
+
     /// Removes `key` if stored (an invalidation); true if it was.
     pub fn remove(&mut self, key: u64) -> bool {
         match self {
@@ -161,4 +184,22 @@ impl Cache {
             Cache::WTinyLfu(c) => c.stats(),
         }
     }
+}
+
+/// Asks the processor to bring the cache line holding `value` into its
+/// caches: a hint with no effect on any result (a no-op off x86-64).
+#[inline(always)]
+pub(crate) fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: a prefetch never faults and reads nothing the program
+        // sees; SSE is part of the x86-64 baseline.
+        #[allow(unused_unsafe)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast::<i8>())
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }

@@ -80,6 +80,12 @@ impl FrequencySketch {
         }
     }
 
+    /// Fetches the block of `key`'s counters into the processor's cache.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        super::prefetch(&self.table[(spread(key) & self.mask) as usize]);
+    }
+
     /// Records a read of `key`.
     #[inline]
     pub fn increment(&mut self, key: u64) {

@@ -127,6 +127,34 @@ impl Slab {
         self.index.get(key)
     }
 
+    /// Fetches the index bucket of `key` early.
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        self.index.prefetch(key);
+    }
+
+    /// Fetches the entry at the tail of `list` early (see
+    /// [`super::Cache::prefetch_eviction`]).
+    #[inline]
+    pub fn prefetch_tail(&self, list: u8) {
+        if let Some(t) = self.tail(list) {
+            super::prefetch(&self.nodes[t as usize]);
+        }
+    }
+
+    /// Fetches early what removing the tail of `list` will touch: its
+    /// index bucket and its neighbour; returns its key.
+    #[inline]
+    pub fn prefetch_tail_removal(&self, list: u8) -> Option<u64> {
+        let t = self.tail(list)?;
+        let node = &self.nodes[t as usize];
+        if node.prev != NIL {
+            super::prefetch(&self.nodes[node.prev as usize]);
+        }
+        self.index.prefetch(node.key as u64);
+        Some(node.key as u64)
+    }
+
     /// The key of the entry at `i`.
     #[inline]
     pub fn key(&self, i: u32) -> u64 {

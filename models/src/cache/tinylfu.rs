@@ -131,6 +131,8 @@ impl WTinyLfu {
             self.evict(candidate);
             self.stats.evictions += 1;
         }
+        self.slab.prefetch_tail(WINDOW);
+        self.slab.prefetch_tail(PROBATION);
     }
 
     /// Evicts one entry: the loser of the candidate's duel with the victim.
@@ -156,6 +158,27 @@ impl WTinyLfu {
             (None, None) => self.slab.tail(WINDOW).expect("a full cache has entries"),
         };
         self.slab.remove(loser);
+    }
+
+    /// Fetches the index bucket and the sketch block of `key` early (see
+    /// [`super::Cache::prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, key: u64) {
+        self.slab.prefetch(key);
+        self.sketch.prefetch(key);
+    }
+
+    /// Fetches early what the next insert's duel will touch (see
+    /// [`super::Cache::prefetch_eviction`]): for the candidate (the window's
+    /// tail) and the victim (probation's), their sketch blocks, index
+    /// buckets and neighbours, since either may be removed.
+    #[inline]
+    pub fn prefetch_eviction(&self) {
+        for list in [WINDOW, PROBATION] {
+            if let Some(key) = self.slab.prefetch_tail_removal(list) {
+                self.sketch.prefetch(key);
+            }
+        }
     }
 
     /// Removes `key` if stored (an invalidation); true if it was.

@@ -193,6 +193,10 @@ pub struct Arrivals {
     times: StreamRng,
     /// Pods of arrivals (stream `pods`).
     spread: StreamRng,
+    /// The pod of the next arrival, drawn one arrival ahead (the stream is
+    /// the pods' alone, so its sequence is the same) so that the keyed L1 can
+    /// fetch that pod's cache lines into the processor's cache early.
+    next_pod: u32,
 }
 
 impl Arrivals {
@@ -214,7 +218,14 @@ impl Arrivals {
             pods,
             times: streams.stream("arrivals"),
             spread: streams.stream("pods"),
+            next_pod: 0,
         }
+        .with_first_pod()
+    }
+
+    fn with_first_pod(mut self) -> Self {
+        self.next_pod = self.draw_pod();
+        self
     }
 
     /// The time of the event of the first arrival after `arrived`, if it
@@ -249,6 +260,19 @@ impl Arrivals {
     /// The pod an arrival goes to.
     #[inline]
     pub fn pick_pod(&mut self) -> u32 {
+        let pod = self.next_pod;
+        self.next_pod = self.draw_pod();
+        pod
+    }
+
+    /// The pod the next arrival will go to.
+    #[inline]
+    pub fn peek_pod(&self) -> u32 {
+        self.next_pod
+    }
+
+    #[inline]
+    fn draw_pod(&mut self) -> u32 {
         if self.pods == 1 {
             0
         } else {

@@ -18,6 +18,7 @@ impl Model<'_> {
         let req = &mut self.requests[r];
         let keyed = self.l1.keyed().expect("a keyed L1");
         let (key, outcome) = keyed.lookup(req.pod, now, counted);
+        keyed.fleet.prefetch(self.arrivals.peek_pod());
         req.key = key;
         if req.measured {
             self.stats.keyed_read(outcome);
