@@ -359,6 +359,8 @@ pub struct Redis {
     pub bandwidth: Option<u64>,
     /// Periodic fork stalls (BGSAVE, AOF rewrite); `None`: no persistence.
     pub persistence: Option<Persistence>,
+    /// Replies of one event-loop pass leave together at the pass's end.
+    pub reply_batching: bool,
 }
 
 /// How clients reach Redis's shards.

@@ -262,6 +262,12 @@ pub struct RawRedis {
     /// of `dataset`, which must be shorter than `every`), or `"none"`.
     /// Default `"none"`.
     pub persistence: Option<Value>,
+    /// Replies of one event-loop pass written together at its end, as
+    /// Redis does (`beforeSleep`): a pass takes the commands that arrived
+    /// before it began, and each reply leaves when the pass ends, not when
+    /// its own command is done: `true` or `false`. Default `false`; pooled
+    /// clients only.
+    pub reply_batching: Option<Value>,
 }
 
 /// One `[[redis.commands]]` entry, e.g. `{ name = "GET", share = 0.8,

@@ -80,7 +80,7 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 /// without them prints as it always did), and the fixed `l1.hit_ratio` when
 /// a keyed cache replaces it (the two are exclusive), and the invalidation
 /// rate while it is 0, and the command mix, value size, bandwidth and
-/// persistence while they keep their defaults.
+/// persistence and reply batching while they keep their defaults.
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
@@ -95,6 +95,7 @@ fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
         ("redis", "value_size") => s.redis.value_size.is_zero(),
         ("redis", "bandwidth") => s.redis.bandwidth.is_none(),
         ("redis", "persistence") => s.redis.persistence.is_none(),
+        ("redis", "reply_batching") => !s.redis.reply_batching,
         _ => false,
     }
 }
@@ -275,6 +276,7 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
                 super::wire::size_text(p.dataset)
             ),
         },
+        ("redis", "reply_batching") => s.redis.reply_batching.to_string(),
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("workload", "keys") => s

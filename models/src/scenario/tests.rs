@@ -161,6 +161,7 @@ fn full_expected() -> Scenario {
             value_size: Size::Constant(0),
             bandwidth: None,
             persistence: None,
+            reply_batching: false,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -260,6 +261,7 @@ fn defaults_are_the_documented_ones() {
             value_size: Size::Constant(0),
             bandwidth: None,
             persistence: None,
+            reply_batching: false,
         }
     );
     assert_eq!(
