@@ -60,15 +60,39 @@ fn pool_sets(pool: PoolKind, size: u32, timeout: Option<Duration>) -> Vec<String
     sets
 }
 
-/// Measures `point` `reps` times for `secs` seconds each (after a 0.5 s
-/// warm-up) and predicts it.
-pub fn row(
-    server: &RedisServer,
+/// The grid the harness measures: bb8 without its PING on checkout and
+/// deadpool, pools of 2 and 4, 60% and 80% load, a 2.5 ms acquire timeout.
+pub fn grid() -> Vec<Point> {
+    let mut points = Vec::new();
+    let pools = [
+        PoolKind::Bb8 {
+            test_on_check_out: false,
+        },
+        PoolKind::Deadpool,
+    ];
+    for pool in pools {
+        for size in [2, 4] {
+            for load in [0.6, 0.8] {
+                points.push(Point {
+                    pool,
+                    size,
+                    load,
+                    acquire_timeout: Some(Duration::from_micros(2500)),
+                });
+            }
+        }
+    }
+    points
+}
+
+/// capsim's prediction of `point` from the calibrated scenario (with
+/// `extra` overrides after the point's own): the offered rate and the
+/// figures.
+pub fn prediction(
     calibrated: &str,
     point: Point,
-    reps: u32,
-    secs: f64,
-) -> Result<Row, String> {
+    extra: &[String],
+) -> Result<(f64, Predicted), String> {
     let base = scenario(calibrated, &[])?;
     let rate = point.load / loop_time(&base);
     let mut sets = pool_sets(point.pool, point.size, point.acquire_timeout);
@@ -81,8 +105,21 @@ pub fn row(
         ]
         .map(String::from),
     );
+    sets.extend_from_slice(extra);
     let sc = scenario(calibrated, &sets)?;
-    let predicted = predict(&sc)?;
+    Ok((rate, predict(&sc)?))
+}
+
+/// Measures `point` `reps` times for `secs` seconds each (after a 0.5 s
+/// warm-up) and predicts it.
+pub fn row(
+    server: &RedisServer,
+    calibrated: &str,
+    point: Point,
+    reps: u32,
+    secs: f64,
+) -> Result<Row, String> {
+    let (rate, predicted) = prediction(calibrated, point, &[])?;
     let warmup = Duration::from_millis(500);
     let mut runs = Vec::new();
     for k in 0..reps {

@@ -76,6 +76,8 @@ pub enum Outcome {
 pub struct Sample {
     /// Scheduled arrival, from the start.
     pub arrived: Duration,
+    /// When its task first ran (the spawn's lateness), from the arrival.
+    pub started: Duration,
     /// When the pool handed out a connection, from the arrival.
     pub acquired: Option<Duration>,
     /// When the reply (or the error) came, from the arrival.
@@ -195,9 +197,11 @@ pub fn drive(load: &Load, url: &str) -> Result<Vec<Sample>, String> {
         }
         let (pool, cmd, samples) = (pool.clone(), cmd.clone(), samples.clone());
         handles.push(rt.spawn(async move {
+            let started = when.elapsed();
             let (acquired, outcome) = request(&pool, &cmd, when).await;
             let s = Sample {
                 arrived: at,
+                started,
                 acquired,
                 done: when.elapsed(),
                 outcome,

@@ -94,6 +94,9 @@ enum Event {
     MuxReconnected { pod: u16, conn: u16, stamp: u32 },
     /// The timeout of a command waiting on its shared connection, with its token.
     MuxExpire(u32, u32),
+    /// A request's checkout reaches its pool after the client's own delay
+    /// (`client.checkout_delay`).
+    AtPool(u32),
     /// A shard's event-loop pass ends (reply batching): the replies of the
     /// next pass's commands become known.
     PassEnd(u16),
@@ -262,6 +265,7 @@ impl<'a> Model<'a> {
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
             Event::MuxExpire(r, token) => self.on_mux_expire(r, token),
             Event::PassEnd(shard) => self.on_pass_end(shard),
+            Event::AtPool(r) => self.try_checkout(r),
         }
     }
 
