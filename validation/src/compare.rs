@@ -1,7 +1,7 @@
 //! Measured against predicted: the grid of points, the idle-eviction
 //! incident, and the table printed for both.
 
-use crate::drive::{drive, measure, poisson, Load, Measured, PoolKind};
+use crate::drive::{checkout_delay, drive, measure, poisson, Load, Measured, PoolKind};
 use crate::predict::{loop_time, predict, scenario, Predicted};
 use crate::server::RedisServer;
 use std::time::Duration;
@@ -30,6 +30,11 @@ pub struct Row {
     pub runs: Vec<Measured>,
     /// capsim's figures.
     pub predicted: Predicted,
+    /// The client's checkout delay from the unloaded probe, passed to capsim
+    /// as `client.checkout_delay`.
+    pub delay: Duration,
+    /// The same delay measured in the runs themselves (mean over runs).
+    pub delay_in_runs: Duration,
 }
 
 /// Mean and sample standard deviation.
@@ -110,6 +115,11 @@ pub fn prediction(
     Ok((rate, predict(&sc)?))
 }
 
+/// The override passing a measured checkout delay to capsim.
+pub fn delay_set(delay: Duration) -> String {
+    format!("client.checkout_delay=\"{:.1}us\"", delay.as_secs_f64() * 1e6)
+}
+
 /// Measures `point` `reps` times for `secs` seconds each (after a 0.5 s
 /// warm-up) and predicts it.
 pub fn row(
@@ -119,15 +129,18 @@ pub fn row(
     reps: u32,
     secs: f64,
 ) -> Result<Row, String> {
-    let (rate, predicted) = prediction(calibrated, point, &[])?;
+    let command: Vec<String> = crate::COMMAND.split(' ').map(String::from).collect();
+    let delay = checkout_delay(point.pool, &server.url(), &command)?;
+    let (rate, predicted) = prediction(calibrated, point, &[delay_set(delay)])?;
     let warmup = Duration::from_millis(500);
     let mut runs = Vec::new();
+    let mut in_runs = Duration::ZERO;
     for k in 0..reps {
         let load = Load {
             pool: point.pool,
             size: point.size,
             acquire_timeout: point.acquire_timeout,
-            command: crate::COMMAND.split(' ').map(String::from).collect(),
+            command: command.clone(),
             arrivals: poisson(
                 rate,
                 Duration::ZERO,
@@ -136,13 +149,18 @@ pub fn row(
             ),
             warmup,
         };
-        runs.push(measure(&drive(&load, &server.url())?));
+        let samples = drive(&load, &server.url())?;
+        let n = samples.len().max(1) as u32;
+        in_runs += samples.iter().map(|s| s.started).sum::<Duration>() / n / reps.max(1);
+        runs.push(measure(&samples));
     }
     Ok(Row {
         point,
         rate,
         runs,
         predicted,
+        delay,
+        delay_in_runs: in_runs,
     })
 }
 
@@ -155,8 +173,8 @@ pub fn rel(predicted: f64, measured: f64) -> f64 {
 /// predicted, and the relative error.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| pool | size | load | timeout | rate/s | latency ms: measured | capsim | error | hold ms: measured | capsim | error | acquire wait ms: measured | capsim | error | timeouts: measured | capsim |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| pool | size | load | timeout | rate/s | checkout delay ms: probe | in runs | latency ms: measured | capsim | error | hold ms: measured | capsim | error | acquire wait ms: measured | capsim | error | timeouts: measured | capsim |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let f = |get: fn(&Measured) -> f64| mean_sd(&r.runs.iter().map(get).collect::<Vec<_>>());
@@ -169,12 +187,14 @@ pub fn table(rows: &[Row]) -> String {
             format!("{} ms", t.as_secs_f64() * 1e3)
         });
         out += &format!(
-            "| {} | {} | {:.0}% | {} | {:.0} | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} |\n",
+            "| {} | {} | {:.0}% | {} | {:.0} | {:.3} | {:.3} | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} |\n",
             r.point.pool.name(),
             r.point.size,
             r.point.load * 100.0,
             timeout,
             r.rate,
+            r.delay.as_secs_f64() * 1e3,
+            r.delay_in_runs.as_secs_f64() * 1e3,
             lat,
             lat_sd,
             p.latency_ms,

@@ -1,6 +1,7 @@
 //! Short probes of the client's own costs against a throwaway Redis (each
 //! a few seconds), to explain what the model leaves out:
 //!
+//! - the harness's checkout-delay probe (see `drive::checkout_delay`);
 //! - **unloaded** (a pool of 4 at 50 requests/s, so a connection is always
 //!   idle): how late each request's task first runs after its scheduled
 //!   arrival (the arrival thread's sleep and the spawn), how long `get()`
@@ -15,7 +16,7 @@
 //! ```
 
 use capsim_validation::compare::mean_sd;
-use capsim_validation::drive::{drive, poisson, Load, PoolKind, Sample};
+use capsim_validation::drive::{checkout_delay, drive, poisson, Load, PoolKind, Sample};
 use capsim_validation::server::RedisServer;
 use std::time::Duration;
 
@@ -93,6 +94,12 @@ fn run() -> Result<(), String> {
             .iter()
             .filter_map(|s| s.acquired.map(|a| ms(s.done) - ms(a)))
             .collect();
+        let delay = checkout_delay(pool, &server.url(), &command)?;
+        println!(
+            "{}: the harness's checkout-delay probe: {:.3} ms",
+            pool.name(),
+            delay.as_secs_f64() * 1e3
+        );
         println!("{} unloaded (pool 4, 50/s):", pool.name());
         println!("  task start after arrival {}", mean(&late));
         println!("  get() with an idle connection {}", mean(&get));
