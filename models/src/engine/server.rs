@@ -553,3 +553,6 @@ impl Server {
         ratio >= 1.0 || (ratio > 0.0 && self.hits.random::<f64>() < ratio)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -193,6 +193,7 @@ fn full_expected() -> Scenario {
             transport: Transport::Pooled,
             connections: 1,
             max_queued: None,
+            checkout_delay: Latency::Constant(SimTime::ZERO),
         },
         faults: Vec::new(),
     }
