@@ -117,7 +117,10 @@ pub fn prediction(
 
 /// The override passing a measured checkout delay to capsim.
 pub fn delay_set(delay: Duration) -> String {
-    format!("client.checkout_delay=\"{:.1}us\"", delay.as_secs_f64() * 1e6)
+    format!(
+        "client.checkout_delay=\"{:.1}us\"",
+        delay.as_secs_f64() * 1e6
+    )
 }
 
 /// Measures `point` `reps` times for `secs` seconds each (after a 0.5 s

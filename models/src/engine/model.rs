@@ -11,10 +11,13 @@
 //! answers into events and measurements.
 //!
 //! # A read, event by event
-//! `Arrival` -> L1 lookup (`L1Done`) -> checkout, which may wait
+//! `Arrival` -> L1 lookup (`L1Done`) -> checkout (after the client's own
+//! delay, `AtPool`, with `client.checkout_delay`), which may wait
 //! (`AcquireTimeout`) or open a connection (`AcceptAtRedis`, `Connected`) ->
 //! an optional PING (test on borrow) -> the command: half a round trip ->
-//! `AtRedis` (FIFO on the shard's event loop) -> the other half -> `Reply` ->
+//! `AtRedis` (FIFO on the shard's event loop; with reply batching the reply
+//! may wait for the `PassEnd` of the running pass to learn when its own
+//! pass ends) -> the other half -> `Reply` ->
 //! on a Redis miss the database (`DbDone`, or `DbTimeout` from its queue) and
 //! a SET round trip -> release. Requests live in a
 //! [`Requests`] slab; events carry their indices.

@@ -76,10 +76,12 @@ fn a_pass_takes_what_came_before_it_began() {
 /// 4. A PING at 1.5 joins the pass after, [4, 5].
 #[test]
 fn a_fork_stall_lengthens_the_next_pass() {
-    let (mut s, mut stats) = server(
-        "persistence = { every = \"10s\", stall_per_gb = \"2ms\", dataset = \"1GB\" }",
+    let (mut s, mut stats) =
+        server("persistence = { every = \"10s\", stall_per_gb = \"2ms\", dataset = \"1GB\" }");
+    assert_eq!(
+        at(s.command_in_pass(0, ms(0.0), Kind::Read, (0, 1), &mut stats)),
+        ms(1.0)
     );
-    assert_eq!(at(s.command_in_pass(0, ms(0.0), Kind::Read, (0, 1), &mut stats)), ms(1.0));
     s.fork(0, ms(0.2), &mut stats);
     let b = s.command_in_pass(0, ms(0.5), Kind::Read, (1, 1), &mut stats);
     assert_eq!(
@@ -111,7 +113,10 @@ fn a_fork_stall_lengthens_the_next_pass() {
 #[test]
 fn a_pass_sends_its_replies_in_order_at_its_end() {
     let (mut s, mut stats) = server("value_size = \"1250B\"\nbandwidth = \"10Mbit\"");
-    assert_eq!(at(s.command_in_pass(0, ms(0.0), Kind::Read, (0, 1), &mut stats)), ms(2.0));
+    assert_eq!(
+        at(s.command_in_pass(0, ms(0.0), Kind::Read, (0, 1), &mut stats)),
+        ms(2.0)
+    );
     s.command_in_pass(0, ms(0.5), Kind::Read, (1, 1), &mut stats);
     s.command_in_pass(0, ms(0.6), Kind::Read, (2, 1), &mut stats);
     let mut out = Vec::new();

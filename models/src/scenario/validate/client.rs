@@ -1,9 +1,7 @@
 //! Validation of `[client]`: connect cost, timeouts, retries, their backoff
 //! and the retry budget.
 
-use super::values::{
-    boolean, choice, latency, number, optional_span, span, whole, Range, Zero,
-};
+use super::values::{boolean, choice, latency, number, optional_span, span, whole, Range, Zero};
 use super::Problem;
 use crate::scenario::raw;
 use crate::scenario::units::describe;

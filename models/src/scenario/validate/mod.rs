@@ -238,7 +238,8 @@ fn build_merged(
     let database = database::database(raw.database.unwrap_or_default(), dir)?;
     let client = client::client(raw.client.unwrap_or_default(), dir)?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
-    if !client.checkout_delay.is_zero() && client.transport == crate::scenario::Transport::Multiplexed
+    if !client.checkout_delay.is_zero()
+        && client.transport == crate::scenario::Transport::Multiplexed
     {
         return Err(Problem::value(
             "client.checkout_delay",

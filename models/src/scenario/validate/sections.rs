@@ -2,8 +2,8 @@
 //! profile), `[network]` and `[redis]` tables.
 
 use super::values::{
-    boolean, choice, latency, number, optional_span, positive_span, required, span, tables, whole, Range,
-    Zero,
+    boolean, choice, latency, number, optional_span, positive_span, required, span, tables, whole,
+    Range, Zero,
 };
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
