@@ -133,8 +133,9 @@ pub fn row(
     secs: f64,
 ) -> Result<Row, String> {
     let command: Vec<String> = crate::COMMAND.split(' ').map(String::from).collect();
-    let delay = checkout_delay(point.pool, &server.url(), &command)?;
-    let (rate, predicted) = prediction(calibrated, point, &[delay_set(delay)])?;
+    let rate = point.load / loop_time(&scenario(calibrated, &[])?);
+    let delay = checkout_delay(point.pool, &server.url(), &command, rate)?;
+    let (_, predicted) = prediction(calibrated, point, &[delay_set(delay)])?;
     let warmup = Duration::from_millis(500);
     let mut runs = Vec::new();
     let mut in_runs = Duration::ZERO;

@@ -282,21 +282,29 @@ pub fn measure(samples: &[Sample]) -> Measured {
 }
 
 /// The client's own time before a checkout reaches the pool, for
-/// `client.checkout_delay`: an unloaded probe (a pool of 4 at 100
-/// requests/s for 2 s after a 0.5 s warm-up, so a connection is always
-/// idle and Redis barely busy) of `pool` against `url`, the mean time from
-/// each request's scheduled arrival to its task first running (the arrival
-/// thread's wake-up and the spawn onto the runtime). The pool's own `get()`
-/// with an idle connection is left out: a few microseconds for bb8, and
-/// deadpool's is its recycle PING, which the model has.
-pub fn checkout_delay(pool: PoolKind, url: &str, command: &[String]) -> Result<Duration, String> {
+/// `client.checkout_delay`: a probe of `pool` against `url` at `rate`
+/// requests/s for 2 s (after a 0.5 s warm-up) with a pool of 16, too many
+/// to bind, so no request waits for a connection: the mean time from each
+/// request's scheduled arrival to its task first running (the arrival
+/// thread's wake-up and the spawn onto the runtime). It depends on how busy
+/// the runtime is: at a few requests a second its one worker parks between
+/// requests and each wake-up costs more, so the probe runs at the rate of
+/// the point it serves. The pool's own `get()` with an idle connection is
+/// left out: a few microseconds for bb8, and deadpool's is its recycle
+/// PING, which the model has.
+pub fn checkout_delay(
+    pool: PoolKind,
+    url: &str,
+    command: &[String],
+    rate: f64,
+) -> Result<Duration, String> {
     let warmup = Duration::from_millis(500);
     let load = Load {
         pool,
-        size: 4,
+        size: 16,
         acquire_timeout: None,
         command: command.to_vec(),
-        arrivals: poisson(100.0, Duration::ZERO, warmup + Duration::from_secs(2), 99),
+        arrivals: poisson(rate, Duration::ZERO, warmup + Duration::from_secs(2), 99),
         warmup,
     };
     let samples = drive(&load, url)?;

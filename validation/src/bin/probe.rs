@@ -94,12 +94,14 @@ fn run() -> Result<(), String> {
             .iter()
             .filter_map(|s| s.acquired.map(|a| ms(s.done) - ms(a)))
             .collect();
-        let delay = checkout_delay(pool, &server.url(), &command)?;
-        println!(
-            "{}: the harness's checkout-delay probe: {:.3} ms",
-            pool.name(),
-            delay.as_secs_f64() * 1e3
-        );
+        for rate in [1016.0, 1355.0] {
+            let delay = checkout_delay(pool, &server.url(), &command, rate)?;
+            println!(
+                "{}: the harness's checkout-delay probe at {rate}/s: {:.3} ms",
+                pool.name(),
+                delay.as_secs_f64() * 1e3
+            );
+        }
         println!("{} unloaded (pool 4, 50/s):", pool.name());
         println!("  task start after arrival {}", mean(&late));
         println!("  get() with an idle connection {}", mean(&get));
