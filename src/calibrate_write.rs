@@ -11,7 +11,9 @@
 //! - `redis.ping_time`: PING's own time per call from `commandstats`;
 //! - `network.rtt`: the client-timed PING round trips less PING's whole
 //!   event-loop time (`ping_time + command_overhead`), as quantiles: what
-//!   remains is the network, both kernels and the client library.
+//!   remains is the network, both kernels and the client library;
+//! - `redis.reply_batching = true`: not measured but how Redis without
+//!   io-threads writes replies (all of one event-loop pass at its end).
 
 use crate::calibrate::{mean_sd, quantile, Calibration};
 
@@ -201,6 +203,10 @@ pub fn scenario(c: &Calibration, command_line: &str) -> String {
          # PING's own time per call (commandstats): {ping_spread}.\n\
          ping_time = \"{ping}\"\n\
          hit_ratio = 1.0\n\
+         # Redis (without io-threads) writes the replies of one pass of its event\n\
+         # loop together, at the end of the pass (beforeSleep), so with several\n\
+         # busy connections a reply waits for the commands after it in its pass.\n\
+         reply_batching = true\n\
          # Cross-check at saturation: {conns} connections back to back for about\n\
          # 1.5 s: {tput:.0} commands/s, {per_sat} per command; the model's\n\
          # service_time + command_overhead = {loop_time}. The counters say the loop\n\

@@ -64,6 +64,7 @@ fn calibrate_debug_sleep_writes_a_valid_measured_scenario() {
     assert!((4.5e-4..0.1).contains(&p50), "service p50 {p50}: {svc}");
     assert!(text.contains("by the INFO cpu method"), "{text}");
     assert!(text.contains("Cross-check at saturation"), "{text}");
+    assert_eq!(value(&text, "reply_batching"), "true", "{text}");
     // Valid as written, and with the placeholders completed by --set.
     let check = capsim()
         .arg("check")

@@ -1,7 +1,7 @@
 //! Measured against predicted: the grid of points, the idle-eviction
 //! incident, and the table printed for both.
 
-use crate::drive::{drive, measure, poisson, Load, Measured, PoolKind};
+use crate::drive::{checkout_delay, drive, measure, poisson, Load, Measured, PoolKind};
 use crate::predict::{loop_time, predict, scenario, Predicted};
 use crate::server::RedisServer;
 use std::time::Duration;
@@ -30,6 +30,11 @@ pub struct Row {
     pub runs: Vec<Measured>,
     /// capsim's figures.
     pub predicted: Predicted,
+    /// The client's checkout delay from the unloaded probe, passed to capsim
+    /// as `client.checkout_delay`.
+    pub delay: Duration,
+    /// The same delay measured in the runs themselves (mean over runs).
+    pub delay_in_runs: Duration,
 }
 
 /// Mean and sample standard deviation.
@@ -60,15 +65,39 @@ fn pool_sets(pool: PoolKind, size: u32, timeout: Option<Duration>) -> Vec<String
     sets
 }
 
-/// Measures `point` `reps` times for `secs` seconds each (after a 0.5 s
-/// warm-up) and predicts it.
-pub fn row(
-    server: &RedisServer,
+/// The grid the harness measures: bb8 without its PING on checkout and
+/// deadpool, pools of 2 and 4, 60% and 80% load, a 2.5 ms acquire timeout.
+pub fn grid() -> Vec<Point> {
+    let mut points = Vec::new();
+    let pools = [
+        PoolKind::Bb8 {
+            test_on_check_out: false,
+        },
+        PoolKind::Deadpool,
+    ];
+    for pool in pools {
+        for size in [2, 4] {
+            for load in [0.6, 0.8] {
+                points.push(Point {
+                    pool,
+                    size,
+                    load,
+                    acquire_timeout: Some(Duration::from_micros(2500)),
+                });
+            }
+        }
+    }
+    points
+}
+
+/// capsim's prediction of `point` from the calibrated scenario (with
+/// `extra` overrides after the point's own): the offered rate and the
+/// figures.
+pub fn prediction(
     calibrated: &str,
     point: Point,
-    reps: u32,
-    secs: f64,
-) -> Result<Row, String> {
+    extra: &[String],
+) -> Result<(f64, Predicted), String> {
     let base = scenario(calibrated, &[])?;
     let rate = point.load / loop_time(&base);
     let mut sets = pool_sets(point.pool, point.size, point.acquire_timeout);
@@ -81,16 +110,41 @@ pub fn row(
         ]
         .map(String::from),
     );
+    sets.extend_from_slice(extra);
     let sc = scenario(calibrated, &sets)?;
-    let predicted = predict(&sc)?;
+    Ok((rate, predict(&sc)?))
+}
+
+/// The override passing a measured checkout delay to capsim.
+pub fn delay_set(delay: Duration) -> String {
+    format!(
+        "client.checkout_delay=\"{:.1}us\"",
+        delay.as_secs_f64() * 1e6
+    )
+}
+
+/// Measures `point` `reps` times for `secs` seconds each (after a 0.5 s
+/// warm-up) and predicts it.
+pub fn row(
+    server: &RedisServer,
+    calibrated: &str,
+    point: Point,
+    reps: u32,
+    secs: f64,
+) -> Result<Row, String> {
+    let command: Vec<String> = crate::COMMAND.split(' ').map(String::from).collect();
+    let rate = point.load / loop_time(&scenario(calibrated, &[])?);
+    let delay = checkout_delay(point.pool, &server.url(), &command, rate)?;
+    let (_, predicted) = prediction(calibrated, point, &[delay_set(delay)])?;
     let warmup = Duration::from_millis(500);
     let mut runs = Vec::new();
+    let mut in_runs = Duration::ZERO;
     for k in 0..reps {
         let load = Load {
             pool: point.pool,
             size: point.size,
             acquire_timeout: point.acquire_timeout,
-            command: crate::COMMAND.split(' ').map(String::from).collect(),
+            command: command.clone(),
             arrivals: poisson(
                 rate,
                 Duration::ZERO,
@@ -99,13 +153,18 @@ pub fn row(
             ),
             warmup,
         };
-        runs.push(measure(&drive(&load, &server.url())?));
+        let samples = drive(&load, &server.url())?;
+        let n = samples.len().max(1) as u32;
+        in_runs += samples.iter().map(|s| s.started).sum::<Duration>() / n / reps.max(1);
+        runs.push(measure(&samples));
     }
     Ok(Row {
         point,
         rate,
         runs,
         predicted,
+        delay,
+        delay_in_runs: in_runs,
     })
 }
 
@@ -118,8 +177,8 @@ pub fn rel(predicted: f64, measured: f64) -> f64 {
 /// predicted, and the relative error.
 pub fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| pool | size | load | timeout | rate/s | latency ms: measured | capsim | error | hold ms: measured | capsim | error | acquire wait ms: measured | capsim | error | timeouts: measured | capsim |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| pool | size | load | timeout | rate/s | checkout delay ms: probe | in runs | latency ms: measured | capsim | error | hold ms: measured | capsim | error | acquire wait ms: measured | capsim | error | timeouts: measured | capsim |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for r in rows {
         let f = |get: fn(&Measured) -> f64| mean_sd(&r.runs.iter().map(get).collect::<Vec<_>>());
@@ -132,12 +191,14 @@ pub fn table(rows: &[Row]) -> String {
             format!("{} ms", t.as_secs_f64() * 1e3)
         });
         out += &format!(
-            "| {} | {} | {:.0}% | {} | {:.0} | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} |\n",
+            "| {} | {} | {:.0}% | {} | {:.0} | {:.3} | {:.3} | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} | {:+.0}% | {:.3} ± {:.3} | {:.3} |\n",
             r.point.pool.name(),
             r.point.size,
             r.point.load * 100.0,
             timeout,
             r.rate,
+            r.delay.as_secs_f64() * 1e3,
+            r.delay_in_runs.as_secs_f64() * 1e3,
             lat,
             lat_sd,
             p.latency_ms,

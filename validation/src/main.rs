@@ -1,10 +1,9 @@
 //! The full validation grid: `cargo run -p capsim-validation --release`
 //! (needs `redis-server` and a built `capsim`; about five minutes).
 
-use capsim_validation::compare::{incident, row, table, Point};
+use capsim_validation::compare::{grid, incident, row, table};
 use capsim_validation::drive::PoolKind;
 use capsim_validation::server::RedisServer;
-use std::time::Duration;
 
 fn main() {
     if let Err(e) = run() {
@@ -18,25 +17,9 @@ fn run() -> Result<(), String> {
     let calibrated = capsim_validation::calibrate(&server)?;
     println!("Calibrated scenario:\n{calibrated}");
     let mut rows = Vec::new();
-    let pools = [
-        PoolKind::Bb8 {
-            test_on_check_out: false,
-        },
-        PoolKind::Deadpool,
-    ];
-    for pool in pools {
-        for size in [2, 4] {
-            for load in [0.6, 0.8] {
-                let point = Point {
-                    pool,
-                    size,
-                    load,
-                    acquire_timeout: Some(Duration::from_micros(2500)),
-                };
-                rows.push(row(&server, &calibrated, point, 3, 5.0)?);
-                eprintln!("{:?} done", point);
-            }
-        }
+    for point in grid() {
+        rows.push(row(&server, &calibrated, point, 3, 5.0)?);
+        eprintln!("{:?} done", point);
     }
     println!("{}", table(&rows));
     drop(server);

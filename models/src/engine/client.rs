@@ -1,5 +1,6 @@
 //! The client policy: socket and connect timeouts, retries, their backoff and
-//! the retry budget.
+//! the retry budget, and the client's own time before each checkout
+//! (`client.checkout_delay`).
 //!
 //! Bookkeeping and decisions only: the policy answers "when does this attempt
 //! give up?" and "may this failed attempt be retried, and after how long?";
@@ -8,6 +9,7 @@
 
 use crate::scenario::{Backoff, Client, ErrorCause, Jitter};
 use rand::Rng;
+use sim::dist::Latency;
 use sim::rng::{StreamRng, Streams};
 use sim::time::SimTime;
 
@@ -61,6 +63,11 @@ pub struct ClientPolicy {
     /// connection dies ([`super::tcp::DeadPeer::unacked`]).
     tcp_give_up: SimTime,
     rng: StreamRng,
+    /// The client's own time before a checkout reaches the pool
+    /// (`client.checkout_delay`); `None` when zero.
+    checkout_delay: Option<Latency>,
+    /// Its draws (stream `client.checkout_delay`).
+    delays: StreamRng,
 }
 
 /// When a timer set for `deadline` fires with a clock of granularity
@@ -91,7 +98,17 @@ impl ClientPolicy {
             timer_resolution: cfg.timer_resolution,
             tcp_give_up,
             rng: streams.stream("client.backoff"),
+            checkout_delay: (!cfg.checkout_delay.is_zero()).then(|| cfg.checkout_delay.clone()),
+            delays: streams.stream("client.checkout_delay"),
         }
+    }
+
+    /// The client's own time before a checkout reaches the pool, drawn from
+    /// its stream; `None` when it takes none.
+    #[inline]
+    pub fn checkout_delay(&mut self) -> Option<SimTime> {
+        let d = self.checkout_delay.as_ref()?;
+        Some(d.sample(&mut self.delays))
     }
 
     /// A request arrives: it earns the retry budget its share of tokens, and

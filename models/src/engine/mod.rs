@@ -19,9 +19,11 @@
 //!   per pod, answered in order;
 //! - [`cluster`]: in Redis Cluster mode, the node of each read's key and
 //!   the pod's pool for that node;
-//! - [`server`]: Redis's event loops, one per shard;
+//! - [`server`]: Redis's event loops, one per shard (with reply batching, a
+//!   reply leaves at the end of its pass);
 //! - [`database`]: what answers a Redis miss;
-//! - [`client`]: timeouts, retries, backoff and the retry budget;
+//! - [`client`]: timeouts, retries, backoff, the retry budget and the
+//!   client's own delay before a checkout;
 //! - [`tcp`]: how long TCP takes to notice a dead peer, for the faults a
 //!   scenario injects (`[[faults]]`).
 //!

@@ -11,10 +11,13 @@
 //! answers into events and measurements.
 //!
 //! # A read, event by event
-//! `Arrival` -> L1 lookup (`L1Done`) -> checkout, which may wait
+//! `Arrival` -> L1 lookup (`L1Done`) -> checkout (after the client's own
+//! delay, `AtPool`, with `client.checkout_delay`), which may wait
 //! (`AcquireTimeout`) or open a connection (`AcceptAtRedis`, `Connected`) ->
 //! an optional PING (test on borrow) -> the command: half a round trip ->
-//! `AtRedis` (FIFO on the shard's event loop) -> the other half -> `Reply` ->
+//! `AtRedis` (FIFO on the shard's event loop; with reply batching the reply
+//! may wait for the `PassEnd` of the running pass to learn when its own
+//! pass ends) -> the other half -> `Reply` ->
 //! on a Redis miss the database (`DbDone`, or `DbTimeout` from its queue) and
 //! a SET round trip -> release. Requests live in a
 //! [`Requests`] slab; events carry their indices.
@@ -27,7 +30,7 @@ use super::database::Database;
 use super::l1::L1;
 use super::multiplexed::Multiplexed;
 use super::requests::{Phase, Request, Requests};
-use super::server::{Kind, Server};
+use super::server::{Done, Kind, Server};
 use super::tcp::DeadPeer;
 use super::transport::{Exchange, Health, Lease, Pooled, NO_CONN};
 use crate::scenario::{ErrorCause, Scenario, Transport};
@@ -94,6 +97,12 @@ enum Event {
     MuxReconnected { pod: u16, conn: u16, stamp: u32 },
     /// The timeout of a command waiting on its shared connection, with its token.
     MuxExpire(u32, u32),
+    /// A request's checkout reaches its pool after the client's own delay
+    /// (`client.checkout_delay`).
+    AtPool(u32),
+    /// A shard's event-loop pass ends (reply batching): the replies of the
+    /// next pass's commands become known.
+    PassEnd(u16),
 }
 
 /// One replication of a scenario.
@@ -116,8 +125,12 @@ pub struct Model<'a> {
     /// when the first lookup ends, which saves an event per request and
     /// changes nothing else (see [`Model::on_arrival`]).
     lookup_is_constant: bool,
-    /// Token of the next command on a shared connection.
+    /// Token of the next command on a shared connection, or waiting for
+    /// its pass to end (reply batching).
     next_token: u32,
+    /// Reply batching: the replies a pass's end made known (a buffer kept
+    /// between passes).
+    passed: Vec<((u32, u32), SimTime)>,
     stats: Collector,
 }
 
@@ -162,6 +175,7 @@ impl<'a> Model<'a> {
             requests: Requests::default(),
             lookup_is_constant: constant_lookup.is_some(),
             next_token: 0,
+            passed: Vec::new(),
             stats: Collector::new(window, sc.pods.count as usize, sc.simulation.bucket, series),
         }
     }
@@ -253,6 +267,8 @@ impl<'a> Model<'a> {
             Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
             Event::MuxExpire(r, token) => self.on_mux_expire(r, token),
+            Event::PassEnd(shard) => self.on_pass_end(shard),
+            Event::AtPool(r) => self.try_checkout(r),
         }
     }
 
@@ -436,10 +452,65 @@ impl<'a> Model<'a> {
             (false, Phase::Set) => Kind::Fill,
         };
         let exchange = req.exchange;
+        if self.sc.redis.reply_batching {
+            self.command_in_pass(r, kind);
+            return;
+        }
         let done = self
             .server
             .command(exchange.shard, now, kind, &mut self.stats);
         self.schedule_reply(r, done + exchange.return_half);
+    }
+
+    /// Reply batching: `r`'s command of `kind` reached its shard; its reply
+    /// leaves at the end of its pass. If that is not known yet, the request
+    /// waits with a token (the pass's end finds it by that, see
+    /// [`Model::on_pass_end`]), unless its socket timeout comes first
+    /// whatever the pass: its own service ends too late.
+    fn command_in_pass(&mut self, r: u32, kind: Kind) {
+        let now = self.now();
+        let exchange = self.requests[r].exchange;
+        // Token 0 is never given: it marks a command no pass will answer.
+        self.next_token = self.next_token.wrapping_add(1).max(1);
+        let token = self.next_token;
+        let shard = exchange.shard;
+        let tag = (r, token);
+        match self
+            .server
+            .command_in_pass(shard, now, kind, tag, &mut self.stats)
+        {
+            Done::At(done) => self.schedule_reply(r, done + exchange.return_half),
+            Done::InPass { earliest, close } => {
+                if let Some(at) = close {
+                    self.sched.schedule_at(at, Event::PassEnd(shard as u16));
+                }
+                let ready = earliest + exchange.return_half;
+                if ready > exchange.deadline {
+                    self.schedule_reply(r, ready);
+                } else {
+                    self.requests[r].exchange.token = token;
+                }
+            }
+        }
+    }
+
+    /// A pass of `shard` ended: the replies of the commands of the next
+    /// pass, still awaited, are scheduled.
+    fn on_pass_end(&mut self, shard: u16) {
+        let now = self.now();
+        let mut passed = std::mem::take(&mut self.passed);
+        self.server
+            .close_pass(u32::from(shard), now, &mut passed, &mut self.stats);
+        for ((r, token), done) in passed.drain(..) {
+            let ex = &mut self.requests[r].exchange;
+            if ex.token != token {
+                continue;
+            }
+            ex.token = 0;
+            let ready = done + ex.return_half;
+            self.schedule_reply(r, ready);
+        }
+        self.passed = passed;
     }
 
     fn on_reply(&mut self, r: u32) {

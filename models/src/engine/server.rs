@@ -36,6 +36,22 @@
 //! that moment: the commands behind it wait, and the stall counts as busy
 //! time (not as a command).
 //!
+//! With `redis.reply_batching` the replies of one pass of the event loop
+//! leave together, at the end of the pass, as Redis writes them
+//! (`beforeSleep`, before it waits for events again). A pass takes the
+//! work that arrived before it began and runs it in order; work arriving
+//! during a pass waits for the next, which begins when this one ends; the
+//! first work to reach an idle loop begins a pass alone (work arriving at
+//! that same instant waits for the next). A command's service start and
+//! end are those of the FIFO queue above, so busy time and queue waits are
+//! unchanged; only its reply waits for the end of its pass. The reply of a
+//! command that begins a pass is known when it arrives ([`Done::At`]); one
+//! that joins the next pass waits there ([`Done::InPass`]) until the model,
+//! at the end of the running pass ([`Server::close_pass`]), learns when
+//! that next pass ends. Fork stalls, accepts and idle PINGs are work of a
+//! pass like commands (they lengthen it), with no reply. With a bandwidth
+//! a pass's replies go out on the link in the pass's order at its end.
+//!
 //! The server records its own measurements (busy time, commands, queue waits;
 //! over all shards, and per shard when there are several) in the
 //! replication's [`Collector`].
@@ -61,9 +77,47 @@ pub enum Kind {
     Fill,
 }
 
+/// When a command's reply leaves the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Done {
+    /// At this time (a read's reply sent, with a bandwidth).
+    At(SimTime),
+    /// At the end of the next pass (reply batching): the server keeps the
+    /// command's tag until [`Server::close_pass`] says when. `earliest` is
+    /// when its own service ends, before which its reply cannot leave;
+    /// `close`, if set, is when the running pass ends, and the model must
+    /// then call [`Server::close_pass`] (set for the first command to join
+    /// the next pass).
+    InPass {
+        /// When the command's own service ends.
+        earliest: SimTime,
+        /// When to close the running pass, if no close is due yet.
+        close: Option<SimTime>,
+    },
+}
+
+/// The model's tag for a command waiting for its pass to end (the server
+/// never reads it): a request and a token.
+pub type Tag = (u32, u32);
+
+/// A command of the next pass, waiting for it to end.
+#[derive(Clone, Copy, Debug)]
+struct Waiting {
+    tag: Tag,
+    kind: Kind,
+    keys: u32,
+}
+
 /// One shard's event loop.
 struct Shard {
     busy_until: SimTime,
+    /// Reply batching: when the running pass ends.
+    pass_end: SimTime,
+    /// Reply batching: the commands of the next pass.
+    next: Vec<Waiting>,
+    /// Reply batching: commands whose pass has begun, with when their
+    /// replies leave, until the model closes the pass.
+    closed: Vec<(Tag, SimTime)>,
     /// When its outbound link is done with the replies before.
     link_until: SimTime,
     /// Connections this shard has accepted and not yet seen closed.
@@ -117,6 +171,8 @@ pub struct Server {
     forks: Option<(SimTime, SimTime)>,
     /// The phase of each shard's first fork (stream `redis.fork`).
     fork_phase: StreamRng,
+    /// Replies of a pass leave together at its end (`redis.reply_batching`).
+    batching: bool,
 }
 
 impl Server {
@@ -126,6 +182,9 @@ impl Server {
             shards: (0..cfg.shards)
                 .map(|_| Shard {
                     busy_until: SimTime::ZERO,
+                    pass_end: SimTime::ZERO,
+                    next: Vec::new(),
+                    closed: Vec::new(),
                     link_until: SimTime::ZERO,
                     clients: 0,
                 })
@@ -163,6 +222,7 @@ impl Server {
             sizes: streams.stream("redis.value_size"),
             forks: cfg.persistence.as_ref().map(|p| (p.every, p.stall())),
             fork_phase: streams.stream("redis.fork"),
+            batching: cfg.reply_batching,
         }
     }
 
@@ -234,9 +294,16 @@ impl Server {
         service: SimTime,
         stats: &mut Collector,
     ) -> (SimTime, SimTime) {
+        if self.batching {
+            self.roll(shard, now, stats);
+        }
         let s = &mut self.shards[shard as usize];
         let start = now.max(s.busy_until);
         let finish = start + service;
+        if self.batching && start == now {
+            // An idle loop: this work begins a pass alone.
+            s.pass_end = finish;
+        }
         s.busy_until = finish;
         let window = stats.window;
         stats.busy += window.overlap(start, finish);
@@ -316,7 +383,8 @@ impl Server {
 
     /// A command of `kind` reaches `shard` at `now`: it queues behind the
     /// loop's work and is served; returns when it is done (a read's reply
-    /// sent, with a bandwidth).
+    /// sent, with a bandwidth). Without reply batching; with it, see
+    /// [`Server::command_in_pass`].
     #[inline]
     pub fn command(
         &mut self,
@@ -325,12 +393,63 @@ impl Server {
         kind: Kind,
         stats: &mut Collector,
     ) -> SimTime {
+        debug_assert!(!self.batching, "reply batching: use command_in_pass");
+        let (_, finish, keys) = self.serve(shard, now, kind, stats);
+        match kind {
+            Kind::Read => self.send(shard, finish, keys, stats),
+            Kind::Ping | Kind::Fill => finish,
+        }
+    }
+
+    /// A command of `kind`, tagged `tag`, reaches `shard` at `now` with
+    /// reply batching: it is served as by [`Server::command`], and its reply
+    /// leaves at the end of its pass: known now if it begins a pass, else
+    /// when the running pass ends (see [`Done`]).
+    pub fn command_in_pass(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        kind: Kind,
+        tag: Tag,
+        stats: &mut Collector,
+    ) -> Done {
+        debug_assert!(self.batching, "without reply batching: use command");
+        let (start, finish, keys) = self.serve(shard, now, kind, stats);
+        if start == now {
+            // The loop was idle: the command began a pass alone.
+            return Done::At(match kind {
+                Kind::Read => self.send(shard, finish, keys, stats),
+                Kind::Ping | Kind::Fill => finish,
+            });
+        }
+        let s = &mut self.shards[shard as usize];
+        let close = s.next.is_empty().then_some(s.pass_end);
+        s.next.push(Waiting { tag, kind, keys });
+        Done::InPass {
+            earliest: finish,
+            close,
+        }
+    }
+
+    /// Serves a command of `kind` reaching `shard` at `now`: queues it
+    /// behind the loop's work and records its wait; returns when its service
+    /// starts and ends, and its keys.
+    #[inline]
+    fn serve(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        kind: Kind,
+        stats: &mut Collector,
+    ) -> (SimTime, SimTime, u32) {
         let (mut service, keys) = self.loop_time(shard, kind == Kind::Ping);
         if !self.slow.is_empty() {
             service = self.slowed(shard, now, service);
         }
-        let start = now.max(self.shards[shard as usize].busy_until);
-        let finish = self.occupy(shard, now, service, stats);
+        let (start, finish) = self.block(shard, now, service, stats);
+        if stats.window.contains(start) {
+            stats.commands += 1;
+        }
         if stats.window.contains(now) {
             if start == now {
                 stats.queue_no_wait += 1;
@@ -339,10 +458,47 @@ impl Server {
             }
             stats.shard_wait(shard, start - now);
         }
-        match kind {
-            Kind::Read => self.send(shard, finish, keys, stats),
-            Kind::Ping | Kind::Fill => finish,
+        (start, finish, keys)
+    }
+
+    /// Reply batching: the next pass of `shard` has begun by `now` if the
+    /// running one has ended and the next has work; it becomes the running
+    /// pass, and the replies of its commands are due at its end (kept for
+    /// [`Server::close_pass`]).
+    fn roll(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
+        let s = &mut self.shards[shard as usize];
+        if now < s.pass_end || (s.busy_until == s.pass_end && s.next.is_empty()) {
+            return;
         }
+        s.pass_end = s.busy_until;
+        let end = s.pass_end;
+        let next = std::mem::take(&mut s.next);
+        for w in &next {
+            let done = match w.kind {
+                Kind::Read => self.send(shard, end, w.keys, stats),
+                Kind::Ping | Kind::Fill => end,
+            };
+            self.shards[shard as usize].closed.push((w.tag, done));
+        }
+        // Keep the buffer's room for the next pass.
+        let s = &mut self.shards[shard as usize];
+        s.next = next;
+        s.next.clear();
+    }
+
+    /// Reply batching: the running pass of `shard` ends at `now` (the time
+    /// a [`Done::InPass`] gave as `close`), and the next begins. Appends to
+    /// `out` the tags of the commands whose replies are now known, each with
+    /// when it leaves (at the end of the pass just begun), in their order.
+    pub fn close_pass(
+        &mut self,
+        shard: u32,
+        now: SimTime,
+        out: &mut Vec<(Tag, SimTime)>,
+        stats: &mut Collector,
+    ) {
+        self.roll(shard, now, stats);
+        out.append(&mut self.shards[shard as usize].closed);
     }
 
     /// A command reaches a server whose commands take no time (see
@@ -397,3 +553,6 @@ impl Server {
         ratio >= 1.0 || (ratio > 0.0 && self.hits.random::<f64>() < ratio)
     }
 }
+
+#[cfg(test)]
+mod tests;

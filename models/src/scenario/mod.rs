@@ -359,6 +359,8 @@ pub struct Redis {
     pub bandwidth: Option<u64>,
     /// Periodic fork stalls (BGSAVE, AOF rewrite); `None`: no persistence.
     pub persistence: Option<Persistence>,
+    /// Replies of one event-loop pass leave together at the pass's end.
+    pub reply_batching: bool,
 }
 
 /// How clients reach Redis's shards.
@@ -507,6 +509,9 @@ pub struct Client {
     /// answered, or buffered while it reconnects); a command over the bound
     /// is rejected at once. `None` = unbounded. Multiplexed only.
     pub max_queued: Option<u32>,
+    /// The client's own time from a request's arrival (or a retry) to its
+    /// checkout reaching the pool (pooled only).
+    pub checkout_delay: Latency,
 }
 
 // `Debug` leaves out the transport settings while they keep their defaults,
@@ -531,6 +536,9 @@ impl std::fmt::Debug for Client {
             d.field("transport", &self.transport)
                 .field("connections", &self.connections)
                 .field("max_queued", &self.max_queued);
+        }
+        if !self.checkout_delay.is_zero() {
+            d.field("checkout_delay", &self.checkout_delay);
         }
         d.finish()
     }
@@ -658,6 +666,7 @@ impl Client {
             transport: Transport::Pooled,
             connections: 1,
             max_queued: None,
+            checkout_delay: Latency::Constant(SimTime::ZERO),
         }
     }
 }

@@ -262,6 +262,12 @@ pub struct RawRedis {
     /// of `dataset`, which must be shorter than `every`), or `"none"`.
     /// Default `"none"`.
     pub persistence: Option<Value>,
+    /// Replies of one event-loop pass written together at its end, as
+    /// Redis does (`beforeSleep`): a pass takes the commands that arrived
+    /// before it began, and each reply leaves when the pass ends, not when
+    /// its own command is done: `true` or `false`. Default `false`; pooled
+    /// clients only.
+    pub reply_batching: Option<Value>,
 }
 
 /// One `[[redis.commands]]` entry, e.g. `{ name = "GET", share = 0.8,
@@ -386,6 +392,12 @@ pub struct RawClient {
     /// are rejected at once (`errors.pool_exhausted`): a whole number, 1 to
     /// 10000000, or `"none"` (unbounded). Default `"none"`.
     pub max_queued: Option<Value>,
+    /// The client's own time from a request's arrival (or a retry) to its
+    /// checkout reaching the pool: the runtime running the request's task (a
+    /// spawn, a wake-up), the pool's bookkeeping. A latency, counted in the
+    /// acquire wait and the latency, not in the hold; the acquire timeout
+    /// starts after it. Pooled clients only. Default `"0s"`.
+    pub checkout_delay: Option<Value>,
 }
 
 /// One `[[faults]]` entry: something that breaks a shard during the run.

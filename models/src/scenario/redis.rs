@@ -161,6 +161,9 @@ impl std::fmt::Debug for Redis {
         if let Some(p) = &self.persistence {
             d.field("persistence", p);
         }
+        if self.reply_batching {
+            d.field("reply_batching", &true);
+        }
         d.finish()
     }
 }

@@ -80,7 +80,8 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 /// without them prints as it always did), and the fixed `l1.hit_ratio` when
 /// a keyed cache replaces it (the two are exclusive), and the invalidation
 /// rate while it is 0, and the command mix, value size, bandwidth and
-/// persistence while they keep their defaults.
+/// persistence, reply batching and the client's checkout delay while
+/// they keep their defaults.
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
@@ -95,6 +96,8 @@ fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
         ("redis", "value_size") => s.redis.value_size.is_zero(),
         ("redis", "bandwidth") => s.redis.bandwidth.is_none(),
         ("redis", "persistence") => s.redis.persistence.is_none(),
+        ("redis", "reply_batching") => !s.redis.reply_batching,
+        ("client", "checkout_delay") => s.client.checkout_delay.is_zero(),
         _ => false,
     }
 }
@@ -275,6 +278,7 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
                 super::wire::size_text(p.dataset)
             ),
         },
+        ("redis", "reply_batching") => s.redis.reply_batching.to_string(),
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("workload", "keys") => s
@@ -320,6 +324,7 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
         }
         ("client", "retry_budget") => c.retry_budget.map_or_else(|| word("none"), float),
         ("client", "timer_resolution") => q(c.timer_resolution),
+        ("client", "checkout_delay") => latency(&c.checkout_delay),
         ("client", "transport") => word(match c.transport {
             Transport::Pooled => "pooled",
             Transport::Multiplexed => "multiplexed",

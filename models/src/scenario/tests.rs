@@ -161,6 +161,7 @@ fn full_expected() -> Scenario {
             value_size: Size::Constant(0),
             bandwidth: None,
             persistence: None,
+            reply_batching: false,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -192,6 +193,7 @@ fn full_expected() -> Scenario {
             transport: Transport::Pooled,
             connections: 1,
             max_queued: None,
+            checkout_delay: Latency::Constant(SimTime::ZERO),
         },
         faults: Vec::new(),
     }
@@ -260,6 +262,7 @@ fn defaults_are_the_documented_ones() {
             value_size: Size::Constant(0),
             bandwidth: None,
             persistence: None,
+            reply_batching: false,
         }
     );
     assert_eq!(

@@ -25,7 +25,13 @@ impl Model<'_> {
             self.mux_write(r);
             return;
         }
-        self.try_checkout(r);
+        match self.client.checkout_delay() {
+            // The client's own time first (a task's wake-up): counted in
+            // the wait from `checkout_started`; the pool sees the checkout
+            // after it.
+            Some(d) => self.sched.schedule_in(d, Event::AtPool(r)),
+            None => self.try_checkout(r),
+        }
     }
 
     /// Finds a connection for `r`: an idle one that passes the checks, a new

@@ -1,15 +1,16 @@
 //! Validation of `[client]`: connect cost, timeouts, retries, their backoff
 //! and the retry budget.
 
-use super::values::{boolean, choice, number, optional_span, span, whole, Range, Zero};
+use super::values::{boolean, choice, latency, number, optional_span, span, whole, Range, Zero};
 use super::Problem;
 use crate::scenario::raw;
 use crate::scenario::units::describe;
 use crate::scenario::{Backoff, Client, ErrorCause, Jitter, Transport};
 use sim::time::SimTime;
+use std::path::Path;
 use toml::Value;
 
-pub(super) fn client(c: raw::RawClient) -> Result<Client, Problem> {
+pub(super) fn client(c: raw::RawClient, dir: &Path) -> Result<Client, Problem> {
     let d = Client::defaults(true);
     Ok(Client {
         hold_during_fallback: boolean(
@@ -111,6 +112,12 @@ pub(super) fn client(c: raw::RawClient) -> Result<Client, Problem> {
                 ))
             }
         },
+        checkout_delay: latency(
+            c.checkout_delay.as_ref(),
+            "client.checkout_delay",
+            d.checkout_delay.clone(),
+            dir,
+        )?,
     })
 }
 

@@ -236,8 +236,27 @@ fn build_merged(
         )?,
     };
     let database = database::database(raw.database.unwrap_or_default(), dir)?;
-    let client = client::client(raw.client.unwrap_or_default())?;
+    let client = client::client(raw.client.unwrap_or_default(), dir)?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
+    if !client.checkout_delay.is_zero()
+        && client.transport == crate::scenario::Transport::Multiplexed
+    {
+        return Err(Problem::value(
+            "client.checkout_delay",
+            "a checkout delay is modelled for pooled clients only (a multiplexed client \
+             checks nothing out); with client.transport = \"multiplexed\" leave it at \"0s\"",
+        ));
+    }
+    if redis.reply_batching && client.transport == crate::scenario::Transport::Multiplexed {
+        // A shared connection's replies come back in its order through the
+        // multiplexed transport's own books, which take each reply's time
+        // when its command reaches Redis: refused rather than modelled wrong.
+        return Err(Problem::value(
+            "redis.reply_batching",
+            "reply batching is modelled for pooled clients only; with client.transport = \
+             \"multiplexed\" leave redis.reply_batching = false",
+        ));
+    }
     let faults = faults::faults(raw.faults.as_ref(), redis.shards, pods.count)?;
     Ok(Scenario {
         name: name.to_string(),

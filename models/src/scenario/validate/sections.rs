@@ -2,8 +2,8 @@
 //! profile), `[network]` and `[redis]` tables.
 
 use super::values::{
-    choice, latency, number, optional_span, positive_span, required, span, tables, whole, Range,
-    Zero,
+    boolean, choice, latency, number, optional_span, positive_span, required, span, tables, whole,
+    Range, Zero,
 };
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
@@ -311,6 +311,7 @@ pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
         value_size: Size::Constant(0),
         bandwidth: None,
         persistence: None,
+        reply_batching: boolean(r.reply_batching.as_ref(), "redis.reply_batching", false)?,
     };
     // Last, in schema order; an entry's time defaults to `service_time`.
     redis.commands = super::commands::commands(r.commands.as_ref(), &redis.service_time, dir)?;
