@@ -313,11 +313,17 @@ fn commands_text(s: &Scenario) -> String {
 fn bandwidth_text(s: &Scenario, bits: u64) -> String {
     let f = derived::figures(s, 1.0);
     let bytes = s.redis.keys_mean() * s.redis.value_size.mean();
-    let rho = f.redis_reads_per_shard * s.redis.reply_secs_mean();
+    let rho = f.redis_reads_per_shard * s.redis.link_secs_per_read();
+    // A miss's reply skips the link: only hits count.
+    let replies = if s.redis.hit_ratio < 1.0 {
+        "Redis reads/s per shard x redis.hit_ratio"
+    } else {
+        "Redis reads/s per shard"
+    };
     format!(
         "\n# Outbound link per shard ({} Mbit/s):\n\
          #   {:<28}{:>14}   E[keys] x E[value_size]\n\
-         #   {:<28}{:>14}   Redis reads/s per shard x bytes x 8 / bandwidth\n",
+         #   {:<28}{:>14}   {replies} x bytes x 8 / bandwidth\n",
         fig(bits as f64 / 1e6),
         "mean reply",
         format!("{} B", fig(bytes)),

@@ -432,10 +432,10 @@ impl<'a> Model<'a> {
         let req = &self.requests[r];
         let kind = match (req.lease.pinging, req.phase) {
             (true, _) => Kind::Ping,
-            (false, Phase::Get) => Kind::Read,
+            (false, Phase::Get) => self.read_kind(r),
             (false, Phase::Set) => Kind::Fill,
         };
-        let exchange = req.exchange;
+        let exchange = self.requests[r].exchange;
         let done = self
             .server
             .command(exchange.shard, now, kind, &mut self.stats);
@@ -464,7 +464,7 @@ impl<'a> Model<'a> {
                 self.read_done(r);
             }
             Phase::Get => {
-                if self.server.read_hits() {
+                if self.found(r) {
                     self.release(r);
                     self.read_done(r);
                 } else {
@@ -474,6 +474,25 @@ impl<'a> Model<'a> {
                     self.query_database(r);
                 }
             }
+        }
+    }
+
+    /// The kind of `r`'s read command reaching its shard; its hit, if drawn
+    /// now, is kept for the reply.
+    #[inline]
+    fn read_kind(&mut self, r: u32) -> Kind {
+        let (kind, found) = self.server.read_kind();
+        self.requests[r].exchange.found = found;
+        kind
+    }
+
+    /// True if `r`'s read found its key in Redis: as drawn at the shard, or
+    /// drawn now.
+    #[inline]
+    fn found(&mut self, r: u32) -> bool {
+        match self.requests[r].exchange.found {
+            Some(hit) => hit,
+            None => self.server.read_hits(),
         }
     }
 

@@ -26,9 +26,13 @@
 //! `value_size` bytes (stream `redis.value_size`) occupies the link for its
 //! bits over the bandwidth, from when both it and the link are ready
 //! (Lindley's recursion again), and the command is done when its last byte
-//! is sent. A PING's reply, and the `+OK` of the SET that fills Redis after
-//! a miss (its value comes in, on the other direction of the full-duplex
-//! link), are a few bytes and skip it.
+//! is sent. A PING's reply, a miss's (a nil), and the `+OK` of the SET that
+//! fills Redis after a miss (its value comes in, on the other direction of
+//! the full-duplex link), are a few bytes and skip it. A read's hit or miss
+//! is then drawn when its command reaches the shard (the reply's size
+//! depends on it); without a bandwidth it is drawn when the reply reaches
+//! the client, as it always was, so stream `redis.hit`'s draws stay where
+//! they were.
 //!
 //! With `redis.persistence` each shard forks every `every` (the first time
 //! at a phase drawn uniformly in `[0, every)` from stream `redis.fork`), and
@@ -49,14 +53,17 @@ use sim::time::SimTime;
 
 /// What a command is, for its costs: a PING (its own `ping_time`, a reply
 /// of a few bytes), a read (a command of the mix, its reply carrying its
-/// values out) or the SET that fills Redis after a miss (a command of the
-/// mix, its value carried in, a short reply out).
+/// values out; a miss's reply is a nil) or the SET that fills Redis after a
+/// miss (a command of the mix, its value carried in, a short reply out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// A PING.
     Ping,
     /// A read's command.
     Read,
+    /// A read's command that Redis is known to miss (drawn at the shard,
+    /// with a bandwidth): served as a read, its reply is a few bytes.
+    Miss,
     /// The SET after a Redis miss.
     Fill,
 }
@@ -341,7 +348,7 @@ impl Server {
         }
         match kind {
             Kind::Read => self.send(shard, finish, keys, stats),
-            Kind::Ping | Kind::Fill => finish,
+            Kind::Ping | Kind::Miss | Kind::Fill => finish,
         }
     }
 
@@ -388,6 +395,25 @@ impl Server {
     #[inline]
     pub fn disconnect(&mut self, shard: u32) {
         self.shards[shard as usize].clients -= 1;
+    }
+
+    /// True if a read's hit or miss is drawn when its command reaches the
+    /// shard (a bandwidth: a miss's reply skips the link), false if when
+    /// its reply reaches the client.
+    #[inline]
+    pub fn hits_at_shard(&self) -> bool {
+        self.wire.is_some()
+    }
+
+    /// The kind of a read's command reaching a shard, and its hit if drawn
+    /// now (see [`Server::hits_at_shard`]).
+    #[inline]
+    pub fn read_kind(&mut self) -> (Kind, Option<bool>) {
+        if !self.hits_at_shard() {
+            return (Kind::Read, None);
+        }
+        let hit = self.read_hits();
+        (if hit { Kind::Read } else { Kind::Miss }, Some(hit))
     }
 
     /// True if a read finds its key in Redis.

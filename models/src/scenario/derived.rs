@@ -490,7 +490,7 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
             f.redis_utilisation
         ));
     }
-    let link = f.redis_reads_per_shard * s.redis.reply_secs_mean();
+    let link = f.redis_reads_per_shard * s.redis.link_secs_per_read();
     if link >= 1.0 {
         out.push(format!(
             "each shard's replies need {link:.2} of its redis.bandwidth{at}: at or above 1 they \

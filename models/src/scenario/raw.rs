@@ -254,7 +254,8 @@ pub struct RawRedis {
     pub value_size: Option<Value>,
     /// Each shard's outbound network bandwidth: a rate (`"1Gbit"`,
     /// `"10Gbit"`, `"125MB/s"`), or `"none"` for unlimited. Replies queue
-    /// for it in order. Default `"none"`; needs a `value_size` above 0.
+    /// for it in order; a miss's reply (a nil) skips it. Default `"none"`;
+    /// needs a `value_size` above 0.
     pub bandwidth: Option<Value>,
     /// Periodic fork stalls of BGSAVE or AOF rewrites: a table `{ every =
     /// DURATION, stall_per_gb = DURATION, dataset = SIZE }` (each shard

@@ -114,6 +114,13 @@ impl Redis {
         }
     }
 
+    /// The mean time a read takes on its shard's outbound link, in seconds:
+    /// a hit's reply ([`Redis::reply_secs_mean`]) `hit_ratio` of the time,
+    /// a miss's (a nil, a few bytes) skips the link.
+    pub fn link_secs_per_read(&self) -> f64 {
+        self.hit_ratio * self.reply_secs_mean()
+    }
+
     /// The mean and `E[S^2]` (seconds, seconds squared) of a command's whole
     /// event-loop time `S`: its own time plus the independent
     /// `command_overhead`, before `connection_scaling`.

@@ -316,15 +316,6 @@ pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
     redis.commands = super::commands::commands(r.commands.as_ref(), &redis.service_time, dir)?;
     redis.value_size = super::wire::value_size(r.value_size.as_ref())?;
     redis.bandwidth = super::wire::bandwidth(r.bandwidth.as_ref(), &redis.value_size)?;
-    if redis.bandwidth.is_some() && redis.hit_ratio < 1.0 {
-        // The link charges every read's reply a value, decided before the
-        // read is known to hit; a miss's reply carries none.
-        return Err(Problem::value(
-            "redis.bandwidth",
-            "redis.bandwidth with redis.hit_ratio below 1 is not modelled yet (a miss's \
-             reply would be charged a whole value): keep redis.hit_ratio = 1.0 with a bandwidth",
-        ));
-    }
     redis.persistence = super::wire::persistence(r.persistence.as_ref())?;
     Ok(redis)
 }
