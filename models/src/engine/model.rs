@@ -88,6 +88,8 @@ enum Event {
     Invalidate,
     /// A shard forks for persistence (`redis.persistence`).
     Fork(u16),
+    /// A write the shard's primary is done with reaches its replicas.
+    Replicate(u16),
     /// A shared connection's death timer (keepalive, retransmissions, reset).
     MuxDeath { pod: u16, conn: u16, stamp: u32 },
     /// A shared connection finished reconnecting.
@@ -177,6 +179,10 @@ impl<'a> Model<'a> {
             }
         }
         self.stats.per_shard(self.sc.redis.shards);
+        if self.sc.redis.replicas > 0 {
+            self.stats
+                .replicas(self.sc.redis.shards * self.sc.redis.replicas);
+        }
         if let Some(workers) = self.sc.database.concurrency {
             self.stats.finite_database(workers);
         }
@@ -250,6 +256,11 @@ impl<'a> Model<'a> {
             Event::PodRestart { first, count } => self.on_pod_restart(first, count),
             Event::Invalidate => self.on_invalidate(),
             Event::Fork(shard) => self.on_fork(shard),
+            Event::Replicate(shard) => {
+                let now = self.now();
+                self.server
+                    .replicate(u32::from(shard), now, &mut self.stats);
+            }
             Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
             Event::MuxExpire(r, token) => self.on_mux_expire(r, token),
@@ -439,6 +450,12 @@ impl<'a> Model<'a> {
         let done = self
             .server
             .command(exchange.shard, now, kind, &mut self.stats);
+        if kind == Kind::Fill && self.server.replicas() > 0 {
+            // The replication stream: the write reaches the replicas when
+            // the primary is done with it.
+            self.sched
+                .schedule_at(done, Event::Replicate(exchange.shard as u16));
+        }
         self.schedule_reply(r, done + exchange.return_half);
     }
 

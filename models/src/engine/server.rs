@@ -40,6 +40,16 @@
 //! that moment: the commands behind it wait, and the stall counts as busy
 //! time (not as a command).
 //!
+//! With `redis.replicas = R` each shard has `R` replicas, each an event
+//! loop of its own like a primary (same costs, its own connections,
+//! `maxclients` and `connection_scaling`), numbered after the primaries:
+//! replica `j` of shard `s` is event loop `shards + s x R + j`. Every write
+//! (the SET after a miss) costs each replica of its shard one command's loop
+//! time when the primary is done with it (the model's `Replicate` event):
+//! the replication stream. Replicas serve reads with `read_from = "replica"`
+//! (the routing is [`super::cluster`]'s); they do not fork. Their busy time
+//! and waits go to the replicas' own books, not the shards'.
+//!
 //! The server records its own measurements (busy time, commands, queue waits;
 //! over all shards, and per shard when there are several) in the
 //! replication's [`Collector`].
@@ -88,7 +98,12 @@ pub struct Accept {
 
 /// The Redis deployment: its shards and their random streams.
 pub struct Server {
+    /// The primaries' event loops, then the replicas'.
     shards: Vec<Shard>,
+    /// Number of primaries (`redis.shards`).
+    primaries: u32,
+    /// Replicas per primary.
+    replicas: u32,
     service_time: Latency,
     /// Loop time of every command and PING besides its own.
     overhead: Latency,
@@ -130,13 +145,15 @@ impl Server {
     /// The deployment of `cfg`, idle.
     pub fn new(cfg: &Redis, streams: &Streams) -> Self {
         Server {
-            shards: (0..cfg.shards)
+            shards: (0..cfg.shards * (1 + cfg.replicas))
                 .map(|_| Shard {
                     busy_until: SimTime::ZERO,
                     link_until: SimTime::ZERO,
                     clients: 0,
                 })
                 .collect(),
+            primaries: cfg.shards,
+            replicas: cfg.replicas,
             service_time: cfg.service_time.clone(),
             overhead: cfg.command_overhead.clone(),
             ping_time: cfg.ping_time.clone(),
@@ -149,7 +166,8 @@ impl Server {
                 && cfg.ping_time.as_ref().is_none_or(Latency::is_zero)
                 && cfg.commands.iter().all(|c| c.service_time.is_zero())
                 && cfg.bandwidth.is_none()
-                && cfg.persistence.is_none(),
+                && cfg.persistence.is_none()
+                && cfg.replicas == 0,
             service: streams.stream("redis.service"),
             route: streams.stream("redis.shard"),
             connect: streams.stream("connect"),
@@ -195,10 +213,16 @@ impl Server {
         self.service_is_zero
     }
 
+    /// Replicas per shard.
+    #[inline]
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
     /// The shard a command goes to.
     #[inline]
     pub fn route_command(&mut self) -> u32 {
-        let shards = self.shards.len() as u32;
+        let shards = self.primaries;
         if shards == 1 {
             0
         } else {
@@ -208,7 +232,7 @@ impl Server {
 
     /// The shard a new connection goes to.
     pub fn route_connection(&mut self) -> u32 {
-        let shards = self.shards.len() as u32;
+        let shards = self.primaries;
         if shards == 1 {
             0
         } else {
@@ -245,10 +269,14 @@ impl Server {
         let start = now.max(s.busy_until);
         let finish = start + service;
         s.busy_until = finish;
+        if shard >= self.primaries {
+            stats.replica_busy(shard - self.primaries, start, finish);
+            return (start, finish);
+        }
         let window = stats.window;
         stats.busy += window.overlap(start, finish);
         if stats.keep_series {
-            let share = 1.0 / self.shards.len() as f64;
+            let share = 1.0 / f64::from(self.primaries);
             stats.series.redis_busy.add_interval(start, finish, share);
         }
         stats.shard_busy(shard, start, finish);
@@ -344,7 +372,11 @@ impl Server {
             } else {
                 stats.queue_wait.record(start - now);
             }
-            stats.shard_wait(shard, start - now);
+            if shard < self.primaries {
+                stats.shard_wait(shard, start - now);
+            } else {
+                stats.replica_wait(start - now);
+            }
         }
         match kind {
             Kind::Read => self.send(shard, finish, keys, stats),
@@ -359,6 +391,18 @@ impl Server {
         if stats.window.contains(at) {
             stats.commands += 1;
             stats.queue_no_wait += 1;
+        }
+    }
+
+    /// A write that `shard`'s primary finished at `now` reaches its
+    /// replicas (the replication stream): each applies it, at one command's
+    /// loop time, behind its own work.
+    pub fn replicate(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
+        let first = self.primaries + shard * self.replicas;
+        for replica in first..first + self.replicas {
+            let (service, _) = self.loop_time(replica, false);
+            self.block(replica, now, service, stats);
+            stats.replica_write(now);
         }
     }
 

@@ -263,6 +263,18 @@ pub struct RawRedis {
     /// of `dataset`, which must be shorter than `every`), or `"none"`.
     /// Default `"none"`.
     pub persistence: Option<Value>,
+    /// Replicas of each shard, 0 to 15, each its own single-threaded event
+    /// loop: every write (the SET after a miss) also costs each replica its
+    /// loop time (the replication stream). Cluster mode only. Default `0`.
+    pub replicas: Option<Value>,
+    /// Where reads go: `"primary"` (the shard's master), `"replica"` (one
+    /// of its replicas, drawn uniformly per read, as go-redis's `ReadOnly`;
+    /// Lettuce's `ReadFrom.REPLICA` also reads from replicas only) or
+    /// `"any"` (the primary or a replica, uniformly, as go-redis's
+    /// `RouteRandomly`). The client keeps a pool per replica too. Writes go
+    /// to the primary. `"replica"` and `"any"` need `replicas` of 1 or
+    /// more. Default `"primary"`.
+    pub read_from: Option<Value>,
 }
 
 /// One `[[redis.commands]]` entry, e.g. `{ name = "GET", share = 0.8,

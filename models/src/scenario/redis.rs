@@ -9,7 +9,7 @@
 //! with `service_time = "2us"` costs 20 us of one draw). `command_overhead`
 //! and `connection_scaling` then apply as for any command.
 
-use super::{Redis, RedisMode};
+use super::{ReadFrom, Redis, RedisMode};
 use sim::dist::Latency;
 use sim::time::SimTime;
 
@@ -64,11 +64,21 @@ impl Command {
 }
 
 impl Redis {
-    /// Pools per pod: one per node in cluster mode, else one.
+    /// Pools per pod: one per node in cluster mode (with reads from
+    /// replicas, one per primary and one per replica), else one.
     pub fn pools_per_pod(&self) -> u32 {
         match self.mode {
             RedisMode::Proxy => 1,
-            RedisMode::Cluster => self.shards,
+            RedisMode::Cluster => self.shards * (1 + self.read_replicas()),
+        }
+    }
+
+    /// Replicas per shard that serve reads: `replicas` with reads from
+    /// replicas (or from any node), else 0.
+    pub fn read_replicas(&self) -> u32 {
+        match self.read_from {
+            ReadFrom::Primary => 0,
+            ReadFrom::Replica | ReadFrom::Any => self.replicas,
         }
     }
 
@@ -167,6 +177,10 @@ impl std::fmt::Debug for Redis {
         }
         if let Some(p) = &self.persistence {
             d.field("persistence", p);
+        }
+        if self.replicas > 0 {
+            d.field("replicas", &self.replicas);
+            d.field("read_from", &self.read_from);
         }
         d.finish()
     }

@@ -19,8 +19,8 @@
 use super::raw;
 use super::units::format_float;
 use super::{
-    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, RedisMode, Scenario,
-    Transport, WhenExhausted,
+    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, ReadFrom, RedisMode,
+    Scenario, Transport, WhenExhausted,
 };
 use sim::dist::{Latency, Z_QUANTILES};
 use sim::time::SimTime;
@@ -79,8 +79,8 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 /// finite database's settings when the database is unlimited (so a scenario
 /// without them prints as it always did), and the fixed `l1.hit_ratio` when
 /// a keyed cache replaces it (the two are exclusive), and the invalidation
-/// rate while it is 0, and the command mix, value size, bandwidth and
-/// persistence while they keep their defaults.
+/// rate while it is 0, and the command mix, value size, bandwidth,
+/// persistence and replicas while they keep their defaults.
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
@@ -95,6 +95,7 @@ fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
         ("redis", "value_size") => s.redis.value_size.is_zero(),
         ("redis", "bandwidth") => s.redis.bandwidth.is_none(),
         ("redis", "persistence") => s.redis.persistence.is_none(),
+        ("redis", "replicas" | "read_from") => s.redis.replicas == 0,
         _ => false,
     }
 }
@@ -275,6 +276,12 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
                 super::wire::size_text(p.dataset)
             ),
         },
+        ("redis", "replicas") => s.redis.replicas.to_string(),
+        ("redis", "read_from") => word(match s.redis.read_from {
+            ReadFrom::Primary => "primary",
+            ReadFrom::Replica => "replica",
+            ReadFrom::Any => "any",
+        }),
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("workload", "keys") => s

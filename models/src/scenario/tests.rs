@@ -161,6 +161,8 @@ fn full_expected() -> Scenario {
             value_size: Size::Constant(0),
             bandwidth: None,
             persistence: None,
+            replicas: 0,
+            read_from: ReadFrom::Primary,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -260,6 +262,8 @@ fn defaults_are_the_documented_ones() {
             value_size: Size::Constant(0),
             bandwidth: None,
             persistence: None,
+            replicas: 0,
+            read_from: ReadFrom::Primary,
         }
     );
     assert_eq!(

@@ -237,6 +237,7 @@ fn build_merged(
     };
     let database = database::database(raw.database.unwrap_or_default(), dir)?;
     let client = client::client(raw.client.unwrap_or_default())?;
+    keys::replicas(&redis)?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
     let faults = faults::faults(raw.faults.as_ref(), redis.shards, pods.count)?;
     Ok(Scenario {

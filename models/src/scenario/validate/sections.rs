@@ -8,7 +8,7 @@ use super::values::{
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
 use crate::scenario::{
-    Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Size, Workload,
+    Network, OnIdle, ProfilePoint, ReadFrom, Redis, RedisMode, Simulation, Size, Workload,
 };
 use sim::dist::Latency;
 use sim::time::SimTime;
@@ -311,6 +311,17 @@ pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
         value_size: Size::Constant(0),
         bandwidth: None,
         persistence: None,
+        replicas: whole(r.replicas.as_ref(), "redis.replicas", 0, 0, MAX_REPLICAS)? as u32,
+        read_from: match choice(
+            r.read_from.as_ref(),
+            "redis.read_from",
+            &["primary", "replica", "any"],
+            "primary",
+        )? {
+            "replica" => ReadFrom::Replica,
+            "any" => ReadFrom::Any,
+            _ => ReadFrom::Primary,
+        },
     };
     // Last, in schema order; an entry's time defaults to `service_time`.
     redis.commands = super::commands::commands(r.commands.as_ref(), &redis.service_time, dir)?;
@@ -319,6 +330,9 @@ pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
     redis.persistence = super::wire::persistence(r.persistence.as_ref())?;
     Ok(redis)
 }
+
+/// Most replicas of a shard (`redis.replicas`).
+const MAX_REPLICAS: i128 = 15;
 
 /// The `redis.ping_time` word for "the same as a command's `service_time`".
 const PING_AS_COMMAND: &str = "service_time";
