@@ -139,6 +139,16 @@ fn each_replica_read_from_is_mg1_at_its_share_of_the_rate() {
         m.metrics["redis.replica.writes"], 0.0,
         "no misses, no writes"
     );
+    // `capsim check` derives the same busiest loop.
+    let f = models::scenario::derived::figures(&sc, 1.0)
+        .cluster
+        .expect("cluster mode");
+    assert_eq!((f.node, f.loops), (1, 3));
+    assert!(
+        (f.redis_utilisation - rho).abs() < 1e-12,
+        "{}",
+        f.redis_utilisation
+    );
 }
 
 /// `read_from = "any"`: the primary and its 2 replicas split the reads
@@ -235,6 +245,12 @@ fn every_write_costs_each_replica_a_command() {
     let writes = r * (1.0 - h) * lambda;
     eprintln!("replica writes {w:.1} ± {wci:.1} /s, theory {writes}");
     assert!((w - writes).abs() <= wci, "{w} ± {wci}, {writes}");
+    // `capsim check`: the primary's reads and writes, one loop.
+    let f = models::scenario::derived::figures(&sc, 1.0)
+        .cluster
+        .expect("cluster mode");
+    assert_eq!(f.loops, 1);
+    assert!((f.redis_utilisation - (1.0 + (1.0 - h)) * lambda * S).abs() < 1e-12);
     // The reads stay on the primary, the busiest loop.
     let (max, mean) = (
         m.metrics["redis.utilization.max"],

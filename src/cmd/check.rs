@@ -218,8 +218,23 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
         ),
     ];
     let mut out = String::new();
+    let loops = base.cluster.as_ref().map_or(1, |c| c.loops);
+    if loops > 1 {
+        // Reads from replicas: each node's reads spread over its loops.
+        out += &format!(
+            "#   {:<28}{:>14}   reads spread uniformly over a node's replicas (read_from)\n",
+            "event loops a node reads on", loops
+        );
+    }
     for (name, value, how) in rows {
         let c = base.cluster.as_ref().expect("cluster mode");
+        let how = match (loops > 1, name) {
+            (true, "Redis utilisation, that node") => {
+                "busiest loop: share x (reads/s / loops + writes/s) x E[service]"
+            }
+            (true, "load on a pod's pool for it") => "share x checkouts/s per pod / loops x hold",
+            _ => how,
+        };
         let mut line = format!("#   {name:<28}{:>14}", value(c));
         if let Some(c) = top.and_then(|t| t.cluster.as_ref()) {
             line += &format!("{:>14}", value(c));
