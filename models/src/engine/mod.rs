@@ -18,8 +18,8 @@
 //!   multiplexed client, [`multiplexed`]: a few shared pipelined connections
 //!   per pod, answered in order;
 //! - [`cluster`]: in Redis Cluster mode, the node of each read's key and
-//!   the pod's pool for that node;
-//! - [`server`]: Redis's event loops, one per shard;
+//!   the pod's pool for that node (or for one of its replicas);
+//! - [`server`]: Redis's event loops, one per shard and one per replica;
 //! - [`database`]: what answers a Redis miss;
 //! - [`client`]: timeouts, retries, backoff and the retry budget;
 //! - [`tcp`]: how long TCP takes to notice a dead peer, for the faults a
