@@ -263,6 +263,10 @@ capture cluster-hot-key-run run scenarios/cluster-hot-key.toml --report "$WORK/c
 take cluster-hot-key shard-load cluster-hot-key-shard-load
 take cluster-hot-key shards cluster-hot-key-shards
 capture cluster-hot-key-l1-run run scenarios/cluster-hot-key.toml --set l1.policy=lru --set l1.capacity=1000 --set l1.ttl=1s
+for spec in replica-1:1:replica replica-2:2:replica any-1:1:any; do
+  IFS=: read -r name n from <<<"$spec"
+  capture "cluster-hot-key-$name-run" run scenarios/cluster-hot-key.toml --set redis.replicas="$n" --set redis.read_from="$from"
+done
 capture cluster-hot-key-sweep sweep scenarios/cluster-hot-key.toml --out "$WORK/cluster-hot-key-sweep"
 
 capture validate validate

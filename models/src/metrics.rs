@@ -134,9 +134,25 @@ pub const BANDWIDTH_NAMES: &[&str] = &[
     "redis.bandwidth.wait.mean_ms",
 ];
 
+/// Metrics of the shards' replicas, reported only with `redis.replicas`
+/// above 0: the replicas' utilisation (mean over all replicas, and the
+/// busiest one's), the mean queue wait of the commands clients sent to
+/// replicas (reads with `redis.read_from = "replica"`), and the writes the
+/// replicas applied from the replication stream (each write once per
+/// replica). With replicas, `redis.utilization.max` is the busiest event
+/// loop of all, primary or replica, and `redis.utilization` stays the
+/// primaries' mean.
+pub const REPLICA_NAMES: &[&str] = &[
+    "redis.replica.utilization",
+    "redis.replica.utilization.max",
+    "redis.replica.queue_wait.mean_ms",
+    "redis.replica.writes",
+];
+
 /// The optional groups, in the order they are printed: the transport's,
-/// a keyed L1's, a finite database's, invalidations', the links'.
-pub const GROUPS: [MetricGroup; 5] = [
+/// a keyed L1's, a finite database's, invalidations', the links', the
+/// replicas'.
+pub const GROUPS: [MetricGroup; 6] = [
     MetricGroup {
         names: TRANSPORT_NAMES,
         needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
@@ -161,6 +177,11 @@ pub const GROUPS: [MetricGroup; 5] = [
         names: BANDWIDTH_NAMES,
         needs: "a shard bandwidth (redis.bandwidth)",
         present: |s| s.redis.bandwidth.is_some(),
+    },
+    MetricGroup {
+        names: REPLICA_NAMES,
+        needs: "replicas (redis.replicas > 0)",
+        present: |s| s.redis.replicas > 0,
     },
 ];
 

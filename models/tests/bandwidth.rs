@@ -19,6 +19,11 @@ use models::scenario::parse;
 const LAMBDA: f64 = 7.0;
 
 fn scenario(redis: &str) -> models::scenario::Scenario {
+    scenario_hitting(1.0, redis)
+}
+
+/// The scenario with Redis hit ratio `hit`.
+fn scenario_hitting(hit: f64, redis: &str) -> models::scenario::Scenario {
     let text = format!(
         r#"[simulation]
 duration = "30s"
@@ -44,7 +49,7 @@ lookup_time = "0us"
 
 [redis]
 shards = 1
-hit_ratio = 1.0
+hit_ratio = {hit}
 accept_cost = "0us"
 service_time = "0us"
 {redis}
@@ -88,6 +93,38 @@ fn a_link_with_constant_values_is_md1() {
     assert!(
         (l - latency).abs() <= lci,
         "latency {l} ± {lci}, expected {latency}"
+    );
+}
+
+/// A Redis miss's reply is a nil, a few bytes: it skips the link, as does
+/// the SET that fills the key after the database. With hit ratio `h` the
+/// replies that use the link are the hits, a Poisson thinning at `h lambda`:
+/// the link is M/D/1 at that rate, its utilisation
+/// `h x value bits x lambda / bandwidth` and its mean wait (over the replies
+/// it sends) Pollaczek-Khinchine's.
+#[test]
+fn a_miss_reply_skips_the_link() {
+    let h = 0.6;
+    let s = scenario_hitting(h, "value_size = \"1250B\"\nbandwidth = \"100Mbit\"");
+    let d_ms = 1250.0 * 8.0 / 100e6 * 1e3;
+    let rho = h * LAMBDA * d_ms;
+    let wait = rho * d_ms / (2.0 * (1.0 - rho));
+    let r = run(&s).expect("the run completes");
+    let (u, uci) = (
+        r.metrics["redis.bandwidth.utilization"],
+        r.ci95["redis.bandwidth.utilization"],
+    );
+    let (w, wci) = (
+        r.metrics["redis.bandwidth.wait.mean_ms"],
+        r.ci95["redis.bandwidth.wait.mean_ms"],
+    );
+    eprintln!(
+        "link with misses: rho {rho:.4}, simulated {u:.5} ± {uci:.5}; wait {wait:.5} ms, simulated {w:.5} ± {wci:.5}"
+    );
+    assert!((u - rho).abs() <= uci, "utilisation {u} ± {uci}, rho {rho}");
+    assert!(
+        (w - wait).abs() <= wci,
+        "link wait {w} ± {wci}, M/D/1 {wait}"
     );
 }
 

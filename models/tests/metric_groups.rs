@@ -49,7 +49,7 @@ fn a_run_reports_exactly_the_groups_its_scenario_has() {
         }
         let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
         let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
-        let expected = vec![mux, keyed, finite, false, link];
+        let expected = vec![mux, keyed, finite, false, link, false];
         assert_eq!(present, expected, "mask {mask}:\n{text}");
         let report = run(&sc).expect("runs");
         let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();
@@ -61,6 +61,26 @@ fn a_run_reports_exactly_the_groups_its_scenario_has() {
         let ci: Vec<&str> = report.ci95.keys().map(String::as_str).collect();
         assert_eq!(ci.len(), listed.len(), "mask {mask}");
     }
+}
+
+/// Replicas (cluster mode, so not with the multiplexed client): the
+/// replicas' group and nothing else.
+#[test]
+fn a_run_with_replicas_reports_their_group() {
+    let text = format!(
+        "{BASE}keys = 1000\n[redis]\nmode = \"cluster\"\nshards = 2\nreplicas = 1\n\
+         read_from = \"replica\"\n"
+    );
+    let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
+    let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
+    assert_eq!(present, vec![false, false, false, false, false, true]);
+    let report = run(&sc).expect("runs");
+    let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();
+    reported.sort_unstable();
+    let mut listed = names_for(&sc);
+    listed.sort_unstable();
+    assert_eq!(reported, listed);
+    assert!(listed.contains(&"redis.replica.utilization"));
 }
 
 #[test]

@@ -218,8 +218,23 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
         ),
     ];
     let mut out = String::new();
+    let loops = base.cluster.as_ref().map_or(1, |c| c.loops);
+    if loops > 1 {
+        // Reads from replicas: each node's reads spread over its loops.
+        out += &format!(
+            "#   {:<28}{:>14}   reads spread uniformly over a node's replicas (read_from)\n",
+            "event loops a node reads on", loops
+        );
+    }
     for (name, value, how) in rows {
         let c = base.cluster.as_ref().expect("cluster mode");
+        let how = match (loops > 1, name) {
+            (true, "Redis utilisation, that node") => {
+                "busiest loop: share x (reads/s / loops + writes/s) x E[service]"
+            }
+            (true, "load on a pod's pool for it") => "share x checkouts/s per pod / loops x hold",
+            _ => how,
+        };
         let mut line = format!("#   {name:<28}{:>14}", value(c));
         if let Some(c) = top.and_then(|t| t.cluster.as_ref()) {
             line += &format!("{:>14}", value(c));
@@ -313,11 +328,17 @@ fn commands_text(s: &Scenario) -> String {
 fn bandwidth_text(s: &Scenario, bits: u64) -> String {
     let f = derived::figures(s, 1.0);
     let bytes = s.redis.keys_mean() * s.redis.value_size.mean();
-    let rho = f.redis_reads_per_shard * s.redis.reply_secs_mean();
+    let rho = f.redis_reads_per_shard * s.redis.link_secs_per_read();
+    // A miss's reply skips the link: only hits count.
+    let replies = if s.redis.hit_ratio < 1.0 {
+        "Redis reads/s per shard x redis.hit_ratio"
+    } else {
+        "Redis reads/s per shard"
+    };
     format!(
         "\n# Outbound link per shard ({} Mbit/s):\n\
          #   {:<28}{:>14}   E[keys] x E[value_size]\n\
-         #   {:<28}{:>14}   Redis reads/s per shard x bytes x 8 / bandwidth\n",
+         #   {:<28}{:>14}   {replies} x bytes x 8 / bandwidth\n",
         fig(bits as f64 / 1e6),
         "mean reply",
         format!("{} B", fig(bytes)),

@@ -164,9 +164,12 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         out += &format!(
             "pool       {} pods x {}{} connections: utilization {}, in use mean {} (max {:.0})\n",
             sc.pods.count,
-            match sc.redis.mode {
-                RedisMode::Cluster => format!("{} nodes x ", sc.redis.shards),
-                RedisMode::Proxy => String::new(),
+            match (sc.redis.mode, sc.redis.read_replicas()) {
+                (RedisMode::Cluster, 0) => format!("{} nodes x ", sc.redis.shards),
+                (RedisMode::Cluster, n) => {
+                    format!("{} nodes x (1 + {n} replicas) x ", sc.redis.shards)
+                }
+                (RedisMode::Proxy, _) => String::new(),
             },
             sc.pool.max_total,
             pct("pool.utilization"),
@@ -196,9 +199,25 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
     );
     if sc.redis.shards >= 2 {
         out += &format!(
-            "           busiest shard: utilization {}, largest shard queue wait p99 {:.3} ms\n",
+            "           busiest {}: utilization {}, largest shard queue wait p99 {:.3} ms\n",
+            if sc.redis.replicas > 0 {
+                "event loop (primary or replica)"
+            } else {
+                "shard"
+            },
             pct("redis.utilization.max"),
             m("redis.queue_wait.max_p99_ms")
+        );
+    }
+    if sc.redis.replicas > 0 {
+        out += &format!(
+            "           {} replica{} per shard: utilization {}, busiest {}, queue wait mean {} ms; {:.0} writes applied\n",
+            sc.redis.replicas,
+            if sc.redis.replicas == 1 { "" } else { "s" },
+            pct("redis.replica.utilization"),
+            pct("redis.replica.utilization.max"),
+            pm("redis.replica.queue_wait.mean_ms", 4),
+            m("redis.replica.writes")
         );
     }
     out += &format!(

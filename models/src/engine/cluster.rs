@@ -11,11 +11,22 @@
 //! `redis.key`), from the scenario's key popularity, so the proxy mode's
 //! streams are untouched.
 //!
+//! With reads from replicas (`redis.read_from = "replica"`, `replicas = R`)
+//! a read goes to one of its node's `R` replicas, drawn uniformly (stream
+//! `redis.replica`), as go-redis's `ReadOnly` picks a replica at random;
+//! with `read_from = "any"` to the primary or one of its replicas,
+//! uniformly, as go-redis's `RouteRandomly`. The SET that fills Redis after
+//! a miss goes to the node's primary. The pod keeps a pool per primary and
+//! per replica: `nodes x (1 + R)` pools, numbered `pod x per_pod + loop`, where
+//! `loop` is the event loop the pool's connections reach: `node` for a
+//! primary, `nodes + node x R + j` for replica `j` (the server's numbering).
+//!
 //! In proxy mode there is nothing to route: a pod has one pool, numbered as
 //! the pod, and the server draws each command's shard.
 
-use crate::scenario::{Popularity, RedisMode, Scenario};
+use crate::scenario::{Popularity, ReadFrom, RedisMode, Scenario};
 use crate::slots::SlotMap;
+use rand::Rng;
 use sim::rng::{StreamRng, Streams};
 
 /// The cluster's slot map and the key draws of a fixed-ratio L1.
@@ -25,6 +36,15 @@ pub struct Cluster {
     keys: Option<Popularity>,
     /// Keys of reads that missed a fixed-ratio L1 (stream `redis.key`).
     rng: StreamRng,
+    /// Replicas per node that serve reads (0: reads go to the primaries).
+    replicas: u32,
+    /// Reads go to the primary or a replica (`read_from = "any"`), not
+    /// only to a replica.
+    any: bool,
+    /// Pools per pod: `nodes x (1 + replicas)`.
+    per_pod: u32,
+    /// Which replica a read goes to (stream `redis.replica`).
+    pick: StreamRng,
 }
 
 impl Cluster {
@@ -38,10 +58,14 @@ impl Cluster {
             map: SlotMap::new(sc.redis.shards),
             keys,
             rng: streams.stream("redis.key"),
+            replicas: sc.redis.read_replicas(),
+            any: sc.redis.read_from == ReadFrom::Any,
+            per_pod: sc.redis.pools_per_pod(),
+            pick: streams.stream("redis.replica"),
         })
     }
 
-    /// Number of nodes, hence of pools per pod.
+    /// Number of nodes (primaries).
     #[inline]
     pub fn nodes(&self) -> u32 {
         self.map.nodes()
@@ -57,15 +81,45 @@ impl Cluster {
         }
     }
 
-    /// The pool of `pod` whose node owns `key`.
+    /// The pool of `pod` a read of `key` checks out from: the pool of the
+    /// primary that owns `key`, or with reads from replicas the pool of one
+    /// of its replicas, drawn uniformly (with `"any"`, of the primary and
+    /// its replicas).
     #[inline]
-    pub fn pool(&self, pod: u32, key: u64) -> u32 {
-        pod * self.nodes() + self.map.node_of_rank(key)
+    pub fn pool(&mut self, pod: u32, key: u64) -> u32 {
+        let node = self.map.node_of_rank(key);
+        let base = pod * self.per_pod;
+        let r = self.replicas;
+        let replica = match (r, self.any) {
+            (0, _) => return base + node,
+            (_, true) => match self.pick.random_range(0..=r) {
+                0 => return base + node,
+                j => j - 1,
+            },
+            (1, false) => 0,
+            (_, false) => self.pick.random_range(0..r),
+        };
+        base + self.nodes() + node * r + replica
     }
 
-    /// The node of pool `pool`.
+    /// The pool of the primary of `pool`'s node (the same pod's), where
+    /// writes go.
+    #[inline]
+    pub fn primary_pool(&self, pool: u32) -> u32 {
+        let (pod, event_loop) = (pool / self.per_pod, pool % self.per_pod);
+        let nodes = self.nodes();
+        let node = if event_loop < nodes {
+            event_loop
+        } else {
+            (event_loop - nodes) / self.replicas
+        };
+        pod * self.per_pod + node
+    }
+
+    /// The event loop (the server's shard or replica number) that the
+    /// connections of pool `pool` reach.
     #[inline]
     pub fn node_of_pool(&self, pool: u32) -> u32 {
-        pool % self.nodes()
+        pool % self.per_pod
     }
 }

@@ -18,9 +18,9 @@
 //!   multiplexed client, [`multiplexed`]: a few shared pipelined connections
 //!   per pod, answered in order;
 //! - [`cluster`]: in Redis Cluster mode, the node of each read's key and
-//!   the pod's pool for that node;
-//! - [`server`]: Redis's event loops, one per shard (with reply batching, a
-//!   reply leaves at the end of its pass);
+//!   the pod's pool for that node (or for one of its replicas);
+//! - [`server`]: Redis's event loops, one per shard and one per replica
+//!   (with reply batching, a reply leaves at the end of its pass);
 //! - [`database`]: what answers a Redis miss;
 //! - [`client`]: timeouts, retries, backoff, the retry budget and the
 //!   client's own delay before a checkout;

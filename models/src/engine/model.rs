@@ -91,6 +91,8 @@ enum Event {
     Invalidate,
     /// A shard forks for persistence (`redis.persistence`).
     Fork(u16),
+    /// A write the shard's primary is done with reaches its replicas.
+    Replicate(u16),
     /// A shared connection's death timer (keepalive, retransmissions, reset).
     MuxDeath { pod: u16, conn: u16, stamp: u32 },
     /// A shared connection finished reconnecting.
@@ -191,6 +193,10 @@ impl<'a> Model<'a> {
             }
         }
         self.stats.per_shard(self.sc.redis.shards);
+        if self.sc.redis.replicas > 0 {
+            self.stats
+                .replicas(self.sc.redis.shards * self.sc.redis.replicas);
+        }
         if let Some(workers) = self.sc.database.concurrency {
             self.stats.finite_database(workers);
         }
@@ -264,6 +270,11 @@ impl<'a> Model<'a> {
             Event::PodRestart { first, count } => self.on_pod_restart(first, count),
             Event::Invalidate => self.on_invalidate(),
             Event::Fork(shard) => self.on_fork(shard),
+            Event::Replicate(shard) => {
+                let now = self.now();
+                self.server
+                    .replicate(u32::from(shard), now, &mut self.stats);
+            }
             Event::MuxDeath { pod, conn, stamp } => self.on_mux_death(pod, conn, stamp),
             Event::MuxReconnected { pod, conn, stamp } => self.on_mux_reconnected(pod, conn, stamp),
             Event::MuxExpire(r, token) => self.on_mux_expire(r, token),
@@ -448,10 +459,10 @@ impl<'a> Model<'a> {
         let req = &self.requests[r];
         let kind = match (req.lease.pinging, req.phase) {
             (true, _) => Kind::Ping,
-            (false, Phase::Get) => Kind::Read,
+            (false, Phase::Get) => self.read_kind(r),
             (false, Phase::Set) => Kind::Fill,
         };
-        let exchange = req.exchange;
+        let exchange = self.requests[r].exchange;
         if self.sc.redis.reply_batching {
             self.command_in_pass(r, kind);
             return;
@@ -459,6 +470,12 @@ impl<'a> Model<'a> {
         let done = self
             .server
             .command(exchange.shard, now, kind, &mut self.stats);
+        if kind == Kind::Fill && self.server.replicas() > 0 {
+            // The replication stream: the write reaches the replicas when
+            // the primary is done with it.
+            self.sched
+                .schedule_at(done, Event::Replicate(exchange.shard as u16));
+        }
         self.schedule_reply(r, done + exchange.return_half);
     }
 
@@ -535,7 +552,7 @@ impl<'a> Model<'a> {
                 self.read_done(r);
             }
             Phase::Get => {
-                if self.server.read_hits() {
+                if self.found(r) {
                     self.release(r);
                     self.read_done(r);
                 } else {
@@ -545,6 +562,25 @@ impl<'a> Model<'a> {
                     self.query_database(r);
                 }
             }
+        }
+    }
+
+    /// The kind of `r`'s read command reaching its shard; its hit, if drawn
+    /// now, is kept for the reply.
+    #[inline]
+    fn read_kind(&mut self, r: u32) -> Kind {
+        let (kind, found) = self.server.read_kind();
+        self.requests[r].exchange.found = found;
+        kind
+    }
+
+    /// True if `r`'s read found its key in Redis: as drawn at the shard, or
+    /// drawn now.
+    #[inline]
+    fn found(&mut self, r: u32) -> bool {
+        match self.requests[r].exchange.found {
+            Some(hit) => hit,
+            None => self.server.read_hits(),
         }
     }
 

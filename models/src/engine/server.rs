@@ -26,9 +26,13 @@
 //! `value_size` bytes (stream `redis.value_size`) occupies the link for its
 //! bits over the bandwidth, from when both it and the link are ready
 //! (Lindley's recursion again), and the command is done when its last byte
-//! is sent. A PING's reply, and the `+OK` of the SET that fills Redis after
-//! a miss (its value comes in, on the other direction of the full-duplex
-//! link), are a few bytes and skip it.
+//! is sent. A PING's reply, a miss's (a nil), and the `+OK` of the SET that
+//! fills Redis after a miss (its value comes in, on the other direction of
+//! the full-duplex link), are a few bytes and skip it. A read's hit or miss
+//! is then drawn when its command reaches the shard (the reply's size
+//! depends on it); without a bandwidth it is drawn when the reply reaches
+//! the client, as it always was, so stream `redis.hit`'s draws stay where
+//! they were.
 //!
 //! With `redis.persistence` each shard forks every `every` (the first time
 //! at a phase drawn uniformly in `[0, every)` from stream `redis.fork`), and
@@ -52,6 +56,16 @@
 //! pass like commands (they lengthen it), with no reply. With a bandwidth
 //! a pass's replies go out on the link in the pass's order at its end.
 //!
+//! With `redis.replicas = R` each shard has `R` replicas, each an event
+//! loop of its own like a primary (same costs, its own connections,
+//! `maxclients` and `connection_scaling`), numbered after the primaries:
+//! replica `j` of shard `s` is event loop `shards + s x R + j`. Every write
+//! (the SET after a miss) costs each replica of its shard one command's loop
+//! time when the primary is done with it (the model's `Replicate` event):
+//! the replication stream. Replicas serve reads with `read_from = "replica"`
+//! (the routing is [`super::cluster`]'s); they do not fork. Their busy time
+//! and waits go to the replicas' own books, not the shards'.
+//!
 //! The server records its own measurements (busy time, commands, queue waits;
 //! over all shards, and per shard when there are several) in the
 //! replication's [`Collector`].
@@ -65,14 +79,17 @@ use sim::time::SimTime;
 
 /// What a command is, for its costs: a PING (its own `ping_time`, a reply
 /// of a few bytes), a read (a command of the mix, its reply carrying its
-/// values out) or the SET that fills Redis after a miss (a command of the
-/// mix, its value carried in, a short reply out).
+/// values out; a miss's reply is a nil) or the SET that fills Redis after a
+/// miss (a command of the mix, its value carried in, a short reply out).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// A PING.
     Ping,
     /// A read's command.
     Read,
+    /// A read's command that Redis is known to miss (drawn at the shard,
+    /// with a bandwidth): served as a read, its reply is a few bytes.
+    Miss,
     /// The SET after a Redis miss.
     Fill,
 }
@@ -135,7 +152,12 @@ pub struct Accept {
 
 /// The Redis deployment: its shards and their random streams.
 pub struct Server {
+    /// The primaries' event loops, then the replicas'.
     shards: Vec<Shard>,
+    /// Number of primaries (`redis.shards`).
+    primaries: u32,
+    /// Replicas per primary.
+    replicas: u32,
     service_time: Latency,
     /// Loop time of every command and PING besides its own.
     overhead: Latency,
@@ -179,7 +201,7 @@ impl Server {
     /// The deployment of `cfg`, idle.
     pub fn new(cfg: &Redis, streams: &Streams) -> Self {
         Server {
-            shards: (0..cfg.shards)
+            shards: (0..cfg.shards * (1 + cfg.replicas))
                 .map(|_| Shard {
                     busy_until: SimTime::ZERO,
                     pass_end: SimTime::ZERO,
@@ -189,6 +211,8 @@ impl Server {
                     clients: 0,
                 })
                 .collect(),
+            primaries: cfg.shards,
+            replicas: cfg.replicas,
             service_time: cfg.service_time.clone(),
             overhead: cfg.command_overhead.clone(),
             ping_time: cfg.ping_time.clone(),
@@ -201,7 +225,8 @@ impl Server {
                 && cfg.ping_time.as_ref().is_none_or(Latency::is_zero)
                 && cfg.commands.iter().all(|c| c.service_time.is_zero())
                 && cfg.bandwidth.is_none()
-                && cfg.persistence.is_none(),
+                && cfg.persistence.is_none()
+                && cfg.replicas == 0,
             service: streams.stream("redis.service"),
             route: streams.stream("redis.shard"),
             connect: streams.stream("connect"),
@@ -248,10 +273,16 @@ impl Server {
         self.service_is_zero
     }
 
+    /// Replicas per shard.
+    #[inline]
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+
     /// The shard a command goes to.
     #[inline]
     pub fn route_command(&mut self) -> u32 {
-        let shards = self.shards.len() as u32;
+        let shards = self.primaries;
         if shards == 1 {
             0
         } else {
@@ -261,7 +292,7 @@ impl Server {
 
     /// The shard a new connection goes to.
     pub fn route_connection(&mut self) -> u32 {
-        let shards = self.shards.len() as u32;
+        let shards = self.primaries;
         if shards == 1 {
             0
         } else {
@@ -305,10 +336,14 @@ impl Server {
             s.pass_end = finish;
         }
         s.busy_until = finish;
+        if shard >= self.primaries {
+            stats.replica_busy(shard - self.primaries, start, finish);
+            return (start, finish);
+        }
         let window = stats.window;
         stats.busy += window.overlap(start, finish);
         if stats.keep_series {
-            let share = 1.0 / self.shards.len() as f64;
+            let share = 1.0 / f64::from(self.primaries);
             stats.series.redis_busy.add_interval(start, finish, share);
         }
         stats.shard_busy(shard, start, finish);
@@ -397,7 +432,7 @@ impl Server {
         let (_, finish, keys) = self.serve(shard, now, kind, stats);
         match kind {
             Kind::Read => self.send(shard, finish, keys, stats),
-            Kind::Ping | Kind::Fill => finish,
+            Kind::Ping | Kind::Miss | Kind::Fill => finish,
         }
     }
 
@@ -419,7 +454,7 @@ impl Server {
             // The loop was idle: the command began a pass alone.
             return Done::At(match kind {
                 Kind::Read => self.send(shard, finish, keys, stats),
-                Kind::Ping | Kind::Fill => finish,
+                Kind::Ping | Kind::Miss | Kind::Fill => finish,
             });
         }
         let s = &mut self.shards[shard as usize];
@@ -456,7 +491,11 @@ impl Server {
             } else {
                 stats.queue_wait.record(start - now);
             }
-            stats.shard_wait(shard, start - now);
+            if shard < self.primaries {
+                stats.shard_wait(shard, start - now);
+            } else {
+                stats.replica_wait(start - now);
+            }
         }
         (start, finish, keys)
     }
@@ -476,7 +515,7 @@ impl Server {
         for w in &next {
             let done = match w.kind {
                 Kind::Read => self.send(shard, end, w.keys, stats),
-                Kind::Ping | Kind::Fill => end,
+                Kind::Ping | Kind::Miss | Kind::Fill => end,
             };
             self.shards[shard as usize].closed.push((w.tag, done));
         }
@@ -508,6 +547,18 @@ impl Server {
         if stats.window.contains(at) {
             stats.commands += 1;
             stats.queue_no_wait += 1;
+        }
+    }
+
+    /// A write that `shard`'s primary finished at `now` reaches its
+    /// replicas (the replication stream): each applies it, at one command's
+    /// loop time, behind its own work.
+    pub fn replicate(&mut self, shard: u32, now: SimTime, stats: &mut Collector) {
+        let first = self.primaries + shard * self.replicas;
+        for replica in first..first + self.replicas {
+            let (service, _) = self.loop_time(replica, false);
+            self.block(replica, now, service, stats);
+            stats.replica_write(now);
         }
     }
 
@@ -544,6 +595,25 @@ impl Server {
     #[inline]
     pub fn disconnect(&mut self, shard: u32) {
         self.shards[shard as usize].clients -= 1;
+    }
+
+    /// True if a read's hit or miss is drawn when its command reaches the
+    /// shard (a bandwidth: a miss's reply skips the link), false if when
+    /// its reply reaches the client.
+    #[inline]
+    pub fn hits_at_shard(&self) -> bool {
+        self.wire.is_some()
+    }
+
+    /// The kind of a read's command reaching a shard, and its hit if drawn
+    /// now (see [`Server::hits_at_shard`]).
+    #[inline]
+    pub fn read_kind(&mut self) -> (Kind, Option<bool>) {
+        if !self.hits_at_shard() {
+            return (Kind::Read, None);
+        }
+        let hit = self.read_hits();
+        (if hit { Kind::Read } else { Kind::Miss }, Some(hit))
     }
 
     /// True if a read finds its key in Redis.

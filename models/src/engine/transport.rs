@@ -104,6 +104,9 @@ pub struct Exchange {
     /// It waits on its connection with no event of its own but its timeout
     /// (lost in a dead connection, or buffered while it reconnects).
     pub held: bool,
+    /// A read's hit or miss in Redis, when drawn at the shard (with a
+    /// bandwidth); `None`: drawn when the reply arrives.
+    pub found: Option<bool>,
 }
 
 impl Exchange {
@@ -117,6 +120,7 @@ impl Exchange {
         generation: 0,
         token: 0,
         held: false,
+        found: None,
     };
 }
 

@@ -94,10 +94,18 @@ pub struct ClusterFigures {
     /// That share: the popularity of the keys on its slots (before the L1,
     /// which takes more of the hot keys' reads).
     pub share: f64,
-    /// Its event loop's busy fraction: share x the fleet's commands/s x
-    /// the mean service time.
+    /// Event loops its reads spread over, uniformly: 1 (the primary), the
+    /// replicas with `read_from = "replica"`, or the primary and the
+    /// replicas with `"any"`.
+    pub loops: u32,
+    /// Its busiest event loop's busy fraction: share x (the fleet's
+    /// reads/s / `loops` + its writes/s) x the mean service time; with one
+    /// loop, share x commands/s x the mean service time. (A replica also
+    /// applies every write; a primary serves them.)
     pub redis_utilisation: f64,
-    /// Offered load on each pod's pool for that node, in erlangs.
+    /// Offered load on each pod's pool for one of those loops, in erlangs
+    /// (the node's share of the checkouts over `loops`; the SETs after
+    /// misses, which go to the primary, are spread with the reads).
     pub offered_load: f64,
     /// Share of that pool's checkouts expected to fail.
     pub checkout_loss: Option<f64>,
@@ -236,13 +244,20 @@ fn cluster_figures(
             (0, 0.0),
             |best, (i, x)| if x > best.1 { (i, x) } else { best },
         );
-    let lambda = checkouts * share;
+    let loops = match s.redis.read_from {
+        super::ReadFrom::Primary => 1,
+        super::ReadFrom::Replica => s.redis.replicas,
+        super::ReadFrom::Any => 1 + s.redis.replicas,
+    };
+    let k = f64::from(loops);
+    let lambda = checkouts * share / k;
     let offered_load = lambda * hold;
     let sizable = offered_load.is_finite() && offered_load <= FORMULA_LIMIT;
     Some(ClusterFigures {
         node: node as u32,
         share,
-        redis_utilisation: share * reads * (1.0 + redis_miss) * s.redis.command_mean_secs(),
+        loops,
+        redis_utilisation: share * reads * (1.0 / k + redis_miss) * s.redis.command_mean_secs(),
         offered_load,
         checkout_loss: loss(s, lambda, hold),
         erlang_c_size: sizable.then(|| erlang_c_servers_for(offered_load, ERLANG_C_TARGET)),
@@ -490,7 +505,7 @@ pub fn warnings(s: &Scenario) -> Vec<String> {
             f.redis_utilisation
         ));
     }
-    let link = f.redis_reads_per_shard * s.redis.reply_secs_mean();
+    let link = f.redis_reads_per_shard * s.redis.link_secs_per_read();
     if link >= 1.0 {
         out.push(format!(
             "each shard's replies need {link:.2} of its redis.bandwidth{at}: at or above 1 they \

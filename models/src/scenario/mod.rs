@@ -361,6 +361,26 @@ pub struct Redis {
     pub persistence: Option<Persistence>,
     /// Replies of one event-loop pass leave together at the pass's end.
     pub reply_batching: bool,
+    /// Replicas of each shard (cluster mode): each an event loop of its own
+    /// that applies every write, and serves reads with `ReadFrom::Replica`.
+    pub replicas: u32,
+    /// Where reads go.
+    pub read_from: ReadFrom,
+}
+
+/// Where a cluster client sends reads (`redis.read_from`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReadFrom {
+    /// The shard's primary (master), as every client does by default.
+    #[default]
+    Primary,
+    /// One of the shard's replicas, drawn uniformly per read (go-redis
+    /// `ReadOnly`; Lettuce `ReadFrom.REPLICA` reads from replicas only);
+    /// writes still go to the primary.
+    Replica,
+    /// The shard's primary or one of its replicas, drawn uniformly per read
+    /// (go-redis `RouteRandomly`); writes go to the primary.
+    Any,
 }
 
 /// How clients reach Redis's shards.

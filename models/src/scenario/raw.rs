@@ -254,7 +254,8 @@ pub struct RawRedis {
     pub value_size: Option<Value>,
     /// Each shard's outbound network bandwidth: a rate (`"1Gbit"`,
     /// `"10Gbit"`, `"125MB/s"`), or `"none"` for unlimited. Replies queue
-    /// for it in order. Default `"none"`; needs a `value_size` above 0.
+    /// for it in order; a miss's reply (a nil) skips it. Default `"none"`;
+    /// needs a `value_size` above 0.
     pub bandwidth: Option<Value>,
     /// Periodic fork stalls of BGSAVE or AOF rewrites: a table `{ every =
     /// DURATION, stall_per_gb = DURATION, dataset = SIZE }` (each shard
@@ -268,6 +269,18 @@ pub struct RawRedis {
     /// its own command is done: `true` or `false`. Default `false`; pooled
     /// clients only.
     pub reply_batching: Option<Value>,
+    /// Replicas of each shard, 0 to 15, each its own single-threaded event
+    /// loop: every write (the SET after a miss) also costs each replica its
+    /// loop time (the replication stream). Cluster mode only. Default `0`.
+    pub replicas: Option<Value>,
+    /// Where reads go: `"primary"` (the shard's master), `"replica"` (one
+    /// of its replicas, drawn uniformly per read, as go-redis's `ReadOnly`;
+    /// Lettuce's `ReadFrom.REPLICA` also reads from replicas only) or
+    /// `"any"` (the primary or a replica, uniformly, as go-redis's
+    /// `RouteRandomly`). The client keeps a pool per replica too. Writes go
+    /// to the primary. `"replica"` and `"any"` need `replicas` of 1 or
+    /// more. Default `"primary"`.
+    pub read_from: Option<Value>,
 }
 
 /// One `[[redis.commands]]` entry, e.g. `{ name = "GET", share = 0.8,

@@ -9,7 +9,7 @@
 //! with `service_time = "2us"` costs 20 us of one draw). `command_overhead`
 //! and `connection_scaling` then apply as for any command.
 
-use super::{Redis, RedisMode};
+use super::{ReadFrom, Redis, RedisMode};
 use sim::dist::Latency;
 use sim::time::SimTime;
 
@@ -64,11 +64,21 @@ impl Command {
 }
 
 impl Redis {
-    /// Pools per pod: one per node in cluster mode, else one.
+    /// Pools per pod: one per node in cluster mode (with reads from
+    /// replicas, one per primary and one per replica), else one.
     pub fn pools_per_pod(&self) -> u32 {
         match self.mode {
             RedisMode::Proxy => 1,
-            RedisMode::Cluster => self.shards,
+            RedisMode::Cluster => self.shards * (1 + self.read_replicas()),
+        }
+    }
+
+    /// Replicas per shard that serve reads: `replicas` with reads from
+    /// replicas (or from any node), else 0.
+    pub fn read_replicas(&self) -> u32 {
+        match self.read_from {
+            ReadFrom::Primary => 0,
+            ReadFrom::Replica | ReadFrom::Any => self.replicas,
         }
     }
 
@@ -112,6 +122,13 @@ impl Redis {
             None => 0.0,
             Some(bits) => self.keys_mean() * self.value_size.mean() * 8.0 / bits as f64,
         }
+    }
+
+    /// The mean time a read takes on its shard's outbound link, in seconds:
+    /// a hit's reply ([`Redis::reply_secs_mean`]) `hit_ratio` of the time,
+    /// a miss's (a nil, a few bytes) skips the link.
+    pub fn link_secs_per_read(&self) -> f64 {
+        self.hit_ratio * self.reply_secs_mean()
     }
 
     /// The mean and `E[S^2]` (seconds, seconds squared) of a command's whole
@@ -163,6 +180,10 @@ impl std::fmt::Debug for Redis {
         }
         if self.reply_batching {
             d.field("reply_batching", &true);
+        }
+        if self.replicas > 0 {
+            d.field("replicas", &self.replicas);
+            d.field("read_from", &self.read_from);
         }
         d.finish()
     }

@@ -19,8 +19,8 @@
 use super::raw;
 use super::units::format_float;
 use super::{
-    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, RedisMode, Scenario,
-    Transport, WhenExhausted,
+    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, ReadFrom, RedisMode,
+    Scenario, Transport, WhenExhausted,
 };
 use sim::dist::{Latency, Z_QUANTILES};
 use sim::time::SimTime;
@@ -79,9 +79,9 @@ fn model_tables() -> impl Iterator<Item = &'static str> {
 /// finite database's settings when the database is unlimited (so a scenario
 /// without them prints as it always did), and the fixed `l1.hit_ratio` when
 /// a keyed cache replaces it (the two are exclusive), and the invalidation
-/// rate while it is 0, and the command mix, value size, bandwidth and
-/// persistence, reply batching and the client's checkout delay while
-/// they keep their defaults.
+/// rate while it is 0, and the command mix, value size, bandwidth,
+/// persistence, reply batching, replicas and the client's checkout delay
+/// while they keep their defaults.
 fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
     match (table, key) {
         ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
@@ -98,6 +98,7 @@ fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
         ("redis", "persistence") => s.redis.persistence.is_none(),
         ("redis", "reply_batching") => !s.redis.reply_batching,
         ("client", "checkout_delay") => s.client.checkout_delay.is_zero(),
+        ("redis", "replicas" | "read_from") => s.redis.replicas == 0,
         _ => false,
     }
 }
@@ -279,6 +280,12 @@ pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
             ),
         },
         ("redis", "reply_batching") => s.redis.reply_batching.to_string(),
+        ("redis", "replicas") => s.redis.replicas.to_string(),
+        ("redis", "read_from") => word(match s.redis.read_from {
+            ReadFrom::Primary => "primary",
+            ReadFrom::Replica => "replica",
+            ReadFrom::Any => "any",
+        }),
         ("l1", "hit_ratio") => float(s.l1.hit_ratio),
         ("l1", "lookup_time") => latency(&s.l1.lookup_time),
         ("workload", "keys") => s

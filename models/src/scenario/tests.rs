@@ -162,6 +162,8 @@ fn full_expected() -> Scenario {
             bandwidth: None,
             persistence: None,
             reply_batching: false,
+            replicas: 0,
+            read_from: ReadFrom::Primary,
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -263,6 +265,8 @@ fn defaults_are_the_documented_ones() {
             bandwidth: None,
             persistence: None,
             reply_batching: false,
+            replicas: 0,
+            read_from: ReadFrom::Primary,
         }
     );
     assert_eq!(

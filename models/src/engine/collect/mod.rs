@@ -11,12 +11,14 @@ use sim::time::SimTime;
 mod database;
 mod keyed;
 mod link;
+mod replicas;
 mod shards;
 mod transport;
 
 pub use database::DatabaseCounts;
 pub use keyed::KeyedCounts;
 pub use link::LinkCounts;
+pub use replicas::ReplicaBooks;
 pub use shards::ShardBooks;
 
 /// Number of failure causes.
@@ -148,6 +150,8 @@ pub struct Collector {
     /// What the shards' outbound links counted (`None` without
     /// `redis.bandwidth`).
     pub link: Option<LinkCounts>,
+    /// What the replicas counted (`None` without `redis.replicas`).
+    pub replica: Option<ReplicaBooks>,
 }
 
 impl Collector {
@@ -205,6 +209,7 @@ impl Collector {
             keyed: None,
             database: None,
             link: None,
+            replica: None,
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
@@ -418,7 +423,13 @@ impl Collector {
             "redis.utilization",
             self.busy.as_secs_f64() / secs / shards as f64,
         );
-        put("redis.utilization.max", self.utilization_max(shards));
+        // With replicas, the busiest event loop of all, primary or replica.
+        let replicas = self.replica.as_ref().map(|b| b.utilization(secs));
+        let hottest = match replicas {
+            Some((_, max)) => self.utilization_max(shards).max(max),
+            None => self.utilization_max(shards),
+        };
+        put("redis.utilization.max", hottest);
         put("redis.queue_wait.mean_ms", self.queue_wait.mean_ms());
         put("redis.queue_wait.p99_ms", self.queue_wait.quantile_ms(0.99));
         put("redis.queue_wait.max_p99_ms", self.queue_wait_max_p99_ms());
@@ -450,6 +461,12 @@ impl Collector {
             put("database.queue_wait.p99_ms", d.queue_wait.quantile_ms(0.99));
             put("database.timeouts", d.timeouts as f64);
             put("database.timeout_ratio", ratio(d.timeouts, d.queries));
+        }
+        if let (Some(b), Some((mean, max))) = (&self.replica, replicas) {
+            put("redis.replica.utilization", mean);
+            put("redis.replica.utilization.max", max);
+            put("redis.replica.queue_wait.mean_ms", b.wait_mean_ms());
+            put("redis.replica.writes", b.writes as f64);
         }
         if let Some(l) = &self.link {
             put(

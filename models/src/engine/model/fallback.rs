@@ -35,8 +35,15 @@ impl Model<'_> {
         if let Some((next, t)) = self.database.done(now, &mut self.stats) {
             self.sched.schedule_in(t, Event::DbDone(next));
         }
+        self.requests[r].phase = Phase::Set;
+        if let Some(primary) = self.write_pool(r) {
+            // Read from a replica: the write goes to the primary.
+            if self.requests[r].lease.holding {
+                self.release(r);
+            }
+            self.requests[r].pool = primary;
+        }
         let req = &mut self.requests[r];
-        req.phase = Phase::Set;
         if req.lease.conn == NO_CONN {
             req.attempts.new_command();
             self.checkout(r);

@@ -72,6 +72,7 @@ impl Model<'_> {
             generation,
             token,
             held: true,
+            found: None,
         };
         let w = match written {
             Write::Rejected => {
@@ -134,7 +135,7 @@ impl Model<'_> {
         let req = self.requests[r];
         let ex = req.exchange;
         let kind = match req.phase {
-            Phase::Get => Kind::Read,
+            Phase::Get => self.read_kind(r),
             Phase::Set => Kind::Fill,
         };
         let done = self.server.command(ex.shard, now, kind, &mut self.stats);
@@ -159,7 +160,7 @@ impl Model<'_> {
         match req.phase {
             Phase::Set => self.read_done(r),
             Phase::Get => {
-                if self.server.read_hits() {
+                if self.found(r) {
                     self.read_done(r);
                 } else {
                     self.query_database(r);

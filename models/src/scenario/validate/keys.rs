@@ -10,7 +10,7 @@
 
 use super::super::raw::{RawL1, RawWorkload};
 use super::super::units::describe;
-use super::super::{KeyedL1, Policy, Popularity, Redis, RedisMode, Transport};
+use super::super::{KeyedL1, Policy, Popularity, ReadFrom, Redis, RedisMode, Transport};
 use super::values::{boolean, choice, number, optional_span, whole, Range, Zero};
 use super::Problem;
 use toml::Value;
@@ -184,15 +184,50 @@ pub(super) fn cluster(
              distinct keys) in [workload]",
         ));
     }
-    let pools = u64::from(pods) * u64::from(redis.shards);
+    let pools = u64::from(pods) * u64::from(redis.pools_per_pod());
     if pools > MAX_POOLS {
         return Err(Problem::value(
             "redis.mode",
             format!(
                 "cluster mode keeps one pool per node per pod: {pods} pods x {} nodes is more \
                  than {MAX_POOLS} pools; lower the pod count or the shard count",
-                redis.shards
+                redis.pools_per_pod()
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// Replicas (`redis.replicas`, `redis.read_from`): modelled in cluster
+/// mode, where the client routes each read itself; reads from replicas
+/// need replicas.
+pub(super) fn replicas(redis: &Redis) -> Result<(), Problem> {
+    let replica_reads = redis.read_from != ReadFrom::Primary;
+    if redis.mode == RedisMode::Proxy && (redis.replicas > 0 || replica_reads) {
+        let key = if redis.replicas > 0 {
+            "redis.replicas"
+        } else {
+            "redis.read_from"
+        };
+        return Err(Problem::value(
+            key,
+            "replicas are modelled in cluster mode only (redis.mode = \"cluster\", where the \
+             client sends each read to a node itself); behind a proxy the proxy chooses, so \
+             model its nodes as shards",
+        ));
+    }
+    if replica_reads && redis.replicas == 0 {
+        return Err(Problem::value(
+            "redis.read_from",
+            "read_from = \"replica\" or \"any\" needs replicas to read from: set \
+             redis.replicas to 1 or more (replicas per shard)",
+        ));
+    }
+    if redis.reply_batching && redis.replicas > 0 {
+        return Err(Problem::value(
+            "redis.reply_batching",
+            "reply batching is not modelled together with replicas yet (a replica's event \
+             loop applies the replication stream outside the passes): use one or the other",
         ));
     }
     Ok(())

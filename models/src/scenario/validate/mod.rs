@@ -237,6 +237,7 @@ fn build_merged(
     };
     let database = database::database(raw.database.unwrap_or_default(), dir)?;
     let client = client::client(raw.client.unwrap_or_default(), dir)?;
+    keys::replicas(&redis)?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
     if !client.checkout_delay.is_zero()
         && client.transport == crate::scenario::Transport::Multiplexed

@@ -8,7 +8,7 @@ use super::values::{
 use super::Problem;
 use crate::scenario::raw::{self, RawProfilePoint};
 use crate::scenario::{
-    Network, OnIdle, ProfilePoint, Redis, RedisMode, Simulation, Size, Workload,
+    Network, OnIdle, ProfilePoint, ReadFrom, Redis, RedisMode, Simulation, Size, Workload,
 };
 use sim::dist::Latency;
 use sim::time::SimTime;
@@ -312,23 +312,28 @@ pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
         bandwidth: None,
         persistence: None,
         reply_batching: boolean(r.reply_batching.as_ref(), "redis.reply_batching", false)?,
+        replicas: whole(r.replicas.as_ref(), "redis.replicas", 0, 0, MAX_REPLICAS)? as u32,
+        read_from: match choice(
+            r.read_from.as_ref(),
+            "redis.read_from",
+            &["primary", "replica", "any"],
+            "primary",
+        )? {
+            "replica" => ReadFrom::Replica,
+            "any" => ReadFrom::Any,
+            _ => ReadFrom::Primary,
+        },
     };
     // Last, in schema order; an entry's time defaults to `service_time`.
     redis.commands = super::commands::commands(r.commands.as_ref(), &redis.service_time, dir)?;
     redis.value_size = super::wire::value_size(r.value_size.as_ref())?;
     redis.bandwidth = super::wire::bandwidth(r.bandwidth.as_ref(), &redis.value_size)?;
-    if redis.bandwidth.is_some() && redis.hit_ratio < 1.0 {
-        // The link charges every read's reply a value, decided before the
-        // read is known to hit; a miss's reply carries none.
-        return Err(Problem::value(
-            "redis.bandwidth",
-            "redis.bandwidth with redis.hit_ratio below 1 is not modelled yet (a miss's \
-             reply would be charged a whole value): keep redis.hit_ratio = 1.0 with a bandwidth",
-        ));
-    }
     redis.persistence = super::wire::persistence(r.persistence.as_ref())?;
     Ok(redis)
 }
+
+/// Most replicas of a shard (`redis.replicas`).
+const MAX_REPLICAS: i128 = 15;
 
 /// The `redis.ping_time` word for "the same as a command's `service_time`".
 const PING_AS_COMMAND: &str = "service_time";
