@@ -261,3 +261,47 @@ fn every_write_costs_each_replica_a_command() {
         "{max} vs 3 x {mean}"
     );
 }
+
+/// Faults strike primaries; connections to replicas are looked up in the
+/// same per-event-loop books: a blackhole and a rolling restart with reads
+/// from replicas run to the end, and the socket timeouts on the blackholed
+/// primary fail commands.
+#[test]
+fn faults_with_replicas_run() {
+    let text = r#"[simulation]
+duration = "3s"
+warmup = "500ms"
+[workload]
+rate = 4000
+keys = 1000
+[pods]
+count = 3
+[pool]
+max_total = 4
+acquire_timeout = "5ms"
+[l1]
+hit_ratio = 0.0
+[client]
+hold_during_fallback = true
+socket_timeout = "100ms"
+[redis]
+mode = "cluster"
+shards = 3
+replicas = 2
+read_from = "any"
+hit_ratio = 0.7
+[[faults]]
+kind = "blackhole"
+at = "1s"
+shard = 1
+[[faults]]
+kind = "rolling_restart"
+at = "2s"
+pods = 1
+interval = "200ms"
+"#;
+    let sc = parse(text, "faults.toml", "faults", &[]).expect("valid");
+    let m = run(&sc).expect("runs");
+    assert!(m.metrics["errors.socket_timeout"] > 0.0);
+    assert!(m.metrics["redis.replica.writes"] > 0.0);
+}

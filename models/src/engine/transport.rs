@@ -190,6 +190,7 @@ pub struct Pooled {
 impl Pooled {
     /// Empty pools, one per pod of `sc`.
     pub fn new(sc: &Scenario, streams: &Streams) -> Self {
+        let event_loops = (sc.redis.shards * (1 + sc.redis.replicas)) as usize;
         // Keepalive probes refresh middlebox state only if they come before it
         // forgets the connection.
         let keepalive = [sc.redis.tcp_keepalive, sc.client.tcp_keepalive]
@@ -219,8 +220,10 @@ impl Pooled {
             middlebox_forgets_after,
             on_idle: sc.network.on_idle,
             idle_death: sc.redis.timeout.is_some() || middlebox_forgets_after.is_some(),
-            silent_since: vec![SimTime::MAX; sc.redis.shards as usize],
-            reset_at: vec![SimTime::MAX; sc.redis.shards as usize],
+            // One entry per event loop, replicas' included (faults strike
+            // primaries only, so the replicas' stay at MAX).
+            silent_since: vec![SimTime::MAX; event_loops],
+            reset_at: vec![SimTime::MAX; event_loops],
             faulted: false,
         }
     }
