@@ -9,6 +9,15 @@
 //!
 //! `cargo run -p capsim-validation --release` runs the full grid; the test
 //! `tests/real_redis.rs` runs a CI-sized subset when `CAPSIM_REAL_REDIS=1`.
+//! Two more binaries: `--bin predict -- FILE [--set K=V]...` prints capsim's
+//! side of the grid alone from a calibrated scenario (no Redis), and
+//! `--bin probe` times the client's own steps of a checkout (arrival to
+//! task, `get()`, the hand-off) against a throwaway Redis in about 30 s.
+//!
+//! Before each point the harness probes its client's checkout delay
+//! ([`drive::checkout_delay`]: scheduled arrival to the request's task
+//! running, at the point's rate with a pool that never binds) and passes it
+//! to capsim as `client.checkout_delay`.
 
 pub mod compare;
 pub mod drive;
