@@ -1,6 +1,6 @@
-//! The `[redis]` table's parts: how many pools a pod keeps, and the
-//! command mix (`[[redis.commands]]`): which commands a read sends and what
-//! each costs the event loop.
+//! The `[redis]` table ([`Redis`]) and its parts: the topology, where reads go,
+//! how many pools a pod keeps, and the command mix (`[[redis.commands]]`):
+//! which commands a read sends and what each costs the event loop.
 //!
 //! Without a mix every command's own event-loop time is `redis.service_time`.
 //! With one, each command a read sends (its first command, and the SET that
@@ -9,9 +9,83 @@
 //! with `service_time = "2us"` costs 20 us of one draw). `command_overhead`
 //! and `connection_scaling` then apply as for any command.
 
-use super::{ReadFrom, Redis, RedisMode};
+use super::Size;
 use sim::dist::Latency;
 use sim::time::SimTime;
+
+/// `[redis]`.
+#[derive(Clone, PartialEq)]
+pub struct Redis {
+    /// Single-threaded event loops, keys spread evenly (>= 1).
+    pub shards: u32,
+    /// Time a command occupies its shard's event loop.
+    pub service_time: Latency,
+    /// Fraction of Redis reads that find the key (0..=1).
+    pub hit_ratio: f64,
+    /// Connections accepted at once over all shards; more are refused.
+    pub maxclients: u32,
+    /// Server closes clients idle this long (`timeout`; `None` = never).
+    pub timeout: Option<SimTime>,
+    /// Server TCP keepalive (`tcp-keepalive`; `None` = off).
+    pub tcp_keepalive: Option<SimTime>,
+    /// Event-loop time to accept a connection and run its handshake commands.
+    pub accept_cost: Latency,
+    /// Event-loop time of every command and PING on top of its own.
+    pub command_overhead: Latency,
+    /// A PING's own event-loop time; `None` = a command's (`service_time`).
+    pub ping_time: Option<Latency>,
+    /// How clients reach the shards. `Cluster` only with keyed reads
+    /// (`Workload::keys` is set).
+    pub mode: RedisMode,
+    /// Each command's (and PING's) event-loop time is multiplied by
+    /// `1 + open / connection_scaling`, `open` the connections open on its
+    /// shard; `None`: connections cost nothing while open.
+    pub connection_scaling: Option<u32>,
+    /// The command mix (`[[redis.commands]]`); empty: every command's own
+    /// time is `service_time` (also the default of an entry's).
+    pub commands: Vec<Command>,
+    /// Bytes of a value in a reply (a command's reply: `keys` values).
+    pub value_size: Size,
+    /// Each shard's outbound link, in bits per second; `None`: unlimited.
+    pub bandwidth: Option<u64>,
+    /// Periodic fork stalls (BGSAVE, AOF rewrite); `None`: no persistence.
+    pub persistence: Option<Persistence>,
+    /// Replies of one event-loop pass leave together at the pass's end.
+    pub reply_batching: bool,
+    /// Replicas of each shard (cluster mode): each an event loop of its own
+    /// that applies every write, and serves reads with `ReadFrom::Replica`.
+    pub replicas: u32,
+    /// Where reads go.
+    pub read_from: ReadFrom,
+}
+
+/// Where a cluster client sends reads (`redis.read_from`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReadFrom {
+    /// The shard's primary (master), as every client does by default.
+    #[default]
+    Primary,
+    /// One of the shard's replicas, drawn uniformly per read (go-redis
+    /// `ReadOnly`; Lettuce `ReadFrom.REPLICA` reads from replicas only);
+    /// writes still go to the primary.
+    Replica,
+    /// The shard's primary or one of its replicas, drawn uniformly per read
+    /// (go-redis `RouteRandomly`); writes go to the primary.
+    Any,
+}
+
+/// How clients reach Redis's shards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum RedisMode {
+    /// Through a proxy (Envoy, twemproxy) or a client that spreads commands:
+    /// each pod has one pool, each command goes to a shard drawn at random.
+    #[default]
+    Proxy,
+    /// Redis Cluster: a read's key picks its hash slot and the node that owns
+    /// it (see [`crate::slots`]); each pod keeps one pool per node, and the
+    /// pool's limits apply per node (JedisCluster, go-redis ClusterClient).
+    Cluster,
+}
 
 /// One command of the mix.
 #[derive(Clone, Debug, PartialEq)]
