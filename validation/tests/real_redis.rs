@@ -19,7 +19,7 @@
 //! The two run one after the other (a lock), since both load the machine.
 
 use capsim_validation::compare::{incident, mean_sd, rel, row, Point};
-use capsim_validation::drive::PoolKind;
+use capsim_validation::drive::{Measured, PoolKind};
 use capsim_validation::server::{installed, RedisServer};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -101,23 +101,24 @@ fn bb8_pool_of_2_at_80_percent_load_is_predicted_within_the_targets() {
         acquire_timeout: Some(Duration::from_micros(2500)),
     };
     let r = row(&server, &calibrated, point, 3, 4.0).unwrap();
-    let figures: [(
-        &str,
-        fn(&capsim_validation::drive::Measured) -> f64,
-        f64,
-        f64,
-    ); 3] = [
+    let runs = |of: fn(&Measured) -> f64| r.runs.iter().map(of).collect::<Vec<_>>();
+    let figures = [
         (
             "mean latency",
-            |m| m.latency_ms,
+            runs(|m| m.latency_ms),
             r.predicted.latency_ms,
             0.25,
         ),
-        ("hold time", |m| m.hold_ms, r.predicted.hold_ms, 0.25),
-        ("acquire wait", |m| m.wait_ms, r.predicted.wait_ms, 0.35),
+        ("hold time", runs(|m| m.hold_ms), r.predicted.hold_ms, 0.25),
+        (
+            "acquire wait",
+            runs(|m| m.wait_ms),
+            r.predicted.wait_ms,
+            0.35,
+        ),
     ];
-    for (name, of, predicted, target) in figures {
-        let (mean, sd) = mean_sd(&r.runs.iter().map(of).collect::<Vec<_>>());
+    for (name, measured, predicted, target) in figures {
+        let (mean, sd) = mean_sd(&measured);
         let spread = sd / mean;
         let error = rel(predicted, mean);
         println!(
