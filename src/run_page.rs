@@ -159,6 +159,20 @@ fn marks(sc: &Scenario) -> Vec<Mark> {
                 FaultKind::Slow { duration, factor } => {
                     format!("slow ×{} for {duration}", reports::format::exact(factor))
                 }
+                FaultKind::Reshard {
+                    to,
+                    slots,
+                    duration,
+                } => {
+                    let label = format!(
+                        "reshard: {slots} slots from node {} to node {to} over {duration}",
+                        f.shard
+                    );
+                    return Mark {
+                        at_secs: f.at.as_secs_f64(),
+                        label,
+                    };
+                }
                 FaultKind::RollingRestart { batch, interval } => {
                     let label = format!("rolling restart: {batch} pods every {interval}");
                     return Mark {

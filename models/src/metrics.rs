@@ -149,10 +149,14 @@ pub const REPLICA_NAMES: &[&str] = &[
     "redis.replica.writes",
 ];
 
+/// The metrics of a resharding (`[[faults]] kind = "reshard"`): the
+/// redirects clients got in the window.
+pub const REDIRECT_NAMES: &[&str] = &["redis.redirects.moved", "redis.redirects.ask"];
+
 /// The optional groups, in the order they are printed: the transport's,
 /// a keyed L1's, a finite database's, invalidations', the links', the
-/// replicas'.
-pub const GROUPS: [MetricGroup; 6] = [
+/// replicas', a resharding's.
+pub const GROUPS: [MetricGroup; 7] = [
     MetricGroup {
         names: TRANSPORT_NAMES,
         needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
@@ -182,6 +186,11 @@ pub const GROUPS: [MetricGroup; 6] = [
         names: REPLICA_NAMES,
         needs: "replicas (redis.replicas > 0)",
         present: |s| s.redis.replicas > 0,
+    },
+    MetricGroup {
+        names: REDIRECT_NAMES,
+        needs: "a resharding ([[faults]] kind = \"reshard\")",
+        present: Scenario::reshards,
     },
 ];
 

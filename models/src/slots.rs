@@ -176,6 +176,30 @@ impl SlotMap {
     pub fn node_of_rank(&self, rank: u64) -> u32 {
         self.node_of_slot(rank_slot(rank))
     }
+
+    /// The slots each of `moves` (`(from, to, count)`, in the order they
+    /// happen) takes, as `redis-cli --cluster reshard` picks them: the
+    /// `count` lowest-numbered slots `from` owns once the moves before have
+    /// happened. `Err((i, owned))` if move `i`'s source owns only `owned`
+    /// slots by then.
+    pub fn plan(&self, moves: &[(u32, u32, u32)]) -> Result<Vec<Vec<u16>>, (usize, u32)> {
+        let mut owner = self.owner.clone();
+        let mut out = Vec::with_capacity(moves.len());
+        for (i, &(from, to, count)) in moves.iter().enumerate() {
+            let taken: Vec<u16> = (0..SLOTS)
+                .filter(|&s| u32::from(owner[s as usize]) == from)
+                .take(count as usize)
+                .collect();
+            if taken.len() < count as usize {
+                return Err((i, taken.len() as u32));
+            }
+            for &s in &taken {
+                owner[s as usize] = to as u16;
+            }
+            out.push(taken);
+        }
+        Ok(out)
+    }
 }
 
 #[cfg(test)]
@@ -206,6 +230,19 @@ mod tests {
             key_slot(b"{user1000}.following"),
             key_slot(b"{user1000}.followers")
         );
+    }
+
+    #[test]
+    fn a_reshard_plan_takes_the_sources_lowest_slots_in_turn() {
+        let map = SlotMap::new(3); // 0-5460, 5461-10922, 10923-16383
+        let plan = map.plan(&[(1, 0, 3), (0, 2, 5462)]).unwrap();
+        assert_eq!(plan[0], vec![5461, 5462, 5463]);
+        // Node 0 now owns 0-5460 and 5461-5463: 5464 slots, the lowest 5462
+        // of them move.
+        assert_eq!(plan[1].len(), 5462);
+        assert_eq!(plan[1][..2], [0, 1]);
+        assert_eq!(plan[1][5460..], [5460, 5461]);
+        assert_eq!(map.plan(&[(2, 1, 5462)]), Err((0, 5461)));
     }
 
     #[test]

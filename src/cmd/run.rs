@@ -138,17 +138,42 @@ pub fn text_summary(sc: &Scenario, r: &RunReport) -> String {
         );
     }
     for f in &sc.faults {
-        if let FaultKind::RollingRestart { batch, interval } = f.kind {
-            out += &format!(
-                "rollout    {} pods restarted {batch} at a time every {interval} from {}\n",
-                sc.pods.count, f.at
-            );
+        match f.kind {
+            FaultKind::RollingRestart { batch, interval } => {
+                out += &format!(
+                    "rollout    {} pods restarted {batch} at a time every {interval} from {}\n",
+                    sc.pods.count, f.at
+                );
+            }
+            FaultKind::Reshard {
+                to,
+                slots,
+                duration,
+            } => {
+                out += &format!(
+                    "reshard    {slots} slots from node {} to node {to} over {duration} from {}\n",
+                    f.shard, f.at
+                );
+            }
+            _ => {}
         }
+    }
+    if sc.reshards() {
+        out += &format!(
+            "redirects  {} MOVED, {} ASK\n",
+            pm("redis.redirects.moved", 1),
+            pm("redis.redirects.ask", 1)
+        );
     }
     let shard_faults = sc
         .faults
         .iter()
-        .filter(|f| !matches!(f.kind, FaultKind::RollingRestart { .. }))
+        .filter(|f| {
+            !matches!(
+                f.kind,
+                FaultKind::RollingRestart { .. } | FaultKind::Reshard { .. }
+            )
+        })
         .count();
     if shard_faults > 0 {
         out += &format!(

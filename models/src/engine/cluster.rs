@@ -24,10 +24,12 @@
 //! In proxy mode there is nothing to route: a pod has one pool, numbered as
 //! the pod, and the server draws each command's shard.
 
+use super::reshard::{Answer, Reshard};
 use crate::scenario::{Popularity, ReadFrom, RedisMode, Scenario};
 use crate::slots::SlotMap;
 use rand::Rng;
 use sim::rng::{StreamRng, Streams};
+use sim::time::SimTime;
 
 /// The cluster's slot map and the key draws of a fixed-ratio L1.
 pub struct Cluster {
@@ -45,6 +47,8 @@ pub struct Cluster {
     per_pod: u32,
     /// Which replica a read goes to (stream `redis.replica`).
     pick: StreamRng,
+    /// Slots that move during the run (`kind = "reshard"` faults).
+    reshard: Option<Reshard>,
 }
 
 impl Cluster {
@@ -54,8 +58,10 @@ impl Cluster {
             return None;
         }
         let keys = sc.workload.keys.filter(|_| sc.l1.cache.is_none());
+        let map = SlotMap::new(sc.redis.shards);
         Some(Cluster {
-            map: SlotMap::new(sc.redis.shards),
+            reshard: Reshard::new(sc, &map, sc.simulation.warmup),
+            map,
             keys,
             rng: streams.stream("redis.key"),
             replicas: sc.redis.read_replicas(),
@@ -87,7 +93,10 @@ impl Cluster {
     /// its replicas).
     #[inline]
     pub fn pool(&mut self, pod: u32, key: u64) -> u32 {
-        let node = self.map.node_of_rank(key);
+        let node = match &self.reshard {
+            Some(r) => r.client_node(pod, key),
+            None => self.map.node_of_rank(key),
+        };
         let base = pod * self.per_pod;
         let r = self.replicas;
         let replica = match (r, self.any) {
@@ -114,6 +123,39 @@ impl Cluster {
             (event_loop - nodes) / self.replicas
         };
         pod * self.per_pod + node
+    }
+
+    /// The pool of `pod` for `node`'s primary (where a redirect sends a
+    /// command).
+    #[inline]
+    pub fn pool_of_node(&self, pod: u32, node: u32) -> u32 {
+        pod * self.per_pod + node
+    }
+
+    /// True if slots move during the run.
+    #[inline]
+    pub fn reshards(&self) -> bool {
+        self.reshard.is_some()
+    }
+
+    /// The answer of the node that pool `pool`'s connections reach, at
+    /// `now`, to a command for `key` (sent after `ASKING` if `asking`);
+    /// always `Serve` when no slot moves.
+    #[inline]
+    pub fn answer(&self, pool: u32, key: u64, now: SimTime, asking: bool) -> Answer {
+        let Some(r) = &self.reshard else {
+            return Answer::Serve;
+        };
+        let node = self.primary_pool(pool) % self.per_pod;
+        r.answer(node, key, now, asking)
+    }
+
+    /// `pod` got a MOVED at `now`: its slot map is refreshed.
+    #[inline]
+    pub fn refresh(&mut self, pod: u32, now: SimTime) {
+        if let Some(r) = self.reshard.as_mut() {
+            r.refresh(pod, now);
+        }
     }
 
     /// The event loop (the server's shard or replica number) that the

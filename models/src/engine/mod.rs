@@ -18,7 +18,9 @@
 //!   multiplexed client, [`multiplexed`]: a few shared pipelined connections
 //!   per pod, answered in order;
 //! - [`cluster`]: in Redis Cluster mode, the node of each read's key and
-//!   the pod's pool for that node (or for one of its replicas);
+//!   the pod's pool for that node (or for one of its replicas), and with
+//!   [`reshard`] the slots that move and the redirects (ASK, MOVED) that
+//!   clients get while they do;
 //! - [`server`]: Redis's event loops, one per shard and one per replica
 //!   (with reply batching, a reply leaves at the end of its pass);
 //! - [`database`]: what answers a Redis miss;
@@ -41,6 +43,7 @@ pub mod model;
 pub mod multiplexed;
 pub mod pool;
 pub mod requests;
+pub mod reshard;
 pub mod server;
 pub mod tcp;
 pub mod transport;

@@ -30,6 +30,7 @@ use super::database::Database;
 use super::l1::L1;
 use super::multiplexed::Multiplexed;
 use super::requests::{Phase, Request, Requests};
+use super::reshard::Answer;
 use super::server::{Done, Kind, Server};
 use super::tcp::DeadPeer;
 use super::transport::{Exchange, Health, Lease, Pooled, NO_CONN};
@@ -193,6 +194,9 @@ impl<'a> Model<'a> {
             }
         }
         self.stats.per_shard(self.sc.redis.shards);
+        if self.sc.reshards() {
+            self.stats.resharding();
+        }
         if self.sc.redis.replicas > 0 {
             self.stats
                 .replicas(self.sc.redis.shards * self.sc.redis.replicas);
@@ -313,6 +317,7 @@ impl<'a> Model<'a> {
             key: 0,
             loading: false,
             measured,
+            asking: false,
             attempts: self.client.arrival(),
             lease: Lease::new(now),
             exchange: Exchange::NONE,
@@ -456,6 +461,9 @@ impl<'a> Model<'a> {
             return;
         }
         let now = self.now();
+        if !self.requests[r].lease.pinging && self.redirected_at_redis(r) {
+            return;
+        }
         let req = &self.requests[r];
         let kind = match (req.lease.pinging, req.phase) {
             (true, _) => Kind::Ping,
@@ -544,6 +552,10 @@ impl<'a> Model<'a> {
                 self.stats.acquire_wait(now - req.lease.checkout_started);
             }
             self.send_command(r);
+            return;
+        }
+        if req.exchange.redirect != Answer::Serve {
+            self.follow_redirect(r);
             return;
         }
         match req.phase {

@@ -41,6 +41,9 @@ pub struct Request {
     pub loading: bool,
     /// It arrived inside the measured window.
     pub measured: bool,
+    /// Its next command goes after `ASKING` (an ASK redirect sent it to
+    /// the node its key moves to).
+    pub asking: bool,
     /// The client policy's part: attempts and retries left.
     pub attempts: Attempts,
     /// The transport's part: the connection and the checkout's times.

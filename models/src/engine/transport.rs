@@ -25,6 +25,7 @@
 use super::client::on_tick;
 use super::collect::Collector;
 use super::pool::{Checkout, ConnId, Pool, Waiter};
+use super::reshard::Answer;
 use crate::scenario::{CheckoutCheck, OnIdle, PoolLife, Scenario, WhenExhausted};
 use sim::dist::Latency;
 use sim::rng::{StreamRng, Streams};
@@ -107,6 +108,8 @@ pub struct Exchange {
     /// A read's hit or miss in Redis, when drawn at the shard (with a
     /// bandwidth); `None`: drawn when the reply arrives.
     pub found: Option<bool>,
+    /// The node's answer was a redirect (resharding), not the command's.
+    pub redirect: Answer,
 }
 
 impl Exchange {
@@ -121,6 +124,7 @@ impl Exchange {
         token: 0,
         held: false,
         found: None,
+        redirect: Answer::Serve,
     };
 }
 

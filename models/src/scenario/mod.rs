@@ -110,18 +110,43 @@ pub enum FaultKind {
         /// Between batches.
         interval: SimTime,
     },
+    /// Cluster mode: `slots` hash slots move from the fault's node to node
+    /// `to`, one after another over `duration` (`redis-cli --cluster
+    /// reshard`): the source's lowest-numbered slots first. While a slot
+    /// migrates its keys move one by one, and a command for a key already
+    /// moved gets an ASK redirect; once the slot has moved, a client whose
+    /// slot map is older gets a MOVED redirect and refreshes its map.
+    Reshard {
+        /// The node the slots move to (< `redis.shards`, not the source).
+        to: u32,
+        /// Slots moved (1..=16384, at most what the source owns then).
+        slots: u32,
+        /// How long the whole migration takes (`0s`: every slot at once).
+        duration: SimTime,
+    },
 }
 
 impl Scenario {
     /// True if the scenario uses the multiplexed transport or a fault of a
-    /// shard (a rolling restart of pods is not one), whose metrics
+    /// shard's connections (a rolling restart of pods and a resharding are
+    /// not ones), whose metrics
     /// ([`crate::metrics::TRANSPORT_NAMES`]) `capsim run` then prints.
     pub fn uses_transport_metrics(&self) -> bool {
         self.client.transport == Transport::Multiplexed
-            || self
-                .faults
-                .iter()
-                .any(|f| !matches!(f.kind, FaultKind::RollingRestart { .. }))
+            || self.faults.iter().any(|f| {
+                !matches!(
+                    f.kind,
+                    FaultKind::RollingRestart { .. } | FaultKind::Reshard { .. }
+                )
+            })
+    }
+
+    /// True if a fault reshards the cluster (its redirect metrics are
+    /// reported).
+    pub fn reshards(&self) -> bool {
+        self.faults
+            .iter()
+            .any(|f| matches!(f.kind, FaultKind::Reshard { .. }))
     }
 }
 

@@ -422,14 +422,16 @@ pub struct RawFault {
     /// `"blackhole"` (the shard's existing connections go silent, no reset;
     /// new connections reach a promoted replica), `"restart"` (its
     /// connections are reset), `"slow"` (its service time is multiplied
-    /// for `duration`) or `"rolling_restart"` (the pods restart, `pods` at a
+    /// for `duration`), `"rolling_restart"` (the pods restart, `pods` at a
     /// time, `interval` apart: each comes back with an empty L1 and its
-    /// idle connections closed). Required.
+    /// idle connections closed) or `"reshard"` (cluster mode: `slots` slots
+    /// move from the node `shard` to the node `to` over `duration`, with
+    /// ASK and MOVED redirects). Required.
     pub kind: Option<Value>,
     /// The shard: a whole number below `redis.shards`. Default `0`.
     pub shard: Option<Value>,
-    /// How long a `"slow"` fault lasts: a duration. Required for `"slow"`
-    /// only.
+    /// How long a `"slow"` fault lasts, or a `"reshard"`'s migration takes:
+    /// a duration. Required for `"slow"` and `"reshard"` only.
     pub duration: Option<Value>,
     /// The multiplier of the service time of a `"slow"` fault: a number > 0,
     /// at most 1000000. Required for `"slow"` only.
@@ -440,6 +442,13 @@ pub struct RawFault {
     /// Time between two batches of a `"rolling_restart"`: a duration.
     /// Required for `"rolling_restart"` only.
     pub interval: Option<Value>,
+    /// The node a `"reshard"` moves slots to: a whole number below
+    /// `redis.shards`, not `shard`. Required for `"reshard"` only.
+    pub to: Option<Value>,
+    /// How many slots a `"reshard"` moves: a whole number from 1 to the
+    /// slots the source node owns when it starts. Required for `"reshard"`
+    /// only.
+    pub slots: Option<Value>,
 }
 
 /// `client.backoff`: before retry `k` sleep `min(cap, base 2^(k-1))`, jittered.

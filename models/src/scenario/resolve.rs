@@ -375,6 +375,13 @@ fn fault_text(f: &Fault) -> String {
             "kind = \"slow\"\nduration = \"{duration}\"\nfactor = {}\n",
             float(factor)
         )),
+        FaultKind::Reshard {
+            to,
+            slots,
+            duration,
+        } => out.push_str(&format!(
+            "kind = \"reshard\"\nto = {to}\nslots = {slots}\nduration = \"{duration}\"\n"
+        )),
         FaultKind::RollingRestart { batch, interval } => {
             out.push_str(&format!(
                 "kind = \"rolling_restart\"\npods = {batch}\ninterval = \"{interval}\"\n"

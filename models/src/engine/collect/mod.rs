@@ -152,9 +152,28 @@ pub struct Collector {
     pub link: Option<LinkCounts>,
     /// What the replicas counted (`None` without `redis.replicas`).
     pub replica: Option<ReplicaBooks>,
+    /// Redirects in the window, `[MOVED, ASK]` (`None` without a
+    /// resharding).
+    pub redirects: Option<[u64; 2]>,
 }
 
 impl Collector {
+    /// Starts counting redirects (a resharding).
+    pub fn resharding(&mut self) {
+        self.redirects = Some([0, 0]);
+    }
+
+    /// A client got a redirect at `at`: an ASK if `ask`, else a MOVED.
+    #[inline]
+    pub fn redirect(&mut self, at: SimTime, ask: bool) {
+        let window = self.window;
+        if let Some(counts) = &mut self.redirects {
+            if window.contains(at) {
+                counts[usize::from(ask)] += 1;
+            }
+        }
+    }
+
     /// An empty collector for `pods` pods and the given window; without
     /// `series`, the time series span a single bucket and stay empty.
     pub fn new(window: Window, pods: usize, bucket: SimTime, series: bool) -> Self {
@@ -210,6 +229,7 @@ impl Collector {
             database: None,
             link: None,
             replica: None,
+            redirects: None,
             series: Series {
                 arrivals: ts(),
                 ok: ts(),
@@ -467,6 +487,10 @@ impl Collector {
             put("redis.replica.utilization.max", max);
             put("redis.replica.queue_wait.mean_ms", b.wait_mean_ms());
             put("redis.replica.writes", b.writes as f64);
+        }
+        if let Some([moved, ask]) = self.redirects {
+            put("redis.redirects.moved", moved as f64);
+            put("redis.redirects.ask", ask as f64);
         }
         if let Some(l) = &self.link {
             put(

@@ -9,6 +9,8 @@
 //! new connection to a shard drawn the same way.
 
 use super::Model;
+use crate::engine::reshard::Answer;
+use crate::engine::server::Kind;
 
 impl Model<'_> {
     /// Routes `r`'s current read, which missed the L1 and goes to Redis: in
@@ -50,5 +52,57 @@ impl Model<'_> {
             Some(c) => c.node_of_pool(pool as u32),
             None => self.server.route_connection(),
         }
+    }
+
+    /// With a resharding: asks `r`'s node whether it serves `r`'s command
+    /// now (an `ASKING` before it is charged a PING's time). On a redirect
+    /// the node charges a PING's time, the reply carries the redirect, and
+    /// this returns true.
+    pub(super) fn redirected_at_redis(&mut self, r: u32) -> bool {
+        let Some(cluster) = self.cluster.as_ref().filter(|c| c.reshards()) else {
+            return false;
+        };
+        let now = self.now();
+        let req = self.requests[r];
+        let shard = req.exchange.shard;
+        let answer = cluster.answer(req.pool, req.key, now, req.asking);
+        if req.asking {
+            self.requests[r].asking = false;
+            self.server.command(shard, now, Kind::Ping, &mut self.stats);
+        }
+        if answer == Answer::Serve {
+            return false;
+        }
+        let done = self.server.command(shard, now, Kind::Ping, &mut self.stats);
+        self.requests[r].exchange.redirect = answer;
+        self.schedule_reply(r, done + req.exchange.return_half);
+        true
+    }
+
+    /// `r`'s reply was a redirect: it gives its connection back and sends
+    /// the command again from its pod's pool for the node named, after
+    /// `ASKING` for an ASK; a MOVED refreshes the pod's slot map. Not a
+    /// retry: no backoff, no retry counted.
+    pub(super) fn follow_redirect(&mut self, r: u32) {
+        let now = self.now();
+        let req = self.requests[r];
+        let (node, ask) = match req.exchange.redirect {
+            Answer::Ask(node) => (node, true),
+            Answer::Moved(node) => (node, false),
+            Answer::Serve => unreachable!("not a redirect"),
+        };
+        self.stats.redirect(now, ask);
+        self.release(r);
+        let cluster = self.cluster.as_mut().expect("redirects need a cluster");
+        if !ask {
+            cluster.refresh(req.pod, now);
+        }
+        let pool = cluster.pool_of_node(req.pod, node);
+        let req = &mut self.requests[r];
+        req.pool = pool;
+        req.asking = ask;
+        req.exchange.redirect = Answer::Serve;
+        req.attempts.new_command();
+        self.checkout(r);
     }
 }

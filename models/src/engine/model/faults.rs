@@ -34,6 +34,9 @@ impl Model<'_> {
             FaultKind::Slow { duration, factor } => {
                 self.server.slow_down(shard, now, now + duration, factor);
             }
+            // The slots' moves are timed from the start (the cluster's
+            // routing answers by the clock): nothing happens at `at` itself.
+            FaultKind::Reshard { .. } => {}
             FaultKind::RollingRestart { batch, interval } => {
                 let pods = self.sc.pods.count;
                 let (mut first, mut at) = (0, now);

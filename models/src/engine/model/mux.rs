@@ -72,7 +72,7 @@ impl Model<'_> {
             generation,
             token,
             held: true,
-            found: None,
+            ..Exchange::NONE
         };
         let w = match written {
             Write::Rejected => {

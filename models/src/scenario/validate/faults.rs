@@ -4,16 +4,19 @@ use super::values::{choice, number, required, span, tables, whole, Range};
 use super::Problem;
 use crate::scenario::raw::RawFault;
 use crate::scenario::units::describe;
-use crate::scenario::{Fault, FaultKind};
+use crate::scenario::{Fault, FaultKind, Redis, RedisMode};
+use crate::slots::{SlotMap, SLOTS};
 use sim::time::SimTime;
 use toml::Value;
 
 /// Most faults in one scenario.
 pub const MAX_FAULTS: usize = 1000;
 
-/// The faults of `v` (the `faults` array), checked against `shards`; sorted
-/// by `at` (stable, so faults at the same instant keep the file's order).
-pub(super) fn faults(v: Option<&Value>, shards: u32, pods: u32) -> Result<Vec<Fault>, Problem> {
+/// The faults of `v` (the `faults` array), checked against `redis`'s
+/// shards; sorted by `at` (stable, so faults at the same instant keep the
+/// file's order).
+pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<Fault>, Problem> {
+    let shards = redis.shards;
     let key = "faults";
     let Some(v) = v else {
         return Ok(Vec::new());
@@ -38,12 +41,12 @@ pub(super) fn faults(v: Option<&Value>, shards: u32, pods: u32) -> Result<Vec<Fa
             raw.kind.as_ref(),
             &path,
             "kind",
-            "\"blackhole\", \"restart\", \"slow\" or \"rolling_restart\"",
+            "\"blackhole\", \"restart\", \"slow\", \"rolling_restart\" or \"reshard\"",
         )?;
         let kind = choice(
             Some(kind_v),
             &format!("{path}.kind"),
-            &["blackhole", "restart", "slow", "rolling_restart"],
+            &["blackhole", "restart", "slow", "rolling_restart", "reshard"],
             "blackhole",
         )?;
         if kind == "rolling_restart" && raw.shard.is_some() {
@@ -68,8 +71,23 @@ pub(super) fn faults(v: Option<&Value>, shards: u32, pods: u32) -> Result<Vec<Fa
             }
             Ok(())
         };
-        slow_only(&raw.duration, "duration")?;
+        if raw.duration.is_some() && kind != "slow" && kind != "reshard" {
+            return Err(Problem::value(
+                format!("{path}.duration"),
+                format!(
+                    "only a \"slow\" or a \"reshard\" fault has a duration; this one is \"{kind}\""
+                ),
+            ));
+        }
         slow_only(&raw.factor, "factor")?;
+        for (v, name) in [(&raw.to, "to"), (&raw.slots, "slots")] {
+            if v.is_some() && kind != "reshard" {
+                return Err(Problem::value(
+                    format!("{path}.{name}"),
+                    format!("only a \"reshard\" fault has {name}; this one is \"{kind}\""),
+                ));
+            }
+        }
         for (v, name) in [(&raw.pods, "pods"), (&raw.interval, "interval")] {
             if v.is_some() && kind != "rolling_restart" {
                 return Err(Problem::value(
@@ -127,10 +145,116 @@ pub(super) fn faults(v: Option<&Value>, shards: u32, pods: u32) -> Result<Vec<Fa
                 }
                 FaultKind::RollingRestart { batch, interval }
             }
+            "reshard" => reshard(&raw, &path, redis, shard)?,
             _ => FaultKind::Blackhole,
         };
-        out.push(Fault { at, kind, shard });
+        out.push((Fault { at, kind, shard }, path));
     }
-    out.sort_by_key(|f| f.at);
-    Ok(out)
+    out.sort_by_key(|(f, _)| f.at);
+    let (faults, paths): (Vec<Fault>, Vec<String>) = out.into_iter().unzip();
+    reshard_plan(&faults, &paths, shards)?;
+    Ok(faults)
+}
+
+/// A `"reshard"` fault's own settings, at `path`, moving slots away from
+/// node `from`.
+fn reshard(raw: &RawFault, path: &str, redis: &Redis, from: u32) -> Result<FaultKind, Problem> {
+    let kind_key = format!("{path}.kind");
+    if redis.mode != RedisMode::Cluster {
+        return Err(Problem::value(
+            kind_key,
+            "a \"reshard\" moves hash slots between the nodes of a Redis Cluster: set \
+             redis.mode = \"cluster\"",
+        ));
+    }
+    // Cluster mode is refused with a multiplexed client before this.
+    if redis.reply_batching {
+        return Err(Problem::value(
+            kind_key,
+            "a \"reshard\" is not modelled together with redis.reply_batching yet: use one \
+             or the other",
+        ));
+    }
+    let to = required(
+        raw.to.as_ref(),
+        path,
+        "to",
+        "the node the slots move to, e.g. to = 1",
+    )?;
+    let to_key = format!("{path}.to");
+    let to = whole(Some(to), &to_key, 0, 0, i128::from(redis.shards) - 1)? as u32;
+    if to == from {
+        return Err(Problem::value(
+            to_key,
+            format!("the slots move from node {from} (`shard`) to node {to}: pick another node"),
+        ));
+    }
+    let slots = required(
+        raw.slots.as_ref(),
+        path,
+        "slots",
+        "how many hash slots move, e.g. slots = 1000",
+    )?;
+    let slots = whole(
+        Some(slots),
+        &format!("{path}.slots"),
+        1,
+        1,
+        i128::from(SLOTS),
+    )? as u32;
+    let d = required(
+        raw.duration.as_ref(),
+        path,
+        "duration",
+        "how long the migration takes, e.g. duration = \"60s\" (\"0s\": every slot at once)",
+    )?;
+    let duration = span(Some(d), &format!("{path}.duration"), SimTime::ZERO)?;
+    Ok(FaultKind::Reshard {
+        to,
+        slots,
+        duration,
+    })
+}
+
+/// The reshards of `faults` (sorted by `at`; `paths` their tables' paths),
+/// checked as a whole: one at a time, each source owning the slots it
+/// moves when it starts.
+fn reshard_plan(faults: &[Fault], paths: &[String], shards: u32) -> Result<(), Problem> {
+    let mut moves = Vec::new();
+    let mut which = Vec::new();
+    let mut busy_until = None;
+    for (f, path) in faults.iter().zip(paths) {
+        let FaultKind::Reshard {
+            to,
+            slots,
+            duration,
+        } = f.kind
+        else {
+            continue;
+        };
+        if busy_until.is_some_and(|end| f.at < end) {
+            return Err(Problem::value(
+                format!("{path}.at"),
+                "this \"reshard\" starts before the one before it has finished: a cluster \
+                 migrates one resharding at a time",
+            ));
+        }
+        busy_until = Some(SimTime(f.at.0.saturating_add(duration.0)));
+        moves.push((f.shard, to, slots));
+        which.push(path);
+    }
+    if moves.is_empty() {
+        return Ok(());
+    }
+    SlotMap::new(shards).plan(&moves).map_err(|(i, owned)| {
+        Problem::value(
+            format!("{}.slots", which[i]),
+            format!(
+                "node {} owns {owned} slots when this \"reshard\" starts, fewer than the {} it \
+                 moves",
+                moves[i].0, moves[i].2
+            ),
+        )
+    })?;
+    Ok(())
 }

@@ -258,7 +258,7 @@ fn build_merged(
              \"multiplexed\" leave redis.reply_batching = false",
         ));
     }
-    let faults = faults::faults(raw.faults.as_ref(), redis.shards, pods.count)?;
+    let faults = faults::faults(raw.faults.as_ref(), &redis, pods.count)?;
     Ok(Scenario {
         name: name.to_string(),
         simulation,
