@@ -268,6 +268,10 @@ for spec in replica-1:1:replica replica-2:2:replica any-1:1:any; do
   capture "cluster-hot-key-$name-run" run scenarios/cluster-hot-key.toml --set redis.replicas="$n" --set redis.read_from="$from"
 done
 capture cluster-hot-key-sweep sweep scenarios/cluster-hot-key.toml --out "$WORK/cluster-hot-key-sweep"
+capture cluster-reshard-run run scenarios/book/cluster-reshard.toml --report "$WORK/cluster-reshard"
+take cluster-reshard shards cluster-reshard-shards
+capture cluster-reshard-hot-run run scenarios/book/cluster-reshard.toml --set 'faults[0].slots=1197' --report "$WORK/cluster-reshard-hot"
+take cluster-reshard-hot shards cluster-reshard-hot-shards
 
 capture validate validate
 

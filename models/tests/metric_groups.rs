@@ -49,7 +49,7 @@ fn a_run_reports_exactly_the_groups_its_scenario_has() {
         }
         let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
         let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
-        let expected = vec![mux, keyed, finite, false, link, false];
+        let expected = vec![mux, keyed, finite, false, link, false, false];
         assert_eq!(present, expected, "mask {mask}:\n{text}");
         let report = run(&sc).expect("runs");
         let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();
@@ -73,7 +73,7 @@ fn a_run_with_replicas_reports_their_group() {
     );
     let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
     let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
-    assert_eq!(present, vec![false, false, false, false, false, true]);
+    assert_eq!(present, vec![false, false, false, false, false, true, false]);
     let report = run(&sc).expect("runs");
     let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();
     reported.sort_unstable();
@@ -81,6 +81,27 @@ fn a_run_with_replicas_reports_their_group() {
     listed.sort_unstable();
     assert_eq!(reported, listed);
     assert!(listed.contains(&"redis.replica.utilization"));
+}
+
+/// A resharding: the redirects' group and nothing else (a reshard is not
+/// a fault of a shard's connections).
+#[test]
+fn a_run_with_a_reshard_reports_its_redirects() {
+    let text = format!(
+        "{BASE}keys = 1000\n[redis]\nmode = \"cluster\"\nshards = 2\n\
+         [[faults]]\nat = \"0s\"\nkind = \"reshard\"\nshard = 0\nto = 1\nslots = 10\n\
+         duration = \"0s\"\n"
+    );
+    let sc = parse(&text, "t.toml", "t", &[]).expect("valid");
+    let present: Vec<bool> = GROUPS.iter().map(|g| (g.present)(&sc)).collect();
+    assert_eq!(present, vec![false, false, false, false, false, false, true]);
+    let report = run(&sc).expect("runs");
+    let mut reported: Vec<&str> = report.metrics.keys().map(String::as_str).collect();
+    reported.sort_unstable();
+    let mut listed = names_for(&sc);
+    listed.sort_unstable();
+    assert_eq!(reported, listed);
+    assert!(listed.contains(&"redis.redirects.moved"));
 }
 
 #[test]
