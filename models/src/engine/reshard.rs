@@ -100,7 +100,13 @@ impl Reshard {
                 ));
             }
         }
-        // Stable: a slot's moves stay in the faults' (time) order.
+        Some(Reshard::of(base.clone(), by_slot, sc.pods.count as usize))
+    }
+
+    /// The moves `by_slot` (`(slot, move)`, each slot's in time order) over
+    /// `base`, for `pods` pods that know nothing of them yet.
+    fn of(base: SlotMap, mut by_slot: Vec<(u16, Move)>, pods: usize) -> Self {
+        // Stable: a slot's moves stay in time order.
         by_slot.sort_by_key(|&(slot, _)| slot);
         let mut first = vec![0u32; crate::slots::SLOTS as usize + 1];
         for &(slot, _) in &by_slot {
@@ -109,12 +115,12 @@ impl Reshard {
         for s in 0..crate::slots::SLOTS as usize {
             first[s + 1] += first[s];
         }
-        Some(Reshard {
-            base: base.clone(),
+        Reshard {
+            base,
             moves: by_slot.into_iter().map(|(_, m)| m).collect(),
             first,
-            refreshed: vec![None; sc.pods.count as usize],
-        })
+            refreshed: vec![None; pods],
+        }
     }
 
     fn moves_of(&self, slot: u16) -> &[Move] {
@@ -191,24 +197,6 @@ pub fn key_moves_at(start: SimTime, end: SimTime, rank: u64) -> SimTime {
 mod tests {
     use super::*;
 
-    fn reshard(moves: &[(u16, Move)], pods: usize) -> Reshard {
-        let mut by_slot = moves.to_vec();
-        by_slot.sort_by_key(|&(s, _)| s);
-        let mut first = vec![0u32; crate::slots::SLOTS as usize + 1];
-        for &(slot, _) in &by_slot {
-            first[slot as usize + 1] += 1;
-        }
-        for s in 0..crate::slots::SLOTS as usize {
-            first[s + 1] += first[s];
-        }
-        Reshard {
-            base: SlotMap::new(3),
-            moves: by_slot.into_iter().map(|(_, m)| m).collect(),
-            first,
-            refreshed: vec![None; pods],
-        }
-    }
-
     #[test]
     fn answers_follow_a_slots_migration() {
         // A key of node 0's range, its slot moving to node 2 over 10..20 s.
@@ -221,7 +209,7 @@ mod tests {
             start: s(10),
             end: s(20),
         };
-        let mut r = reshard(&[(slot, m)], 2);
+        let mut r = Reshard::of(SlotMap::new(3), vec![(slot, m)], 2);
         let moves = key_moves_at(m.start, m.end, rank);
         assert!(moves >= s(10) && moves < s(20));
         // Before: node 0 serves, the others redirect there.
