@@ -45,9 +45,9 @@ pub enum Answer {
     /// The node serves it.
     Serve,
     /// `-ASK node`: the key has moved to `node` (its slot still migrating).
-    Ask(u32),
+    Ask(u16),
     /// `-MOVED node`: the slot is `node`'s.
-    Moved(u32),
+    Moved(u16),
 }
 
 /// The slots that move, and what each pod's client knows of it.
@@ -147,28 +147,27 @@ impl Reshard {
     /// `ASKING` if `asking`.
     pub fn answer(&self, node: u32, rank: u64, now: SimTime, asking: bool) -> Answer {
         let slot = rank_slot(rank);
-        let mut owner = self.base.node_of_slot(slot);
+        let mut owner = self.base.node_of_slot(slot) as u16;
         for m in self.moves_of(slot) {
             if now >= m.end {
-                owner = u32::from(m.to);
+                owner = m.to;
             } else if now >= m.start {
-                let (from, to) = (u32::from(m.from), u32::from(m.to));
-                return if node == from {
+                return if node == u32::from(m.from) {
                     if now >= key_moves_at(m.start, m.end, rank) {
-                        Answer::Ask(to)
+                        Answer::Ask(m.to)
                     } else {
                         Answer::Serve
                     }
-                } else if node == to && asking {
+                } else if node == u32::from(m.to) && asking {
                     Answer::Serve
                 } else {
-                    Answer::Moved(from)
+                    Answer::Moved(m.from)
                 };
             } else {
                 break;
             }
         }
-        if node == owner {
+        if node == u32::from(owner) {
             Answer::Serve
         } else {
             Answer::Moved(owner)
@@ -229,6 +228,17 @@ mod tests {
         r.refresh(0, s(21));
         assert_eq!(r.client_node(0, rank), 2);
         assert_eq!(r.client_node(1, rank), 0, "each pod has its own map");
+    }
+
+    #[test]
+    fn a_redirect_adds_nothing_to_a_requests_size() {
+        // The answer rides in every request's exchange: it must fit the
+        // padding that was already there.
+        assert_eq!(std::mem::size_of::<Answer>(), 4);
+        assert_eq!(
+            std::mem::size_of::<crate::engine::transport::Exchange>(),
+            48
+        );
     }
 
     #[test]

@@ -87,8 +87,8 @@ impl Model<'_> {
         let now = self.now();
         let req = self.requests[r];
         let (node, ask) = match req.exchange.redirect {
-            Answer::Ask(node) => (node, true),
-            Answer::Moved(node) => (node, false),
+            Answer::Ask(node) => (u32::from(node), true),
+            Answer::Moved(node) => (u32::from(node), false),
             Answer::Serve => unreachable!("not a redirect"),
         };
         self.stats.redirect(now, ask);
