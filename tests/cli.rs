@@ -67,6 +67,36 @@ fn run_json(threads: &str) -> Output {
 }
 
 #[test]
+fn a_reshard_is_byte_identical_across_thread_counts() {
+    let run = |threads: &str| {
+        capsim()
+            .env("RAYON_NUM_THREADS", threads)
+            .args([
+                "run",
+                "--format",
+                "json",
+                "--set",
+                "simulation.duration=10s",
+            ])
+            .arg(root().join("scenarios/book/cluster-reshard.toml"))
+            .output()
+            .unwrap()
+    };
+    let (one, two) = (run("1"), run("2"));
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    let text = String::from_utf8(one.stdout).unwrap();
+    assert!(text.contains("redis.redirects.ask"));
+    assert!(
+        text == String::from_utf8(two.stdout).unwrap(),
+        "1 vs 2 threads differ"
+    );
+}
+
+#[test]
 fn json_is_byte_identical_across_runs_and_thread_counts() {
     let one = run_json("1");
     let two = run_json("2");
