@@ -645,7 +645,7 @@ impl Client {
 mod error;
 mod parse;
 pub mod resolve;
-mod units;
+pub(crate) mod units;
 mod validate;
 
 pub use error::ScenarioError;

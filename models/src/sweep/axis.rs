@@ -203,24 +203,13 @@ fn round6(x: f64) -> f64 {
     format!("{x:.5e}").parse().unwrap_or(x)
 }
 
-/// Parses `"250us"`, `"1.5ms"`, `"2s"`, `"5m"`, `"1h"` to nanoseconds.
+/// Parses `"250us"`, `"1.5ms"`, `"2s"`, `"5m"`, `"1h"` to nanoseconds, as
+/// a scenario's durations are parsed (`scenario::units`); `None`
+/// if it is not a duration a scenario accepts.
 pub fn parse_duration_ns(s: &str) -> Option<f64> {
-    let t = s.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
-    let (num, unit) = t.split_at(split);
-    let scale = match unit.trim() {
-        "ns" => 1.0,
-        "us" | "µs" | "μs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "m" => 60e9,
-        "h" => 3600e9,
-        _ => return None,
-    };
-    num.parse::<f64>()
+    crate::scenario::units::parse_duration(s)
         .ok()
-        .map(|n| n * scale)
-        .filter(|n| n.is_finite())
+        .map(|t| t.as_nanos() as f64)
 }
 
 /// Whole nanoseconds in the largest unit that divides them exactly.
