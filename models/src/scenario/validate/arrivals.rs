@@ -12,7 +12,6 @@ use super::Problem;
 use crate::scenario::replay::Replay;
 use crate::scenario::units::{describe, quote};
 use sim::time::SimTime;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use toml::Value;
@@ -111,7 +110,7 @@ pub(super) fn read(v: &Value, dir: &Path) -> Result<Arc<Replay>, Problem> {
             }
         }
     }
-    let text = read_bounded(&path)
+    let text = super::data::read_bounded(&path, MAX_BYTES)
         .map_err(|e| Problem::value(&file_key, format!("cannot read {shown}: {e}")))?;
     let mut times = parse(&text, per_unit)
         .map_err(|(n, m)| Problem::value(&file_key, format!("{shown}:{n}: {m}")))?;
@@ -157,21 +156,6 @@ struct CacheKey {
 
 /// The capture read last.
 static LAST: Mutex<Option<(CacheKey, Arc<Replay>)>> = Mutex::new(None);
-
-/// Reads at most [`MAX_BYTES`] of UTF-8.
-fn read_bounded(path: &Path) -> std::io::Result<String> {
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(MAX_BYTES + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_BYTES {
-        return Err(std::io::Error::other(format!(
-            "the file is larger than {} MiB",
-            MAX_BYTES >> 20
-        )));
-    }
-    Ok(text)
-}
 
 /// The times of `text` in nanoseconds, `per_unit` nanoseconds a unit; errors
 /// carry the 1-based line.

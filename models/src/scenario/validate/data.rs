@@ -65,7 +65,7 @@ pub(super) fn read(t: &Table, key: &str, dist: &str, dir: &Path) -> Result<Laten
     };
     let path = dir.join(file);
     let shown = path.display().to_string();
-    let text = read_bounded(&path)
+    let text = read_bounded(&path, MAX_DATA_BYTES)
         .map_err(|e| Problem::value(&file_key, format!("cannot read {shown}: {e}")))?;
     let at_line =
         |line: usize, msg: String| Problem::value(&file_key, format!("{shown}:{line}: {msg}"));
@@ -104,16 +104,17 @@ fn toml_string(s: &str) -> String {
     Value::String(s.to_string()).to_string()
 }
 
-/// Reads at most [`MAX_DATA_BYTES`] of UTF-8.
-fn read_bounded(path: &Path) -> std::io::Result<String> {
+/// Reads at most `max` bytes of UTF-8 (a whole number of MiB): a larger
+/// file is an error, read no further than that.
+pub(super) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
     let mut text = String::new();
     std::fs::File::open(path)?
-        .take(MAX_DATA_BYTES + 1)
+        .take(max + 1)
         .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_DATA_BYTES {
+    if text.len() as u64 > max {
         return Err(std::io::Error::other(format!(
             "the file is larger than {} MiB",
-            MAX_DATA_BYTES >> 20
+            max >> 20
         )));
     }
     Ok(text)
