@@ -215,6 +215,18 @@ impl Slab {
         i
     }
 
+    /// Removes `key`'s entry if it has one (an invalidation); true if it
+    /// had.
+    pub fn remove_key(&mut self, key: u64) -> bool {
+        match self.find(key) {
+            Some(i) => {
+                self.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Removes the entry at `i` from its list and the index.
     pub fn remove(&mut self, i: u32) -> u64 {
         self.unlink(i);

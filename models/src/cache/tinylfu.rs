@@ -183,13 +183,7 @@ impl WTinyLfu {
 
     /// Removes `key` if stored (an invalidation); true if it was.
     pub fn remove(&mut self, key: u64) -> bool {
-        match self.slab.find(key) {
-            Some(i) => {
-                self.slab.remove(i);
-                true
-            }
-            None => false,
-        }
+        self.slab.remove_key(key)
     }
 
     /// Empties the cache (a restart); the statistics are kept and so is the

@@ -53,24 +53,12 @@ pub(super) fn read(v: &Value, dir: &Path) -> Result<Arc<Replay>, Problem> {
         ));
     }
     let file_key = format!("{key}.file");
-    let file = match t.get("file") {
-        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
-        Some(v) => {
-            return Err(Problem::value(
-                file_key,
-                format!(
-                    "expected a file path like \"data/arrivals.txt\", found {}",
-                    describe(v)
-                ),
-            ))
-        }
-        None => {
-            return Err(Problem::value(
-                file_key,
-                "required but missing: a file of arrival times, one per line, relative to the scenario file",
-            ))
-        }
-    };
+    let file = super::data::file_path(
+        t,
+        &file_key,
+        "data/arrivals.txt",
+        "a file of arrival times, one per line, relative to the scenario file",
+    )?;
     let names: Vec<&str> = UNITS.iter().map(|u| u.0).collect();
     let unit = choice(t.get("unit"), &format!("{key}.unit"), &names, "s")?;
     let per_unit = UNITS.iter().find(|u| u.0 == unit).map_or(1, |u| u.1);

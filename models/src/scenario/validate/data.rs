@@ -43,26 +43,12 @@ const UNITS: [&str; 4] = ["ns", "us", "ms", "s"];
 /// `dir` is the scenario file's directory.
 pub(super) fn read(t: &Table, key: &str, dist: &str, dir: &Path) -> Result<Latency, Problem> {
     let file_key = format!("{key}.file");
-    let file = match t.get("file") {
-        Some(Value::String(s)) if !s.is_empty() => s.as_str(),
-        Some(v) => {
-            return Err(Problem::value(
-                file_key,
-                format!(
-                    "expected a file path like \"data/latency.txt\", found {}",
-                    crate::scenario::units::describe(v)
-                ),
-            ))
-        }
-        None => {
-            return Err(Problem::value(
-                file_key,
-                format!(
-                    "required but missing: dist \"{dist}\" takes `file`, a path relative to the scenario file"
-                ),
-            ))
-        }
-    };
+    let file = file_path(
+        t,
+        &file_key,
+        "data/latency.txt",
+        &format!("dist \"{dist}\" takes `file`, a path relative to the scenario file"),
+    )?;
     let path = dir.join(file);
     let shown = path.display().to_string();
     let text = read_bounded(&path, MAX_DATA_BYTES)
@@ -102,6 +88,31 @@ pub(super) fn read(t: &Table, key: &str, dist: &str, dir: &Path) -> Result<Laten
 /// `s` as a TOML basic string.
 fn toml_string(s: &str) -> String {
     Value::String(s.to_string()).to_string()
+}
+
+/// The non-empty path string at `file_key` (`t`'s `file`): `example`
+/// shows one in the error for a value of another type, `missing` says
+/// what the key is when it is absent.
+pub(super) fn file_path<'a>(
+    t: &'a Table,
+    file_key: &str,
+    example: &str,
+    missing: &str,
+) -> Result<&'a str, Problem> {
+    match t.get("file") {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.as_str()),
+        Some(v) => Err(Problem::value(
+            file_key,
+            format!(
+                "expected a file path like \"{example}\", found {}",
+                crate::scenario::units::describe(v)
+            ),
+        )),
+        None => Err(Problem::value(
+            file_key,
+            format!("required but missing: {missing}"),
+        )),
+    }
 }
 
 /// Reads at most `max` bytes of UTF-8 (a whole number of MiB): a larger
