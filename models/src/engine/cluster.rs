@@ -132,6 +132,17 @@ impl Cluster {
         pod * self.per_pod + node
     }
 
+    /// The pool of `pod` for the primary that owns `key` in the pod's slot
+    /// map (where its writes go).
+    #[inline]
+    pub fn map_pool(&self, pod: u32, key: u64) -> u32 {
+        let node = match &self.reshard {
+            Some(r) => r.client_node(pod, key),
+            None => self.map.node_of_rank(key),
+        };
+        self.pool_of_node(pod, node)
+    }
+
     /// True if slots move during the run.
     #[inline]
     pub fn reshards(&self) -> bool {

@@ -267,7 +267,10 @@ impl<'a> Model<'a> {
             Event::Failed(r, cause) => self.on_failed(r, cause),
             Event::DbDone(r) => self.on_db_done(r),
             Event::DbTimeout => self.on_db_timeout(),
-            Event::Retry(r) => self.checkout(r),
+            Event::Retry(r) => {
+                self.route_retry(r);
+                self.checkout(r);
+            }
             Event::AcquireTimeout { pool, stamp } => self.on_acquire_timeout(pool as usize, stamp),
             Event::Evict(pool) => self.on_evict(pool as usize),
             Event::Fault(i) => self.on_fault(i as usize),
@@ -431,7 +434,7 @@ impl<'a> Model<'a> {
             ..Exchange::NONE
         };
         self.requests[r].exchange = exchange;
-        if self.server.serves_instantly() {
+        if self.server.serves_instantly() && !self.cluster.as_ref().is_some_and(|c| c.reshards()) {
             // A server with zero service time never queues: the command is
             // served on arrival and only the round trip remains.
             let at_redis = now + out;

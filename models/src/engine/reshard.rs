@@ -72,7 +72,13 @@ impl Reshard {
                     to,
                     slots,
                     duration,
-                } => Some((f.shard, to, slots, warmup_end + f.at, duration)),
+                } => Some((
+                    f.shard,
+                    to,
+                    slots,
+                    SimTime(warmup_end.0.saturating_add(f.at.0)),
+                    duration,
+                )),
                 _ => None,
             })
             .collect();
@@ -85,7 +91,8 @@ impl Reshard {
         let mut by_slot: Vec<(u16, Move)> = Vec::new();
         for (&(from, to, count, at, duration), slots) in faults.iter().zip(&plan) {
             let window = |i: u64| {
-                SimTime(at.0 + (u128::from(duration.0) * u128::from(i) / u128::from(count)) as u64)
+                let offset = u128::from(duration.0) * u128::from(i) / u128::from(count);
+                SimTime(at.0.saturating_add(offset as u64))
             };
             for (i, &slot) in slots.iter().enumerate() {
                 let i = i as u64;

@@ -9,6 +9,7 @@
 //! new connection to a shard drawn the same way.
 
 use super::Model;
+use crate::engine::requests::Phase;
 use crate::engine::reshard::Answer;
 use crate::engine::server::Kind;
 
@@ -31,9 +32,15 @@ impl Model<'_> {
     #[inline]
     pub(super) fn write_pool(&self, r: u32) -> Option<u32> {
         let cluster = self.cluster.as_ref()?;
-        let pool = self.requests[r].pool;
-        let primary = cluster.primary_pool(pool);
-        (primary != pool).then_some(primary)
+        let req = &self.requests[r];
+        let primary = if cluster.reshards() {
+            // Routed by the pod's slot map, as a cluster client routes every
+            // command: not to the node an ASK sent the read to.
+            cluster.map_pool(req.pod, req.key)
+        } else {
+            cluster.primary_pool(req.pool)
+        };
+        (primary != req.pool).then_some(primary)
     }
 
     /// The shard a command on a connection of `pool` goes to.
@@ -102,7 +109,30 @@ impl Model<'_> {
         req.pool = pool;
         req.asking = ask;
         req.exchange.redirect = Answer::Serve;
-        req.attempts.new_command();
-        self.checkout(r);
+        // The same attempt goes on: a redirect is no retry, and does not
+        // give the request more of them.
+        self.checkout_again(r, false);
+    }
+
+    /// With a resharding, a retry is routed afresh by the pod's slot map
+    /// (not to the node an ASK sent the failed attempt to).
+    pub(super) fn route_retry(&mut self, r: u32) {
+        let Some(cluster) = self.cluster.as_mut().filter(|c| c.reshards()) else {
+            return;
+        };
+        let req = &mut self.requests[r];
+        req.asking = false;
+        req.pool = match req.phase {
+            Phase::Get => cluster.pool(req.pod, req.key),
+            Phase::Set => cluster.map_pool(req.pod, req.key),
+        };
+    }
+
+    /// A restarted pod starts with a fresh slot map.
+    pub(super) fn restart_slot_map(&mut self, pod: u32) {
+        let now = self.now();
+        if let Some(c) = self.cluster.as_mut() {
+            c.refresh(pod, now);
+        }
     }
 }

@@ -63,6 +63,7 @@ impl Model<'_> {
             if let Some(k) = self.l1.keyed() {
                 k.fleet.restart(pod, now);
             }
+            self.restart_slot_map(pod);
             if self.mux.is_some() {
                 continue;
             }

@@ -13,11 +13,17 @@ use sim::time::SimTime;
 
 impl Model<'_> {
     pub(super) fn checkout(&mut self, r: u32) {
+        let retry = self.requests[r].attempts.start();
+        self.checkout_again(r, retry);
+    }
+
+    /// A checkout for `r`'s current attempt (`retry`: it is a retry), or,
+    /// after a redirect, for the same attempt again.
+    pub(super) fn checkout_again(&mut self, r: u32, retry: bool) {
         let now = self.now();
         let req = &mut self.requests[r];
         req.lease.checkout_started = now;
         req.lease.queued = false;
-        let retry = req.attempts.start();
         if req.measured {
             self.stats.checkout(retry);
         }

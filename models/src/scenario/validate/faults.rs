@@ -239,7 +239,13 @@ fn reshard_plan(faults: &[Fault], paths: &[String], shards: u32) -> Result<(), P
                  migrates one resharding at a time",
             ));
         }
-        busy_until = Some(SimTime(f.at.0.saturating_add(duration.0)));
+        let Some(end) = f.at.0.checked_add(duration.0) else {
+            return Err(Problem::value(
+                format!("{path}.duration"),
+                "the migration would end after the end of time",
+            ));
+        };
+        busy_until = Some(SimTime(end));
         moves.push((f.shard, to, slots));
         which.push(path);
     }
