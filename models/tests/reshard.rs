@@ -130,8 +130,8 @@ fn asks(hit: f64) -> (f64, f64) {
     let (at, duration, slots) = (5u64, 60u64, 200u64);
     let fault =
         format!("at = \"{at}s\"\nshard = 0\nto = 2\nslots = {slots}\nduration = \"{duration}s\"");
-    let extra = format!("duration = \"70s\"\nwarmup = \"1s\"\n[database]\nlatency = \"0us\"");
-    let mut sc = scenario(20_000, "200us", "10us", &fault, &extra);
+    let extra = "duration = \"70s\"\nwarmup = \"1s\"\n[database]\nlatency = \"0us\"";
+    let mut sc = scenario(20_000, "200us", "10us", &fault, extra);
     sc.redis.hit_ratio = hit;
     let keys = 100_000u64;
     let plan = SlotMap::new(3).plan(&[(0, 2, slots as u32)]).unwrap();
