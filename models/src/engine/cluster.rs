@@ -93,10 +93,7 @@ impl Cluster {
     /// its replicas).
     #[inline]
     pub fn pool(&mut self, pod: u32, key: u64) -> u32 {
-        let node = match &self.reshard {
-            Some(r) => r.client_node(pod, key),
-            None => self.map.node_of_rank(key),
-        };
+        let node = self.map_node(pod, key);
         let base = pod * self.per_pod;
         let r = self.replicas;
         let replica = match (r, self.any) {
@@ -136,11 +133,16 @@ impl Cluster {
     /// map (where its writes go).
     #[inline]
     pub fn map_pool(&self, pod: u32, key: u64) -> u32 {
-        let node = match &self.reshard {
+        self.pool_of_node(pod, self.map_node(pod, key))
+    }
+
+    /// The node that owns `key` in `pod`'s slot map.
+    #[inline]
+    fn map_node(&self, pod: u32, key: u64) -> u32 {
+        match &self.reshard {
             Some(r) => r.client_node(pod, key),
             None => self.map.node_of_rank(key),
-        };
-        self.pool_of_node(pod, node)
+        }
     }
 
     /// True if slots move during the run.

@@ -434,7 +434,7 @@ impl<'a> Model<'a> {
             ..Exchange::NONE
         };
         self.requests[r].exchange = exchange;
-        if self.server.serves_instantly() && !self.cluster.as_ref().is_some_and(|c| c.reshards()) {
+        if self.server.serves_instantly() && !self.reshards() {
             // A server with zero service time never queues: the command is
             // served on arrival and only the round trip remains.
             let at_redis = now + out;

@@ -65,10 +65,21 @@ impl Model<'_> {
     /// now (an `ASKING` before it is charged a PING's time). On a redirect
     /// the node charges a PING's time, the reply carries the redirect, and
     /// this returns true.
+    #[inline]
     pub(super) fn redirected_at_redis(&mut self, r: u32) -> bool {
-        let Some(cluster) = self.cluster.as_ref().filter(|c| c.reshards()) else {
-            return false;
-        };
+        self.reshards() && self.answer_at_redis(r)
+    }
+
+    /// True if slots move during the run (a cheap test for the per-command
+    /// path).
+    #[inline]
+    pub(super) fn reshards(&self) -> bool {
+        self.cluster.as_ref().is_some_and(|c| c.reshards())
+    }
+
+    /// [`Model::redirected_at_redis`] once slots move.
+    fn answer_at_redis(&mut self, r: u32) -> bool {
+        let cluster = self.cluster.as_ref().expect("a resharding cluster");
         let now = self.now();
         let req = self.requests[r];
         let shard = req.exchange.shard;
