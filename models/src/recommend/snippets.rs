@@ -162,342 +162,288 @@ fn rust_option(t: Option<SimTime>) -> String {
     }
 }
 
+/// One option as a library's table gives it: the scenario key, the
+/// library's option name, and the value as written (`None`: the option is
+/// left out for this scenario).
+type Row = (&'static str, &'static str, Option<String>);
+
 /// The options of `lib` for scenario `s`, in the order they are written.
 pub fn entries(lib: Library, s: &Scenario) -> Vec<Entry> {
+    rows(lib, s)
+        .into_iter()
+        .filter_map(|(key, option, value)| {
+            value.map(|v| Entry {
+                key,
+                option,
+                line: line(lib, option, v),
+            })
+        })
+        .collect()
+}
+
+/// `name` with its first letter in upper case (`maxTotal`: `MaxTotal`).
+fn upper_first(name: &str) -> String {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
+/// The line of code that sets `option` to `value` in `lib`. Deadpool's and
+/// Lettuce's options are spelled each its own way: their rows carry the
+/// whole line.
+fn line(lib: Library, option: &str, value: String) -> String {
+    match lib {
+        Library::Jedis => format!("config.set{}({value});", upper_first(option)),
+        Library::RedisPy | Library::RedisPyBlocking => format!("{option}={value},"),
+        Library::GoRedis | Library::Ioredis => format!("{option}: {value},"),
+        Library::R2d2 | Library::Bb8 => format!(".{option}({value})"),
+        Library::StackExchangeRedis => format!("options.{} = {value};", upper_first(option)),
+        Library::Deadpool | Library::Lettuce => value,
+    }
+}
+
+/// The options of `lib` for scenario `s` with their values, in the order
+/// they are written.
+fn rows(lib: Library, s: &Scenario) -> Vec<Row> {
     let p = &s.pool;
     let l = &p.life;
     let c = &s.client;
-    let e = |key, option, line: String| Entry { key, option, line };
+    let some = |v: &dyn ToString| Some(v.to_string());
+    let ms_round = |t: Option<SimTime>| ms(t).map(|v| v.round().to_string());
     match lib {
         Library::Jedis => vec![
-            e(
-                "pool.max_total",
-                "maxTotal",
-                format!("config.setMaxTotal({});", p.max_total),
-            ),
-            e(
-                "pool.max_idle",
-                "maxIdle",
-                format!("config.setMaxIdle({});", l.max_idle),
-            ),
-            e(
-                "pool.min_idle",
-                "minIdle",
-                format!("config.setMinIdle({});", l.min_idle),
-            ),
-            e(
+            ("pool.max_total", "maxTotal", some(&p.max_total)),
+            ("pool.max_idle", "maxIdle", some(&l.max_idle)),
+            ("pool.min_idle", "minIdle", some(&l.min_idle)),
+            (
                 "pool.when_exhausted",
                 "blockWhenExhausted",
-                format!(
-                    "config.setBlockWhenExhausted({});",
-                    p.when_exhausted == WhenExhausted::Block
-                ),
+                some(&(p.when_exhausted == WhenExhausted::Block)),
             ),
-            e(
+            (
                 "pool.acquire_timeout",
                 "maxWait",
-                format!("config.setMaxWait({});", java_duration(p.acquire_timeout)),
+                Some(java_duration(p.acquire_timeout)),
             ),
-            e(
-                "pool.order",
-                "lifo",
-                format!("config.setLifo({});", p.order == Order::Lifo),
-            ),
-            e(
+            ("pool.order", "lifo", some(&(p.order == Order::Lifo))),
+            (
                 "pool.test_on_borrow",
                 "testOnBorrow",
-                format!("config.setTestOnBorrow({});", l.test_on_borrow),
+                some(&l.test_on_borrow),
             ),
-            e(
+            (
                 "pool.test_while_idle",
                 "testWhileIdle",
-                format!("config.setTestWhileIdle({});", l.test_while_idle),
+                some(&l.test_while_idle),
             ),
-            e(
+            (
                 "pool.eviction_interval",
                 "timeBetweenEvictionRuns",
-                format!(
-                    "config.setTimeBetweenEvictionRuns({});",
-                    java_duration(l.eviction_interval)
-                ),
+                Some(java_duration(l.eviction_interval)),
             ),
-            e(
+            (
                 "pool.min_evictable_idle",
                 "minEvictableIdleTime",
-                format!(
-                    "config.setMinEvictableIdleTime({});",
-                    java_duration(l.min_evictable_idle)
-                ),
+                Some(java_duration(l.min_evictable_idle)),
             ),
-            e(
+            (
                 "pool.tests_per_eviction_run",
                 "numTestsPerEvictionRun",
-                format!(
-                    "config.setNumTestsPerEvictionRun({});",
-                    l.tests_per_eviction_run
-                ),
+                some(&l.tests_per_eviction_run),
             ),
         ],
-        Library::RedisPy | Library::RedisPyBlocking => {
-            let mut v = vec![e(
-                "pool.max_total",
-                "max_connections",
-                format!("max_connections={},", p.max_total),
-            )];
-            if lib == Library::RedisPyBlocking {
-                v.push(e(
-                    "pool.acquire_timeout",
-                    "timeout",
-                    format!("timeout={},", py_seconds(p.acquire_timeout)),
-                ));
-            }
-            v.push(e(
+        Library::RedisPy | Library::RedisPyBlocking => vec![
+            ("pool.max_total", "max_connections", some(&p.max_total)),
+            (
+                "pool.acquire_timeout",
+                "timeout",
+                (lib == Library::RedisPyBlocking).then(|| py_seconds(p.acquire_timeout)),
+            ),
+            (
                 "client.socket_timeout",
                 "socket_timeout",
-                format!("socket_timeout={},", py_seconds(c.socket_timeout)),
-            ));
-            v.push(e(
+                Some(py_seconds(c.socket_timeout)),
+            ),
+            (
                 "client.connect_timeout",
                 "socket_connect_timeout",
-                format!("socket_connect_timeout={},", py_seconds(c.connect_timeout)),
-            ));
-            v.push(e(
+                Some(py_seconds(c.connect_timeout)),
+            ),
+            (
                 "client.tcp_keepalive",
                 "socket_keepalive",
-                format!(
-                    "socket_keepalive={},",
-                    if c.tcp_keepalive.is_some() {
-                        "True"
-                    } else {
-                        "False"
-                    }
-                ),
-            ));
-            if let Some(t) = c.tcp_keepalive {
-                v.push(e(
-                    "client.tcp_keepalive",
-                    "socket_keepalive_options",
-                    format!(
-                        "socket_keepalive_options={{socket.TCP_KEEPIDLE: {}}},",
-                        t.as_secs_f64().round()
-                    ),
-                ));
-            }
-            v
-        }
-        Library::GoRedis => {
-            let mut v = vec![
-                e(
-                    "pool.max_total",
-                    "PoolSize",
-                    format!("PoolSize: {},", p.max_total),
-                ),
-                e(
-                    "pool.min_idle",
-                    "MinIdleConns",
-                    format!("MinIdleConns: {},", l.min_idle),
-                ),
-            ];
-            if let Some(t) = p.acquire_timeout {
-                v.push(e(
-                    "pool.acquire_timeout",
-                    "PoolTimeout",
-                    format!("PoolTimeout: {},", go_duration(t)),
-                ));
-            }
-            v.push(e(
-                "pool.order",
-                "PoolFIFO",
-                format!("PoolFIFO: {},", p.order == Order::Fifo),
-            ));
-            if let Some(t) = l.idle_timeout {
-                v.push(e(
-                    "pool.idle_timeout",
-                    "ConnMaxIdleTime",
-                    format!("ConnMaxIdleTime: {},", go_duration(t)),
-                ));
-            }
-            if let Some(t) = l.max_lifetime {
-                v.push(e(
-                    "pool.max_lifetime",
-                    "ConnMaxLifetime",
-                    format!("ConnMaxLifetime: {},", go_duration(t)),
-                ));
-            }
-            if let Some(t) = c.socket_timeout {
-                v.push(e(
-                    "client.socket_timeout",
-                    "ReadTimeout",
-                    format!("ReadTimeout: {},", go_duration(t)),
-                ));
-            }
-            v.push(e(
-                "client.retries",
-                "MaxRetries",
-                format!("MaxRetries: {},", c.retries),
-            ));
-            v
-        }
-        Library::R2d2 | Library::Bb8 => {
-            let mut v = vec![
-                e(
-                    "pool.max_total",
-                    "max_size",
-                    format!(".max_size({})", p.max_total),
-                ),
-                e(
-                    "pool.min_idle",
-                    "min_idle",
-                    format!(".min_idle(Some({}))", l.min_idle),
-                ),
-            ];
-            if let Some(t) = p.acquire_timeout {
-                v.push(e(
-                    "pool.acquire_timeout",
-                    "connection_timeout",
-                    format!(".connection_timeout({})", rust_duration(t)),
-                ));
-            }
-            v.push(e(
+                some(&if c.tcp_keepalive.is_some() {
+                    "True"
+                } else {
+                    "False"
+                }),
+            ),
+            (
+                "client.tcp_keepalive",
+                "socket_keepalive_options",
+                c.tcp_keepalive
+                    .map(|t| format!("{{socket.TCP_KEEPIDLE: {}}}", t.as_secs_f64().round())),
+            ),
+        ],
+        Library::GoRedis => vec![
+            ("pool.max_total", "PoolSize", some(&p.max_total)),
+            ("pool.min_idle", "MinIdleConns", some(&l.min_idle)),
+            (
+                "pool.acquire_timeout",
+                "PoolTimeout",
+                p.acquire_timeout.map(go_duration),
+            ),
+            ("pool.order", "PoolFIFO", some(&(p.order == Order::Fifo))),
+            (
+                "pool.idle_timeout",
+                "ConnMaxIdleTime",
+                l.idle_timeout.map(go_duration),
+            ),
+            (
+                "pool.max_lifetime",
+                "ConnMaxLifetime",
+                l.max_lifetime.map(go_duration),
+            ),
+            (
+                "client.socket_timeout",
+                "ReadTimeout",
+                c.socket_timeout.map(go_duration),
+            ),
+            ("client.retries", "MaxRetries", some(&c.retries)),
+        ],
+        Library::R2d2 | Library::Bb8 => vec![
+            ("pool.max_total", "max_size", some(&p.max_total)),
+            (
+                "pool.min_idle",
+                "min_idle",
+                Some(format!("Some({})", l.min_idle)),
+            ),
+            (
+                "pool.acquire_timeout",
+                "connection_timeout",
+                p.acquire_timeout.map(rust_duration),
+            ),
+            (
                 "pool.idle_timeout",
                 "idle_timeout",
-                format!(".idle_timeout({})", rust_option(l.idle_timeout)),
-            ));
-            v.push(e(
+                Some(rust_option(l.idle_timeout)),
+            ),
+            (
                 "pool.max_lifetime",
                 "max_lifetime",
-                format!(".max_lifetime({})", rust_option(l.max_lifetime)),
-            ));
-            v.push(e(
+                Some(rust_option(l.max_lifetime)),
+            ),
+            (
                 "pool.test_on_borrow",
                 "test_on_check_out",
-                format!(".test_on_check_out({})", l.test_on_borrow),
-            ));
-            v
-        }
+                some(&l.test_on_borrow),
+            ),
+        ],
         Library::Deadpool => vec![
-            e(
+            (
                 "pool.max_total",
                 "max_size",
-                format!(
+                Some(format!(
                     "let mut pool = deadpool_redis::PoolConfig::new({});",
                     p.max_total
-                ),
+                )),
             ),
-            e(
+            (
                 "pool.acquire_timeout",
                 "timeouts.wait",
-                format!("pool.timeouts.wait = {};", rust_option(p.acquire_timeout)),
+                Some(format!(
+                    "pool.timeouts.wait = {};",
+                    rust_option(p.acquire_timeout)
+                )),
             ),
         ],
         Library::Lettuce => lettuce(s),
-        Library::StackExchangeRedis => {
-            let mut v = Vec::new();
-            if let Some(t) = ms(c.socket_timeout) {
-                let t = t.round();
-                v.push(e(
-                    "client.socket_timeout",
-                    "syncTimeout",
-                    format!("options.SyncTimeout = {t};"),
-                ));
-                v.push(e(
-                    "client.socket_timeout",
-                    "asyncTimeout",
-                    format!("options.AsyncTimeout = {t};"),
-                ));
-            }
-            if let Some(t) = ms(c.connect_timeout) {
-                v.push(e(
-                    "client.connect_timeout",
-                    "connectTimeout",
-                    format!("options.ConnectTimeout = {};", t.round()),
-                ));
-            }
-            v
-        }
-        Library::Ioredis => {
-            let mut v = Vec::new();
-            if let Some(t) = ms(c.socket_timeout) {
-                v.push(e(
-                    "client.socket_timeout",
-                    "commandTimeout",
-                    format!("commandTimeout: {},", t.round()),
-                ));
-            }
-            if let Some(t) = ms(c.connect_timeout) {
-                v.push(e(
-                    "client.connect_timeout",
-                    "connectTimeout",
-                    format!("connectTimeout: {},", t.round()),
-                ));
-            }
-            if let Some(t) = ms(c.tcp_keepalive) {
-                // socket.setKeepAlive(true, keepAlive): the idle time, in ms.
-                v.push(e(
-                    "client.tcp_keepalive",
-                    "keepAlive",
-                    format!("keepAlive: {},", t.round()),
-                ));
-            }
-            v
-        }
+        Library::StackExchangeRedis => vec![
+            (
+                "client.socket_timeout",
+                "syncTimeout",
+                ms_round(c.socket_timeout),
+            ),
+            (
+                "client.socket_timeout",
+                "asyncTimeout",
+                ms_round(c.socket_timeout),
+            ),
+            (
+                "client.connect_timeout",
+                "connectTimeout",
+                ms_round(c.connect_timeout),
+            ),
+        ],
+        // socket.setKeepAlive(true, keepAlive): the idle time, in ms.
+        Library::Ioredis => vec![
+            (
+                "client.socket_timeout",
+                "commandTimeout",
+                ms_round(c.socket_timeout),
+            ),
+            (
+                "client.connect_timeout",
+                "connectTimeout",
+                ms_round(c.connect_timeout),
+            ),
+            (
+                "client.tcp_keepalive",
+                "keepAlive",
+                ms_round(c.tcp_keepalive),
+            ),
+        ],
     }
 }
 
 /// Lettuce's options: the command timeout on the `RedisURI`, the socket's
-/// options, and the client's request queue.
-fn lettuce(s: &Scenario) -> Vec<Entry> {
+/// options, and the client's request queue; each row's value is its whole
+/// line.
+fn lettuce(s: &Scenario) -> Vec<Row> {
     let c = &s.client;
-    let e = |key, option, line: String| Entry { key, option, line };
-    let mut v = Vec::new();
-    if let Some(t) = c.socket_timeout {
-        v.push(e(
+    let java = |t: SimTime| java_duration(Some(t));
+    let keepalive = match c.tcp_keepalive {
+        None => ("keepAlive", ".keepAlive(false)".to_string()),
+        Some(t) => ("KeepAliveOptions.idle", format!(".idle({})", java(t))),
+    };
+    vec![
+        (
             "client.socket_timeout",
             "timeout",
-            format!(".withTimeout({})", java_duration(Some(t))),
-        ));
-    }
-    if let Some(t) = c.connect_timeout {
-        v.push(e(
+            c.socket_timeout
+                .map(|t| format!(".withTimeout({})", java(t))),
+        ),
+        (
             "client.connect_timeout",
             "connectTimeout",
-            format!(".connectTimeout({})", java_duration(Some(t))),
-        ));
-    }
-    match c.tcp_keepalive {
-        None => v.push(e(
-            "client.tcp_keepalive",
-            "keepAlive",
-            ".keepAlive(false)".to_string(),
-        )),
-        Some(t) => v.push(e(
-            "client.tcp_keepalive",
-            "KeepAliveOptions.idle",
-            format!(".idle({})", java_duration(Some(t))),
-        )),
-    }
-    if let Some(t) = s.network.tcp_user_timeout {
-        v.push(e(
+            c.connect_timeout
+                .map(|t| format!(".connectTimeout({})", java(t))),
+        ),
+        ("client.tcp_keepalive", keepalive.0, Some(keepalive.1)),
+        (
             "network.tcp_user_timeout",
             "TcpUserTimeoutOptions.tcpUserTimeout",
-            format!(".tcpUserTimeout({})", java_duration(Some(t))),
-        ));
-    }
-    v.push(e(
-        "client.max_queued",
-        "requestQueueSize",
-        format!(
-            ".requestQueueSize({})",
-            c.max_queued
-                .map_or("Integer.MAX_VALUE".to_string(), |n| n.to_string())
+            s.network
+                .tcp_user_timeout
+                .map(|t| format!(".tcpUserTimeout({})", java(t))),
         ),
-    ));
-    v
+        (
+            "client.max_queued",
+            "requestQueueSize",
+            Some(format!(
+                ".requestQueueSize({})",
+                c.max_queued
+                    .map_or("Integer.MAX_VALUE".to_string(), |n| n.to_string())
+            )),
+        ),
+    ]
 }
 
 /// Lettuce's snippet: the entries in their builders.
 fn lettuce_snippet(s: &Scenario) -> String {
-    let entries = lettuce(s);
+    let entries = entries(Library::Lettuce, s);
     let line = |key: &str| -> Vec<String> {
         entries
             .iter()
