@@ -29,18 +29,10 @@ impl Lru {
     /// entry is removed here (expiry is checked lazily, on read).
     #[inline]
     pub fn get(&mut self, key: u64, now: SimTime) -> bool {
-        let Some(i) = self.slab.find(key) else {
-            self.stats.misses += 1;
+        let Some(i) = self.slab.read(key, now, &mut self.stats) else {
             return false;
         };
-        if self.slab.expired(i, now) {
-            self.slab.remove(i);
-            self.stats.expirations += 1;
-            self.stats.misses += 1;
-            return false;
-        }
         self.slab.move_to_head(i, MAIN);
-        self.stats.hits += 1;
         true
     }
 

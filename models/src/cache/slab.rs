@@ -20,6 +20,7 @@
 //! maps that other parts of the keyed L1 keep by key.
 
 use super::index::KeyIndex;
+use super::Stats;
 use sim::time::SimTime;
 use std::hash::Hasher;
 
@@ -171,6 +172,25 @@ impl Slab {
     #[inline]
     pub fn expired(&self, i: u32, now: SimTime) -> bool {
         self.expiring && now >= self.expiries[i as usize]
+    }
+
+    /// Looks `key` up for a read at `now` and counts the read in `stats`:
+    /// the index of its live entry (a hit), or `None` (a miss). An expired
+    /// entry is removed here: expiry is checked lazily, on read.
+    #[inline]
+    pub fn read(&mut self, key: u64, now: SimTime, stats: &mut Stats) -> Option<u32> {
+        let Some(i) = self.find(key) else {
+            stats.misses += 1;
+            return None;
+        };
+        if self.expired(i, now) {
+            self.remove(i);
+            stats.expirations += 1;
+            stats.misses += 1;
+            return None;
+        }
+        stats.hits += 1;
+        Some(i)
     }
 
     /// Renews the entry at `i` until `expires_at`.

@@ -79,18 +79,10 @@ impl WTinyLfu {
     #[inline]
     pub fn get(&mut self, key: u64, now: SimTime) -> bool {
         self.sketch.increment(key);
-        let Some(i) = self.slab.find(key) else {
-            self.stats.misses += 1;
+        let Some(i) = self.slab.read(key, now, &mut self.stats) else {
             return false;
         };
-        if self.slab.expired(i, now) {
-            self.slab.remove(i);
-            self.stats.expirations += 1;
-            self.stats.misses += 1;
-            return false;
-        }
         self.on_hit(i);
-        self.stats.hits += 1;
         true
     }
 
