@@ -169,7 +169,7 @@ impl KeyIndex {
 /// The key as stored: itself plus one, so that 0 marks an empty bucket.
 #[inline]
 fn tag(key: u64) -> Option<u64> {
-    (key < u32::MAX as u64).then_some(key + 1)
+    (key < u32::MAX as u64).then(|| key + 1)
 }
 
 #[cfg(test)]
