@@ -26,6 +26,9 @@ pub(crate) const LEGEND: u32 = 236;
 /// in SVG pixels.
 const PT: f64 = 1.24;
 
+/// A plotters drawing area of an SVG chart.
+pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+
 /// How values map to positions along an axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scale {
@@ -248,11 +251,7 @@ pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// Draws the title and up to two subtitle lines; returns the area below.
-pub(crate) fn header<'a>(
-    root: &DrawingArea<SVGBackend<'a>, Shift>,
-    title: &str,
-    subtitle: &str,
-) -> Result<DrawingArea<SVGBackend<'a>, Shift>, String> {
+fn header<'a>(root: &Area<'a>, title: &str, subtitle: &str) -> Result<Area<'a>, String> {
     let title_style = ("sans-serif", 20.0 * PT, FontStyle::Bold)
         .into_font()
         .color(&BLACK);
@@ -272,11 +271,7 @@ pub(crate) fn header<'a>(
 
 /// Draws legend entries top-down in `area`, starting at `y`; returns the
 /// next free y.
-pub(crate) fn legend_title(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
-    title: &str,
-    mut y: i32,
-) -> Result<i32, String> {
+pub(crate) fn legend_title(area: &Area<'_>, title: &str, mut y: i32) -> Result<i32, String> {
     let style = ("sans-serif", 14.0 * PT, FontStyle::Bold)
         .into_font()
         .color(&BLACK);
@@ -291,7 +286,7 @@ pub(crate) fn legend_title(
 /// A legend entry: a line sample (solid or dashed), an optional marker and
 /// a label wrapped to the panel.
 pub(crate) fn legend_entry(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
+    area: &Area<'_>,
     y: i32,
     color: RGBColor,
     dashed: bool,
@@ -329,11 +324,7 @@ pub(crate) fn legend_entry(
 }
 
 /// A muted remark, wrapped.
-pub(crate) fn legend_note(
-    area: &DrawingArea<SVGBackend<'_>, Shift>,
-    y: i32,
-    note: &str,
-) -> Result<i32, String> {
+pub(crate) fn legend_note(area: &Area<'_>, y: i32, note: &str) -> Result<i32, String> {
     let style = font(13.0).color(&palette::MUTED);
     let mut y = y + 6;
     for line in wrap(note, 28) {
@@ -344,21 +335,34 @@ pub(crate) fn legend_note(
     Ok(y)
 }
 
+/// Draws a chart as an SVG document in the common layout: a white page, the
+/// title and subtitle on top, then `draw` fills the plot area (left) and the
+/// legend panel (right).
+pub(crate) fn svg(
+    title: &str,
+    subtitle: &str,
+    draw: impl FnOnce(&Area<'_>, &Area<'_>) -> Result<(), String>,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        let body = header(&root, title, subtitle)?;
+        let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
+        draw(&plot, &legend)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
 impl LineChart {
     /// Draws the chart as an SVG document.
     pub fn to_svg(&self) -> Result<String, String> {
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            root.fill(&WHITE).map_err(err)?;
-            let body = header(&root, &self.title, &self.subtitle)?;
-            let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
+        svg(&self.title, &self.subtitle, |plot, legend| {
             let (x, y) = self.axes();
-            self.plot(&plot, x, y)?;
-            self.legend(&legend, y)?;
-            root.present().map_err(err)?;
-        }
-        Ok(svg)
+            self.plot(plot, x, y)?;
+            self.legend(legend, y)
+        })
     }
 
     fn axes(&self) -> (Axis, Axis) {
@@ -408,12 +412,7 @@ impl LineChart {
         )
     }
 
-    fn plot(
-        &self,
-        area: &DrawingArea<SVGBackend<'_>, Shift>,
-        x: Axis,
-        y: Axis,
-    ) -> Result<(), String> {
+    fn plot(&self, area: &Area<'_>, x: Axis, y: Axis) -> Result<(), String> {
         let mut chart = ChartBuilder::on(area)
             .margin_top(6)
             .margin_right(18)
@@ -577,11 +576,7 @@ impl LineChart {
         Ok(())
     }
 
-    fn legend(
-        &self,
-        area: &DrawingArea<SVGBackend<'_>, Shift>,
-        y_axis: Axis,
-    ) -> Result<(), String> {
+    fn legend(&self, area: &Area<'_>, y_axis: Axis) -> Result<(), String> {
         let mut y = 10;
         if !self.legend_title.is_empty() {
             y = legend_title(area, &self.legend_title, y)?;

@@ -6,12 +6,9 @@
 //! equal cells; a contour point between two values is placed by linear
 //! interpolation between their cells.
 
-use crate::chart::{
-    err, font, header, legend_entry, legend_note, legend_title, Axis, Scale, HEIGHT, LEGEND, WIDTH,
-};
+use crate::chart::{err, font, legend_entry, legend_note, legend_title, svg, Area, Axis, Scale};
 use crate::format;
 use crate::palette;
-use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -47,19 +44,12 @@ pub struct Heatmap {
 impl Heatmap {
     /// Draws the heatmap as an SVG document.
     pub fn to_svg(&self) -> Result<String, String> {
-        let mut svg = String::new();
-        {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            root.fill(&WHITE).map_err(err)?;
-            let body = header(&root, &self.title, &self.subtitle)?;
-            let (plot, legend) = body.split_horizontally(WIDTH - LEGEND);
+        svg(&self.title, &self.subtitle, |plot, legend| {
             let flat: Vec<f64> = self.values.iter().flatten().copied().collect();
             let colors = Axis::fit(&flat, self.scale, false);
-            self.plot(&plot, colors)?;
-            self.legend(&legend, colors)?;
-            root.present().map_err(err)?;
-        }
-        Ok(svg)
+            self.plot(plot, colors)?;
+            self.legend(legend, colors)
+        })
     }
 
     fn color(&self, colors: Axis, v: f64) -> RGBColor {
@@ -69,7 +59,7 @@ impl Heatmap {
         palette::viridis((colors.map(v) - colors.lo) / (colors.hi - colors.lo))
     }
 
-    fn plot(&self, area: &DrawingArea<SVGBackend<'_>, Shift>, colors: Axis) -> Result<(), String> {
+    fn plot(&self, area: &Area<'_>, colors: Axis) -> Result<(), String> {
         let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
         let mut c = ChartBuilder::on(area)
             .margin_top(6)
@@ -172,11 +162,7 @@ impl Heatmap {
         Ok(())
     }
 
-    fn legend(
-        &self,
-        area: &DrawingArea<SVGBackend<'_>, Shift>,
-        colors: Axis,
-    ) -> Result<(), String> {
+    fn legend(&self, area: &Area<'_>, colors: Axis) -> Result<(), String> {
         let mut y = legend_title(area, &self.value_label, 10)?;
         // Colour bar: 160 px tall, high values on top.
         let (top, height, x0, x1) = (y + 4, 160, 10, 34);

@@ -75,6 +75,17 @@ pub struct Page {
     pub scenario_text: Option<String>,
 }
 
+/// The story a page tells: the one recorded in the results when it says
+/// something, else the leading comment of the scenario file beside them
+/// (see [`story_from_toml`]).
+pub(crate) fn story(recorded: &Option<String>, scenario_text: Option<&str>) -> String {
+    recorded
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| scenario_text.map(story_from_toml))
+        .unwrap_or_default()
+}
+
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -10,7 +10,7 @@
 
 use crate::chart::{Line, LineChart, Reference};
 use crate::page::{self, Figure, Page};
-use crate::write::{read_json, write_files, Files};
+use crate::write::{add_chart, render_files, Files};
 use crate::ReportError;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -137,10 +137,7 @@ fn chart(k: &Json, j: usize, slo: &Json) -> Option<(String, String, LineChart)> 
 /// Renders the page and charts of the recommendation in `dir`. Returns the
 /// files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let path = dir.join(RESULTS_FILE);
-    let v: Json = read_json(&path, check)?;
-    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
-    write_files(dir, files(&v, scenario_text)?)
+    render_files(dir, RESULTS_FILE, check, files)
 }
 
 /// The charts and `index.html` of the recommendation `v` (with the scenario
@@ -154,18 +151,14 @@ pub fn files(v: &Json, scenario_text: Option<String>) -> Result<Files, ReportErr
             let Some((file, alt, c)) = chart(k, j, s) else {
                 continue;
             };
-            let svg = c.to_svg().map_err(|message| ReportError::Draw {
-                chart: file.clone(),
-                message,
-            })?;
-            out.push((file.clone(), svg));
-            figures.push(Figure {
+            let figure = Figure {
                 file,
                 caption: format!(
                     "{alt}: where the recommendation sits among the candidates simulated, and how clearly it clears the objective"
                 ),
                 alt,
-            });
+            };
+            add_chart(&mut out, &mut figures, c.to_svg(), figure)?;
         }
     }
     let summary = v["summary"].as_str().unwrap_or("");

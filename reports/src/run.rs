@@ -35,7 +35,7 @@ use crate::chart::{Line, LineChart, Reference, Scale};
 use crate::format;
 use crate::input::RunResults;
 use crate::page::{self, Cell, Figure, Page, Table};
-use crate::write::{read_json, write_atomic, write_files, Files};
+use crate::write::{add_chart, render_files, write_atomic, Files};
 use crate::ReportError;
 use std::path::{Path, PathBuf};
 
@@ -73,9 +73,7 @@ pub fn write_and_render(dir: &Path, results: &RunResults) -> Result<Vec<PathBuf>
 /// Reads `dir/run.json` and writes the charts and `index.html` beside it.
 /// Returns the files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let results: RunResults = read_json(&dir.join(RESULTS_FILE), RunResults::check)?;
-    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
-    write_files(dir, files(&results, scenario_text)?)
+    render_files(dir, RESULTS_FILE, RunResults::check, files)
 }
 
 /// The charts and `index.html` of `results` (with the scenario file written
@@ -84,16 +82,12 @@ pub fn files(results: &RunResults, scenario_text: Option<String>) -> Result<File
     let mut out = Vec::new();
     let mut figures = Vec::new();
     for (file, chart, caption) in charts(results) {
-        let svg = chart.to_svg().map_err(|message| ReportError::Draw {
-            chart: file.to_string(),
-            message,
-        })?;
-        out.push((file.to_string(), svg));
-        figures.push(Figure {
+        let figure = Figure {
             file: file.to_string(),
             alt: chart.title.clone(),
             caption: caption.to_string(),
-        });
+        };
+        add_chart(&mut out, &mut figures, chart.to_svg(), figure)?;
     }
     let page = build_page(results, figures, scenario_text);
     out.push(("index.html".to_string(), page::html(&page)));
@@ -510,12 +504,7 @@ fn database_finding(r: &RunResults, workers: f64) -> String {
 }
 
 fn build_page(r: &RunResults, figures: Vec<Figure>, scenario_text: Option<String>) -> Page {
-    let story = r
-        .story
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| scenario_text.as_deref().map(page::story_from_toml))
-        .unwrap_or_default();
+    let story = page::story(&r.story, scenario_text.as_deref());
     let m = |k: &str| r.metrics.get(k).copied().flatten().unwrap_or(f64::NAN);
     let failed_attempts: f64 = r
         .metrics

@@ -1,12 +1,45 @@
 //! Atomic writes: a temporary file beside the target, synced, then renamed
 //! over it, so that a stopped process never leaves a half-written chart.
 
+use crate::page::Figure;
 use crate::ReportError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Rendered files: (file name, contents), the page last.
 pub type Files = Vec<(String, String)>;
+
+/// Reads the results file `name` in `dir` (refused unless it passes
+/// `check`) and the scenario file beside it, if any, then writes the charts
+/// and `index.html` that `files` makes of them. Returns the files written,
+/// page last.
+pub(crate) fn render_files<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    check: impl Fn(&T) -> Result<(), String>,
+    files: impl FnOnce(&T, Option<String>) -> Result<Files, ReportError>,
+) -> Result<Vec<PathBuf>, ReportError> {
+    let results: T = read_json(&dir.join(name), check)?;
+    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
+    write_files(dir, files(&results, scenario_text)?)
+}
+
+/// Adds a drawn chart to `out` and its entry to `figures`, or fails with
+/// plotters' error about it.
+pub(crate) fn add_chart(
+    out: &mut Files,
+    figures: &mut Vec<Figure>,
+    svg: Result<String, String>,
+    figure: Figure,
+) -> Result<(), ReportError> {
+    let svg = svg.map_err(|message| ReportError::Draw {
+        chart: figure.file.clone(),
+        message,
+    })?;
+    out.push((figure.file.clone(), svg));
+    figures.push(figure);
+    Ok(())
+}
 
 /// Writes `files` into `dir`, each atomically; returns their paths in order.
 pub(crate) fn write_files(dir: &Path, files: Files) -> Result<Vec<PathBuf>, ReportError> {

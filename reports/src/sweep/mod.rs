@@ -23,7 +23,7 @@ use crate::format;
 use crate::heatmap::{fractional_index, Heatmap};
 use crate::input::{SweepAxis, SweepPoint, SweepResults, SweepThreshold};
 use crate::page::{self, Figure};
-use crate::write::{read_json, write_files, Files};
+use crate::write::{add_chart, render_files, Files};
 use crate::ReportError;
 use serde_json::Value as Json;
 use std::path::{Path, PathBuf};
@@ -50,9 +50,7 @@ pub const METRICS: [&str; 5] = [
 /// Reads `dir/results.json` and writes the charts and `index.html` beside
 /// it. Returns the files written, page last.
 pub fn render(dir: &Path) -> Result<Vec<PathBuf>, ReportError> {
-    let results: SweepResults = read_json(&dir.join(RESULTS_FILE), SweepResults::check)?;
-    let scenario_text = std::fs::read_to_string(dir.join("scenario.toml")).ok();
-    write_files(dir, files(&results, scenario_text)?)
+    render_files(dir, RESULTS_FILE, SweepResults::check, files)
 }
 
 /// The charts and `index.html` of `results` (with the scenario file written
@@ -61,16 +59,12 @@ pub fn files(results: &SweepResults, scenario_text: Option<String>) -> Result<Fi
     let mut out = Vec::new();
     let mut figures = Vec::new();
     for c in charts(results) {
-        let svg = c.svg.map_err(|message| ReportError::Draw {
-            chart: c.file.clone(),
-            message,
-        })?;
-        out.push((c.file.clone(), svg));
-        figures.push(Figure {
+        let figure = Figure {
             file: c.file,
             alt: c.title,
             caption: c.caption,
-        });
+        };
+        add_chart(&mut out, &mut figures, c.svg, figure)?;
     }
     let page = story::build_page(results, figures, scenario_text);
     out.push(("index.html".to_string(), page::html(&page)));

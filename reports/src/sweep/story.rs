@@ -17,12 +17,7 @@ pub(crate) fn build_page(
     figures: Vec<Figure>,
     scenario_text: Option<String>,
 ) -> Page {
-    let story = r
-        .story
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| scenario_text.as_deref().map(page::story_from_toml))
-        .unwrap_or_default();
+    let story = page::story(&r.story, scenario_text.as_deref());
     let ro = roles(r);
     let mut findings = vec![Cell::text(format!(
         "{} points × {} · {}{}.",
