@@ -10,9 +10,11 @@
 
 use crate::format;
 use crate::palette;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::ops::Range;
 
 /// Width of every chart, in pixels.
 pub const WIDTH: u32 = 960;
@@ -355,6 +357,24 @@ pub(crate) fn svg(
     Ok(svg)
 }
 
+/// The plot in `area` over `x` and `y` (plot coordinates), with the margins
+/// and the room for axis labels that every chart shares.
+pub(crate) fn plot_frame<'a, 'b>(
+    area: &'a Area<'b>,
+    x: Range<f64>,
+    y: Range<f64>,
+) -> Result<ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    ChartBuilder::on(area)
+        .margin_top(6)
+        .margin_right(18)
+        .margin_left(8)
+        .margin_bottom(6)
+        .x_label_area_size(56)
+        .y_label_area_size(86)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
+}
+
 impl LineChart {
     /// Draws the chart as an SVG document.
     pub fn to_svg(&self) -> Result<String, String> {
@@ -413,15 +433,7 @@ impl LineChart {
     }
 
     fn plot(&self, area: &Area<'_>, x: Axis, y: Axis) -> Result<(), String> {
-        let mut chart = ChartBuilder::on(area)
-            .margin_top(6)
-            .margin_right(18)
-            .margin_left(8)
-            .margin_bottom(6)
-            .x_label_area_size(56)
-            .y_label_area_size(86)
-            .build_cartesian_2d(x.lo..x.hi, y.lo..y.hi)
-            .map_err(err)?;
+        let mut chart = plot_frame(area, x.lo..x.hi, y.lo..y.hi)?;
         let fx = |c: &f64| {
             if self.x_whole && c.fract().abs() > 1e-9 {
                 String::new()

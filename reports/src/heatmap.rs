@@ -6,7 +6,9 @@
 //! equal cells; a contour point between two values is placed by linear
 //! interpolation between their cells.
 
-use crate::chart::{err, font, legend_entry, legend_note, legend_title, svg, Area, Axis, Scale};
+use crate::chart::{
+    err, font, legend_entry, legend_note, legend_title, plot_frame, svg, Area, Axis, Scale,
+};
 use crate::format;
 use crate::palette;
 use plotters::prelude::*;
@@ -61,15 +63,7 @@ impl Heatmap {
 
     fn plot(&self, area: &Area<'_>, colors: Axis) -> Result<(), String> {
         let (nx, ny) = (self.x_ticks.len().max(1), self.y_ticks.len().max(1));
-        let mut c = ChartBuilder::on(area)
-            .margin_top(6)
-            .margin_right(18)
-            .margin_left(8)
-            .margin_bottom(6)
-            .x_label_area_size(56)
-            .y_label_area_size(86)
-            .build_cartesian_2d(-0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)
-            .map_err(err)?;
+        let mut c = plot_frame(area, -0.5..nx as f64 - 0.5, -0.5..ny as f64 - 0.5)?;
         let tick = |ticks: &[String], v: f64| -> String {
             let i = v.round();
             if (v - i).abs() < 1e-6 && i >= 0.0 {
