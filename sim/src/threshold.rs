@@ -100,16 +100,9 @@ pub fn bisect(
         if bracket.width() <= tolerance || bracket.width().is_nan() {
             break;
         }
-        let mut mid = 0.5 * (bracket.keep + bracket.other);
-        if integer {
-            mid = mid.floor();
-            if mid == bracket.keep.min(bracket.other) {
-                mid += 1.0;
-            }
-            if mid == bracket.keep || mid == bracket.other {
-                break;
-            }
-        }
+        let Some(mid) = midpoint(bracket, integer) else {
+            break;
+        };
         if probe(mid) {
             bracket.keep = mid;
         } else {
@@ -185,61 +178,76 @@ pub fn locate(
     max_probes: usize,
     mut probe: impl FnMut(f64) -> Answer,
 ) -> Bracket {
-    let mut b = bracket;
     let mut left = max_probes;
-    let narrow = |b: Bracket| precision.met(b.keep, b.other) || b.width().is_nan();
+    let mut narrow = |b, step: &mut dyn FnMut(&mut Bracket, f64) -> bool| {
+        narrow_by_probes(b, precision, integer, &mut left, step)
+    };
     let mut unsure = None;
-    while left > 0 && !narrow(b) {
-        let Some(mid) = midpoint(b, integer) else {
-            break;
-        };
-        left -= 1;
+    let b = narrow(bracket, &mut |b, mid| {
         match probe(mid) {
             Answer::Keep => b.keep = mid,
             Answer::Other => b.other = mid,
-            Answer::Unsure => {
-                unsure = Some(mid);
-                break;
-            }
+            Answer::Unsure => unsure = Some(mid),
         }
-    }
+        unsure.is_none()
+    });
     let Some(u) = unsure else {
         return b;
     };
     // The keep side: an unsure probe counts as not clearly `keep`.
-    let mut k = Bracket {
-        keep: b.keep,
-        other: u,
-    };
-    while left > 0 && !narrow(k) {
-        let Some(mid) = midpoint(k, integer) else {
-            break;
-        };
-        left -= 1;
-        match probe(mid) {
-            Answer::Keep => k.keep = mid,
-            _ => k.other = mid,
-        }
-    }
+    let k = narrow(
+        Bracket {
+            keep: b.keep,
+            other: u,
+        },
+        &mut |k, mid| {
+            match probe(mid) {
+                Answer::Keep => k.keep = mid,
+                _ => k.other = mid,
+            }
+            true
+        },
+    );
     // The other side: an unsure probe counts as not clearly `other`.
-    let mut o = Bracket {
-        keep: u,
-        other: b.other,
-    };
-    while left > 0 && !narrow(o) {
-        let Some(mid) = midpoint(o, integer) else {
-            break;
-        };
-        left -= 1;
-        match probe(mid) {
-            Answer::Other => o.other = mid,
-            _ => o.keep = mid,
-        }
-    }
+    let o = narrow(
+        Bracket {
+            keep: u,
+            other: b.other,
+        },
+        &mut |o, mid| {
+            match probe(mid) {
+                Answer::Other => o.other = mid,
+                _ => o.keep = mid,
+            }
+            true
+        },
+    );
     Bracket {
         keep: k.keep,
         other: o.other,
     }
+}
+
+/// Bisects `b` while probes are `left` and it is wider than `precision`:
+/// each midpoint costs a probe, and `step` moves an end of the bracket to
+/// it, or ends the search (false).
+fn narrow_by_probes(
+    mut b: Bracket,
+    precision: Precision,
+    integer: bool,
+    left: &mut usize,
+    step: &mut dyn FnMut(&mut Bracket, f64) -> bool,
+) -> Bracket {
+    while *left > 0 && !(precision.met(b.keep, b.other) || b.width().is_nan()) {
+        let Some(mid) = midpoint(b, integer) else {
+            break;
+        };
+        *left -= 1;
+        if !step(&mut b, mid) {
+            break;
+        }
+    }
+    b
 }
 
 #[cfg(test)]
