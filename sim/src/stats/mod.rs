@@ -34,6 +34,19 @@ impl Window {
         let hi = b.min(self.end);
         hi.saturating_sub(lo)
     }
+    /// How many buckets of `width` cover the window (the last may be
+    /// partial).
+    pub fn buckets(&self, width: SimTime) -> usize {
+        assert!(width.0 > 0, "bucket width must be positive");
+        self.len().0.div_ceil(width.0) as usize
+    }
+    /// Bucket `i` of `width` with its bounds, the last ending with the
+    /// window: a series' cursor.
+    #[inline]
+    fn cursor(&self, width: SimTime, i: usize) -> (usize, SimTime, SimTime) {
+        let start = self.start + SimTime(width.0 * i as u64);
+        (i, start, (start + width).min(self.end))
+    }
 }
 
 /// A quantity that holds a value over time (connections in use, waiters): its
@@ -81,8 +94,7 @@ impl TimeWeighted {
     /// A gauge that also keeps its time average per bucket of `width` (the
     /// last bucket may be shorter).
     pub fn with_series(window: Window, width: SimTime) -> Self {
-        assert!(width.0 > 0, "bucket width must be positive");
-        let buckets = window.len().0.div_ceil(width.0) as usize;
+        let buckets = window.buckets(width);
         TimeWeighted {
             series: Some(GaugeSeries {
                 width,
@@ -291,8 +303,7 @@ pub struct TimeSeries {
 impl TimeSeries {
     /// A series of buckets of `width` over `window` (the last may be partial).
     pub fn new(window: Window, width: SimTime) -> Self {
-        assert!(width.0 > 0, "bucket width must be positive");
-        let n = window.len().0.div_ceil(width.0) as usize;
+        let n = window.buckets(width);
         TimeSeries {
             window,
             width,
@@ -324,8 +335,7 @@ impl TimeSeries {
             self.sums[i] += v;
         } else if let Some(i) = self.bucket(t) {
             self.sums[i] += v;
-            let start = self.window.start + SimTime(self.width.0 * i as u64);
-            self.cursor = (i, start, (start + self.width).min(self.window.end));
+            self.cursor = self.window.cursor(self.width, i);
         }
     }
 
@@ -440,8 +450,7 @@ impl Bins {
 impl LatencySeries {
     /// An empty series with buckets of `width` over `window`.
     pub fn new(window: Window, width: SimTime) -> Self {
-        assert!(width.0 > 0, "bucket width must be positive");
-        let n = window.len().0.div_ceil(width.0) as usize;
+        let n = window.buckets(width);
         LatencySeries {
             window,
             width,
@@ -501,8 +510,7 @@ impl LatencySeries {
             // gives it back (records are mostly in time order).
             self.buckets[self.cursor.0].counts.shrink_to_fit();
             i = ((at - self.window.start).0 / self.width.0) as usize;
-            let start = self.window.start + SimTime(self.width.0 * i as u64);
-            self.cursor = (i, start, (start + self.width).min(self.window.end));
+            self.cursor = self.window.cursor(self.width, i);
         }
         self.buckets[i].add(Self::bin(latency), 1);
     }
