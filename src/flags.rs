@@ -19,32 +19,12 @@ pub const MAX_SEED: u64 = i64::MAX as u64;
 
 /// `--seed`: a whole number from 0 to [`MAX_SEED`].
 pub fn seed(s: &str) -> Result<u64, String> {
-    let bad = || {
-        format!(
-            "expected a whole number from 0 to {MAX_SEED}, found `{}`",
-            clip(s)
-        )
-    };
-    let n: u64 = s.trim().parse().map_err(|_| bad())?;
-    if n > MAX_SEED {
-        return Err(bad());
-    }
-    Ok(n)
+    whole(s, 0, MAX_SEED)
 }
 
 /// `--threads`: a whole number from 1 to [`MAX_THREADS`].
 pub fn threads(s: &str) -> Result<usize, String> {
-    let bad = || {
-        format!(
-            "expected a whole number from 1 to {MAX_THREADS}, found `{}`",
-            clip(s)
-        )
-    };
-    let n: usize = s.trim().parse().map_err(|_| bad())?;
-    if !(1..=MAX_THREADS).contains(&n) {
-        return Err(bad());
-    }
-    Ok(n)
+    whole(s, 1, MAX_THREADS)
 }
 
 /// `--max-events`: a finite count of at least 1, in plain or scientific
@@ -72,14 +52,22 @@ pub fn max_events(s: &str) -> Result<f64, String> {
 
 /// `--replications`: a whole number from 1 to 10,000 (as in scenario files).
 pub fn replications(s: &str) -> Result<u32, String> {
+    whole(s, 1, 10_000)
+}
+
+/// `s` as a whole number from `lo` to `hi`.
+fn whole<T>(s: &str, lo: T, hi: T) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
     let bad = || {
         format!(
-            "expected a whole number from 1 to 10000, found `{}`",
+            "expected a whole number from {lo} to {hi}, found `{}`",
             clip(s)
         )
     };
-    let n: u32 = s.trim().parse().map_err(|_| bad())?;
-    if !(1..=10_000).contains(&n) {
+    let n: T = s.trim().parse().map_err(|_| bad())?;
+    if n < lo || n > hi {
         return Err(bad());
     }
     Ok(n)

@@ -332,26 +332,13 @@ fn copy_tree(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// Exchanges two paths in one step.
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
-    let a = CString::new(a.as_os_str().as_bytes())?;
-    let b = CString::new(b.as_os_str().as_bytes())?;
-    // SAFETY: both paths are valid NUL-terminated strings that outlive the
-    // call; renameat2 reads them and touches no other memory.
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            a.as_ptr(),
-            libc::AT_FDCWD,
-            b.as_ptr(),
-            libc::RENAME_EXCHANGE,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+    let (a, b) = (a.as_os_str().as_bytes(), b.as_os_str().as_bytes());
+    crate::unnamed::paths_call(a, b, |a, b| {
+        // SAFETY: both paths are valid NUL-terminated strings that outlive
+        // the call; renameat2 reads them and touches no other memory.
+        unsafe { libc::renameat2(libc::AT_FDCWD, a, libc::AT_FDCWD, b, libc::RENAME_EXCHANGE) }
+    })
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -71,23 +71,36 @@ fn open_unnamed(_: &Path) -> std::io::Result<Option<File>> {
 
 #[cfg(target_os = "linux")]
 fn link_fd(file: &File, path: &Path) -> std::io::Result<()> {
-    use std::ffi::CString;
     use std::os::fd::AsRawFd;
     use std::os::unix::ffi::OsStrExt;
-    let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))?;
-    let to = CString::new(path.as_os_str().as_bytes())?;
-    // SAFETY: both paths are valid NUL-terminated strings that outlive the
-    // call; linkat reads them and touches no other memory.
-    let rc = unsafe {
-        libc::linkat(
-            libc::AT_FDCWD,
-            from.as_ptr(),
-            libc::AT_FDCWD,
-            to.as_ptr(),
-            libc::AT_SYMLINK_FOLLOW,
-        )
-    };
-    if rc == 0 {
+    let from = format!("/proc/self/fd/{}", file.as_raw_fd());
+    paths_call(from.as_bytes(), path.as_os_str().as_bytes(), |from, to| {
+        // SAFETY: both paths are valid NUL-terminated strings that outlive
+        // the call; linkat reads them and touches no other memory.
+        unsafe {
+            libc::linkat(
+                libc::AT_FDCWD,
+                from,
+                libc::AT_FDCWD,
+                to,
+                libc::AT_SYMLINK_FOLLOW,
+            )
+        }
+    })
+}
+
+/// Makes a system call on two paths, `a` and `b`, handed to `call` as
+/// NUL-terminated strings; `call` returns 0 on success, else the error is
+/// in `errno`.
+#[cfg(target_os = "linux")]
+pub fn paths_call(
+    a: &[u8],
+    b: &[u8],
+    call: impl FnOnce(*const libc::c_char, *const libc::c_char) -> libc::c_int,
+) -> std::io::Result<()> {
+    let a = std::ffi::CString::new(a)?;
+    let b = std::ffi::CString::new(b)?;
+    if call(a.as_ptr(), b.as_ptr()) == 0 {
         Ok(())
     } else {
         Err(std::io::Error::last_os_error())
