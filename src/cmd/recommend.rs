@@ -9,10 +9,9 @@
 use crate::flags::Format;
 use crate::output::{command_line, OutputSet};
 use crate::{flags, stop, Failure};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use models::recommend::{self, render, Knob, Target};
 use models::sweep::results::Verdict;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 /// Arguments of `capsim recommend`.
@@ -173,13 +172,9 @@ fn check(target: &Target, probe: &recommend::Probe, format: Format) -> Result<()
 }
 
 fn spinner(quiet: bool) -> ProgressBar {
-    if quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
+    let bar = super::sweep::progress(None, "{spinner} {elapsed} {msg}", quiet);
+    if !bar.is_hidden() {
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {elapsed} {msg}").expect("the template is valid"),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
     bar
 }

@@ -232,15 +232,20 @@ pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, F
 }
 
 fn progress_bar(len: usize, quiet: bool) -> ProgressBar {
+    progress(
+        Some(len as u64),
+        "{bar:40} {pos}/{len} points · {elapsed} elapsed · ETA {eta} {msg}",
+        quiet,
+    )
+}
+
+/// A progress display of `len` steps (`None`: unknown) on stderr, drawn
+/// with `template`; hidden when `quiet` or when stderr is not a terminal.
+pub(crate) fn progress(len: Option<u64>, template: &str, quiet: bool) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} points · {elapsed} elapsed · ETA {eta} {msg}",
-        )
-        .expect("the template is valid"),
-    );
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid"));
     bar
 }
