@@ -226,17 +226,7 @@ pub(crate) fn read(
 ) -> Result<Read, ScenarioError> {
     let err = |key: &str, at_key: bool, msg: String| pos.error(origin, key, at_key, msg);
     let empty = Table::new();
-    let sweep = match doc.get("sweep") {
-        None => &empty,
-        Some(Value::Table(t)) => t,
-        Some(v) => {
-            return Err(err(
-                "sweep",
-                true,
-                format!("expected a table [sweep], found {}", describe(v)),
-            ))
-        }
-    };
+    let sweep = table(doc, "sweep", pos, origin)?.unwrap_or(&empty);
     let mut axes = Vec::new();
     flatten(sweep, "", pos, &mut axes);
     let x = match sweep.get("x") {
@@ -330,18 +320,31 @@ pub(crate) fn read(
     }
     // File axes by position; new --axis axes after them, in command-line order.
     axes.sort_by_key(|r| r.order);
-    let slo = match doc.get("slo") {
+    let slo = match table(doc, "slo", pos, origin)? {
         None => Vec::new(),
-        Some(Value::Table(t)) => slo(t, pos, origin)?,
-        Some(v) => {
-            return Err(err(
-                "slo",
-                true,
-                format!("expected a table [slo], found {}", describe(v)),
-            ))
-        }
+        Some(t) => slo(t, pos, origin)?,
     };
     Ok((axes, x, tolerance, slo))
+}
+
+/// The table `name` of `doc`, if it has one; an error if `name` is not a
+/// table.
+fn table<'a>(
+    doc: &'a Table,
+    name: &str,
+    pos: &Positions,
+    origin: &str,
+) -> Result<Option<&'a Table>, ScenarioError> {
+    match doc.get(name) {
+        None => Ok(None),
+        Some(Value::Table(t)) => Ok(Some(t)),
+        Some(v) => Err(pos.error(
+            origin,
+            name,
+            true,
+            format!("expected a table [{name}], found {}", describe(v)),
+        )),
+    }
 }
 
 /// Reads `[forecast]`: `peak_rate = 12000`, the highest offered rate
@@ -352,16 +355,8 @@ pub(crate) fn forecast(
     origin: &str,
 ) -> Result<Option<f64>, ScenarioError> {
     let err = |key: &str, at_key: bool, msg: String| pos.error(origin, key, at_key, msg);
-    let table = match doc.get("forecast") {
-        None => return Ok(None),
-        Some(Value::Table(t)) => t,
-        Some(v) => {
-            return Err(err(
-                "forecast",
-                true,
-                format!("expected a table [forecast], found {}", describe(v)),
-            ))
-        }
+    let Some(table) = table(doc, "forecast", pos, origin)? else {
+        return Ok(None);
     };
     if let Some(k) = table.keys().find(|k| *k != "peak_rate") {
         return Err(err(
