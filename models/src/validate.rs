@@ -184,13 +184,7 @@ const WARMUP: &str = "200ms";
 /// `pool` is the rest of the `[pool]` table.
 fn pure_pool(n: u32, a: f64, duration_ms: u64, pool: &str) -> String {
     format!(
-        r#"[simulation]
-duration = "{duration_ms}ms"
-warmup = "{WARMUP}"
-
-[workload]
-rate = {rate}
-
+        r#"{head}
 [pool]
 max_total = {n}
 min_idle = {n}
@@ -200,7 +194,7 @@ min_idle = {n}
 rtt = {{ dist = "exponential", mean = "1ms" }}
 {COMMON}service_time = "0us"
 "#,
-        rate = a * 1000.0,
+        head = head(duration_ms, a),
     )
 }
 
@@ -210,13 +204,7 @@ rtt = {{ dist = "exponential", mean = "1ms" }}
 /// rho = 0.7 has probability about 0.7^200.
 fn one_shard(lambda: f64, service: &str, duration_ms: u64) -> String {
     format!(
-        r#"[simulation]
-duration = "{duration_ms}ms"
-warmup = "{WARMUP}"
-
-[workload]
-rate = {rate}
-
+        r#"{head}
 [pool]
 max_total = 10000
 min_idle = 200
@@ -227,7 +215,22 @@ acquire_timeout = "none"
 rtt = "100us"
 {COMMON}service_time = {service}
 "#,
-        rate = lambda * 1000.0,
+        head = head(duration_ms, lambda),
+    )
+}
+
+/// The `[simulation]` and `[workload]` tables of every case: `duration_ms`
+/// measured after [`WARMUP`], Poisson arrivals at `per_ms` per ms.
+fn head(duration_ms: u64, per_ms: f64) -> String {
+    format!(
+        r#"[simulation]
+duration = "{duration_ms}ms"
+warmup = "{WARMUP}"
+
+[workload]
+rate = {rate}
+"#,
+        rate = per_ms * 1000.0,
     )
 }
 
