@@ -15,6 +15,9 @@
 use models::engine::run;
 use models::scenario::parse;
 
+mod common;
+use common::POOL_NEVER_BINDS;
+
 /// Replies per millisecond.
 const LAMBDA: f64 = 7.0;
 
@@ -34,19 +37,7 @@ seed = 3
 [workload]
 rate = {rate}
 
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
+{POOL_NEVER_BINDS}
 [redis]
 shards = 1
 hit_ratio = {hit}

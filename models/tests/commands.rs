@@ -16,6 +16,9 @@
 use models::engine::run;
 use models::scenario::{parse, Scenario};
 
+mod common;
+use common::POOL_NEVER_BINDS;
+
 /// Commands per millisecond.
 const LAMBDA: f64 = 7.0;
 
@@ -31,19 +34,7 @@ seed = 5
 [workload]
 rate = {rate}
 
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
+{POOL_NEVER_BINDS}
 [redis]
 shards = 1
 hit_ratio = 1.0

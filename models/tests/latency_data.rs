@@ -22,6 +22,9 @@ use sim::rng::Streams;
 use sim::summary::Estimate;
 use std::path::{Path, PathBuf};
 
+mod common;
+use common::POOL_NEVER_BINDS;
+
 /// A fresh folder for one test's files.
 fn folder(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("latency_data-{name}"));
@@ -68,19 +71,7 @@ seed = 29
 [workload]
 rate = {rate}
 
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
+{POOL_NEVER_BINDS}
 [redis]
 shards = 1
 hit_ratio = 1.0

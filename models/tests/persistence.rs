@@ -15,10 +15,14 @@
 use models::engine::run;
 use models::scenario::parse;
 
+mod common;
+use common::POOL_NEVER_BINDS;
+
 #[test]
 fn a_fork_blocks_the_loop_for_its_stall() {
     // 10 ms per GB of a 2 GB dataset: a 20 ms stall every second.
-    let text = r#"[simulation]
+    let text = format!(
+        r#"[simulation]
 duration = "60s"
 warmup = "1s"
 replications = 20
@@ -27,27 +31,16 @@ seed = 9
 [workload]
 rate = 2000
 
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
+{POOL_NEVER_BINDS}
 [redis]
 shards = 1
 hit_ratio = 1.0
 accept_cost = "0us"
 service_time = "0us"
-persistence = { every = "1s", stall_per_gb = "10ms", dataset = "2GB" }
-"#;
-    let s = parse(text, "persistence.toml", "persistence", &[]).expect("the scenario is valid");
+persistence = {{ every = "1s", stall_per_gb = "10ms", dataset = "2GB" }}
+"#
+    );
+    let s = parse(&text, "persistence.toml", "persistence", &[]).expect("the scenario is valid");
     let p = s.redis.persistence.as_ref().unwrap();
     let (stall_ms, every_ms) = (p.stall().as_millis_f64(), p.every.as_millis_f64());
     assert_eq!(stall_ms, 20.0);

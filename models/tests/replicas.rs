@@ -22,6 +22,9 @@ use models::scenario::{parse, Scenario};
 use models::slots::SlotMap;
 use sim::summary::Estimate;
 
+mod common;
+use common::POOL_NEVER_BINDS;
+
 /// Reads per second.
 const LAMBDA: f64 = 15_000.0;
 /// Mean command time, seconds.
@@ -47,19 +50,7 @@ seed = 5
 rate = {rate}
 keys = 1
 
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
+{POOL_NEVER_BINDS}
 [redis]
 mode = "cluster"
 shards = 3

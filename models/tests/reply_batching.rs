@@ -39,6 +39,9 @@ use models::engine::run;
 use models::scenario::{load, parse, Scenario};
 use std::path::PathBuf;
 
+mod common;
+use common::POOL_NEVER_BINDS;
+
 /// Commands per millisecond.
 const LAMBDA: f64 = 7.0;
 /// The constant round trip, ms.
@@ -57,19 +60,7 @@ seed = 11
 [workload]
 rate = {rate}
 
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
+{POOL_NEVER_BINDS}
 [redis]
 shards = 1
 hit_ratio = 1.0
