@@ -183,27 +183,29 @@ impl<E: Copy> Scheduler<E> {
     /// Removes the next event, advances the clock to its time and returns both.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        // The earliest lane head, if any.
-        let mut lane = usize::MAX;
-        let mut best: Option<&Entry<E>> = None;
+        // The source of the earliest event: a lane's index, or `HEAP`. An
+        // empty heap's key is past every real event's (sequence numbers
+        // never reach `u64::MAX`).
+        const HEAP: usize = usize::MAX;
+        let mut source = HEAP;
+        let mut best = match self.heap.first() {
+            Some(h) => (h.time, h.seq),
+            None => (u64::MAX, u64::MAX),
+        };
         for (i, q) in self.lanes.iter().enumerate() {
             if let Some(e) = q.front() {
-                if best.is_none_or(|b| e.before(b)) {
-                    best = Some(e);
-                    lane = i;
+                if (e.time, e.seq) < best {
+                    best = (e.time, e.seq);
+                    source = i;
                 }
             }
         }
-        let from_heap = match (self.heap.first(), best) {
-            (Some(h), Some(b)) => h.before(b),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return None,
-        };
-        let entry = if from_heap {
-            self.heap_pop()
+        let entry = if source != HEAP {
+            self.lanes[source].pop()
+        } else if self.heap.is_empty() {
+            return None;
         } else {
-            self.lanes[lane].pop()
+            self.heap_pop()
         };
         let at = SimTime(entry.time);
         debug_assert!(at >= self.now);

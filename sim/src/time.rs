@@ -45,7 +45,11 @@ impl SimTime {
     #[inline]
     pub fn from_secs_f64(secs: f64) -> Self {
         let ns = secs * 1e9 + 0.5;
-        if ns >= 0.0 {
+        if (0.0..9_223_372_036_854_775_808.0).contains(&ns) {
+            // Below 2^63 the signed conversion (one instruction) gives the
+            // same value as the unsigned one, which x86-64 lacks.
+            SimTime(ns as i64 as u64)
+        } else if ns >= 0.0 {
             SimTime(ns as u64)
         } else {
             SimTime::ZERO

@@ -366,6 +366,7 @@ impl<'a> Model<'a> {
         }
     }
 
+    #[inline]
     fn on_l1_done(&mut self, r: u32) {
         if self.l1.is_keyed() {
             self.keyed_lookup(r);
@@ -399,11 +400,14 @@ impl<'a> Model<'a> {
     // ----- commands: the server and the database -----
 
     /// Sends `r`'s current command (or PING) on its connection.
+    #[inline]
     fn send_command(&mut self, r: u32) {
         let now = self.now();
-        let req = self.requests[r];
-        let pool = req.pool as usize;
-        let health = self.transport.health(pool, req.lease.conn, now);
+        let (pool, conn) = {
+            let req = &self.requests[r];
+            (req.pool as usize, req.lease.conn)
+        };
+        let health = self.transport.health(pool, conn, now);
         let rtt = self.transport.round_trip();
         match health {
             Health::Alive => {}
@@ -425,7 +429,7 @@ impl<'a> Model<'a> {
                 return;
             }
         }
-        self.transport.touch(pool, req.lease.conn, now);
+        self.transport.touch(pool, conn, now);
         let out = rtt.half();
         let exchange = Exchange {
             shard: self.command_shard(pool),
@@ -541,16 +545,17 @@ impl<'a> Model<'a> {
         self.passed = passed;
     }
 
+    #[inline]
     fn on_reply(&mut self, r: u32) {
         if self.mux.is_some() {
             self.mux_reply(r);
             return;
         }
         let now = self.now();
-        let req = self.requests[r];
+        let req = &mut self.requests[r];
         self.transport.touch(req.pool as usize, req.lease.conn, now);
         if req.lease.pinging {
-            self.requests[r].lease.pinging = false;
+            req.lease.pinging = false;
             if req.measured {
                 self.stats.acquire_wait(now - req.lease.checkout_started);
             }

@@ -260,6 +260,17 @@ impl Pooled {
         }
     }
 
+    /// The pod whose pool `pool` is. Outside cluster mode pools are pods,
+    /// and the division (tens of cycles) is skipped.
+    #[inline(always)]
+    fn pod_of(&self, pool: usize) -> usize {
+        if self.nodes == 1 {
+            pool
+        } else {
+            pool / self.nodes
+        }
+    }
+
     /// Number of pools: pods x nodes in cluster mode, else one per pod.
     pub fn pools(&self) -> usize {
         self.pools.len()
@@ -433,7 +444,7 @@ impl Pooled {
     /// Connection `c` starts being held on `pool` at `now`.
     #[inline]
     pub fn lend(&mut self, pool: usize, now: SimTime, stats: &mut Collector) {
-        stats.pods[pool / self.nodes].in_use.add(now, 1);
+        stats.pods[self.pod_of(pool)].in_use.add(now, 1);
         if stats.keep_series {
             stats.series.in_use.add(now, 1);
         }
@@ -447,7 +458,7 @@ impl Pooled {
             stats.hold_sum += held;
             stats.holds += 1;
         }
-        stats.pods[pool / self.nodes].in_use.add(now, -1);
+        stats.pods[self.pod_of(pool)].in_use.add(now, -1);
         if stats.keep_series {
             stats.series.in_use.add(now, -1);
         }
@@ -472,7 +483,7 @@ impl Pooled {
         now: SimTime,
         stats: &mut Collector,
     ) -> Option<(SimTime, u32)> {
-        stats.pods[pool / self.nodes].waiters.add(now, 1);
+        stats.pods[self.pod_of(pool)].waiters.add(now, 1);
         if stats.keep_series {
             stats.series.waiters.add(now, 1);
         }
@@ -503,7 +514,7 @@ impl Pooled {
     #[inline]
     pub fn next_waiter(&mut self, pool: usize, now: SimTime, stats: &mut Collector) -> Option<u32> {
         let w = self.pools[pool].pop_waiter()?;
-        Self::waiter_left(pool / self.nodes, now, stats);
+        Self::waiter_left(self.pod_of(pool), now, stats);
         Some(w.req)
     }
 
@@ -529,7 +540,7 @@ impl Pooled {
         stats: &mut Collector,
     ) -> Option<u32> {
         let w = self.pools[pool].pop_expired(cutoff)?;
-        Self::waiter_left(pool / self.nodes, now, stats);
+        Self::waiter_left(self.pod_of(pool), now, stats);
         Some(w.req)
     }
 

@@ -369,7 +369,7 @@ impl Collector {
         let secs = self.window.len().as_secs_f64();
         let pods = self.pods.len() as f64;
         let failed: u64 = self.failed.iter().sum();
-        let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        let ratio = |a: u64, b: u64| mean(a as f64, b);
         let in_use_mean = self.pods.iter().map(|p| p.in_use.mean()).sum::<f64>() / pods;
         let mut m = Metrics::new();
         let mut put = |k: &str, v: f64| {
@@ -416,11 +416,7 @@ impl Collector {
         put("pool.acquire_wait.max_ms", self.acquire_wait.max_ms());
         put(
             "pool.hold.mean_ms",
-            if self.holds == 0 {
-                0.0
-            } else {
-                self.hold_sum.as_millis_f64() / self.holds as f64
-            },
+            mean(self.hold_sum.as_millis_f64(), self.holds),
         );
         put("pool.in_use.mean", in_use_mean);
         put(
@@ -499,20 +495,12 @@ impl Collector {
             );
             put(
                 "redis.bandwidth.wait.mean_ms",
-                if l.replies == 0 {
-                    0.0
-                } else {
-                    l.wait_sum.as_millis_f64() / l.replies as f64
-                },
+                mean(l.wait_sum.as_millis_f64(), l.replies),
             );
         }
         put(
             "connections.queued.mean",
-            if self.mux_writes == 0 {
-                0.0
-            } else {
-                self.mux_queued_sum as f64 / self.mux_writes as f64
-            },
+            mean(self.mux_queued_sum as f64, self.mux_writes),
         );
         put("connections.queued.max", self.mux_queued_max as f64);
         put("client.command_timeouts", self.command_timeouts as f64);
@@ -520,12 +508,17 @@ impl Collector {
         put("connections.dead", self.detected as f64);
         put(
             "connections.detect.mean_ms",
-            if self.detected == 0 {
-                0.0
-            } else {
-                self.detect_sum.as_millis_f64() / self.detected as f64
-            },
+            mean(self.detect_sum.as_millis_f64(), self.detected),
         );
         m
+    }
+}
+
+/// `sum / n`, or 0 when nothing was counted.
+pub(super) fn mean(sum: f64, n: u64) -> f64 {
+    if n == 0 {
+        0.0
+    } else {
+        sum / n as f64
     }
 }

@@ -31,11 +31,7 @@ impl ReplicaBooks {
 
     /// The mean queue wait of the client commands at replicas, in ms.
     pub fn wait_mean_ms(&self) -> f64 {
-        if self.commands == 0 {
-            0.0
-        } else {
-            self.wait_sum.as_millis_f64() / self.commands as f64
-        }
+        super::mean(self.wait_sum.as_millis_f64(), self.commands)
     }
 }
 
