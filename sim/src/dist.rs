@@ -51,16 +51,10 @@ pub enum Latency {
     Empirical(Arc<Empirical>),
 }
 
-/// Why a distribution's parameters were refused.
-#[derive(Clone, Debug, PartialEq)]
-pub struct DistError(pub String);
-
-impl std::fmt::Display for DistError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// Why a distribution's parameters were refused.
+    DistError
 }
-impl std::error::Error for DistError {}
 
 fn positive(name: &str, v: f64) -> Result<(), DistError> {
     if v.is_finite() && v > 0.0 {

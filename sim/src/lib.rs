@@ -15,7 +15,8 @@
 //! - [`experiment`]: ordered parallel runs and parameter grids;
 //! - [`queueing`]: the formulas the simulator is validated against;
 //! - [`threshold`]: where a response along an axis crosses an objective;
-//! - [`zipf`]: Zipf and uniform popularity of ranked items (keys).
+//! - [`zipf`]: Zipf and uniform popularity of ranked items (keys);
+//! - [`message_error!`]: an error type that is its message.
 //!
 //! ```
 //! use sim::scheduler::Scheduler;
@@ -28,6 +29,34 @@
 //! assert_eq!(s.now(), SimTime::from_millis(1));
 //! ```
 #![warn(missing_docs)]
+
+/// Declares `pub struct $name(pub String)`, an error that is its message:
+/// `Display` writes the message, and it is a `std::error::Error`. Doc
+/// comments before the name document the type.
+///
+/// ```
+/// sim::message_error! {
+///     /// Why a widget was refused.
+///     WidgetError
+/// }
+/// assert_eq!(WidgetError("too wide".into()).to_string(), "too wide");
+/// ```
+#[macro_export]
+macro_rules! message_error {
+    ($(#[$attr:meta])* $name:ident) => {
+        $(#[$attr])*
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $name(pub String);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
 
 pub mod dist;
 pub mod empirical;

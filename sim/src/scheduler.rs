@@ -216,18 +216,9 @@ impl<E: Copy> Scheduler<E> {
     /// Adds `entry` to the heap (sift up).
     #[inline]
     fn heap_push(&mut self, entry: Entry<E>) {
-        let heap = &mut self.heap;
-        let mut pos = heap.len();
-        heap.push(entry);
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if !entry.before(&heap[parent]) {
-                break;
-            }
-            heap[pos] = heap[parent];
-            pos = parent;
-        }
-        heap[pos] = entry;
+        let pos = self.heap.len();
+        self.heap.push(entry);
+        sift_up(self.heap.as_mut_slice(), pos, entry);
     }
 
     /// Removes the heap's smallest entry; the heap must not be empty.
@@ -255,17 +246,24 @@ impl<E: Copy> Scheduler<E> {
             heap[pos] = heap[child];
             pos = child;
         }
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if !last.before(&heap[parent]) {
-                break;
-            }
-            heap[pos] = heap[parent];
-            pos = parent;
-        }
-        heap[pos] = last;
+        sift_up(heap, pos, last);
         top
     }
+}
+
+/// Puts `entry` in the hole at `pos` of `heap`, moving the hole up past
+/// the parents that run after it.
+#[inline(always)]
+fn sift_up<E: Copy>(heap: &mut [Entry<E>], mut pos: usize, entry: Entry<E>) {
+    while pos > 0 {
+        let parent = (pos - 1) / 2;
+        if !entry.before(&heap[parent]) {
+            break;
+        }
+        heap[pos] = heap[parent];
+        pos = parent;
+    }
+    heap[pos] = entry;
 }
 
 #[cfg(test)]

@@ -48,17 +48,10 @@ pub struct Zipf {
     s: f64,
 }
 
-/// Why a popularity law cannot be built.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PopularityError(pub String);
-
-impl std::fmt::Display for PopularityError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+crate::message_error! {
+    /// Why a popularity law cannot be built.
+    PopularityError
 }
-
-impl std::error::Error for PopularityError {}
 
 impl Zipf {
     /// A Zipf law over `1..=n`. `n` must be at least 1 and `alpha` finite and

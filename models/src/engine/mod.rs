@@ -81,16 +81,10 @@ pub struct SeriesReport {
     pub values: Vec<(String, Vec<f64>)>,
 }
 
-/// A run that could not complete.
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunError(pub String);
-
-impl std::fmt::Display for RunError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+sim::message_error! {
+    /// A run that could not complete.
+    RunError
 }
-impl std::error::Error for RunError {}
 
 /// Runs one replication and returns what it recorded, time series included.
 pub fn run_replication(scenario: &Scenario, replication: u32) -> Result<Collector, RunError> {
