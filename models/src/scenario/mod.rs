@@ -9,6 +9,7 @@
 pub mod derived;
 pub mod presets;
 pub mod raw;
+pub mod spec;
 mod redis;
 pub mod replay;
 pub mod wire;
