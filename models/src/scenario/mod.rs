@@ -1,14 +1,14 @@
 //! Scenarios: what to simulate.
 //!
 //! A scenario file is parsed in two steps (see `STYLE.md`, "parse, then
-//! validate"): TOML deserializes into raw structs that reject unknown keys
-//! ([`raw`]), which are then checked and converted into the [`Scenario`] below.
+//! validate"): the TOML table's shape is checked against the schema
+//! ([`spec`]: every table and key known), then each value is read, checked
+//! and converted into the [`Scenario`] below.
 //! The engine trusts a `Scenario` without checking it again: every invariant
 //! documented on a field holds.
 
 pub mod derived;
 pub mod presets;
-pub mod raw;
 pub mod spec;
 mod redis;
 pub mod replay;

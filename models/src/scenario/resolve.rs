@@ -16,7 +16,7 @@
 //! a few ulps, far inside half a nanosecond for any latency under a day, so
 //! the search always finds the written figures there.
 
-use super::raw;
+use super::spec;
 use super::units::format_float;
 use super::{
     CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, ReadFrom, RedisMode,
@@ -66,14 +66,6 @@ impl fmt::Display for Origin {
     }
 }
 
-/// The model tables, in file order.
-fn model_tables() -> impl Iterator<Item = &'static str> {
-    raw::table_names()
-        .iter()
-        .copied()
-        .filter(|t| raw::table_keys(t).is_some())
-}
-
 /// Whether `table.key` is left out of the resolved scenario: the keyed
 /// settings when reads carry no key or the cache is the fixed coin, and the
 /// finite database's settings when the database is unlimited (so a scenario
@@ -107,19 +99,20 @@ fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
 /// fields of `client.backoff` count one by one.
 pub fn resolved_keys(s: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    for table in model_tables() {
-        for key in raw::table_keys(table).expect("model table") {
-            if omitted(s, table, key) {
+    for table in spec::model_tables() {
+        let table_name = table.name;
+        for key in table.keys.iter().map(|k| k.name) {
+            if omitted(s, table_name, key) {
                 continue;
             }
-            if (table, *key) == ("client", "backoff") {
+            if (table_name, key) == ("client", "backoff") {
                 out.extend(
-                    raw::backoff_keys()
+                    spec::keys_of("client.backoff")
                         .iter()
                         .map(|k| format!("client.backoff.{k}")),
                 );
             } else {
-                out.push(format!("{table}.{key}"));
+                out.push(format!("{table_name}.{key}"));
             }
         }
     }
@@ -131,13 +124,14 @@ impl Resolved {
     pub fn to_toml(&self) -> String {
         let s = &self.scenario;
         let mut out = String::new();
-        for table in model_tables() {
+        for spec in spec::model_tables() {
+            let table = spec.name;
             out.push_str(&format!("\n[{table}]\n"));
-            for key in raw::table_keys(table).expect("model table") {
+            for key in spec.keys.iter().map(|k| k.name) {
                 if omitted(s, table, key) {
                     continue;
                 }
-                let value = match (table, *key, self.preset) {
+                let value = match (table, key, self.preset) {
                     // Every value is written out, so the preset changes
                     // nothing when the text is read back; it is shown for
                     // the reader.
@@ -172,9 +166,9 @@ impl Resolved {
         if (table, key) != ("client", "backoff") {
             return get(&format!("{table}.{key}"));
         }
-        let parts: Vec<(&str, String)> = raw::backoff_keys()
-            .iter()
-            .map(|k| (*k, get(&format!("client.backoff.{k}"))))
+        let parts: Vec<(&str, String)> = spec::keys_of("client.backoff")
+            .into_iter()
+            .map(|k| (k, get(&format!("client.backoff.{k}"))))
             .collect();
         if parts.iter().all(|p| p.1 == parts[0].1) {
             return parts[0].1.clone();

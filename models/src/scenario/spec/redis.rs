@@ -204,7 +204,7 @@ pub(super) const REDIS_COMMANDS: &[KeySpec] = &[
     ),
     KeySpec::new(
         "share",
-        Other(""),
+        Number(Ratio),
         Required("required"),
         "The fraction of commands that are this one: a number > 0, at most 1. Required.",
     ),
