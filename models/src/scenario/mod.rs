@@ -9,9 +9,9 @@
 
 pub mod derived;
 pub mod presets;
-pub mod spec;
 mod redis;
 pub mod replay;
+pub mod spec;
 pub mod wire;
 
 pub use crate::cache::Policy;

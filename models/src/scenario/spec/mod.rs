@@ -23,7 +23,7 @@ mod pool;
 mod redis;
 mod traffic;
 
-use super::presets;
+use super::{presets, Scenario};
 use std::fmt::Write as _;
 
 /// One key of a table.
@@ -39,6 +39,12 @@ pub struct KeySpec {
     pub doc: &'static str,
     /// The reference page's type text where [`Kind::text`] says too little.
     ty: Option<&'static str>,
+    /// The value's TOML text in a scenario, as `capsim check` prints it
+    /// (model tables only).
+    show: Option<fn(&Scenario) -> String>,
+    /// When `capsim check` leaves the key out (a setting of a part the
+    /// scenario does not have, so scenarios without it print as before).
+    omit: Option<fn(&Scenario) -> bool>,
 }
 
 /// A key's type, and the range its reader allows.
@@ -119,6 +125,8 @@ impl KeySpec {
             missing,
             doc,
             ty: None,
+            show: None,
+            omit: None,
         }
     }
 
@@ -128,6 +136,35 @@ impl KeySpec {
             ty: Some(text),
             ..self
         }
+    }
+
+    /// The same key, printed by `capsim check` with `show`.
+    pub(crate) const fn show(self, show: fn(&Scenario) -> String) -> Self {
+        KeySpec {
+            show: Some(show),
+            ..self
+        }
+    }
+
+    /// The same key, left out of `capsim check`'s output where `omit` holds.
+    pub(crate) const fn omit_when(self, omit: fn(&Scenario) -> bool) -> Self {
+        KeySpec {
+            omit: Some(omit),
+            ..self
+        }
+    }
+
+    /// The key's value in `s` as TOML text (see [`super::resolve`]).
+    pub fn text(&self, s: &Scenario) -> String {
+        let show = self
+            .show
+            .unwrap_or_else(|| panic!("{} is not printed on its own", self.name));
+        show(s)
+    }
+
+    /// Whether `capsim check` leaves the key out for `s`.
+    pub fn omitted(&self, s: &Scenario) -> bool {
+        self.omit.is_some_and(|omit| omit(s))
     }
 
     /// The reference page's type cell.
@@ -298,9 +335,8 @@ pub fn presets_setting(table: &str, key: &str) -> Vec<&'static str> {
 /// The reference page's table of `table`'s keys (Markdown, ending in a
 /// newline): key, type, default, the presets that set it, meaning.
 pub fn reference_table(table: &TableSpec) -> String {
-    let mut out = String::from(
-        "| key | type | default | presets | meaning |\n|---|---|---|---|---|\n",
-    );
+    let mut out =
+        String::from("| key | type | default | presets | meaning |\n|---|---|---|---|---|\n");
     for k in table.keys {
         let presets = presets_setting(table.name, k.name);
         let presets = if presets.is_empty() {

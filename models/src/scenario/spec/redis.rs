@@ -4,6 +4,8 @@ use super::Kind::*;
 use super::Missing::*;
 use super::Range::*;
 use super::{KeySpec, Zero};
+use crate::scenario::resolve::{commands, float, latency, opt, q, word};
+use crate::scenario::{ReadFrom, RedisMode};
 
 /// `[redis]`.
 pub(super) const REDIS: &[KeySpec] = &[
@@ -12,34 +14,39 @@ pub(super) const REDIS: &[KeySpec] = &[
         Whole(1, 1024),
         Value("1"),
         "Single-threaded event loops; keys spread evenly.",
-    ),
+    )
+    .show(|s| s.redis.shards.to_string()),
     KeySpec::new(
         "service_time",
         Latency,
         Value("\"0s\""),
         "Time a command occupies its shard's event loop.",
-    ),
+    )
+    .show(|s| latency(&s.redis.service_time)),
     KeySpec::new(
         "hit_ratio",
         Number(Ratio),
         Value("1.0"),
         "Fraction of Redis reads that find the key; a miss goes to the database, then \
          SETs the value.",
-    ),
+    )
+    .show(|s| float(s.redis.hit_ratio)),
     KeySpec::new(
         "maxclients",
         Whole(1, 10_000_000),
         Value("10000"),
         "Connections accepted at once over all shards; more are refused with `-ERR max \
          number of clients reached` (`errors.max_clients`).",
-    ),
+    )
+    .show(|s| s.redis.maxclients.to_string()),
     KeySpec::new(
         "timeout",
         OptDuration(Zero::MeansNone),
         Value("\"none\""),
         "The server closes clients idle this long (redis.conf `timeout`, default 0 = \
          never); the client reads EOF on next use.",
-    ),
+    )
+    .show(|s| opt(s.redis.timeout)),
     KeySpec::new(
         "tcp_keepalive",
         OptDuration(Zero::MeansNone),
@@ -47,13 +54,15 @@ pub(super) const REDIS: &[KeySpec] = &[
         "Server TCP keepalive (redis.conf `tcp-keepalive 300`): keeps middlebox state \
          fresh only where the middlebox's idle timeout is longer.",
     )
-    .ty("duration, or `\"none\"`, `\"0s\"` or `0` for off"),
+    .ty("duration, or `\"none\"`, `\"0s\"` or `0` for off")
+    .show(|s| opt(s.redis.tcp_keepalive)),
     KeySpec::new(
         "accept_cost",
         Latency,
         Value("\"20us\""),
         "Event-loop time to accept a connection and run its handshake commands.",
-    ),
+    )
+    .show(|s| latency(&s.redis.accept_cost)),
     KeySpec::new(
         "command_overhead",
         Latency,
@@ -62,7 +71,8 @@ pub(super) const REDIS: &[KeySpec] = &[
          `ping_time`): reading the request, parsing, writing the reply, the wake-up. \
          `INFO commandstats` does not count it; `capsim calibrate` measures it from the \
          main thread's CPU time.",
-    ),
+    )
+    .show(|s| latency(&s.redis.command_overhead)),
     KeySpec::new(
         "ping_time",
         Other("latency, or `\"service_time\"`"),
@@ -70,7 +80,11 @@ pub(super) const REDIS: &[KeySpec] = &[
         "A PING's own event-loop time (test on borrow, the evictor's idle test); \
          `\"service_time\"`: the same as a command's. A PING costs about a microsecond \
          where a command may cost much more.",
-    ),
+    )
+    .show(|s| match &s.redis.ping_time {
+            None => word("service_time"),
+            Some(l) => latency(l),
+        }),
     KeySpec::new(
         "mode",
         Choice(&["proxy", "cluster"]),
@@ -83,7 +97,11 @@ pub(super) const REDIS: &[KeySpec] = &[
          with `[pool]`'s limits (`max_total`, `min_idle`, `max_idle`) applying per \
          node, as JedisCluster and go-redis ClusterClient do: open connections reach \
          pods × nodes × pool. Needs `workload.keys`.",
-    ),
+    )
+    .show(|s| word(match s.redis.mode {
+            RedisMode::Proxy => "proxy",
+            RedisMode::Cluster => "cluster",
+        })),
     KeySpec::new(
         "connection_scaling",
         Whole(1, 100_000_000),
@@ -97,7 +115,11 @@ pub(super) const REDIS: &[KeySpec] = &[
          keeps every client busy; idle pooled connections cost an `epoll` loop less, so \
          for a fleet whose connections are mostly idle this is an upper bound.",
     )
-    .ty("whole number, or `\"none\"`"),
+    .ty("whole number, or `\"none\"`")
+    .show(|s| s
+            .redis
+            .connection_scaling
+            .map_or_else(|| word("none"), |n| n.to_string())),
     KeySpec::new(
         "commands",
         Other("array of `{ name, share, service_time, keys }` tables"),
@@ -115,14 +137,18 @@ pub(super) const REDIS: &[KeySpec] = &[
          = 10` and the time per key). `[]`: every command takes `service_time`. A PING \
          keeps `ping_time`. `capsim check` prints the mix and the mean and second \
          moment of the event-loop time it gives.",
-    ),
+    )
+    .show(|s| commands(s))
+    .omit_when(|s| s.redis.commands.is_empty()),
     KeySpec::new(
         "value_size",
         Other("size (`\"512B\"`, `\"4KB\"`, `\"1MiB\"`: B, KB, MB, GB, TB are powers of 1000, KiB, MiB, GiB of 1024), or `{ dist = \"exponential\", mean = SIZE }` or `{ dist = \"lognormal\", median = SIZE, p99 = SIZE }`"),
         Value("\"0B\""),
         "Bytes of one value in a read's reply (a command with `keys = n` replies `n` \
          values). Counts only against `bandwidth`.",
-    ),
+    )
+    .show(|s| crate::scenario::wire::size_law_text(&s.redis.value_size))
+    .omit_when(|s| s.redis.value_size.is_zero()),
     KeySpec::new(
         "bandwidth",
         Other("rate (`\"1Gbit\"`, `\"10Gbit\"`, `\"100Mbit\"`, `\"125MB/s\"`), or `\"none\"`"),
@@ -133,7 +159,12 @@ pub(super) const REDIS: &[KeySpec] = &[
          (`redis.bandwidth.utilization`, `redis.bandwidth.wait.mean_ms`). A PING's \
          reply, a miss's (a nil) and the `+OK` of the SET after a miss are a few bytes \
          and skip it. Needs `value_size` above 0. `\"none\"`: replies leave at once.",
-    ),
+    )
+    .show(|s| s
+            .redis
+            .bandwidth
+            .map_or_else(|| word("none"), crate::scenario::wire::rate_text))
+    .omit_when(|s| s.redis.bandwidth.is_none()),
     KeySpec::new(
         "persistence",
         Other("`{ every = DURATION, stall_per_gb = DURATION, dataset = SIZE }`, or `\"none\"`"),
@@ -146,7 +177,17 @@ pub(super) const REDIS: &[KeySpec] = &[
          latency page (\"Diagnosing latency issues\", fork) lists 9 to 23 ms per GB on \
          physical hosts, VMware, KVM and HVM EC2 instances, and 239 ms per GB on old \
          Xen EC2 instances. The stall must be shorter than `every`.",
-    ),
+    )
+    .show(|s| match &s.redis.persistence {
+            None => word("none"),
+            Some(p) => format!(
+                "{{ every = {}, stall_per_gb = {}, dataset = {} }}",
+                q(p.every),
+                q(p.stall_per_gb),
+                crate::scenario::wire::size_text(p.dataset)
+            ),
+        })
+    .omit_when(|s| s.redis.persistence.is_none()),
     KeySpec::new(
         "reply_batching",
         Bool,
@@ -163,7 +204,9 @@ pub(super) const REDIS: &[KeySpec] = &[
          With `bandwidth` a pass's replies go out on the link in order at its end. \
          `capsim calibrate` writes `true`. Pooled clients only (refused with \
          `client.transport = \"multiplexed\"`).",
-    ),
+    )
+    .show(|s| s.redis.reply_batching.to_string())
+    .omit_when(|s| !s.redis.reply_batching),
     KeySpec::new(
         "replicas",
         Whole(0, 15),
@@ -175,7 +218,9 @@ pub(super) const REDIS: &[KeySpec] = &[
          primary is done with it: the replication stream. Replicas do not fork. \
          `redis.replica.*` metrics report them; `redis.utilization.max` becomes the \
          busiest event loop of all, primary or replica.",
-    ),
+    )
+    .show(|s| s.redis.replicas.to_string())
+    .omit_when(|s| s.redis.replicas == 0),
     KeySpec::new(
         "read_from",
         Choice(&["primary", "replica", "any"]),
@@ -189,7 +234,13 @@ pub(super) const REDIS: &[KeySpec] = &[
          back to the replica's pool first). The client keeps a pool per primary and per \
          replica, so open connections reach pods × nodes × (1 + replicas) × pool. \
          `\"replica\"` and `\"any\"` need `replicas` of 1 or more.",
-    ),
+    )
+    .show(|s| word(match s.redis.read_from {
+            ReadFrom::Primary => "primary",
+            ReadFrom::Replica => "replica",
+            ReadFrom::Any => "any",
+        }))
+    .omit_when(|s| s.redis.replicas == 0),
 ];
 
 /// `[redis.commands]`.
@@ -304,4 +355,3 @@ pub(super) const FAULTS: &[KeySpec] = &[
         "How many slots a `\"reshard\"` moves; refused for the other kinds.",
     ),
 ];
-

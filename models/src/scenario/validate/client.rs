@@ -3,8 +3,8 @@
 
 use super::section::Section;
 use super::values::choice;
-use crate::scenario::units::describe;
 use super::Problem;
+use crate::scenario::units::describe;
 use crate::scenario::{Backoff, Client, ErrorCause, Jitter, Transport};
 use sim::time::SimTime;
 use std::path::Path;

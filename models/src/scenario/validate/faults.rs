@@ -84,7 +84,10 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                 ));
             }
         }
-        for (v, name) in [(fault.get("pods"), "pods"), (fault.get("interval"), "interval")] {
+        for (v, name) in [
+            (fault.get("pods"), "pods"),
+            (fault.get("interval"), "interval"),
+        ] {
             if v.is_some() && kind != "rolling_restart" {
                 return Err(Problem::value(
                     format!("{path}.{name}"),

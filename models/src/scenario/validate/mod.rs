@@ -31,9 +31,9 @@ use super::spec;
 use super::units::{clip, describe, list, suggest};
 use super::{Pods, Scenario, L1};
 use preset::with_preset;
+use section::Section;
 use std::path::Path;
 use toml::{Table, Value};
-use section::Section;
 
 /// One thing wrong with a scenario, before it is located.
 #[derive(Clone, Debug)]

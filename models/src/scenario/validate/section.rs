@@ -26,7 +26,11 @@ pub(super) struct Section<'a> {
 impl<'a> Section<'a> {
     /// The top-level table `name` of `doc`, written or not.
     pub(super) fn top(doc: &'a Table, name: &str) -> Self {
-        Section::new(name.to_string(), name, doc.get(name).and_then(Value::as_table))
+        Section::new(
+            name.to_string(),
+            name,
+            doc.get(name).and_then(Value::as_table),
+        )
     }
 
     /// A table at `path` whose keys are those of the schema's `table`
@@ -82,7 +86,13 @@ impl<'a> Section<'a> {
     /// given a default by the schema.
     pub(super) fn whole_or(&self, key: &str, default: u64) -> Result<u64, Problem> {
         let (min, max) = self.range(key);
-        values::whole(self.value(key).as_deref(), &self.key(key), default, min, max)
+        values::whole(
+            self.value(key).as_deref(),
+            &self.key(key),
+            default,
+            min,
+            max,
+        )
     }
 
     /// A whole number in the key's range.

@@ -4,10 +4,10 @@
 use super::section::Section;
 use super::values::{required, tables};
 use super::{values, Problem};
-use sim::dist::Latency;
 use crate::scenario::{
     Network, OnIdle, ProfilePoint, ReadFrom, Redis, RedisMode, Simulation, Size, Workload,
 };
+use sim::dist::Latency;
 use sim::time::SimTime;
 use std::path::Path;
 use toml::Value;

@@ -3,8 +3,8 @@
 //! with the message that explains a wrong value.
 
 use super::Problem;
-pub(super) use crate::scenario::spec::{Range, Zero};
 use crate::scenario::error::key_display;
+pub(super) use crate::scenario::spec::{Range, Zero};
 use crate::scenario::units::{clip, describe, list, no_unit, parse_duration, quote, suggest};
 use sim::dist::Latency;
 use sim::time::SimTime;
