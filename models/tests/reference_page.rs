@@ -32,9 +32,7 @@ fn generated(page: &str) -> String {
             + out[start..]
                 .find(head)
                 .unwrap_or_else(|| panic!("no key table under {heading}"));
-        let len = out[from..]
-            .find("\n\n")
-            .map_or(out.len() - from, |n| n + 1);
+        let len = out[from..].find("\n\n").map_or(out.len() - from, |n| n + 1);
         out.replace_range(from..from + len, &spec::reference_table(table));
     }
     out

@@ -138,7 +138,7 @@ pub(super) const REDIS: &[KeySpec] = &[
          keeps `ping_time`. `capsim check` prints the mix and the mean and second \
          moment of the event-loop time it gives.",
     )
-    .show(|s| commands(s))
+    .show(commands)
     .omit_when(|s| s.redis.commands.is_empty()),
     KeySpec::new(
         "value_size",

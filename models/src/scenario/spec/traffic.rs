@@ -74,7 +74,7 @@ pub(super) const WORKLOAD: &[KeySpec] = &[
          duration, default `\"0s\"`, a step). Sorted by `at`, not overlapping, at most \
          10000 points. The scale starts at 1.",
     )
-    .show(|s| profile(s))
+    .show(profile)
     .omit_when(|s| s.workload.replay.is_some()),
     KeySpec::new(
         "keys",
