@@ -81,7 +81,25 @@ pub fn report(file: &str, r: &Resolved, max_events: f64) -> String {
 }
 
 /// One line of figures: label, value, how it is computed.
-type Row = (&'static str, fn(&Figures) -> String, &'static str);
+type Row<F> = (&'static str, fn(&F) -> String, &'static str);
+
+/// Lines of figures: each label, its value at `workload.rate` and, with a
+/// peak, at the peak, then how it is computed (when said).
+fn rows_text<F>(rows: &[Row<F>], base: &F, top: Option<&F>) -> String {
+    let mut out = String::new();
+    for (name, value, how) in rows {
+        let mut line = format!("#   {name:<28}{:>14}", value(base));
+        if let Some(t) = top {
+            line += &format!("{:>14}", value(t));
+        }
+        if !how.is_empty() {
+            line += &format!("   {how}");
+        }
+        out += &line;
+        out.push('\n');
+    }
+    out
+}
 
 /// The derived figures, at `workload.rate` and at the profile's peak.
 fn figures_text(s: &Scenario) -> String {
@@ -102,7 +120,7 @@ fn figures_text(s: &Scenario) -> String {
     };
     out += head.trim_end();
     out.push('\n');
-    let rows: [Row; 11] = [
+    let rows: [Row<Figures>; 11] = [
         ("requests/s, all pods", |f| fig(f.rate), ""),
         (
             "requests/s per pod",
@@ -155,17 +173,7 @@ fn figures_text(s: &Scenario) -> String {
             "fewer than 1% of checkouts wait",
         ),
     ];
-    for (name, value, how) in rows {
-        let mut line = format!("#   {name:<28}{:>14}", value(&base));
-        if let Some(t) = &top {
-            line += &format!("{:>14}", value(t));
-        }
-        if !how.is_empty() {
-            line += &format!("   {how}");
-        }
-        out += &line;
-        out.push('\n');
-    }
+    out += &rows_text(&rows, &base, top.as_ref());
     if base.database.is_some() {
         out += &database_text(&base, top.as_ref());
     }
@@ -180,12 +188,7 @@ fn figures_text(s: &Scenario) -> String {
 /// pools, one per node; these are the pool and the event loop that break
 /// first.
 fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
-    type Row = (
-        &'static str,
-        fn(&derived::ClusterFigures) -> String,
-        &'static str,
-    );
-    let rows: [Row; 6] = [
+    let rows: [Row<derived::ClusterFigures>; 6] = [
         (
             "busiest node",
             |c| c.node.to_string(),
@@ -226,8 +229,7 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
             "event loops a node reads on", loops
         );
     }
-    for (name, value, how) in rows {
-        let c = base.cluster.as_ref().expect("cluster mode");
+    let rows = rows.map(|(name, value, how)| {
         let how = match (loops > 1, name) {
             (true, "Redis utilisation, that node") => {
                 "busiest loop: share x (reads/s / loops + writes/s) x E[service]"
@@ -235,26 +237,17 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
             (true, "load on a pod's pool for it") => "share x checkouts/s per pod / loops x hold",
             _ => how,
         };
-        let mut line = format!("#   {name:<28}{:>14}", value(c));
-        if let Some(c) = top.and_then(|t| t.cluster.as_ref()) {
-            line += &format!("{:>14}", value(c));
-        }
-        line += &format!("   {how}");
-        out += &line;
-        out.push('\n');
-    }
+        (name, value, how)
+    });
+    let c = base.cluster.as_ref().expect("cluster mode");
+    out += &rows_text(&rows, c, top.and_then(|t| t.cluster.as_ref()));
     out
 }
 
 /// The finite database's figures (only for a finite database, so the
 /// output of a scenario without one is unchanged).
 fn database_text(base: &Figures, top: Option<&Figures>) -> String {
-    type DbRow = (
-        &'static str,
-        fn(&derived::DatabaseFigures) -> String,
-        &'static str,
-    );
-    let rows: [DbRow; 4] = [
+    let rows: [Row<derived::DatabaseFigures>; 4] = [
         (
             "database queries/s",
             |d| fig(d.queries),
@@ -276,18 +269,8 @@ fn database_text(base: &Figures, top: Option<&Figures>) -> String {
             "M/M/c+D with queue_timeout",
         ),
     ];
-    let mut out = String::new();
-    for (name, value, how) in rows {
-        let d = base.database.as_ref().expect("a finite database");
-        let mut line = format!("#   {name:<28}{:>14}", value(d));
-        if let Some(d) = top.and_then(|t| t.database.as_ref()) {
-            line += &format!("{:>14}", value(d));
-        }
-        line += &format!("   {how}");
-        out += &line;
-        out.push('\n');
-    }
-    out
+    let d = base.database.as_ref().expect("a finite database");
+    rows_text(&rows, d, top.and_then(|t| t.database.as_ref()))
 }
 
 /// The command mix and the moments of the event-loop time it gives (only
