@@ -1,4 +1,5 @@
-//! The keys of `[simulation]`, `[workload]` (with its profile points), `[pods]`, `[network]`, `[l1]` and `[database]`.
+//! The keys of `[simulation]`, `[workload]` (with its profile points),
+//! `[pods]`, `[network]`, `[l1]` and `[database]`.
 
 use super::Kind::*;
 use super::Missing::*;
