@@ -154,7 +154,7 @@ impl KeySpec {
         }
     }
 
-    /// The key's value in `s` as TOML text (see [`super::resolve`]).
+    /// The key's value in `s` as TOML text (see [`mod@super::resolve`]).
     pub fn text(&self, s: &Scenario) -> String {
         let show = self
             .show
