@@ -241,34 +241,37 @@ pub struct TableSpec {
 /// Every table, top-level ones first in file order (the order of
 /// [`table_names`]), then the tables inside them.
 pub const TABLES: [TableSpec; 13] = [
-    top("simulation", traffic::SIMULATION),
-    top("workload", traffic::WORKLOAD),
-    top("pods", traffic::PODS),
-    top("pool", pool::POOL),
-    top("network", traffic::NETWORK),
-    top("redis", redis::REDIS),
-    top("l1", traffic::L1),
-    top("database", traffic::DATABASE),
-    top("client", pool::CLIENT),
-    array("faults", redis::FAULTS),
-    array("workload.profile", traffic::WORKLOAD_PROFILE),
-    array("redis.commands", redis::REDIS_COMMANDS),
-    top("client.backoff", pool::CLIENT_BACKOFF),
+    TableSpec::new("simulation", traffic::SIMULATION),
+    TableSpec::new("workload", traffic::WORKLOAD),
+    TableSpec::new("pods", traffic::PODS),
+    TableSpec::new("pool", pool::POOL),
+    TableSpec::new("network", traffic::NETWORK),
+    TableSpec::new("redis", redis::REDIS),
+    TableSpec::new("l1", traffic::L1),
+    TableSpec::new("database", traffic::DATABASE),
+    TableSpec::new("client", pool::CLIENT),
+    TableSpec::new("faults", redis::FAULTS).entries(),
+    TableSpec::new("workload.profile", traffic::WORKLOAD_PROFILE).entries(),
+    TableSpec::new("redis.commands", redis::REDIS_COMMANDS).entries(),
+    TableSpec::new("client.backoff", pool::CLIENT_BACKOFF),
 ];
 
-const fn top(name: &'static str, keys: &'static [KeySpec]) -> TableSpec {
-    TableSpec {
-        name,
-        array: false,
-        keys,
+impl TableSpec {
+    /// A table with these keys.
+    const fn new(name: &'static str, keys: &'static [KeySpec]) -> Self {
+        TableSpec {
+            name,
+            array: false,
+            keys,
+        }
     }
-}
 
-const fn array(name: &'static str, keys: &'static [KeySpec]) -> TableSpec {
-    TableSpec {
-        name,
-        array: true,
-        keys,
+    /// The same as an array of tables, each entry with these keys.
+    const fn entries(self) -> Self {
+        TableSpec {
+            array: true,
+            ..self
+        }
     }
 }
 

@@ -55,9 +55,10 @@ impl<'a> Section<'a> {
         format!("{}.{key}", self.path)
     }
 
-    /// The value written for `key`, if any.
+    /// The value written for `key`, if any. Panics for a key the schema
+    /// does not have, so a validator cannot read a key no file may write.
     pub(super) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.spec(key);
+        let _known = self.spec(key);
         self.values.and_then(|t| t.get(key))
     }
 
