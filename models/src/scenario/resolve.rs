@@ -172,16 +172,13 @@ pub(crate) fn word(w: &str) -> String {
     format!("\"{w}\"")
 }
 
-/// A keyed-cache setting's text; without a keyed cache, the default (the
-/// resolved scenario leaves these keys out then; the reference page shows
-/// the defaults).
+/// A keyed-cache setting's text; without a keyed cache, the schema's
+/// default (the resolved scenario leaves these keys out then).
 pub(crate) fn keyed_text(k: Option<&super::KeyedL1>, key: &str) -> String {
     let Some(k) = k else {
-        return match key {
-            "ttl_jitter" => float(0.0),
-            "coalesce" | "prewarm" => "false".to_string(),
-            _ => word("none"),
-        };
+        return spec::key("l1", key)
+            .default_toml()
+            .expect("a keyed-cache setting has a default or none");
     };
     match key {
         "policy" => word(k.policy.name()),

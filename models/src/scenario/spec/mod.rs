@@ -175,9 +175,19 @@ impl KeySpec {
     /// The reference page's default cell.
     pub fn default_text(&self) -> String {
         match self.missing {
-            Missing::Value(v) => format!("`{v}`"),
-            Missing::Absent => "`\"none\"`".to_string(),
             Missing::Required(t) | Missing::Computed(t) => t.to_string(),
+            _ => format!("`{}`", self.default_toml().expect("a default")),
+        }
+    }
+
+    /// The default as `capsim check` prints it: the value's TOML text, or
+    /// `"none"` for [`Missing::Absent`]; `None` when it is required or
+    /// computed.
+    pub fn default_toml(&self) -> Option<String> {
+        match self.missing {
+            Missing::Value(v) => Some(v.to_string()),
+            Missing::Absent => Some("\"none\"".to_string()),
+            Missing::Required(_) | Missing::Computed(_) => None,
         }
     }
 
