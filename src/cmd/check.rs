@@ -120,58 +120,19 @@ fn figures_text(s: &Scenario) -> String {
     };
     out += head.trim_end();
     out.push('\n');
+    #[rustfmt::skip]
     let rows: [Row<Figures>; 11] = [
         ("requests/s, all pods", |f| fig(f.rate), ""),
-        (
-            "requests/s per pod",
-            |f| fig(f.per_pod_rate),
-            "rate / pods.count",
-        ),
-        (
-            "checkouts per request",
-            |f| fig(f.checkouts_per_request),
-            "reads x (1 - l1.hit_ratio)",
-        ),
-        (
-            "mean hold per checkout",
-            |f| ms(f.hold_secs),
-            "E[rtt] + E[service] (+ miss x fallback)",
-        ),
-        (
-            "Redis reads/s per shard",
-            |f| fig(f.redis_reads_per_shard),
-            "",
-        ),
-        (
-            "Redis utilisation per shard",
-            |f| fig(f.redis_utilisation),
-            "commands/s x E[service]",
-        ),
-        (
-            "offered load per pod",
-            |f| format!("{} erlangs", fig(f.offered_load)),
-            "checkouts/s per pod x mean hold",
-        ),
-        (
-            "connections in use per pod",
-            |f| fig(f.in_use),
-            "Little's law: carried load",
-        ),
-        (
-            "pool utilisation",
-            |f| pct(f.pool_utilisation),
-            "in use / (max_total x pools per pod)",
-        ),
-        (
-            "expected failed checkouts",
-            |f| f.checkout_loss.map_or("n/a".into(), pct),
-            "Erlang B / M/M/n+D / none",
-        ),
-        (
-            "Erlang C pool size",
-            |f| f.erlang_c_size.map_or("n/a".into(), |n| n.to_string()),
-            "fewer than 1% of checkouts wait",
-        ),
+        ("requests/s per pod", |f| fig(f.per_pod_rate), "rate / pods.count"),
+        ("checkouts per request", |f| fig(f.checkouts_per_request), "reads x (1 - l1.hit_ratio)"),
+        ("mean hold per checkout", |f| ms(f.hold_secs), "E[rtt] + E[service] (+ miss x fallback)"),
+        ("Redis reads/s per shard", |f| fig(f.redis_reads_per_shard), ""),
+        ("Redis utilisation per shard", |f| fig(f.redis_utilisation), "commands/s x E[service]"),
+        ("offered load per pod", |f| format!("{} erlangs", fig(f.offered_load)), "checkouts/s per pod x mean hold"),
+        ("connections in use per pod", |f| fig(f.in_use), "Little's law: carried load"),
+        ("pool utilisation", |f| pct(f.pool_utilisation), "in use / (max_total x pools per pod)"),
+        ("expected failed checkouts", |f| f.checkout_loss.map_or("n/a".into(), pct), "Erlang B / M/M/n+D / none"),
+        ("Erlang C pool size", |f| f.erlang_c_size.map_or("n/a".into(), |n| n.to_string()), "fewer than 1% of checkouts wait"),
     ];
     out += &rows_text(&rows, &base, top.as_ref());
     if base.database.is_some() {
@@ -188,37 +149,14 @@ fn figures_text(s: &Scenario) -> String {
 /// pools, one per node; these are the pool and the event loop that break
 /// first.
 fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
+    #[rustfmt::skip]
     let rows: [Row<derived::ClusterFigures>; 6] = [
-        (
-            "busiest node",
-            |c| c.node.to_string(),
-            "the node whose slots carry the most reads",
-        ),
-        (
-            "its share of reads",
-            |c| pct(c.share),
-            "popularity of the keys on its slots",
-        ),
-        (
-            "Redis utilisation, that node",
-            |c| fig(c.redis_utilisation),
-            "share x commands/s x E[service]",
-        ),
-        (
-            "load on a pod's pool for it",
-            |c| format!("{} erlangs", fig(c.offered_load)),
-            "share x checkouts/s per pod x hold",
-        ),
-        (
-            "failed checkouts there",
-            |c| c.checkout_loss.map_or("n/a".into(), pct),
-            "max_total per node: Erlang B / M/M/n+D",
-        ),
-        (
-            "Erlang C pool size per node",
-            |c| c.erlang_c_size.map_or("n/a".into(), |n| n.to_string()),
-            "for the busiest node's pools",
-        ),
+        ("busiest node", |c| c.node.to_string(), "the node whose slots carry the most reads"),
+        ("its share of reads", |c| pct(c.share), "popularity of the keys on its slots"),
+        ("Redis utilisation, that node", |c| fig(c.redis_utilisation), "share x commands/s x E[service]"),
+        ("load on a pod's pool for it", |c| format!("{} erlangs", fig(c.offered_load)), "share x checkouts/s per pod x hold"),
+        ("failed checkouts there", |c| c.checkout_loss.map_or("n/a".into(), pct), "max_total per node: Erlang B / M/M/n+D"),
+        ("Erlang C pool size per node", |c| c.erlang_c_size.map_or("n/a".into(), |n| n.to_string()), "for the busiest node's pools"),
     ];
     let mut out = String::new();
     let loops = base.cluster.as_ref().map_or(1, |c| c.loops);
@@ -247,27 +185,12 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
 /// The finite database's figures (only for a finite database, so the
 /// output of a scenario without one is unchanged).
 fn database_text(base: &Figures, top: Option<&Figures>) -> String {
+    #[rustfmt::skip]
     let rows: [Row<derived::DatabaseFigures>; 4] = [
-        (
-            "database queries/s",
-            |d| fig(d.queries),
-            "rate x reads x L1 miss x Redis miss",
-        ),
-        (
-            "database utilisation",
-            |d| pct(d.utilisation),
-            "queries/s x E[latency] / concurrency",
-        ),
-        (
-            "database queue wait",
-            |d| d.wait_secs.map_or("n/a".into(), ms),
-            "M/M/c (Erlang C), or M/M/c+D",
-        ),
-        (
-            "database queries timing out",
-            |d| d.timeout_share.map_or("n/a".into(), pct),
-            "M/M/c+D with queue_timeout",
-        ),
+        ("database queries/s", |d| fig(d.queries), "rate x reads x L1 miss x Redis miss"),
+        ("database utilisation", |d| pct(d.utilisation), "queries/s x E[latency] / concurrency"),
+        ("database queue wait", |d| d.wait_secs.map_or("n/a".into(), ms), "M/M/c (Erlang C), or M/M/c+D"),
+        ("database queries timing out", |d| d.timeout_share.map_or("n/a".into(), pct), "M/M/c+D with queue_timeout"),
     ];
     let d = base.database.as_ref().expect("a finite database");
     rows_text(&rows, d, top.and_then(|t| t.database.as_ref()))
