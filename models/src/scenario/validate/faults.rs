@@ -1,7 +1,7 @@
 //! Validation of `[[faults]]`: events that break a shard during the run.
 
 use super::section::Section;
-use super::values::{number, required, span, tables, whole, Range};
+use super::values::{number, required, tables, whole, Range};
 use super::Problem;
 use crate::scenario::units::describe;
 use crate::scenario::{Fault, FaultKind, Redis, RedisMode};
@@ -37,7 +37,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
             "at",
             "when the fault happens, from the end of the warm-up, e.g. at = \"1m\"",
         )?;
-        let at = span(Some(at), &format!("{path}.at"), SimTime::ZERO)?;
+        let at = fault.span_of(Some(at), "at")?;
         required(
             fault.get("kind"),
             &path,
@@ -104,7 +104,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                     "duration",
                     "how long the shard stays slow, e.g. duration = \"30s\"",
                 )?;
-                let duration = span(Some(d), &format!("{path}.duration"), SimTime::ZERO)?;
+                let duration = fault.span_of(Some(d), "duration")?;
                 let f = required(
                     fault.get("factor"),
                     &path,
@@ -134,7 +134,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                     "interval",
                     "the time between two batches of pods, e.g. interval = \"30s\"",
                 )?;
-                let interval = span(Some(i), &format!("{path}.interval"), SimTime::ZERO)?;
+                let interval = fault.span_of(Some(i), "interval")?;
                 let batches = u64::from(pods.div_ceil(batch));
                 if interval.0.checked_mul(batches).is_none() {
                     return Err(Problem::value(
@@ -207,7 +207,7 @@ fn reshard(fault: &Section, path: &str, redis: &Redis, from: u32) -> Result<Faul
         "duration",
         "how long the migration takes, e.g. duration = \"60s\" (\"0s\": every slot at once)",
     )?;
-    let duration = span(Some(d), &format!("{path}.duration"), SimTime::ZERO)?;
+    let duration = fault.span_of(Some(d), "duration")?;
     Ok(FaultKind::Reshard {
         to,
         slots,
