@@ -6,7 +6,7 @@ use super::Missing::*;
 use super::Range::*;
 use super::{KeySpec, Zero};
 use crate::scenario::resolve::{float, keyed_text, latency, opt, profile, q, word};
-use crate::scenario::{OnIdle, Popularity};
+use crate::scenario::{OnIdle, Policy, Popularity};
 
 /// `[simulation]`.
 pub(super) const SIMULATION: &[KeySpec] = &[
@@ -238,7 +238,7 @@ pub(super) const L1: &[KeySpec] = &[
     .show(|s| latency(&s.l1.lookup_time)),
     KeySpec::new(
         "policy",
-        Choice(&["lru", "w-tinylfu"]),
+        Choice(&Policy::NAMES),
         Absent,
         "A cache per pod that measures its hit ratio, with this eviction policy, \
          instead of the fixed `hit_ratio` (the two are exclusive). Needs \

@@ -81,7 +81,7 @@ pub(super) fn keyed_l1(
     keys: Option<&Popularity>,
     pods: u32,
 ) -> Result<Option<KeyedL1>, Problem> {
-    let Some(policy_value) = l.get("policy") else {
+    if l.get("policy").is_none() {
         let settings = [
             "capacity",
             "ttl",
@@ -92,13 +92,13 @@ pub(super) fn keyed_l1(
         ];
         if let Some(name) = settings.iter().find(|k| l.get(k).is_some()) {
             return Err(Problem::value(
-                format!("l1.{name}"),
+                l.key(name),
                 "applies to a keyed cache: set `policy` (\"lru\" or \"w-tinylfu\") in [l1]",
             ));
         }
         return Ok(None);
-    };
-    let name = choice(Some(policy_value), &l.key("policy"), &Policy::NAMES, "")?;
+    }
+    let name = l.choice("policy")?;
     let policy = Policy::from_name(name).expect("a listed policy");
     if l.get("hit_ratio").is_some() {
         return Err(Problem::value(
