@@ -28,7 +28,7 @@ pub(super) fn popularity(w: &Section) -> Result<Option<Popularity>, Problem> {
     let Some(keys_value) = w.get("keys") else {
         if w.get("key_popularity").is_some() {
             return Err(Problem::value(
-                "workload.key_popularity",
+                w.key("key_popularity"),
                 "needs `keys` (the number of distinct keys) in [workload]",
             ));
         }
@@ -102,20 +102,20 @@ pub(super) fn keyed_l1(
     let policy = Policy::from_name(name).expect("a listed policy");
     if l.get("hit_ratio").is_some() {
         return Err(Problem::value(
-            "l1.policy",
+            l.key("policy"),
             "`policy` and `hit_ratio` are exclusive: a keyed cache measures its hit ratio; \
              remove one of them",
         ));
     }
     let Some(keys) = keys else {
         return Err(Problem::value(
-            "l1.policy",
+            l.key("policy"),
             "a keyed cache needs `keys` (the number of distinct keys) in [workload]",
         ));
     };
     let Some(cap_value) = l.get("capacity") else {
         return Err(Problem::value(
-            "l1.capacity",
+            l.key("capacity"),
             "required but missing: entries per pod, e.g. capacity = 10000",
         )
         .near("l1.policy"));
@@ -124,7 +124,7 @@ pub(super) fn keyed_l1(
     let entries = capacity.min(keys.n()).saturating_mul(pods as u64);
     if entries > MAX_ENTRIES {
         return Err(Problem::value(
-            "l1.capacity",
+            l.key("capacity"),
             format!(
                 "{pods} pods x {} entries is more than {MAX_ENTRIES} cache entries in all; \
                  lower the capacity or the pod count",
@@ -136,7 +136,7 @@ pub(super) fn keyed_l1(
     let ttl_jitter = l.number("ttl_jitter")?;
     if ttl.is_none() && l.get("ttl_jitter").is_some() {
         return Err(Problem::value(
-            "l1.ttl_jitter",
+            l.key("ttl_jitter"),
             "spreads expiries, so it needs a `ttl` in [l1]",
         ));
     }

@@ -26,7 +26,7 @@ pub(super) fn pool(p: &Section, applied: &Applied) -> Result<Pool, Problem> {
             _ => String::new(),
         };
         return Err(Problem::value(
-            "pool.acquire_timeout",
+            p.key("acquire_timeout"),
             format!(
                 "\"{t}\" has no effect with when_exhausted = \"fail\"{from}; \
                  remove it, or set when_exhausted = \"block\""
@@ -55,7 +55,7 @@ fn pool_life(p: &Section, max_total: u32, applied: &Applied) -> Result<PoolLife,
     }
     if max_idle > max_total {
         return Err(Problem::value(
-            "pool.max_idle",
+            p.key("max_idle"),
             format!(
                 "max_idle ({max_idle}) is above max_total ({max_total}); lower it, or raise max_total"
             ),
@@ -64,7 +64,7 @@ fn pool_life(p: &Section, max_total: u32, applied: &Applied) -> Result<PoolLife,
     let min_idle = p.whole("min_idle")? as u32;
     if min_idle > max_idle {
         return Err(Problem::value(
-            "pool.min_idle",
+            p.key("min_idle"),
             format!(
                 "min_idle ({min_idle}) is above max_idle ({max_idle}); lower it, or raise max_idle"
             ),

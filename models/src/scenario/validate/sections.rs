@@ -27,7 +27,7 @@ pub(super) fn simulation(s: &Section) -> Result<Simulation, Problem> {
         .is_none_or(|end| end >= limit.0)
     {
         return Err(Problem::value(
-            "simulation.warmup",
+            s.key("warmup"),
             format!(
                 "warm-up ({warmup}) plus duration ({duration}) reach the simulated clock's limit \
                  of about 146 years; shorten them"
@@ -39,22 +39,22 @@ pub(super) fn simulation(s: &Section) -> Result<Simulation, Problem> {
     let bucket = s.span("bucket")?;
     if bucket > duration {
         return Err(Problem::value(
-            "simulation.bucket",
+            s.key("bucket"),
             format!("bucket ({bucket}) is longer than the duration ({duration})"),
         )
-        .near("simulation.duration"));
+        .near(&s.key("duration")));
     }
     let buckets = duration.0.div_ceil(bucket.0);
     if buckets > MAX_BUCKETS {
         return Err(Problem::value(
-            "simulation.bucket",
+            s.key("bucket"),
             format!(
                 "a duration of {duration} in {bucket} buckets makes {buckets} buckets, more than \
                  {MAX_BUCKETS}; set bucket = \"{}\" or more",
                 nice_bucket(duration)
             ),
         )
-        .near("simulation.duration"));
+        .near(&s.key("duration")));
     }
     Ok(Simulation {
         duration,
