@@ -1,118 +1,94 @@
-//! Keeps `book/src/reference/scenario.md` in step with the code: every key of
-//! the raw structs has a row in its table's section, the default column
-//! starts with the value `capsim check` prints for a scenario that writes
-//! nothing else, the presets column lists exactly the presets that set the
-//! key, and no row names a key the schema does not have.
+//! Keeps `book/src/reference/scenario.md` in step with the code: the key
+//! table of each section (`## [pool]`, `## [[faults]]`) is the text
+//! `spec::reference_table` generates from the schema, so every key has a
+//! row, with its type, its default, the presets that set it and its meaning,
+//! and no row names a key the schema does not have. `CAPSIM_BLESS=1`
+//! rewrites the tables from the schema. The defaults the schema states are
+//! also checked against what `capsim check` prints for a scenario that
+//! writes nothing else.
 
 use models::scenario::resolve::value_text;
-use models::scenario::{parse, presets, raw};
-use std::collections::BTreeSet;
+use models::scenario::spec::{self, Missing};
+use models::scenario::{parse, presets};
 
-fn page() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../book/src/reference/scenario.md"
-    );
-    std::fs::read_to_string(path).expect("the reference page exists")
-}
+const PAGE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../book/src/reference/scenario.md"
+);
 
-/// The rows of the table under `## [table]`: (key, cells).
-fn rows(page: &str, table: &str) -> Vec<(String, Vec<String>)> {
-    let heading = format!("## [{table}]");
-    let start = page
-        .find(&format!("{heading}\n"))
-        .unwrap_or_else(|| panic!("no section {heading}"));
-    let section = &page[start + heading.len()..];
-    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
-    section
-        .lines()
-        .filter(|l| l.starts_with("| `"))
-        .map(|l| {
-            let cells: Vec<String> = l
-                .trim_matches('|')
-                .split(" | ")
-                .map(|c| c.trim().to_string())
-                .collect();
-            (cells[0].trim_matches('`').to_string(), cells)
-        })
-        .collect()
-}
-
-/// The first `code` span of a cell.
-fn first_code(cell: &str) -> Option<&str> {
-    let open = cell.find('`')?;
-    let rest = &cell[open + 1..];
-    Some(&rest[..rest.find('`')?])
-}
-
-/// The presets that set `table.key` (any field of it, for `client.backoff`).
-fn presets_setting(table: &str, key: &str) -> Vec<&'static str> {
-    let dotted = format!("{table}.{key}");
-    presets::NAMES
-        .into_iter()
-        .filter(|p| {
-            presets::keys(p)
-                .iter()
-                .any(|k| *k == dotted || k.starts_with(&format!("{dotted}.")))
-        })
-        .collect()
+/// The page with each section's key table generated from the schema.
+fn generated(page: &str) -> String {
+    let mut out = page.to_string();
+    for table in spec::TABLES.iter().filter(|t| !t.name.contains('.')) {
+        let heading = match table.array {
+            true => format!("## [[{}]]\n", table.name),
+            false => format!("## [{}]\n", table.name),
+        };
+        let start = out
+            .find(&heading)
+            .unwrap_or_else(|| panic!("no section {heading}"));
+        let head = "| key | type | default | presets | meaning |\n";
+        let from = start
+            + out[start..]
+                .find(head)
+                .unwrap_or_else(|| panic!("no key table under {heading}"));
+        let len = out[from..].find("\n\n").map_or(out.len() - from, |n| n + 1);
+        out.replace_range(from..from + len, &spec::reference_table(table));
+    }
+    out
 }
 
 #[test]
-fn every_key_is_documented_with_its_default_and_presets() {
-    let page = page();
+fn the_key_tables_are_generated_from_the_schema() {
+    let page = std::fs::read_to_string(PAGE).expect("the reference page exists");
+    let want = generated(&page);
+    if std::env::var_os("CAPSIM_BLESS").is_some() {
+        std::fs::write(PAGE, &want).expect("the reference page is writable");
+        return;
+    }
+    if page != want {
+        let line = page
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .map_or(0, |n| n + 1);
+        panic!(
+            "book/src/reference/scenario.md differs from the schema (models/src/scenario/spec/) \
+             from line {line}; rerun with CAPSIM_BLESS=1 to regenerate its key tables"
+        );
+    }
+}
+
+#[test]
+fn the_schema_defaults_are_what_check_prints() {
     let defaults = parse("[workload]\nrate = 1\n", "d.toml", "d", &[]).unwrap();
     let mut problems = Vec::new();
-    for table in raw::table_names()
-        .iter()
-        .filter(|t| raw::table_keys(t).is_some())
-    {
-        let keys = raw::table_keys(table).unwrap();
-        let rows = rows(&page, table);
-        let documented: BTreeSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
-        for extra in documented.iter().filter(|k| !keys.contains(k)) {
-            problems.push(format!(
-                "[{table}] {extra}: documented but not in the schema"
-            ));
-        }
-        for key in keys {
-            let Some((_, cells)) = rows.iter().find(|r| r.0 == *key) else {
-                problems.push(format!("[{table}] {key}: no row"));
-                continue;
+    for table in spec::model_tables() {
+        for key in table.keys {
+            let printed = value_text(&defaults, table.name, key.name);
+            let stated = match key.missing {
+                Missing::Computed(text) => text.split('`').nth(1).unwrap_or("").to_string(),
+                Missing::Required(_) => continue,
+                _ => key.default_toml().expect("a default"),
             };
-            assert_eq!(cells.len(), 5, "[{table}] {key}: expected 5 columns");
-            let want = if (*table, *key) == ("workload", "rate") {
-                None
-            } else {
-                Some(value_text(&defaults, table, key))
-            };
-            let got = first_code(&cells[2]);
-            match &want {
-                Some(w) if got != Some(w.as_str()) => problems.push(format!(
-                    "[{table}] {key}: default documented as {:?}, the code uses `{w}`",
-                    cells[2]
-                )),
-                None if cells[2] != "required" => {
-                    problems.push(format!("[{table}] {key}: should say required"))
-                }
-                _ => {}
-            }
-            let setting = presets_setting(table, key);
-            let listed: Vec<&str> = match cells[3].as_str() {
-                "none" => Vec::new(),
-                c => c.split(", ").collect(),
-            };
-            if listed != setting {
+            if printed != stated {
                 problems.push(format!(
-                    "[{table}] {key}: presets listed {listed:?}, set by {setting:?}"
+                    "{}.{}: the schema says {stated}, check prints {printed}",
+                    table.name, key.name
                 ));
             }
         }
     }
-    for name in presets::NAMES {
-        if !page.contains(&format!("| `{name}` |")) {
-            problems.push(format!("preset {name}: no row in the presets table"));
-        }
-    }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn every_preset_has_a_row() {
+    let page = std::fs::read_to_string(PAGE).expect("the reference page exists");
+    for name in presets::NAMES {
+        assert!(
+            page.contains(&format!("| `{name}` |")),
+            "preset {name}: no row in the presets table"
+        );
+    }
 }

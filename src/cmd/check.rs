@@ -81,7 +81,25 @@ pub fn report(file: &str, r: &Resolved, max_events: f64) -> String {
 }
 
 /// One line of figures: label, value, how it is computed.
-type Row = (&'static str, fn(&Figures) -> String, &'static str);
+type Row<F> = (&'static str, fn(&F) -> String, &'static str);
+
+/// Lines of figures: each label, its value at `workload.rate` and, with a
+/// peak, at the peak, then how it is computed (when said).
+fn rows_text<F>(rows: &[Row<F>], base: &F, top: Option<&F>) -> String {
+    let mut out = String::new();
+    for (name, value, how) in rows {
+        let mut line = format!("#   {name:<28}{:>14}", value(base));
+        if let Some(t) = top {
+            line += &format!("{:>14}", value(t));
+        }
+        if !how.is_empty() {
+            line += &format!("   {how}");
+        }
+        out += &line;
+        out.push('\n');
+    }
+    out
+}
 
 /// The derived figures, at `workload.rate` and at the profile's peak.
 fn figures_text(s: &Scenario) -> String {
@@ -102,70 +120,21 @@ fn figures_text(s: &Scenario) -> String {
     };
     out += head.trim_end();
     out.push('\n');
-    let rows: [Row; 11] = [
+    #[rustfmt::skip]
+    let rows: [Row<Figures>; 11] = [
         ("requests/s, all pods", |f| fig(f.rate), ""),
-        (
-            "requests/s per pod",
-            |f| fig(f.per_pod_rate),
-            "rate / pods.count",
-        ),
-        (
-            "checkouts per request",
-            |f| fig(f.checkouts_per_request),
-            "reads x (1 - l1.hit_ratio)",
-        ),
-        (
-            "mean hold per checkout",
-            |f| ms(f.hold_secs),
-            "E[rtt] + E[service] (+ miss x fallback)",
-        ),
-        (
-            "Redis reads/s per shard",
-            |f| fig(f.redis_reads_per_shard),
-            "",
-        ),
-        (
-            "Redis utilisation per shard",
-            |f| fig(f.redis_utilisation),
-            "commands/s x E[service]",
-        ),
-        (
-            "offered load per pod",
-            |f| format!("{} erlangs", fig(f.offered_load)),
-            "checkouts/s per pod x mean hold",
-        ),
-        (
-            "connections in use per pod",
-            |f| fig(f.in_use),
-            "Little's law: carried load",
-        ),
-        (
-            "pool utilisation",
-            |f| pct(f.pool_utilisation),
-            "in use / (max_total x pools per pod)",
-        ),
-        (
-            "expected failed checkouts",
-            |f| f.checkout_loss.map_or("n/a".into(), pct),
-            "Erlang B / M/M/n+D / none",
-        ),
-        (
-            "Erlang C pool size",
-            |f| f.erlang_c_size.map_or("n/a".into(), |n| n.to_string()),
-            "fewer than 1% of checkouts wait",
-        ),
+        ("requests/s per pod", |f| fig(f.per_pod_rate), "rate / pods.count"),
+        ("checkouts per request", |f| fig(f.checkouts_per_request), "reads x (1 - l1.hit_ratio)"),
+        ("mean hold per checkout", |f| ms(f.hold_secs), "E[rtt] + E[service] (+ miss x fallback)"),
+        ("Redis reads/s per shard", |f| fig(f.redis_reads_per_shard), ""),
+        ("Redis utilisation per shard", |f| fig(f.redis_utilisation), "commands/s x E[service]"),
+        ("offered load per pod", |f| format!("{} erlangs", fig(f.offered_load)), "checkouts/s per pod x mean hold"),
+        ("connections in use per pod", |f| fig(f.in_use), "Little's law: carried load"),
+        ("pool utilisation", |f| pct(f.pool_utilisation), "in use / (max_total x pools per pod)"),
+        ("expected failed checkouts", |f| f.checkout_loss.map_or("n/a".into(), pct), "Erlang B / M/M/n+D / none"),
+        ("Erlang C pool size", |f| f.erlang_c_size.map_or("n/a".into(), |n| n.to_string()), "fewer than 1% of checkouts wait"),
     ];
-    for (name, value, how) in rows {
-        let mut line = format!("#   {name:<28}{:>14}", value(&base));
-        if let Some(t) = &top {
-            line += &format!("{:>14}", value(t));
-        }
-        if !how.is_empty() {
-            line += &format!("   {how}");
-        }
-        out += &line;
-        out.push('\n');
-    }
+    out += &rows_text(&rows, &base, top.as_ref());
     if base.database.is_some() {
         out += &database_text(&base, top.as_ref());
     }
@@ -180,42 +149,14 @@ fn figures_text(s: &Scenario) -> String {
 /// pools, one per node; these are the pool and the event loop that break
 /// first.
 fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
-    type Row = (
-        &'static str,
-        fn(&derived::ClusterFigures) -> String,
-        &'static str,
-    );
-    let rows: [Row; 6] = [
-        (
-            "busiest node",
-            |c| c.node.to_string(),
-            "the node whose slots carry the most reads",
-        ),
-        (
-            "its share of reads",
-            |c| pct(c.share),
-            "popularity of the keys on its slots",
-        ),
-        (
-            "Redis utilisation, that node",
-            |c| fig(c.redis_utilisation),
-            "share x commands/s x E[service]",
-        ),
-        (
-            "load on a pod's pool for it",
-            |c| format!("{} erlangs", fig(c.offered_load)),
-            "share x checkouts/s per pod x hold",
-        ),
-        (
-            "failed checkouts there",
-            |c| c.checkout_loss.map_or("n/a".into(), pct),
-            "max_total per node: Erlang B / M/M/n+D",
-        ),
-        (
-            "Erlang C pool size per node",
-            |c| c.erlang_c_size.map_or("n/a".into(), |n| n.to_string()),
-            "for the busiest node's pools",
-        ),
+    #[rustfmt::skip]
+    let rows: [Row<derived::ClusterFigures>; 6] = [
+        ("busiest node", |c| c.node.to_string(), "the node whose slots carry the most reads"),
+        ("its share of reads", |c| pct(c.share), "popularity of the keys on its slots"),
+        ("Redis utilisation, that node", |c| fig(c.redis_utilisation), "share x commands/s x E[service]"),
+        ("load on a pod's pool for it", |c| format!("{} erlangs", fig(c.offered_load)), "share x checkouts/s per pod x hold"),
+        ("failed checkouts there", |c| c.checkout_loss.map_or("n/a".into(), pct), "max_total per node: Erlang B / M/M/n+D"),
+        ("Erlang C pool size per node", |c| c.erlang_c_size.map_or("n/a".into(), |n| n.to_string()), "for the busiest node's pools"),
     ];
     let mut out = String::new();
     let loops = base.cluster.as_ref().map_or(1, |c| c.loops);
@@ -226,8 +167,7 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
             "event loops a node reads on", loops
         );
     }
-    for (name, value, how) in rows {
-        let c = base.cluster.as_ref().expect("cluster mode");
+    let rows = rows.map(|(name, value, how)| {
         let how = match (loops > 1, name) {
             (true, "Redis utilisation, that node") => {
                 "busiest loop: share x (reads/s / loops + writes/s) x E[service]"
@@ -235,59 +175,25 @@ fn cluster_text(base: &Figures, top: Option<&Figures>) -> String {
             (true, "load on a pod's pool for it") => "share x checkouts/s per pod / loops x hold",
             _ => how,
         };
-        let mut line = format!("#   {name:<28}{:>14}", value(c));
-        if let Some(c) = top.and_then(|t| t.cluster.as_ref()) {
-            line += &format!("{:>14}", value(c));
-        }
-        line += &format!("   {how}");
-        out += &line;
-        out.push('\n');
-    }
+        (name, value, how)
+    });
+    let c = base.cluster.as_ref().expect("cluster mode");
+    out += &rows_text(&rows, c, top.and_then(|t| t.cluster.as_ref()));
     out
 }
 
 /// The finite database's figures (only for a finite database, so the
 /// output of a scenario without one is unchanged).
 fn database_text(base: &Figures, top: Option<&Figures>) -> String {
-    type DbRow = (
-        &'static str,
-        fn(&derived::DatabaseFigures) -> String,
-        &'static str,
-    );
-    let rows: [DbRow; 4] = [
-        (
-            "database queries/s",
-            |d| fig(d.queries),
-            "rate x reads x L1 miss x Redis miss",
-        ),
-        (
-            "database utilisation",
-            |d| pct(d.utilisation),
-            "queries/s x E[latency] / concurrency",
-        ),
-        (
-            "database queue wait",
-            |d| d.wait_secs.map_or("n/a".into(), ms),
-            "M/M/c (Erlang C), or M/M/c+D",
-        ),
-        (
-            "database queries timing out",
-            |d| d.timeout_share.map_or("n/a".into(), pct),
-            "M/M/c+D with queue_timeout",
-        ),
+    #[rustfmt::skip]
+    let rows: [Row<derived::DatabaseFigures>; 4] = [
+        ("database queries/s", |d| fig(d.queries), "rate x reads x L1 miss x Redis miss"),
+        ("database utilisation", |d| pct(d.utilisation), "queries/s x E[latency] / concurrency"),
+        ("database queue wait", |d| d.wait_secs.map_or("n/a".into(), ms), "M/M/c (Erlang C), or M/M/c+D"),
+        ("database queries timing out", |d| d.timeout_share.map_or("n/a".into(), pct), "M/M/c+D with queue_timeout"),
     ];
-    let mut out = String::new();
-    for (name, value, how) in rows {
-        let d = base.database.as_ref().expect("a finite database");
-        let mut line = format!("#   {name:<28}{:>14}", value(d));
-        if let Some(d) = top.and_then(|t| t.database.as_ref()) {
-            line += &format!("{:>14}", value(d));
-        }
-        line += &format!("   {how}");
-        out += &line;
-        out.push('\n');
-    }
-    out
+    let d = base.database.as_ref().expect("a finite database");
+    rows_text(&rows, d, top.and_then(|t| t.database.as_ref()))
 }
 
 /// The command mix and the moments of the event-loop time it gives (only

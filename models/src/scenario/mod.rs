@@ -1,16 +1,17 @@
 //! Scenarios: what to simulate.
 //!
 //! A scenario file is parsed in two steps (see `STYLE.md`, "parse, then
-//! validate"): TOML deserializes into raw structs that reject unknown keys
-//! ([`raw`]), which are then checked and converted into the [`Scenario`] below.
+//! validate"): the TOML table's shape is checked against the schema
+//! ([`spec`]: every table and key known), then each value is read, checked
+//! and converted into the [`Scenario`] below.
 //! The engine trusts a `Scenario` without checking it again: every invariant
 //! documented on a field holds.
 
 pub mod derived;
 pub mod presets;
-pub mod raw;
 mod redis;
 pub mod replay;
+pub mod spec;
 pub mod wire;
 
 pub use crate::cache::Policy;
@@ -280,25 +281,6 @@ pub struct PoolLife {
     /// A connection whose command failed is returned to the pool, still
     /// broken, instead of being closed.
     pub keep_failed: bool,
-}
-
-impl PoolLife {
-    /// The defaults for a pool of `max_total` (commons-pool2's, without evictor).
-    pub fn defaults(max_total: u32) -> Self {
-        PoolLife {
-            min_idle: 0,
-            max_idle: max_total,
-            max_lifetime: None,
-            idle_timeout: None,
-            checkout_check: CheckoutCheck::None,
-            test_on_borrow: false,
-            test_while_idle: false,
-            eviction_interval: None,
-            min_evictable_idle: Some(SimTime::from_secs(30 * 60)),
-            tests_per_eviction_run: 3,
-            keep_failed: false,
-        }
-    }
 }
 
 /// `[network]`.
@@ -603,41 +585,6 @@ impl ErrorCause {
             ErrorCause::MaxClients => "max_clients",
             ErrorCause::ConnectTimeout => "connect_timeout",
             ErrorCause::DatabaseTimeout => "database_timeout",
-        }
-    }
-}
-
-impl Client {
-    /// Lifecycle defaults (`hold_during_fallback` aside): 2 connect round
-    /// trips, no TLS, Jedis's 2 s connect and socket timeouts, no keepalive, no
-    /// retries (backoff 10 ms to 1 s with full jitter when enabled), retrying
-    /// connection errors but not pool timeouts, no budget.
-    pub fn defaults(hold_during_fallback: bool) -> Self {
-        Client {
-            hold_during_fallback,
-            connect_round_trips: 2,
-            tls: false,
-            connect_timeout: Some(SimTime::from_secs(2)),
-            socket_timeout: Some(SimTime::from_secs(2)),
-            tcp_keepalive: None,
-            retries: 0,
-            backoff: Backoff {
-                base: SimTime::from_millis(10),
-                cap: SimTime::from_secs(1),
-                jitter: Jitter::Full,
-            },
-            retry_on: vec![
-                ErrorCause::StaleConnection,
-                ErrorCause::SocketTimeout,
-                ErrorCause::MaxClients,
-                ErrorCause::ConnectTimeout,
-            ],
-            retry_budget: None,
-            timer_resolution: SimTime::ZERO,
-            transport: Transport::Pooled,
-            connections: 1,
-            max_queued: None,
-            checkout_delay: Latency::Constant(SimTime::ZERO),
         }
     }
 }

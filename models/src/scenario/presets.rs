@@ -316,7 +316,7 @@ mod tests {
         for name in NAMES {
             let t = table(name).unwrap_or_else(|| panic!("{name} has no text"));
             for (table, v) in &t {
-                let keys = super::super::raw::table_keys(table).unwrap();
+                let keys = super::super::spec::table_keys(table).unwrap();
                 for k in v.as_table().unwrap().keys() {
                     assert!(keys.contains(&k.as_str()), "{name}: {table}.{k}");
                 }

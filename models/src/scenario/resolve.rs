@@ -16,12 +16,9 @@
 //! a few ulps, far inside half a nanosecond for any latency under a day, so
 //! the search always finds the written figures there.
 
-use super::raw;
+use super::spec;
 use super::units::format_float;
-use super::{
-    CheckoutCheck, Fault, FaultKind, Jitter, OnIdle, Order, Popularity, ReadFrom, RedisMode,
-    Scenario, Transport, WhenExhausted,
-};
+use super::{Fault, FaultKind, Scenario};
 use sim::dist::{Latency, Z_QUANTILES};
 use sim::time::SimTime;
 use std::collections::BTreeMap;
@@ -66,60 +63,24 @@ impl fmt::Display for Origin {
     }
 }
 
-/// The model tables, in file order.
-fn model_tables() -> impl Iterator<Item = &'static str> {
-    raw::table_names()
-        .iter()
-        .copied()
-        .filter(|t| raw::table_keys(t).is_some())
-}
-
-/// Whether `table.key` is left out of the resolved scenario: the keyed
-/// settings when reads carry no key or the cache is the fixed coin, and the
-/// finite database's settings when the database is unlimited (so a scenario
-/// without them prints as it always did), and the fixed `l1.hit_ratio` when
-/// a keyed cache replaces it (the two are exclusive), and the invalidation
-/// rate while it is 0, and the command mix, value size, bandwidth,
-/// persistence, reply batching, replicas and the client's checkout delay
-/// while they keep their defaults.
-fn omitted(s: &Scenario, table: &str, key: &str) -> bool {
-    match (table, key) {
-        ("workload", "keys" | "key_popularity") => s.workload.keys.is_none(),
-        ("workload", "rate" | "profile") => s.workload.replay.is_some(),
-        ("workload", "arrivals") => s.workload.replay.is_none(),
-        ("l1", "hit_ratio") => s.l1.cache.is_some(),
-        ("l1", "policy" | "capacity" | "ttl" | "coalesce" | "prewarm") => s.l1.cache.is_none(),
-        ("l1", "ttl_jitter") => s.l1.cache.as_ref().is_none_or(|c| c.ttl.is_none()),
-        ("l1", "invalidation_rate") => s.l1.invalidation_rate == 0.0,
-        ("database", "concurrency" | "queue_timeout") => s.database.concurrency.is_none(),
-        ("redis", "commands") => s.redis.commands.is_empty(),
-        ("redis", "value_size") => s.redis.value_size.is_zero(),
-        ("redis", "bandwidth") => s.redis.bandwidth.is_none(),
-        ("redis", "persistence") => s.redis.persistence.is_none(),
-        ("redis", "reply_batching") => !s.redis.reply_batching,
-        ("client", "checkout_delay") => s.client.checkout_delay.is_zero(),
-        ("redis", "replicas" | "read_from") => s.redis.replicas == 0,
-        _ => false,
-    }
-}
-
 /// Every dotted key the resolved scenario prints, in schema order; the
 /// fields of `client.backoff` count one by one.
 pub fn resolved_keys(s: &Scenario) -> Vec<String> {
     let mut out = Vec::new();
-    for table in model_tables() {
-        for key in raw::table_keys(table).expect("model table") {
-            if omitted(s, table, key) {
+    for table in spec::model_tables() {
+        let table_name = table.name;
+        for key in table.keys.iter().map(|k| k.name) {
+            if spec::key(table_name, key).omitted(s) {
                 continue;
             }
-            if (table, *key) == ("client", "backoff") {
+            if (table_name, key) == ("client", "backoff") {
                 out.extend(
-                    raw::backoff_keys()
+                    spec::keys_of("client.backoff")
                         .iter()
                         .map(|k| format!("client.backoff.{k}")),
                 );
             } else {
-                out.push(format!("{table}.{key}"));
+                out.push(format!("{table_name}.{key}"));
             }
         }
     }
@@ -131,13 +92,14 @@ impl Resolved {
     pub fn to_toml(&self) -> String {
         let s = &self.scenario;
         let mut out = String::new();
-        for table in model_tables() {
+        for spec in spec::model_tables() {
+            let table = spec.name;
             out.push_str(&format!("\n[{table}]\n"));
-            for key in raw::table_keys(table).expect("model table") {
-                if omitted(s, table, key) {
+            for key in spec.keys.iter().map(|k| k.name) {
+                if spec::key(table, key).omitted(s) {
                     continue;
                 }
-                let value = match (table, *key, self.preset) {
+                let value = match (table, key, self.preset) {
                     // Every value is written out, so the preset changes
                     // nothing when the text is read back; it is shown for
                     // the reader.
@@ -172,9 +134,9 @@ impl Resolved {
         if (table, key) != ("client", "backoff") {
             return get(&format!("{table}.{key}"));
         }
-        let parts: Vec<(&str, String)> = raw::backoff_keys()
-            .iter()
-            .map(|k| (*k, get(&format!("client.backoff.{k}"))))
+        let parts: Vec<(&str, String)> = spec::keys_of("client.backoff")
+            .into_iter()
+            .map(|k| (k, get(&format!("client.backoff.{k}"))))
             .collect();
         if parts.iter().all(|p| p.1 == parts[0].1) {
             return parts[0].1.clone();
@@ -187,172 +149,36 @@ impl Resolved {
     }
 }
 
-/// The TOML text of one key's value. Multi-line only for a traffic profile
-/// and a command mix.
-/// The scenario does not keep its preset (the engine needs only the values),
-/// so `pool.preset` prints as `"none"`.
+/// The TOML text of one key's value, as its [`spec`] entry prints it.
+/// Multi-line only for a traffic profile and a command mix. The scenario
+/// does not keep its preset (the engine needs only the values), so
+/// `pool.preset` prints as `"none"`.
 pub fn value_text(s: &Scenario, table: &str, key: &str) -> String {
-    let q = |t: SimTime| format!("\"{t}\"");
-    let opt = |t: Option<SimTime>| t.map_or_else(|| "\"none\"".to_string(), q);
-    let word = |w: &str| format!("\"{w}\"");
-    let (p, l, c) = (&s.pool, &s.pool.life, &s.client);
-    match (table, key) {
-        ("simulation", "duration") => q(s.simulation.duration),
-        ("simulation", "warmup") => q(s.simulation.warmup),
-        ("simulation", "seed") => s.simulation.seed.to_string(),
-        ("simulation", "replications") => s.simulation.replications.to_string(),
-        ("simulation", "bucket") => q(s.simulation.bucket),
-        ("workload", "rate") => float(s.workload.rate),
-        ("workload", "reads_per_request") => s.workload.reads_per_request.to_string(),
-        ("workload", "profile") => profile(s),
-        ("workload", "arrivals") => s
-            .workload
-            .replay
-            .as_ref()
-            .map_or_else(|| "\"none\"".to_string(), |r| r.source.clone()),
-        ("pods", "count") => s.pods.count.to_string(),
-        ("pool", "preset") => word("none"),
-        ("pool", "max_total") => p.max_total.to_string(),
-        ("pool", "when_exhausted") => word(match p.when_exhausted {
-            WhenExhausted::Block => "block",
-            WhenExhausted::Fail => "fail",
-        }),
-        ("pool", "acquire_timeout") => opt(p.acquire_timeout),
-        ("pool", "order") => word(match p.order {
-            Order::Lifo => "lifo",
-            Order::Fifo => "fifo",
-        }),
-        ("pool", "min_idle") => l.min_idle.to_string(),
-        ("pool", "max_idle") => l.max_idle.to_string(),
-        ("pool", "max_lifetime") => opt(l.max_lifetime),
-        ("pool", "idle_timeout") => opt(l.idle_timeout),
-        ("pool", "checkout_check") => word(match l.checkout_check {
-            CheckoutCheck::None => "none",
-            CheckoutCheck::Peek => "peek",
-        }),
-        ("pool", "test_on_borrow") => l.test_on_borrow.to_string(),
-        ("pool", "test_while_idle") => l.test_while_idle.to_string(),
-        ("pool", "eviction_interval") => opt(l.eviction_interval),
-        ("pool", "min_evictable_idle") => opt(l.min_evictable_idle),
-        ("pool", "tests_per_eviction_run") => l.tests_per_eviction_run.to_string(),
-        ("pool", "keep_failed") => l.keep_failed.to_string(),
-        ("network", "rtt") => latency(&s.network.rtt),
-        ("network", "idle_timeout") => opt(s.network.idle_timeout),
-        ("network", "on_idle") => word(match s.network.on_idle {
-            OnIdle::Reset => "reset",
-            OnIdle::Drop => "drop",
-        }),
-        ("network", "tcp_user_timeout") => opt(s.network.tcp_user_timeout),
-        ("network", "tcp_retries2") => s.network.tcp_retries2.to_string(),
-        ("redis", "mode") => word(match s.redis.mode {
-            RedisMode::Proxy => "proxy",
-            RedisMode::Cluster => "cluster",
-        }),
-        ("redis", "shards") => s.redis.shards.to_string(),
-        ("redis", "service_time") => latency(&s.redis.service_time),
-        ("redis", "hit_ratio") => float(s.redis.hit_ratio),
-        ("redis", "maxclients") => s.redis.maxclients.to_string(),
-        ("redis", "timeout") => opt(s.redis.timeout),
-        ("redis", "tcp_keepalive") => opt(s.redis.tcp_keepalive),
-        ("redis", "accept_cost") => latency(&s.redis.accept_cost),
-        ("redis", "command_overhead") => latency(&s.redis.command_overhead),
-        ("redis", "ping_time") => match &s.redis.ping_time {
-            None => word("service_time"),
-            Some(l) => latency(l),
-        },
-        ("redis", "connection_scaling") => s
-            .redis
-            .connection_scaling
-            .map_or_else(|| word("none"), |n| n.to_string()),
-        ("redis", "commands") => commands(s),
-        ("redis", "value_size") => super::wire::size_law_text(&s.redis.value_size),
-        ("redis", "bandwidth") => s
-            .redis
-            .bandwidth
-            .map_or_else(|| word("none"), super::wire::rate_text),
-        ("redis", "persistence") => match &s.redis.persistence {
-            None => word("none"),
-            Some(p) => format!(
-                "{{ every = {}, stall_per_gb = {}, dataset = {} }}",
-                q(p.every),
-                q(p.stall_per_gb),
-                super::wire::size_text(p.dataset)
-            ),
-        },
-        ("redis", "reply_batching") => s.redis.reply_batching.to_string(),
-        ("redis", "replicas") => s.redis.replicas.to_string(),
-        ("redis", "read_from") => word(match s.redis.read_from {
-            ReadFrom::Primary => "primary",
-            ReadFrom::Replica => "replica",
-            ReadFrom::Any => "any",
-        }),
-        ("l1", "hit_ratio") => float(s.l1.hit_ratio),
-        ("l1", "lookup_time") => latency(&s.l1.lookup_time),
-        ("workload", "keys") => s
-            .workload
-            .keys
-            .map_or_else(|| word("none"), |k| k.n().to_string()),
-        ("workload", "key_popularity") => match s.workload.keys {
-            Some(Popularity::Zipf(z)) => {
-                format!("{{ dist = \"zipf\", alpha = {} }}", float(z.alpha()))
-            }
-            _ => word("uniform"),
-        },
-        ("l1", "policy" | "capacity" | "ttl" | "ttl_jitter" | "coalesce" | "prewarm") => {
-            keyed_text(s.l1.cache.as_ref(), key)
-        }
-        ("l1", "invalidation_rate") => float(s.l1.invalidation_rate),
-        ("database", "latency") => latency(&s.database.latency),
-        ("database", "concurrency") => s
-            .database
-            .concurrency
-            .map_or_else(|| word("unlimited"), |n| n.to_string()),
-        ("database", "queue_timeout") => opt(s.database.queue_timeout),
-        ("client", "hold_during_fallback") => c.hold_during_fallback.to_string(),
-        ("client", "connect_round_trips") => c.connect_round_trips.to_string(),
-        ("client", "tls") => c.tls.to_string(),
-        ("client", "connect_timeout") => opt(c.connect_timeout),
-        ("client", "socket_timeout") => opt(c.socket_timeout),
-        ("client", "tcp_keepalive") => opt(c.tcp_keepalive),
-        ("client", "retries") => c.retries.to_string(),
-        ("client", "backoff") => format!(
-            "{{ base = {}, cap = {}, jitter = {} }}",
-            q(c.backoff.base),
-            q(c.backoff.cap),
-            word(match c.backoff.jitter {
-                Jitter::Full => "full",
-                Jitter::Equal => "equal",
-                Jitter::None => "none",
-            })
-        ),
-        ("client", "retry_on") => {
-            let names: Vec<String> = c.retry_on.iter().map(|e| word(e.name())).collect();
-            format!("[{}]", names.join(", "))
-        }
-        ("client", "retry_budget") => c.retry_budget.map_or_else(|| word("none"), float),
-        ("client", "timer_resolution") => q(c.timer_resolution),
-        ("client", "checkout_delay") => latency(&c.checkout_delay),
-        ("client", "transport") => word(match c.transport {
-            Transport::Pooled => "pooled",
-            Transport::Multiplexed => "multiplexed",
-        }),
-        ("client", "connections") => c.connections.to_string(),
-        ("client", "max_queued") => c.max_queued.map_or_else(|| word("none"), |n| n.to_string()),
-        _ => unreachable!("resolve::value_text has no case for {table}.{key}"),
-    }
+    spec::key(table, key).text(s)
 }
 
-/// A keyed-cache setting's text; without a keyed cache, the default (the
-/// resolved scenario leaves these keys out then; the reference page shows
-/// the defaults).
-fn keyed_text(k: Option<&super::KeyedL1>, key: &str) -> String {
-    let word = |w: &str| format!("\"{w}\"");
+/// A duration, quoted.
+pub(crate) fn q(t: SimTime) -> String {
+    format!("\"{t}\"")
+}
+
+/// A duration or `"none"`.
+pub(crate) fn opt(t: Option<SimTime>) -> String {
+    t.map_or_else(|| word("none"), q)
+}
+
+/// A word, quoted.
+pub(crate) fn word(w: &str) -> String {
+    format!("\"{w}\"")
+}
+
+/// A keyed-cache setting's text; without a keyed cache, the schema's
+/// default (the resolved scenario leaves these keys out then).
+pub(crate) fn keyed_text(k: Option<&super::KeyedL1>, key: &str) -> String {
     let Some(k) = k else {
-        return match key {
-            "ttl_jitter" => float(0.0),
-            "coalesce" | "prewarm" => "false".to_string(),
-            _ => word("none"),
-        };
+        return spec::key("l1", key)
+            .default_toml()
+            .expect("a keyed-cache setting has a default or none");
     };
     match key {
         "policy" => word(k.policy.name()),
@@ -394,7 +220,7 @@ fn fault_text(f: &Fault) -> String {
 }
 
 /// The command mix as an array of inline tables, one per line.
-fn commands(s: &Scenario) -> String {
+pub(crate) fn commands(s: &Scenario) -> String {
     if s.redis.commands.is_empty() {
         return "[]".to_string();
     }
@@ -416,7 +242,7 @@ fn commands(s: &Scenario) -> String {
 }
 
 /// A float TOML reads back bit for bit.
-fn float(x: f64) -> String {
+pub(crate) fn float(x: f64) -> String {
     if x.abs() >= 1e16 {
         format!("{x:e}")
     } else {
@@ -424,7 +250,8 @@ fn float(x: f64) -> String {
     }
 }
 
-fn profile(s: &Scenario) -> String {
+/// The traffic profile as an array of inline tables, one per line.
+pub(crate) fn profile(s: &Scenario) -> String {
     if s.workload.profile.is_empty() {
         return "[]".to_string();
     }

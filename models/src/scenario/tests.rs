@@ -242,7 +242,7 @@ fn defaults_are_the_documented_ones() {
             when_exhausted: WhenExhausted::Block,
             acquire_timeout: None,
             order: Order::Lifo,
-            life: PoolLife::defaults(8),
+            life: pool_life_defaults(8),
         }
     );
     assert_eq!(s.network.rtt, Latency::exponential(ms(1)).unwrap());
@@ -282,7 +282,7 @@ fn defaults_are_the_documented_ones() {
         s.database.latency,
         Latency::lognormal(ms(2), ms(20)).unwrap()
     );
-    assert_eq!(s.client, Client::defaults(true));
+    assert_eq!(s.client, client_defaults(true));
 }
 
 #[test]
@@ -367,11 +367,11 @@ fn jedis_preset_is_jedis_pool_config() {
                 eviction_interval: Some(SimTime::from_secs(30)),
                 min_evictable_idle: Some(SimTime::from_secs(60)),
                 tests_per_eviction_run: -1,
-                ..PoolLife::defaults(8)
+                ..pool_life_defaults(8)
             },
         }
     );
-    assert_eq!(s.client, Client::defaults(true));
+    assert_eq!(s.client, client_defaults(true));
 }
 
 #[test]
@@ -844,4 +844,55 @@ fn resolved_scenarios_parse_back_the_same() {
         .unwrap()
         .join()
         .unwrap();
+}
+
+/// The documented defaults of a pool of `max_total` (commons-pool2's,
+/// without evictor).
+fn pool_life_defaults(max_total: u32) -> PoolLife {
+    PoolLife {
+        min_idle: 0,
+        max_idle: max_total,
+        max_lifetime: None,
+        idle_timeout: None,
+        checkout_check: CheckoutCheck::None,
+        test_on_borrow: false,
+        test_while_idle: false,
+        eviction_interval: None,
+        min_evictable_idle: Some(SimTime::from_secs(30 * 60)),
+        tests_per_eviction_run: 3,
+        keep_failed: false,
+    }
+}
+
+/// Lifecycle defaults (`hold_during_fallback` aside): 2 connect round
+/// trips, no TLS, Jedis's 2 s connect and socket timeouts, no keepalive, no
+/// retries (backoff 10 ms to 1 s with full jitter when enabled), retrying
+/// connection errors but not pool timeouts, no budget.
+fn client_defaults(hold_during_fallback: bool) -> Client {
+    Client {
+        hold_during_fallback,
+        connect_round_trips: 2,
+        tls: false,
+        connect_timeout: Some(SimTime::from_secs(2)),
+        socket_timeout: Some(SimTime::from_secs(2)),
+        tcp_keepalive: None,
+        retries: 0,
+        backoff: Backoff {
+            base: SimTime::from_millis(10),
+            cap: SimTime::from_secs(1),
+            jitter: Jitter::Full,
+        },
+        retry_on: vec![
+            ErrorCause::StaleConnection,
+            ErrorCause::SocketTimeout,
+            ErrorCause::MaxClients,
+            ErrorCause::ConnectTimeout,
+        ],
+        retry_budget: None,
+        timer_resolution: SimTime::ZERO,
+        transport: Transport::Pooled,
+        connections: 1,
+        max_queued: None,
+        checkout_delay: Latency::Constant(SimTime::ZERO),
+    }
 }

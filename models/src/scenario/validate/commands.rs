@@ -1,8 +1,8 @@
 //! Validation of `[[redis.commands]]`: the command mix.
 
-use super::values::{latency, number, required, tables, whole, Range};
+use super::section::Section;
+use super::values::{required, tables};
 use super::Problem;
-use crate::scenario::raw::RawCommand;
 use crate::scenario::units::{describe, quote};
 use crate::scenario::Command;
 use sim::dist::Latency;
@@ -26,7 +26,7 @@ pub(super) fn commands(
     let Some(v) = v else {
         return Ok(Vec::new());
     };
-    let items: Vec<(String, RawCommand)> = tables(
+    let items = tables(
         v,
         key,
         (MAX_COMMANDS, "commands"),
@@ -41,9 +41,10 @@ pub(super) fn commands(
         ));
     }
     let mut out: Vec<Command> = Vec::with_capacity(items.len());
-    for (path, raw) in items {
+    for (path, entry) in items {
+        let cmd = Section::new(path.clone(), "redis.commands", Some(entry));
         let name_v = required(
-            raw.name.as_ref(),
+            cmd.get("name"),
             &path,
             "name",
             "the command's name, e.g. name = \"GET\"",
@@ -59,12 +60,12 @@ pub(super) fn commands(
             ));
         }
         let share_v = required(
-            raw.share.as_ref(),
+            cmd.get("share"),
             &path,
             "share",
             "the fraction of commands that are this one, e.g. share = 0.8",
         )?;
-        let share = number(Some(share_v), &format!("{path}.share"), None, Range::Ratio)?;
+        let share = cmd.number_of(Some(share_v), "share")?;
         if share == 0.0 {
             return Err(Problem::value(
                 format!("{path}.share"),
@@ -72,13 +73,8 @@ pub(super) fn commands(
             ));
         }
         out.push(Command {
-            service_time: latency(
-                raw.service_time.as_ref(),
-                &format!("{path}.service_time"),
-                service_time.clone(),
-                dir,
-            )?,
-            keys: whole(raw.keys.as_ref(), &format!("{path}.keys"), 1, 1, 1_000_000)? as u32,
+            service_time: cmd.latency_or("service_time", service_time.clone(), dir)?,
+            keys: cmd.whole("keys")? as u32,
             name,
             share,
         });

@@ -1,8 +1,8 @@
 //! Validation of `[[faults]]`: events that break a shard during the run.
 
-use super::values::{choice, number, required, span, tables, whole, Range};
+use super::section::Section;
+use super::values::{number, required, tables, whole, Range};
 use super::Problem;
-use crate::scenario::raw::RawFault;
 use crate::scenario::units::describe;
 use crate::scenario::{Fault, FaultKind, Redis, RedisMode};
 use crate::slots::{SlotMap, SLOTS};
@@ -21,7 +21,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
     let Some(v) = v else {
         return Ok(Vec::new());
     };
-    let items: Vec<(String, RawFault)> = tables(
+    let items = tables(
         v,
         key,
         (MAX_FAULTS, "faults"),
@@ -29,40 +29,36 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
         "{ at = \"1m\", kind = \"blackhole\", shard = 0 }",
     )?;
     let mut out = Vec::with_capacity(items.len());
-    for (path, raw) in items {
+    for (path, entry) in items {
+        let fault = Section::new(path.clone(), "faults", Some(entry));
         let at = required(
-            raw.at.as_ref(),
+            fault.get("at"),
             &path,
             "at",
             "when the fault happens, from the end of the warm-up, e.g. at = \"1m\"",
         )?;
-        let at = span(Some(at), &format!("{path}.at"), SimTime::ZERO)?;
-        let kind_v = required(
-            raw.kind.as_ref(),
+        let at = fault.span_of(Some(at), "at")?;
+        required(
+            fault.get("kind"),
             &path,
             "kind",
             "\"blackhole\", \"restart\", \"slow\", \"rolling_restart\" or \"reshard\"",
         )?;
-        let kind = choice(
-            Some(kind_v),
-            &format!("{path}.kind"),
-            &["blackhole", "restart", "slow", "rolling_restart", "reshard"],
-            "blackhole",
-        )?;
-        if kind == "rolling_restart" && raw.shard.is_some() {
+        let kind = fault.choice("kind")?;
+        if kind == "rolling_restart" && fault.get("shard").is_some() {
             return Err(Problem::value(
                 format!("{path}.shard"),
                 "a \"rolling_restart\" restarts pods, not a shard: remove `shard`",
             ));
         }
         let shard = whole(
-            raw.shard.as_ref(),
+            fault.get("shard"),
             &format!("{path}.shard"),
             0,
             0,
             i128::from(shards) - 1,
         )? as u32;
-        let slow_only = |v: &Option<Value>, name: &str| -> Result<(), Problem> {
+        let slow_only = |v: Option<&Value>, name: &str| -> Result<(), Problem> {
             if v.is_some() && kind != "slow" {
                 return Err(Problem::value(
                     format!("{path}.{name}"),
@@ -71,7 +67,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
             }
             Ok(())
         };
-        if raw.duration.is_some() && kind != "slow" && kind != "reshard" {
+        if fault.get("duration").is_some() && kind != "slow" && kind != "reshard" {
             return Err(Problem::value(
                 format!("{path}.duration"),
                 format!(
@@ -79,8 +75,8 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                 ),
             ));
         }
-        slow_only(&raw.factor, "factor")?;
-        for (v, name) in [(&raw.to, "to"), (&raw.slots, "slots")] {
+        slow_only(fault.get("factor"), "factor")?;
+        for (v, name) in [(fault.get("to"), "to"), (fault.get("slots"), "slots")] {
             if v.is_some() && kind != "reshard" {
                 return Err(Problem::value(
                     format!("{path}.{name}"),
@@ -88,7 +84,10 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                 ));
             }
         }
-        for (v, name) in [(&raw.pods, "pods"), (&raw.interval, "interval")] {
+        for (v, name) in [
+            (fault.get("pods"), "pods"),
+            (fault.get("interval"), "interval"),
+        ] {
             if v.is_some() && kind != "rolling_restart" {
                 return Err(Problem::value(
                     format!("{path}.{name}"),
@@ -100,14 +99,14 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
             "restart" => FaultKind::Restart,
             "slow" => {
                 let d = required(
-                    raw.duration.as_ref(),
+                    fault.get("duration"),
                     &path,
                     "duration",
                     "how long the shard stays slow, e.g. duration = \"30s\"",
                 )?;
-                let duration = span(Some(d), &format!("{path}.duration"), SimTime::ZERO)?;
+                let duration = fault.span_of(Some(d), "duration")?;
                 let f = required(
-                    raw.factor.as_ref(),
+                    fault.get("factor"),
                     &path,
                     "factor",
                     "the multiplier of the service time, e.g. factor = 10",
@@ -123,19 +122,19 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
             }
             "rolling_restart" => {
                 let batch = whole(
-                    raw.pods.as_ref(),
+                    fault.get("pods"),
                     &format!("{path}.pods"),
                     1,
                     1,
                     i128::from(pods),
                 )? as u32;
                 let i = required(
-                    raw.interval.as_ref(),
+                    fault.get("interval"),
                     &path,
                     "interval",
                     "the time between two batches of pods, e.g. interval = \"30s\"",
                 )?;
-                let interval = span(Some(i), &format!("{path}.interval"), SimTime::ZERO)?;
+                let interval = fault.span_of(Some(i), "interval")?;
                 let batches = u64::from(pods.div_ceil(batch));
                 if interval.0.checked_mul(batches).is_none() {
                     return Err(Problem::value(
@@ -145,7 +144,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                 }
                 FaultKind::RollingRestart { batch, interval }
             }
-            "reshard" => reshard(&raw, &path, redis, shard)?,
+            "reshard" => reshard(&fault, &path, redis, shard)?,
             _ => FaultKind::Blackhole,
         };
         out.push((Fault { at, kind, shard }, path));
@@ -158,7 +157,7 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
 
 /// A `"reshard"` fault's own settings, at `path`, moving slots away from
 /// node `from`.
-fn reshard(raw: &RawFault, path: &str, redis: &Redis, from: u32) -> Result<FaultKind, Problem> {
+fn reshard(fault: &Section, path: &str, redis: &Redis, from: u32) -> Result<FaultKind, Problem> {
     let kind_key = format!("{path}.kind");
     if redis.mode != RedisMode::Cluster {
         return Err(Problem::value(
@@ -176,7 +175,7 @@ fn reshard(raw: &RawFault, path: &str, redis: &Redis, from: u32) -> Result<Fault
         ));
     }
     let to = required(
-        raw.to.as_ref(),
+        fault.get("to"),
         path,
         "to",
         "the node the slots move to, e.g. to = 1",
@@ -190,7 +189,7 @@ fn reshard(raw: &RawFault, path: &str, redis: &Redis, from: u32) -> Result<Fault
         ));
     }
     let slots = required(
-        raw.slots.as_ref(),
+        fault.get("slots"),
         path,
         "slots",
         "how many hash slots move, e.g. slots = 1000",
@@ -203,12 +202,12 @@ fn reshard(raw: &RawFault, path: &str, redis: &Redis, from: u32) -> Result<Fault
         i128::from(SLOTS),
     )? as u32;
     let d = required(
-        raw.duration.as_ref(),
+        fault.get("duration"),
         path,
         "duration",
         "how long the migration takes, e.g. duration = \"60s\" (\"0s\": every slot at once)",
     )?;
-    let duration = span(Some(d), &format!("{path}.duration"), SimTime::ZERO)?;
+    let duration = fault.span_of(Some(d), "duration")?;
     Ok(FaultKind::Reshard {
         to,
         slots,

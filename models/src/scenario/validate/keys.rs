@@ -8,15 +8,13 @@
 //! and `policy` needs `workload.keys`, so a setting that would be silently
 //! ignored is an error instead.
 
-use super::super::raw::{RawL1, RawWorkload};
 use super::super::units::describe;
 use super::super::{KeyedL1, Policy, Popularity, ReadFrom, Redis, RedisMode, Transport};
-use super::values::{boolean, choice, number, optional_span, whole, Range, Zero};
+use super::section::Section;
+use super::values::{choice, number, Range};
 use super::Problem;
 use toml::Value;
 
-/// Most keys in a universe.
-const MAX_KEYS: u64 = 4_000_000_000;
 /// Most cache entries over all pods (`min(capacity, keys) x pods`): about
 /// 3 GB of entries at 32 bytes each.
 const MAX_ENTRIES: u64 = 100_000_000;
@@ -26,20 +24,20 @@ const MAX_ALPHA: f64 = 10.0;
 const MAX_POOLS: u64 = 100_000;
 
 /// `workload.keys` and `workload.key_popularity`.
-pub(super) fn popularity(w: &RawWorkload) -> Result<Option<Popularity>, Problem> {
-    let Some(keys_value) = w.keys.as_ref() else {
-        if w.key_popularity.is_some() {
+pub(super) fn popularity(w: &Section) -> Result<Option<Popularity>, Problem> {
+    let Some(keys_value) = w.get("keys") else {
+        if w.get("key_popularity").is_some() {
             return Err(Problem::value(
-                "workload.key_popularity",
+                w.key("key_popularity"),
                 "needs `keys` (the number of distinct keys) in [workload]",
             ));
         }
         return Ok(None);
     };
-    let n = whole(Some(keys_value), "workload.keys", 0, 1, MAX_KEYS as i128)?;
+    let n = w.whole_of(keys_value, "keys")?;
     let key = "workload.key_popularity";
     let zipf = "\"uniform\" or { dist = \"zipf\", alpha = 0.8 }";
-    let pop = match w.key_popularity.as_ref() {
+    let pop = match w.get("key_popularity") {
         None => Popularity::uniform(n),
         Some(Value::String(s)) if s == "uniform" => Popularity::uniform(n),
         Some(Value::Table(t)) => {
@@ -79,54 +77,54 @@ pub(super) fn popularity(w: &RawWorkload) -> Result<Option<Popularity>, Problem>
 
 /// The keyed cache of `[l1]`, if `policy` is set.
 pub(super) fn keyed_l1(
-    l: &RawL1,
+    l: &Section,
     keys: Option<&Popularity>,
     pods: u32,
 ) -> Result<Option<KeyedL1>, Problem> {
-    let Some(policy_value) = l.policy.as_ref() else {
+    if l.get("policy").is_none() {
         let settings = [
-            ("capacity", &l.capacity),
-            ("ttl", &l.ttl),
-            ("ttl_jitter", &l.ttl_jitter),
-            ("coalesce", &l.coalesce),
-            ("prewarm", &l.prewarm),
-            ("invalidation_rate", &l.invalidation_rate),
+            "capacity",
+            "ttl",
+            "ttl_jitter",
+            "coalesce",
+            "prewarm",
+            "invalidation_rate",
         ];
-        if let Some((name, _)) = settings.iter().find(|(_, v)| v.is_some()) {
+        if let Some(name) = settings.iter().find(|k| l.get(k).is_some()) {
             return Err(Problem::value(
-                format!("l1.{name}"),
+                l.key(name),
                 "applies to a keyed cache: set `policy` (\"lru\" or \"w-tinylfu\") in [l1]",
             ));
         }
         return Ok(None);
-    };
-    let name = choice(Some(policy_value), "l1.policy", &Policy::NAMES, "")?;
+    }
+    let name = l.choice("policy")?;
     let policy = Policy::from_name(name).expect("a listed policy");
-    if l.hit_ratio.is_some() {
+    if l.get("hit_ratio").is_some() {
         return Err(Problem::value(
-            "l1.policy",
+            l.key("policy"),
             "`policy` and `hit_ratio` are exclusive: a keyed cache measures its hit ratio; \
              remove one of them",
         ));
     }
     let Some(keys) = keys else {
         return Err(Problem::value(
-            "l1.policy",
+            l.key("policy"),
             "a keyed cache needs `keys` (the number of distinct keys) in [workload]",
         ));
     };
-    let Some(cap_value) = l.capacity.as_ref() else {
+    let Some(cap_value) = l.get("capacity") else {
         return Err(Problem::value(
-            "l1.capacity",
+            l.key("capacity"),
             "required but missing: entries per pod, e.g. capacity = 10000",
         )
         .near("l1.policy"));
     };
-    let capacity = whole(Some(cap_value), "l1.capacity", 0, 1, u32::MAX as i128)?;
+    let capacity = l.whole_of(cap_value, "capacity")?;
     let entries = capacity.min(keys.n()).saturating_mul(pods as u64);
     if entries > MAX_ENTRIES {
         return Err(Problem::value(
-            "l1.capacity",
+            l.key("capacity"),
             format!(
                 "{pods} pods x {} entries is more than {MAX_ENTRIES} cache entries in all; \
                  lower the capacity or the pod count",
@@ -134,16 +132,11 @@ pub(super) fn keyed_l1(
             ),
         ));
     }
-    let ttl = optional_span(l.ttl.as_ref(), "l1.ttl", None, Zero::Refused)?;
-    let ttl_jitter = number(
-        l.ttl_jitter.as_ref(),
-        "l1.ttl_jitter",
-        Some(0.0),
-        Range::Ratio,
-    )?;
-    if ttl.is_none() && l.ttl_jitter.is_some() {
+    let ttl = l.optional_span("ttl")?;
+    let ttl_jitter = l.number("ttl_jitter")?;
+    if ttl.is_none() && l.get("ttl_jitter").is_some() {
         return Err(Problem::value(
-            "l1.ttl_jitter",
+            l.key("ttl_jitter"),
             "spreads expiries, so it needs a `ttl` in [l1]",
         ));
     }
@@ -152,8 +145,8 @@ pub(super) fn keyed_l1(
         capacity: capacity as u32,
         ttl,
         ttl_jitter,
-        coalesce: boolean(l.coalesce.as_ref(), "l1.coalesce", false)?,
-        prewarm: boolean(l.prewarm.as_ref(), "l1.prewarm", false)?,
+        coalesce: l.boolean("coalesce")?,
+        prewarm: l.boolean("prewarm")?,
     }))
 }
 

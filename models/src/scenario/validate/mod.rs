@@ -1,10 +1,11 @@
 //! Validation: from a TOML table to a [`Scenario`] the engine can trust.
 //!
 //! Two passes. The first walks the table's shape (every table known, every
-//! key known, tables where tables belong) and reports the problem that comes
-//! first in the file. The second fills in the keys of the chosen preset
-//! ([`preset`]), deserializes the [`raw`] structs, fills in defaults and
-//! checks every value ([`values`]) and every rule between values, table by
+//! key known, tables where tables belong, against [`spec`]) and reports the
+//! problem that comes first in the file. The second fills in the keys of
+//! the chosen preset ([`preset`]), then reads each table through a
+//! [`Section`], whose readers ([`values`]) take each key's range and
+//! default from the schema, and checks every rule between values, table by
 //! table ([`sections`], [`keys`], [`pool`], [`database`], [`client`]), in
 //! schema order.
 //! Problems name a dotted key; [`super::parse`] turns the key into a file
@@ -19,21 +20,20 @@ mod faults;
 mod keys;
 mod pool;
 mod preset;
+mod section;
 mod sections;
 mod values;
 mod wire;
 
 pub(crate) use preset::Applied;
 
-use super::raw::{self, RawScenario};
+use super::spec;
 use super::units::{clip, describe, list, suggest};
 use super::{Pods, Scenario, L1};
 use preset::with_preset;
-use sim::dist::Latency;
-use sim::time::SimTime;
+use section::Section;
 use std::path::Path;
 use toml::{Table, Value};
-use values::{latency, number, whole, Range};
 
 /// One thing wrong with a scenario, before it is located.
 #[derive(Clone, Debug)]
@@ -81,7 +81,7 @@ impl Problem {
 pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
     let mut problems = Vec::new();
     for (name, value) in doc {
-        if raw::FOREIGN_TABLES.contains(&name.as_str()) {
+        if spec::FOREIGN_TABLES.contains(&name.as_str()) {
             continue;
         }
         if name == "faults" {
@@ -90,13 +90,14 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             if let Value::Array(items) = value {
                 for (i, item) in items.iter().enumerate() {
                     if let Value::Table(t) = item {
-                        check_keys(t, &format!("faults[{i}]"), raw::fault_keys(), &mut problems);
+                        let keys = spec::keys_of("faults");
+                        check_keys(t, &format!("faults[{i}]"), &keys, &mut problems);
                     }
                 }
             }
             continue;
         }
-        let Some(keys) = raw::table_keys(name) else {
+        let Some(keys) = spec::table_keys(name) else {
             problems.push(unknown_top_level(name, value));
             continue;
         };
@@ -108,15 +109,16 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             });
             continue;
         };
-        check_keys(table, name, keys, &mut problems);
+        check_keys(table, name, &keys, &mut problems);
         if let (true, Some(Value::Table(b))) = (name == "client", table.get("backoff")) {
-            check_keys(b, "client.backoff", raw::backoff_keys(), &mut problems);
+            let keys = spec::keys_of("client.backoff");
+            check_keys(b, "client.backoff", &keys, &mut problems);
         }
         if let (true, Some(Value::Array(items))) = (name == "redis", table.get("commands")) {
             for (i, item) in items.iter().enumerate() {
                 if let Value::Table(t) = item {
                     let path = format!("redis.commands[{i}]");
-                    check_keys(t, &path, raw::command_keys(), &mut problems);
+                    check_keys(t, &path, &spec::keys_of("redis.commands"), &mut problems);
                 }
             }
         }
@@ -124,7 +126,7 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             for (i, point) in points.iter().enumerate() {
                 if let Value::Table(t) = point {
                     let path = format!("workload.profile[{i}]");
-                    check_keys(t, &path, raw::profile_keys(), &mut problems);
+                    check_keys(t, &path, &spec::keys_of("workload.profile"), &mut problems);
                 }
             }
         }
@@ -153,7 +155,7 @@ fn check_keys(table: &Table, path: &str, valid: &[&str], out: &mut Vec<Problem>)
 
 /// An unknown top-level table or key.
 fn unknown_top_level(name: &str, value: &Value) -> Problem {
-    let tables: Vec<&str> = raw::table_names().to_vec();
+    let tables = spec::table_names();
     let what = if value.is_table() {
         "table"
     } else {
@@ -166,7 +168,7 @@ fn unknown_top_level(name: &str, value: &Value) -> Problem {
     };
     let home = tables
         .iter()
-        .find(|t| raw::table_keys(t).is_some_and(|k| k.contains(&name)));
+        .find(|t| spec::table_keys(t).is_some_and(|k| k.contains(&name)));
     let msg = match (home, suggest(name, &tables)) {
         (Some(home), _) if !value.is_table() => {
             format!("unknown {what} {shown}; it belongs in [{home}]")
@@ -201,42 +203,24 @@ fn build_merged(
     applied: &Applied,
     dir: &Path,
 ) -> Result<Scenario, Problem> {
-    let raw: RawScenario = Value::Table(doc.clone())
-        .try_into()
-        .map_err(|e: toml::de::Error| Problem::value("", e.message().to_string()))?;
-    let simulation = sections::simulation(raw.simulation.unwrap_or_default())?;
-    let workload = sections::workload(raw.workload.unwrap_or_default(), dir)?;
-    let pods = raw.pods.unwrap_or_default();
+    let simulation = sections::simulation(&Section::top(doc, "simulation"))?;
+    let workload = sections::workload(&Section::top(doc, "workload"), dir)?;
+    let pods = Section::top(doc, "pods");
     let pods = Pods {
-        count: whole(pods.count.as_ref(), "pods.count", 1, 1, 10_000)? as u32,
+        count: pods.whole("count")? as u32,
     };
-    let pool = pool::pool(raw.pool.unwrap_or_default(), applied)?;
-    let network = sections::network(raw.network.unwrap_or_default(), dir)?;
-    let redis = sections::redis(raw.redis.unwrap_or_default(), dir)?;
-    let l = raw.l1.unwrap_or_default();
+    let pool = pool::pool(&Section::top(doc, "pool"), applied)?;
+    let network = sections::network(&Section::top(doc, "network"), dir)?;
+    let redis = sections::redis(&Section::top(doc, "redis"), dir)?;
+    let l = Section::top(doc, "l1");
     let l1 = L1 {
-        hit_ratio: number(
-            l.hit_ratio.as_ref(),
-            "l1.hit_ratio",
-            Some(0.0),
-            Range::Ratio,
-        )?,
-        lookup_time: latency(
-            l.lookup_time.as_ref(),
-            "l1.lookup_time",
-            Latency::Constant(SimTime(1_500)),
-            dir,
-        )?,
+        hit_ratio: l.number("hit_ratio")?,
+        lookup_time: l.latency("lookup_time", dir)?,
         cache: keys::keyed_l1(&l, workload.keys.as_ref(), pods.count)?,
-        invalidation_rate: number(
-            l.invalidation_rate.as_ref(),
-            "l1.invalidation_rate",
-            Some(0.0),
-            Range::NonNegative,
-        )?,
+        invalidation_rate: l.number("invalidation_rate")?,
     };
-    let database = database::database(raw.database.unwrap_or_default(), dir)?;
-    let client = client::client(raw.client.unwrap_or_default(), dir)?;
+    let database = database::database(&Section::top(doc, "database"), dir)?;
+    let client = client::client(&Section::top(doc, "client"), dir)?;
     keys::replicas(&redis)?;
     keys::cluster(&redis, workload.keys.as_ref(), pods.count, client.transport)?;
     if !client.checkout_delay.is_zero()
@@ -258,7 +242,7 @@ fn build_merged(
              \"multiplexed\" leave redis.reply_batching = false",
         ));
     }
-    let faults = faults::faults(raw.faults.as_ref(), &redis, pods.count)?;
+    let faults = faults::faults(doc.get("faults"), &redis, pods.count)?;
     Ok(Scenario {
         name: name.to_string(),
         simulation,

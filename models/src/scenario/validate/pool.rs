@@ -3,28 +3,17 @@
 //! `max_total`, `max_idle` and `min_idle`.
 
 use super::preset::Applied;
-use super::values::{boolean, choice, optional_span, whole, whole_signed, Zero};
+use super::section::Section;
 use super::Problem;
-use crate::scenario::raw;
 use crate::scenario::{CheckoutCheck, Order, Pool, PoolLife, WhenExhausted};
 
-pub(super) fn pool(p: raw::RawPool, applied: &Applied) -> Result<Pool, Problem> {
-    let max_total = whole(p.max_total.as_ref(), "pool.max_total", 8, 1, 1_000_000)? as u32;
-    let when_exhausted = match choice(
-        p.when_exhausted.as_ref(),
-        "pool.when_exhausted",
-        &["block", "fail"],
-        "block",
-    )? {
+pub(super) fn pool(p: &Section, applied: &Applied) -> Result<Pool, Problem> {
+    let max_total = p.whole("max_total")? as u32;
+    let when_exhausted = match p.choice("when_exhausted")? {
         "fail" => WhenExhausted::Fail,
         _ => WhenExhausted::Block,
     };
-    let mut acquire_timeout = optional_span(
-        p.acquire_timeout.as_ref(),
-        "pool.acquire_timeout",
-        None,
-        Zero::Allowed { example: "5ms" },
-    )?;
+    let mut acquire_timeout = p.optional_span("acquire_timeout")?;
     if when_exhausted == WhenExhausted::Fail && applied.supplied("pool.acquire_timeout") {
         // The file chose to fail at once: the preset's wait does not apply.
         acquire_timeout = None;
@@ -37,14 +26,14 @@ pub(super) fn pool(p: raw::RawPool, applied: &Applied) -> Result<Pool, Problem> 
             _ => String::new(),
         };
         return Err(Problem::value(
-            "pool.acquire_timeout",
+            p.key("acquire_timeout"),
             format!(
                 "\"{t}\" has no effect with when_exhausted = \"fail\"{from}; \
                  remove it, or set when_exhausted = \"block\""
             ),
         ));
     }
-    let order = match choice(p.order.as_ref(), "pool.order", &["lifo", "fifo"], "lifo")? {
+    let order = match p.choice("order")? {
         "fifo" => Order::Fifo,
         _ => Order::Lifo,
     };
@@ -53,108 +42,60 @@ pub(super) fn pool(p: raw::RawPool, applied: &Applied) -> Result<Pool, Problem> 
         when_exhausted,
         acquire_timeout,
         order,
-        life: pool_life(&p, max_total, applied)?,
+        life: pool_life(p, max_total, applied)?,
     })
 }
 
-fn pool_life(p: &raw::RawPool, max_total: u32, applied: &Applied) -> Result<PoolLife, Problem> {
-    let d = PoolLife::defaults(max_total);
-    let mut max_idle = whole(
-        p.max_idle.as_ref(),
-        "pool.max_idle",
-        u64::from(d.max_idle),
-        0,
-        1_000_000,
-    )? as u32;
+fn pool_life(p: &Section, max_total: u32, applied: &Applied) -> Result<PoolLife, Problem> {
+    // Follows `max_total` unless written.
+    let mut max_idle = p.whole_or("max_idle", u64::from(max_total))? as u32;
     if applied.supplied("pool.max_idle") {
         // commons-pool2 never keeps more idle than open.
         max_idle = max_idle.min(max_total);
     }
     if max_idle > max_total {
         return Err(Problem::value(
-            "pool.max_idle",
+            p.key("max_idle"),
             format!(
                 "max_idle ({max_idle}) is above max_total ({max_total}); lower it, or raise max_total"
             ),
         ));
     }
-    let min_idle = whole(
-        p.min_idle.as_ref(),
-        "pool.min_idle",
-        u64::from(d.min_idle),
-        0,
-        1_000_000,
-    )? as u32;
+    let min_idle = p.whole("min_idle")? as u32;
     if min_idle > max_idle {
         return Err(Problem::value(
-            "pool.min_idle",
+            p.key("min_idle"),
             format!(
                 "min_idle ({min_idle}) is above max_idle ({max_idle}); lower it, or raise max_idle"
             ),
         ));
     }
-    let checkout_check = match choice(
-        p.checkout_check.as_ref(),
-        "pool.checkout_check",
-        &["none", "peek"],
-        "none",
-    )? {
+    let checkout_check = match p.choice("checkout_check")? {
         "peek" => CheckoutCheck::Peek,
         _ => CheckoutCheck::None,
     };
-    let tests = match &p.tests_per_eviction_run {
-        None => d.tests_per_eviction_run,
-        Some(v) => {
-            let key = "pool.tests_per_eviction_run";
-            let n = whole_signed(v, key, 1_000_000)?;
-            if n == 0 {
-                return Err(Problem::value(
-                    key,
-                    "expected a whole number other than 0 (a negative n examines ceil(idle / |n|)), found 0",
-                ));
-            }
-            n as i32
+    let tests = {
+        let key = "tests_per_eviction_run";
+        let n = p.whole_signed(key)?;
+        if n == 0 {
+            return Err(Problem::value(
+                p.key(key),
+                "expected a whole number other than 0 (a negative n examines ceil(idle / |n|)), found 0",
+            ));
         }
+        n as i32
     };
     Ok(PoolLife {
         min_idle,
         max_idle,
-        max_lifetime: optional_span(
-            p.max_lifetime.as_ref(),
-            "pool.max_lifetime",
-            d.max_lifetime,
-            Zero::Refused,
-        )?,
-        idle_timeout: optional_span(
-            p.idle_timeout.as_ref(),
-            "pool.idle_timeout",
-            d.idle_timeout,
-            Zero::Refused,
-        )?,
+        max_lifetime: p.optional_span("max_lifetime")?,
+        idle_timeout: p.optional_span("idle_timeout")?,
         checkout_check,
-        test_on_borrow: boolean(
-            p.test_on_borrow.as_ref(),
-            "pool.test_on_borrow",
-            d.test_on_borrow,
-        )?,
-        test_while_idle: boolean(
-            p.test_while_idle.as_ref(),
-            "pool.test_while_idle",
-            d.test_while_idle,
-        )?,
-        eviction_interval: optional_span(
-            p.eviction_interval.as_ref(),
-            "pool.eviction_interval",
-            d.eviction_interval,
-            Zero::Refused,
-        )?,
-        min_evictable_idle: optional_span(
-            p.min_evictable_idle.as_ref(),
-            "pool.min_evictable_idle",
-            d.min_evictable_idle,
-            Zero::Refused,
-        )?,
+        test_on_borrow: p.boolean("test_on_borrow")?,
+        test_while_idle: p.boolean("test_while_idle")?,
+        eviction_interval: p.optional_span("eviction_interval")?,
+        min_evictable_idle: p.optional_span("min_evictable_idle")?,
         tests_per_eviction_run: tests,
-        keep_failed: boolean(p.keep_failed.as_ref(), "pool.keep_failed", d.keep_failed)?,
+        keep_failed: p.boolean("keep_failed")?,
     })
 }

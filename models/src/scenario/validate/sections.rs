@@ -1,12 +1,9 @@
 //! Validation of the `[simulation]`, `[workload]` (with its traffic
 //! profile), `[network]` and `[redis]` tables.
 
-use super::values::{
-    boolean, choice, latency, number, optional_span, positive_span, required, span, tables, whole,
-    Range, Zero,
-};
-use super::Problem;
-use crate::scenario::raw::{self, RawProfilePoint};
+use super::section::Section;
+use super::values::{required, tables};
+use super::{values, Problem};
 use crate::scenario::{
     Network, OnIdle, ProfilePoint, ReadFrom, Redis, RedisMode, Simulation, Size, Workload,
 };
@@ -20,18 +17,9 @@ const MAX_BUCKETS: u64 = 2000;
 /// Most points in a traffic profile.
 const MAX_PROFILE_POINTS: usize = 10_000;
 
-pub(super) fn simulation(s: raw::RawSimulation) -> Result<Simulation, Problem> {
-    let duration = span(
-        s.duration.as_ref(),
-        "simulation.duration",
-        SimTime::from_secs(60),
-    )?;
-    positive_span(duration, s.duration.as_ref(), "simulation.duration")?;
-    let warmup = span(
-        s.warmup.as_ref(),
-        "simulation.warmup",
-        SimTime::from_secs(5),
-    )?;
+pub(super) fn simulation(s: &Section) -> Result<Simulation, Problem> {
+    let duration = s.span("duration")?;
+    let warmup = s.span("warmup")?;
     let limit = crate::engine::model::TIME_LIMIT;
     if duration
         .0
@@ -39,45 +27,34 @@ pub(super) fn simulation(s: raw::RawSimulation) -> Result<Simulation, Problem> {
         .is_none_or(|end| end >= limit.0)
     {
         return Err(Problem::value(
-            "simulation.warmup",
+            s.key("warmup"),
             format!(
                 "warm-up ({warmup}) plus duration ({duration}) reach the simulated clock's limit \
                  of about 146 years; shorten them"
             ),
         ));
     }
-    let seed = whole(s.seed.as_ref(), "simulation.seed", 1, 0, u64::MAX.into())?;
-    let replications = whole(
-        s.replications.as_ref(),
-        "simulation.replications",
-        1,
-        1,
-        10_000,
-    )? as u32;
-    let bucket = span(
-        s.bucket.as_ref(),
-        "simulation.bucket",
-        SimTime::from_secs(1),
-    )?;
-    positive_span(bucket, s.bucket.as_ref(), "simulation.bucket")?;
+    let seed = s.whole("seed")?;
+    let replications = s.whole("replications")? as u32;
+    let bucket = s.span("bucket")?;
     if bucket > duration {
         return Err(Problem::value(
-            "simulation.bucket",
+            s.key("bucket"),
             format!("bucket ({bucket}) is longer than the duration ({duration})"),
         )
-        .near("simulation.duration"));
+        .near(&s.key("duration")));
     }
     let buckets = duration.0.div_ceil(bucket.0);
     if buckets > MAX_BUCKETS {
         return Err(Problem::value(
-            "simulation.bucket",
+            s.key("bucket"),
             format!(
                 "a duration of {duration} in {bucket} buckets makes {buckets} buckets, more than \
                  {MAX_BUCKETS}; set bucket = \"{}\" or more",
                 nice_bucket(duration)
             ),
         )
-        .near("simulation.duration"));
+        .near(&s.key("duration")));
     }
     Ok(Simulation {
         duration,
@@ -108,18 +85,18 @@ fn nice_bucket(duration: SimTime) -> SimTime {
     }
 }
 
-pub(super) fn workload(w: raw::RawWorkload, dir: &std::path::Path) -> Result<Workload, Problem> {
-    let replay = match &w.arrivals {
+pub(super) fn workload(w: &Section, dir: &Path) -> Result<Workload, Problem> {
+    let replay = match w.get("arrivals") {
         None => None,
         Some(v) => Some(super::arrivals::read(v, dir)?),
     };
     let rate = match &replay {
-        None => number(w.rate.as_ref(), "workload.rate", None, Range::Positive)?,
+        None => w.number("rate")?,
         Some(r) => {
-            for (v, key) in [(&w.rate, "workload.rate"), (&w.profile, "workload.profile")] {
-                if v.is_some() {
+            for key in ["rate", "profile"] {
+                if w.get(key).is_some() {
                     return Err(Problem::value(
-                        key,
+                        w.key(key),
                         "workload.arrivals replays recorded arrival times: give either it or rate and profile, not both (its speed scales the capture)",
                     ));
                 }
@@ -127,14 +104,8 @@ pub(super) fn workload(w: raw::RawWorkload, dir: &std::path::Path) -> Result<Wor
             r.mean_rate()
         }
     };
-    let reads = whole(
-        w.reads_per_request.as_ref(),
-        "workload.reads_per_request",
-        1,
-        1,
-        1000,
-    )?;
-    let profile = match &w.profile {
+    let reads = w.whole("reads_per_request")?;
+    let profile = match w.get("profile") {
         None => Vec::new(),
         Some(v) => profile(v)?,
     };
@@ -142,14 +113,14 @@ pub(super) fn workload(w: raw::RawWorkload, dir: &std::path::Path) -> Result<Wor
         rate,
         reads_per_request: reads as u32,
         profile,
-        keys: super::keys::popularity(&w)?,
+        keys: super::keys::popularity(w)?,
         replay,
     })
 }
 
 fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
     let key = "workload.profile";
-    let items: Vec<(String, RawProfilePoint)> = tables(
+    let items = tables(
         v,
         key,
         (MAX_PROFILE_POINTS, "points"),
@@ -157,28 +128,25 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
         "{ at = \"1m\", scale = 2.0 }",
     )?;
     let mut points: Vec<ProfilePoint> = Vec::with_capacity(items.len());
-    for (i, (path, raw)) in items.into_iter().enumerate() {
-        let at_key = format!("{path}.at");
+    for (i, point) in items.into_iter().enumerate() {
+        let point = Section::new(point.0, "workload.profile", Some(point.1));
+        let path = point.path();
+        let at_key = point.key("at");
         let at = required(
-            raw.at.as_ref(),
-            &path,
+            point.get("at"),
+            path,
             "at",
             "when the change starts, e.g. at = \"1m\"",
         )?;
-        let at = span(Some(at), &at_key, SimTime::ZERO)?;
+        let at = point.span_of(Some(at), "at")?;
         let scale = required(
-            raw.scale.as_ref(),
-            &path,
+            point.get("scale"),
+            path,
             "scale",
             "the multiplier of rate, e.g. scale = 2.0",
         )?;
-        let scale = number(
-            Some(scale),
-            &format!("{path}.scale"),
-            None,
-            Range::NonNegative,
-        )?;
-        let ramp = span(raw.ramp.as_ref(), &format!("{path}.ramp"), SimTime::ZERO)?;
+        let scale = point.number_of(Some(scale), "scale")?;
+        let ramp = point.span("ramp")?;
         if at.0.checked_add(ramp.0).is_none() {
             return Err(Problem::value(
                 format!("{path}.ramp"),
@@ -212,128 +180,67 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
     Ok(points)
 }
 
-pub(super) fn network(n: raw::RawNetwork, dir: &Path) -> Result<Network, Problem> {
-    let default_rtt = Latency::Exponential { mean: 1e-3 };
-    let on_idle = match choice(
-        n.on_idle.as_ref(),
-        "network.on_idle",
-        &["reset", "drop"],
-        "drop",
-    )? {
-        "reset" => OnIdle::Reset,
-        _ => OnIdle::Drop,
-    };
+pub(super) fn network(n: &Section, dir: &Path) -> Result<Network, Problem> {
     Ok(Network {
-        rtt: latency(n.rtt.as_ref(), "network.rtt", default_rtt, dir)?,
-        idle_timeout: optional_span(
-            n.idle_timeout.as_ref(),
-            "network.idle_timeout",
-            None,
-            Zero::Refused,
-        )?,
-        on_idle,
-        tcp_user_timeout: optional_span(
-            n.tcp_user_timeout.as_ref(),
-            "network.tcp_user_timeout",
-            None,
-            Zero::Refused,
-        )?,
-        tcp_retries2: whole(n.tcp_retries2.as_ref(), "network.tcp_retries2", 15, 1, 30)? as u32,
+        rtt: n.latency("rtt", dir)?,
+        idle_timeout: n.optional_span("idle_timeout")?,
+        on_idle: match n.choice("on_idle")? {
+            "reset" => OnIdle::Reset,
+            _ => OnIdle::Drop,
+        },
+        tcp_user_timeout: n.optional_span("tcp_user_timeout")?,
+        tcp_retries2: n.whole("tcp_retries2")? as u32,
     })
 }
 
-pub(super) fn redis(r: raw::RawRedis, dir: &Path) -> Result<Redis, Problem> {
+pub(super) fn redis(r: &Section, dir: &Path) -> Result<Redis, Problem> {
     let mut redis = Redis {
-        shards: whole(r.shards.as_ref(), "redis.shards", 1, 1, 1024)? as u32,
-        service_time: latency(
-            r.service_time.as_ref(),
-            "redis.service_time",
-            Latency::Constant(SimTime::ZERO),
-            dir,
-        )?,
-        hit_ratio: number(
-            r.hit_ratio.as_ref(),
-            "redis.hit_ratio",
-            Some(1.0),
-            Range::Ratio,
-        )?,
-        maxclients: whole(
-            r.maxclients.as_ref(),
-            "redis.maxclients",
-            10_000,
-            1,
-            10_000_000,
-        )? as u32,
-        timeout: optional_span(r.timeout.as_ref(), "redis.timeout", None, Zero::MeansNone)?,
-        tcp_keepalive: optional_span(
-            r.tcp_keepalive.as_ref(),
-            "redis.tcp_keepalive",
-            Some(SimTime::from_secs(300)),
-            Zero::MeansNone,
-        )?,
-        accept_cost: latency(
-            r.accept_cost.as_ref(),
-            "redis.accept_cost",
-            Latency::Constant(SimTime::from_micros(20)),
-            dir,
-        )?,
-        command_overhead: latency(
-            r.command_overhead.as_ref(),
-            "redis.command_overhead",
-            Latency::Constant(SimTime::ZERO),
-            dir,
-        )?,
-        ping_time: match &r.ping_time {
+        shards: r.whole("shards")? as u32,
+        service_time: r.latency("service_time", dir)?,
+        hit_ratio: r.number("hit_ratio")?,
+        maxclients: r.whole("maxclients")? as u32,
+        timeout: r.optional_span("timeout")?,
+        tcp_keepalive: r.optional_span("tcp_keepalive")?,
+        accept_cost: r.latency("accept_cost", dir)?,
+        command_overhead: r.latency("command_overhead", dir)?,
+        ping_time: match r.get("ping_time") {
             None => None,
             Some(Value::String(s)) if s == PING_AS_COMMAND => None,
-            Some(v) => Some(latency(
+            Some(v) => Some(values::latency(
                 Some(v),
-                "redis.ping_time",
+                &r.key("ping_time"),
                 Latency::Constant(SimTime::ZERO),
                 dir,
             )?),
         },
-        mode: match choice(
-            r.mode.as_ref(),
-            "redis.mode",
-            &["proxy", "cluster"],
-            "proxy",
-        )? {
+        mode: match r.choice("mode")? {
             "cluster" => RedisMode::Cluster,
             _ => RedisMode::Proxy,
         },
-        connection_scaling: match &r.connection_scaling {
+        connection_scaling: match r.get("connection_scaling") {
             None => None,
             Some(Value::String(s)) if s == "none" => None,
-            Some(v) => Some(whole(Some(v), "redis.connection_scaling", 1, 1, 100_000_000)? as u32),
+            Some(v) => Some(r.whole_of(v, "connection_scaling")? as u32),
         },
         commands: Vec::new(),
         value_size: Size::Constant(0),
         bandwidth: None,
         persistence: None,
-        reply_batching: boolean(r.reply_batching.as_ref(), "redis.reply_batching", false)?,
-        replicas: whole(r.replicas.as_ref(), "redis.replicas", 0, 0, MAX_REPLICAS)? as u32,
-        read_from: match choice(
-            r.read_from.as_ref(),
-            "redis.read_from",
-            &["primary", "replica", "any"],
-            "primary",
-        )? {
+        reply_batching: r.boolean("reply_batching")?,
+        replicas: r.whole("replicas")? as u32,
+        read_from: match r.choice("read_from")? {
             "replica" => ReadFrom::Replica,
             "any" => ReadFrom::Any,
             _ => ReadFrom::Primary,
         },
     };
     // Last, in schema order; an entry's time defaults to `service_time`.
-    redis.commands = super::commands::commands(r.commands.as_ref(), &redis.service_time, dir)?;
-    redis.value_size = super::wire::value_size(r.value_size.as_ref())?;
-    redis.bandwidth = super::wire::bandwidth(r.bandwidth.as_ref(), &redis.value_size)?;
-    redis.persistence = super::wire::persistence(r.persistence.as_ref())?;
+    redis.commands = super::commands::commands(r.get("commands"), &redis.service_time, dir)?;
+    redis.value_size = super::wire::value_size(r.get("value_size"))?;
+    redis.bandwidth = super::wire::bandwidth(r.get("bandwidth"), &redis.value_size)?;
+    redis.persistence = super::wire::persistence(r.get("persistence"))?;
     Ok(redis)
 }
-
-/// Most replicas of a shard (`redis.replicas`).
-const MAX_REPLICAS: i128 = 15;
 
 /// The `redis.ping_time` word for "the same as a command's `service_time`".
 const PING_AS_COMMAND: &str = "service_time";

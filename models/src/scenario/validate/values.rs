@@ -4,6 +4,7 @@
 
 use super::Problem;
 use crate::scenario::error::key_display;
+pub(super) use crate::scenario::spec::{Range, Zero};
 use crate::scenario::units::{clip, describe, list, no_unit, parse_duration, quote, suggest};
 use sim::dist::Latency;
 use sim::time::SimTime;
@@ -32,18 +33,6 @@ pub(super) fn whole_signed(v: &Value, key: &str, max: i64) -> Result<i64, Proble
         ));
     }
     Ok(n)
-}
-
-/// What a zero duration means for an optional duration.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Zero {
-    /// Zero is refused: write `"none"` to turn the setting off.
-    Refused,
-    /// Zero means `None`, as in redis.conf (`timeout 0`, `tcp-keepalive 0`).
-    MeansNone,
-    /// Zero is a duration like any other (an acquire timeout of zero fails
-    /// at once); `example` is shown in the error.
-    Allowed { example: &'static str },
 }
 
 /// A duration or `"none"`.
@@ -83,16 +72,16 @@ pub(super) fn optional_span(
 }
 
 /// The items of the array of tables `v` at `key`, at most `max` (`noun`
-/// counts them in the error), each read into `T` with its path (`key[i]`).
-/// `array` and `table` show the expected shapes in errors (`array` with
-/// its punctuation before "found").
-pub(super) fn tables<T: serde::de::DeserializeOwned>(
-    v: &Value,
+/// counts them in the error), each with its path (`key[i]`). `array` and
+/// `table` show the expected shapes in errors (`array` with its
+/// punctuation before "found").
+pub(super) fn tables<'v>(
+    v: &'v Value,
     key: &str,
     (max, noun): (usize, &str),
     array: &str,
     table: &str,
-) -> Result<Vec<(String, T)>, Problem> {
+) -> Result<Vec<(String, &'v Table)>, Problem> {
     let Value::Array(items) = v else {
         return Err(Problem::value(
             key,
@@ -108,19 +97,13 @@ pub(super) fn tables<T: serde::de::DeserializeOwned>(
     let mut out = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let path = format!("{key}[{i}]");
-        let raw: T = match item {
-            Value::Table(_) => item
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| Problem::value(&path, e.message().to_string()))?,
-            _ => {
-                return Err(Problem::value(
-                    &path,
-                    format!("expected a table like {table}, found {}", describe(item)),
-                ))
-            }
+        let Value::Table(t) = item else {
+            return Err(Problem::value(
+                &path,
+                format!("expected a table like {table}, found {}", describe(item)),
+            ));
         };
-        out.push((path, raw));
+        out.push((path, t));
     }
     Ok(out)
 }
@@ -172,14 +155,6 @@ pub(super) fn whole(
         ));
     }
     Ok(n as u64)
-}
-
-/// Which numbers a key accepts.
-#[derive(Clone, Copy)]
-pub(super) enum Range {
-    Positive,
-    NonNegative,
-    Ratio,
 }
 
 pub(super) fn number(
