@@ -149,12 +149,7 @@ static LAST: Mutex<Option<(CacheKey, Arc<Replay>)>> = Mutex::new(None);
 /// carry the 1-based line.
 fn parse(text: &str, per_unit: u128) -> Result<Vec<u64>, (usize, String)> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let token = line.split('#').next().unwrap_or("").trim();
-        if token.is_empty() {
-            continue;
-        }
+    for (n, token) in super::data::lines(text) {
         let t = decimal(token, per_unit).ok_or_else(|| {
             (
                 n,

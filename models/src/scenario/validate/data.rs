@@ -131,16 +131,20 @@ pub(super) fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// The non-empty lines of a data file, with their 1-based numbers,
+/// trimmed, each without its `#` comment.
+pub(super) fn lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.split('#').next().unwrap_or("").trim()))
+        .filter(|(_, token)| !token.is_empty())
+}
+
 /// One duration per line; `#` starts a comment. A bare number is in `unit`
 /// (empty: not allowed). Errors carry the 1-based line.
 fn samples(text: &str, unit: &str, key: &str) -> Result<Vec<SimTime>, (usize, String)> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let n = i + 1;
-        let token = line.split('#').next().unwrap_or("").trim();
-        if token.is_empty() {
-            continue;
-        }
+    for (n, token) in lines(text) {
         if token.split_whitespace().nth(1).is_some() {
             return Err((
                 n,
