@@ -1,7 +1,7 @@
 //! Scenarios: what to simulate.
 //!
-//! A scenario file is parsed in two steps (see `STYLE.md`, "parse, then
-//! validate"): the TOML table's shape is checked against the schema
+//! A scenario file is parsed in two steps, parse then validate: the TOML
+//! table's shape is checked against the schema
 //! ([`spec`]: every table and key known), then each value is read, checked
 //! and converted into the [`Scenario`] below.
 //! The engine trusts a `Scenario` without checking it again: every invariant
