@@ -81,32 +81,62 @@ pub(crate) fn parse_duration(s: &str) -> Result<SimTime, String> {
     if whole.len() > 30 {
         return Err(too_long());
     }
+    // The clock counts whole nanoseconds: a finer duration is refused
+    // rather than rounded to a value the user did not write.
+    match exact_decimal(whole, frac, unit_ns) {
+        Ok(ns) => Ok(SimTime(ns)),
+        Err(Inexact::TooLarge) => Err(too_long()),
+        Err(Inexact::Finer) => Err(format!(
+            "duration {} is finer than the simulated clock's 1ns; write whole nanoseconds, e.g. \"1ns\"",
+            quote(s)
+        )),
+    }
+}
+
+/// Why a decimal number is not a whole count of the base unit.
+pub(crate) enum Inexact {
+    /// It does not fit 64 bits.
+    TooLarge,
+    /// It has a fraction of the base unit.
+    Finer,
+}
+
+/// `whole.frac` (decimal digits; `frac` without trailing zeros) times
+/// `scale`, exactly, as a whole count of the base unit.
+pub(crate) fn exact_decimal(whole: &str, frac: &str, scale: u128) -> Result<u64, Inexact> {
     let whole: u128 = if whole.is_empty() {
         0
     } else {
-        whole.parse().map_err(|_| too_long())?
+        whole.parse().map_err(|_| Inexact::TooLarge)?
     };
-    let frac_ns = if frac.is_empty() {
+    let frac_part = if frac.is_empty() {
         0
     } else {
         let den = 10u128.pow(frac.len() as u32);
-        let num = frac.parse::<u128>().map_err(|_| too_long())? * unit_ns;
-        // The clock counts whole nanoseconds: a finer duration is refused
-        // rather than rounded to a value the user did not write.
-        if num % den != 0 {
-            return Err(format!(
-                "duration {} is finer than the simulated clock's 1ns; write whole nanoseconds, e.g. \"1ns\"",
-                quote(s)
-            ));
+        let num = frac.parse::<u128>().map_err(|_| Inexact::TooLarge)? * scale;
+        if !num.is_multiple_of(den) {
+            return Err(Inexact::Finer);
         }
         num / den
     };
-    let ns = whole
-        .checked_mul(unit_ns)
-        .and_then(|w| w.checked_add(frac_ns))
-        .filter(|&ns| ns <= u128::from(u64::MAX))
-        .ok_or_else(too_long)?;
-    Ok(SimTime(ns as u64))
+    whole
+        .checked_mul(scale)
+        .and_then(|w| w.checked_add(frac_part))
+        .filter(|&n| n <= u128::from(u64::MAX))
+        .map(|n| n as u64)
+        .ok_or(Inexact::TooLarge)
+}
+
+/// A TOML key as a scenario writes it: bare when it can be, else quoted.
+pub(crate) fn toml_key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        Value::String(k.to_string()).to_string()
+    }
 }
 
 /// The message for a number written without a unit.

@@ -5,6 +5,7 @@
 //! text with a unit (`"4KB"`, `"1.5MiB"`, `"1Gbit"`, `"125MB/s"`): decimal
 //! units are powers of 1000, binary ones (`KiB`) of 1024.
 
+use super::units::{exact_decimal, Inexact};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use sim::dist::Z_QUANTILES;
@@ -162,30 +163,10 @@ fn scaled(
     if whole.len() > 20 || frac.len() > 18 {
         return Err(too_big());
     }
-    let whole: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| too_big())?
-    };
-    let frac_part = if frac.is_empty() {
-        0
-    } else {
-        let den = 10u128.pow(frac.len() as u32);
-        let num = frac.parse::<u128>().map_err(|_| too_big())? * scale;
-        if !num.is_multiple_of(den) {
-            return Err(format!(
-                "{what} {s:?} is not a whole number of {}",
-                units[0].0
-            ));
-        }
-        num / den
-    };
-    whole
-        .checked_mul(scale)
-        .and_then(|w| w.checked_add(frac_part))
-        .filter(|&n| n <= u128::from(u64::MAX))
-        .map(|n| n as u64)
-        .ok_or_else(too_big)
+    exact_decimal(whole, frac, scale).map_err(|e| match e {
+        Inexact::TooLarge => too_big(),
+        Inexact::Finer => format!("{what} {s:?} is not a whole number of {}", units[0].0),
+    })
 }
 
 /// Bytes as the shortest exact text: `"4KB"`, `"1500B"`.

@@ -10,6 +10,7 @@
 
 use super::axis::inline;
 use super::plan::Plan;
+use crate::scenario::units::toml_key;
 use sim::threshold::Precision;
 use toml::Value;
 
@@ -57,19 +58,6 @@ fn leading_comment(text: &str) -> String {
     out.trim_end().to_string()
 }
 
-/// A TOML key, quoted when it has dots or other characters a bare key
-/// cannot have.
-fn key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        k.to_string()
-    } else {
-        Value::String(k.to_string()).to_string()
-    }
-}
-
 /// An axis's list or range as one inline TOML value.
 fn inline_value(v: &Value) -> String {
     match v {
@@ -80,7 +68,7 @@ fn inline_value(v: &Value) -> String {
         Value::Table(t) => {
             let parts: Vec<String> = t
                 .iter()
-                .map(|(k, v)| format!("{} = {}", key(k), inline_value(v)))
+                .map(|(k, v)| format!("{} = {}", toml_key(k), inline_value(v)))
                 .collect();
             format!("{{ {} }}", parts.join(", "))
         }

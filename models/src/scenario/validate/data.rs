@@ -19,7 +19,7 @@
 
 use super::values::choice;
 use super::Problem;
-use crate::scenario::units::{clip, list, parse_duration, quote, suggest};
+use crate::scenario::units::{clip, list, parse_duration, quote, suggest, toml_key};
 use sim::dist::Latency;
 use sim::empirical::Empirical;
 use sim::time::SimTime;
@@ -239,18 +239,6 @@ impl Selector {
                 .collect();
             out.push_str(&format!(", labels = {{ {} }}", l.join(", ")));
         }
-    }
-}
-
-/// A TOML key, quoted when it is not bare.
-fn toml_key(k: &str) -> String {
-    if !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        k.to_string()
-    } else {
-        toml_string(k)
     }
 }
 
