@@ -123,7 +123,7 @@ impl Latency {
     }
 
     /// Draws one sample.
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> SimTime {
         // The two shapes of hot paths (fixed costs, exponential round trips)
         // inline into the caller; the others, which need `exp`, do not.

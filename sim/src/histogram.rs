@@ -87,7 +87,7 @@ impl Histogram {
     }
 
     /// Records `v` (clamped to the histogram's maximum).
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, v: u64) {
         self.pending[self.buffered] = v;
         self.buffered += 1;

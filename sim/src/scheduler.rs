@@ -127,7 +127,7 @@ impl<E: Copy> Scheduler<E> {
     }
 
     /// The current simulated time: the time of the event being handled.
-    #[inline]
+    #[inline(always)]
     pub fn now(&self) -> SimTime {
         self.now
     }
@@ -155,7 +155,7 @@ impl<E: Copy> Scheduler<E> {
     }
 
     /// Schedules `event` at absolute time `at`, which must not be in the past.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let entry = self.entry(at, event);
         self.heap_push(entry);
@@ -163,7 +163,7 @@ impl<E: Copy> Scheduler<E> {
 
     /// Schedules `event` at `at` in FIFO lane `lane`. `at` must not be earlier
     /// than the lane's last event: use lanes only for fixed delays from now.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at_lane(&mut self, lane: usize, at: SimTime, event: E) {
         let entry = self.entry(at, event);
         let q = &mut self.lanes[lane];
@@ -175,13 +175,13 @@ impl<E: Copy> Scheduler<E> {
     }
 
     /// Schedules `event` after `delay` from now.
-    #[inline]
+    #[inline(always)]
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
         self.schedule_at(self.now + delay, event);
     }
 
     /// Removes the next event, advances the clock to its time and returns both.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         // The source of the earliest event: a lane's index, or `HEAP`. An
         // empty heap's key is past every real event's (sequence numbers
@@ -214,7 +214,7 @@ impl<E: Copy> Scheduler<E> {
     }
 
     /// Adds `entry` to the heap (sift up).
-    #[inline]
+    #[inline(always)]
     fn heap_push(&mut self, entry: Entry<E>) {
         let pos = self.heap.len();
         self.heap.push(entry);
@@ -222,7 +222,7 @@ impl<E: Copy> Scheduler<E> {
     }
 
     /// Removes the heap's smallest entry; the heap must not be empty.
-    #[inline]
+    #[inline(always)]
     fn heap_pop(&mut self) -> Entry<E> {
         let last = self.heap.pop().expect("heap is non-empty");
         // A slice: its length is fixed, so the compiler can drop most bounds checks.

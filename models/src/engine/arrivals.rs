@@ -72,7 +72,7 @@ impl RateFunction {
     }
 
     /// The rate at `t` inside segment `i` (`0 < i < knots.len()`).
-    #[inline]
+    #[inline(always)]
     fn rate_in(&self, i: usize, t: SimTime) -> f64 {
         let (t0, s0) = self.knots[i - 1];
         let (t1, s1) = self.knots[i];
@@ -97,7 +97,7 @@ impl RateFunction {
     /// The segment holding `t`: the number of knots at or before `t` (at
     /// least 1, since the first knot is at time zero). It steps forward from
     /// the last answer when `t` is not earlier, and searches otherwise.
-    #[inline]
+    #[inline(always)]
     fn locate(&mut self, t: SimTime) -> usize {
         let n = self.knots.len();
         let mut i = self.cursor;
@@ -113,7 +113,7 @@ impl RateFunction {
     }
 
     /// Segment `i`'s end, its largest rate, and whether its rate is constant.
-    #[inline]
+    #[inline(always)]
     fn segment(&self, i: usize) -> (SimTime, f64, bool) {
         if i == self.knots.len() {
             (SimTime::MAX, self.base * self.knots[i - 1].1, true)
@@ -134,7 +134,7 @@ impl RateFunction {
 
     /// The first arrival strictly after `t` (or at `t` only if a candidate
     /// lands exactly there), or `None` if the rate is zero from `t` on.
-    #[inline]
+    #[inline(always)]
     pub fn next_arrival(&mut self, t: SimTime, rng: &mut StreamRng) -> Option<SimTime> {
         if self.knots.len() == 1 && self.base > 0.0 {
             // No profile: a homogeneous Poisson process.
@@ -230,7 +230,7 @@ impl Arrivals {
 
     /// The time of the event of the first arrival after `arrived`, if it
     /// comes before the end.
-    #[inline]
+    #[inline(always)]
     pub fn next_event(&mut self, arrived: SimTime) -> Option<SimTime> {
         let t = match &mut self.replay {
             None => self.rate.next_arrival(arrived, &mut self.times)?,
@@ -252,13 +252,13 @@ impl Arrivals {
     }
 
     /// The arrival time of an arrival event firing at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn arrived(&self, now: SimTime) -> SimTime {
         SimTime(now.0 - self.lag.0)
     }
 
     /// The pod an arrival goes to.
-    #[inline]
+    #[inline(always)]
     pub fn pick_pod(&mut self) -> u32 {
         let pod = self.next_pod;
         self.next_pod = self.draw_pod();
@@ -266,12 +266,12 @@ impl Arrivals {
     }
 
     /// The pod the next arrival will go to.
-    #[inline]
+    #[inline(always)]
     pub fn peek_pod(&self) -> u32 {
         self.next_pod
     }
 
-    #[inline]
+    #[inline(always)]
     fn draw_pod(&mut self) -> u32 {
         if self.pods == 1 {
             0

@@ -255,7 +255,7 @@ impl<'a> Model<'a> {
         Ok(self.stats)
     }
 
-    #[inline]
+    #[inline(always)]
     fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::Arrival => self.on_arrival(),
@@ -290,7 +290,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn now(&self) -> SimTime {
         self.sched.now()
     }
@@ -338,7 +338,7 @@ impl<'a> Model<'a> {
     // ----- reads: the L1 cache -----
 
     /// Starts a read: looks it up in L1 and counts it.
-    #[inline]
+    #[inline(always)]
     fn begin_read(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r];
@@ -366,7 +366,7 @@ impl<'a> Model<'a> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_l1_done(&mut self, r: u32) {
         if self.l1.is_keyed() {
             self.keyed_lookup(r);
@@ -379,7 +379,7 @@ impl<'a> Model<'a> {
     }
 
     /// A read ended with its value.
-    #[inline]
+    #[inline(always)]
     fn read_done_one(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r];
@@ -392,7 +392,7 @@ impl<'a> Model<'a> {
         self.finish(r);
     }
 
-    #[inline]
+    #[inline(always)]
     fn finish(&mut self, r: u32) {
         self.requests.remove(r);
     }
@@ -400,7 +400,7 @@ impl<'a> Model<'a> {
     // ----- commands: the server and the database -----
 
     /// Sends `r`'s current command (or PING) on its connection.
-    #[inline]
+    #[inline(always)]
     fn send_command(&mut self, r: u32) {
         let now = self.now();
         let (pool, conn) = {
@@ -450,7 +450,7 @@ impl<'a> Model<'a> {
     }
 
     /// Schedules the reply at `at`, or the socket timeout if that comes first.
-    #[inline]
+    #[inline(always)]
     fn schedule_reply(&mut self, r: u32, at: SimTime) {
         let deadline = self.requests[r].exchange.deadline;
         if at > deadline {
@@ -545,7 +545,7 @@ impl<'a> Model<'a> {
         self.passed = passed;
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_reply(&mut self, r: u32) {
         if self.mux.is_some() {
             self.mux_reply(r);
@@ -587,7 +587,7 @@ impl<'a> Model<'a> {
 
     /// The kind of `r`'s read command reaching its shard; its hit, if drawn
     /// now, is kept for the reply.
-    #[inline]
+    #[inline(always)]
     fn read_kind(&mut self, r: u32) -> Kind {
         let (kind, found) = self.server.read_kind();
         self.requests[r].exchange.found = found;
@@ -596,7 +596,7 @@ impl<'a> Model<'a> {
 
     /// True if `r`'s read found its key in Redis: as drawn at the shard, or
     /// drawn now.
-    #[inline]
+    #[inline(always)]
     fn found(&mut self, r: u32) -> bool {
         match self.requests[r].exchange.found {
             Some(hit) => hit,

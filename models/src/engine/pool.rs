@@ -87,7 +87,7 @@ impl Pool {
     }
 
     /// Tries to take a connection.
-    #[inline]
+    #[inline(always)]
     pub fn checkout(&mut self) -> Checkout {
         let taken = match self.order {
             Order::Lifo => self.idle.pop_back(),
@@ -124,13 +124,13 @@ impl Pool {
     }
 
     /// The record of connection `id`.
-    #[inline]
+    #[inline(always)]
     pub fn conn(&self, id: ConnId) -> &Conn {
         &self.conns[id as usize]
     }
 
     /// The record of connection `id`, to update.
-    #[inline]
+    #[inline(always)]
     pub fn conn_mut(&mut self, id: ConnId) -> &mut Conn {
         &mut self.conns[id as usize]
     }
@@ -154,7 +154,7 @@ impl Pool {
     }
 
     /// Puts a returned connection back in the idle set at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn put_idle(&mut self, c: ConnId, now: SimTime) {
         self.conns[c as usize].idle_since = now;
         self.idle.push_back(c);
@@ -162,7 +162,7 @@ impl Pool {
 
     /// Queues a waiter. Returns true if the caller must arm the acquire timer
     /// for this waiter's deadline (no timer is pending).
-    #[inline]
+    #[inline(always)]
     pub fn enqueue(&mut self, w: Waiter) -> bool {
         self.waiters.push_back(w);
         if self.timer_pending {
@@ -180,7 +180,7 @@ impl Pool {
 
     /// Takes the longest-waiting request, if any. Cancels the timer when the
     /// queue empties.
-    #[inline]
+    #[inline(always)]
     pub fn pop_waiter(&mut self) -> Option<Waiter> {
         let w = self.waiters.pop_front()?;
         if self.waiters.is_empty() && self.timer_pending {

@@ -282,37 +282,37 @@ impl Pooled {
     }
 
     /// True if a connection whose command failed goes back to the pool.
-    #[inline]
+    #[inline(always)]
     pub fn keeps_failed(&self) -> bool {
         self.life.keep_failed
     }
 
     /// True if a borrowed connection is tested with a PING before use.
-    #[inline]
+    #[inline(always)]
     pub fn tests_on_borrow(&self) -> bool {
         self.life.test_on_borrow
     }
 
     /// Draws one network round trip.
-    #[inline]
+    #[inline(always)]
     pub fn round_trip(&mut self) -> SimTime {
         self.rtt.sample(&mut self.rtt_rng)
     }
 
     /// The shard connection `c` of `pool` is on.
-    #[inline]
+    #[inline(always)]
     pub fn shard_of(&self, pool: usize, c: ConnId) -> u32 {
         self.pools[pool].conn(c).shard
     }
 
     /// A packet crossed connection `c` of `pool` at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn touch(&mut self, pool: usize, c: ConnId, now: SimTime) {
         self.pools[pool].conn_mut(c).last_traffic = now;
     }
 
     /// The health of connection `c` at `now`, from its last traffic.
-    #[inline]
+    #[inline(always)]
     pub fn health(&self, pool: usize, c: ConnId, now: SimTime) -> Health {
         if self.faulted {
             match self.killed_by(pool, c, now) {
@@ -348,7 +348,7 @@ impl Pooled {
     }
 
     /// True if the pool's own limits retire connection `c` now.
-    #[inline]
+    #[inline(always)]
     fn retired(&self, pool: usize, c: ConnId, now: SimTime) -> bool {
         if !self.retires {
             return false;
@@ -362,7 +362,7 @@ impl Pooled {
     }
 
     /// A checkout on `pool` at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn take(&mut self, pool: usize, now: SimTime) -> Take {
         match self.pools[pool].checkout() {
             Checkout::Idle(c) => {
@@ -442,7 +442,7 @@ impl Pooled {
     }
 
     /// Connection `c` starts being held on `pool` at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn lend(&mut self, pool: usize, now: SimTime, stats: &mut Collector) {
         stats.pods[self.pod_of(pool)].in_use.add(now, 1);
         if stats.keep_series {
@@ -452,7 +452,7 @@ impl Pooled {
 
     /// A connection of `pool` held for `held` stops being held at `now`
     /// (returned or closed).
-    #[inline]
+    #[inline(always)]
     pub fn end_hold(&mut self, pool: usize, held: SimTime, now: SimTime, stats: &mut Collector) {
         if stats.window.contains(now) {
             stats.hold_sum += held;
@@ -466,6 +466,7 @@ impl Pooled {
 
     /// A healthy connection `c` of `pool` comes back at `now` and no one
     /// waits for it: kept idle, or closed (returns false) if `max_idle` are.
+    #[inline(always)]
     pub fn keep_idle(&mut self, pool: usize, c: ConnId, now: SimTime) -> bool {
         if self.pools[pool].idle_count() >= self.life.max_idle as usize {
             return false;
@@ -476,6 +477,7 @@ impl Pooled {
 
     /// Queues request `r` on `pool` at `now`; returns the acquire timer to
     /// schedule (when, stamp), if one must be armed.
+    #[inline(always)]
     pub fn enqueue(
         &mut self,
         pool: usize,
@@ -497,12 +499,14 @@ impl Pooled {
         }
     }
 
+    #[inline(always)]
     fn timer_for(&self, pool: usize, head_since: SimTime) -> Option<(SimTime, u32)> {
         let timeout = self.acquire_timeout?;
         let at = on_tick(head_since + timeout, self.timer_resolution);
         Some((at, self.pools[pool].timer_stamp()))
     }
 
+    #[inline(always)]
     fn waiter_left(pod: usize, now: SimTime, stats: &mut Collector) {
         stats.pods[pod].waiters.add(now, -1);
         if stats.keep_series {
@@ -511,7 +515,7 @@ impl Pooled {
     }
 
     /// Takes the longest waiter of `pool`, if any.
-    #[inline]
+    #[inline(always)]
     pub fn next_waiter(&mut self, pool: usize, now: SimTime, stats: &mut Collector) -> Option<u32> {
         let w = self.pools[pool].pop_waiter()?;
         Self::waiter_left(self.pod_of(pool), now, stats);

@@ -19,7 +19,7 @@ pub struct Window {
 
 impl Window {
     /// True if `t` falls inside the window.
-    #[inline]
+    #[inline(always)]
     pub fn contains(&self, t: SimTime) -> bool {
         t >= self.start && t < self.end
     }
@@ -28,7 +28,7 @@ impl Window {
         self.end - self.start
     }
     /// Length of the overlap between `[a, b)` and the window.
-    #[inline]
+    #[inline(always)]
     pub fn overlap(&self, a: SimTime, b: SimTime) -> SimTime {
         let lo = a.max(self.start);
         let hi = b.min(self.end);
@@ -156,13 +156,13 @@ impl TimeWeighted {
     }
 
     /// Changes the value by `delta` at time `now` (times must not decrease).
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, now: SimTime, delta: i64) {
         self.set(now, self.value + delta);
     }
 
     /// Sets the value at time `now` (times must not decrease).
-    #[inline]
+    #[inline(always)]
     pub fn set(&mut self, now: SimTime, value: i64) {
         let dt = self.window.overlap(self.since, now).0 as u128;
         if dt > 0 {
@@ -221,7 +221,7 @@ impl LatencyHistogram {
     }
 
     /// Records one latency.
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, t: SimTime) {
         // Zero is stored as 1 ns (as HDR histograms do); the exact sum keeps the mean exact.
         self.hist.record(t.0.max(1));

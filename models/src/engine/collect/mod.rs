@@ -164,7 +164,7 @@ impl Collector {
     }
 
     /// A client got a redirect at `at`: an ASK if `ask`, else a MOVED.
-    #[inline]
+    #[inline(always)]
     pub fn redirect(&mut self, at: SimTime, ask: bool) {
         let window = self.window;
         if let Some(counts) = &mut self.redirects {
@@ -247,7 +247,7 @@ impl Collector {
     }
 
     /// A request arrived at `arrived` (`measured`: inside the window).
-    #[inline]
+    #[inline(always)]
     pub fn arrival(&mut self, arrived: SimTime, measured: bool) {
         if measured {
             self.arrived += 1;
@@ -258,14 +258,14 @@ impl Collector {
     }
 
     /// A read of a measured request started; `hit`: L1 answered it.
-    #[inline]
+    #[inline(always)]
     pub fn read(&mut self, hit: bool) {
         self.reads += 1;
         self.l1_hits += hit as u64;
     }
 
     /// A checkout of a measured request started; `retry`: not its command's first.
-    #[inline]
+    #[inline(always)]
     pub fn checkout(&mut self, retry: bool) {
         self.checkouts += 1;
         if retry {
@@ -274,7 +274,7 @@ impl Collector {
     }
 
     /// A checkout of a measured request got its connection after `waited`.
-    #[inline]
+    #[inline(always)]
     pub fn acquire_wait(&mut self, waited: SimTime) {
         if waited == SimTime::ZERO {
             self.acquire_no_wait += 1;
@@ -284,7 +284,7 @@ impl Collector {
     }
 
     /// A request that arrived at `arrived` completed every read at `now`.
-    #[inline]
+    #[inline(always)]
     pub fn request_ok(&mut self, now: SimTime, arrived: SimTime, measured: bool) {
         if measured {
             self.ok += 1;
@@ -297,7 +297,7 @@ impl Collector {
     }
 
     /// An attempt failed with `cause` at `now`, retried or not.
-    #[inline]
+    #[inline(always)]
     pub fn attempt_failed(&mut self, now: SimTime, cause: ErrorCause, measured: bool) {
         if measured {
             self.errors[cause as usize] += 1;
@@ -309,7 +309,7 @@ impl Collector {
 
     /// A request that arrived at `arrived` failed at `now`: its last
     /// attempt failed with `cause`.
-    #[inline]
+    #[inline(always)]
     pub fn request_failed(
         &mut self,
         now: SimTime,

@@ -47,7 +47,7 @@ impl Model<'_> {
     }
 
     /// A read ended with its value; so did the reads that waited for its load.
-    #[inline]
+    #[inline(always)]
     pub(super) fn read_done(&mut self, r: u32) {
         if !self.requests[r].loading {
             return self.read_done_one(r);

@@ -12,7 +12,7 @@ use crate::scenario::{ErrorCause, WhenExhausted};
 use sim::time::SimTime;
 
 impl Model<'_> {
-    #[inline]
+    #[inline(always)]
     pub(super) fn checkout(&mut self, r: u32) {
         let retry = self.requests[r].attempts.start();
         self.checkout_again(r, retry);
@@ -20,7 +20,7 @@ impl Model<'_> {
 
     /// A checkout for `r`'s current attempt (`retry`: it is a retry), or,
     /// after a redirect, for the same attempt again.
-    #[inline]
+    #[inline(always)]
     pub(super) fn checkout_again(&mut self, r: u32, retry: bool) {
         let now = self.now();
         let req = &mut self.requests[r];
@@ -44,7 +44,7 @@ impl Model<'_> {
 
     /// Finds a connection for `r`: an idle one that passes the checks, a new
     /// one, or a place in the queue.
-    #[inline]
+    #[inline(always)]
     pub(super) fn try_checkout(&mut self, r: u32) {
         let now = self.now();
         let pool = self.requests[r].pool as usize;
@@ -68,6 +68,7 @@ impl Model<'_> {
         }
     }
 
+    #[inline(always)]
     pub(super) fn enqueue(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r];
@@ -81,6 +82,7 @@ impl Model<'_> {
         }
     }
 
+    #[inline(always)]
     pub(super) fn arm_acquire_timer(&mut self, pool: usize, (at, stamp): (SimTime, u32)) {
         let pool = pool as u32;
         self.sched
@@ -104,7 +106,7 @@ impl Model<'_> {
     }
 
     /// `r` holds connection `c` after waiting `waited`; test it on borrow or use it.
-    #[inline]
+    #[inline(always)]
     pub(super) fn acquired(&mut self, r: u32, c: ConnId, waited: SimTime) {
         let now = self.now();
         let req = &mut self.requests[r];
@@ -126,7 +128,7 @@ impl Model<'_> {
     }
 
     /// Returns `r`'s healthy connection to its pool, or to the longest waiter.
-    #[inline]
+    #[inline(always)]
     pub(super) fn release(&mut self, r: u32) {
         let now = self.now();
         let req = &mut self.requests[r];
@@ -141,7 +143,7 @@ impl Model<'_> {
 
     /// Connection `c` of `pool`, no longer held, goes to the longest waiter
     /// or back to the idle set.
-    #[inline]
+    #[inline(always)]
     pub(super) fn hand_back(&mut self, pool: usize, c: ConnId) {
         let now = self.now();
         match self.transport.next_waiter(pool, now, &mut self.stats) {
