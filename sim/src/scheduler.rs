@@ -40,7 +40,14 @@ impl<E> Entry<E> {
     /// and scheduled first.
     #[inline(always)]
     fn before(&self, other: &Self) -> bool {
-        (self.time, self.seq) < (other.time, other.seq)
+        self.key() < other.key()
+    }
+
+    /// `(time, sequence)` as one number: one wide comparison instead of two
+    /// with a branch between them.
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        (u128::from(self.time) << 64) | u128::from(self.seq)
     }
 }
 
@@ -188,14 +195,11 @@ impl<E: Copy> Scheduler<E> {
         // never reach `u64::MAX`).
         const HEAP: usize = usize::MAX;
         let mut source = HEAP;
-        let mut best = match self.heap.first() {
-            Some(h) => (h.time, h.seq),
-            None => (u64::MAX, u64::MAX),
-        };
+        let mut best = self.heap.first().map_or(u128::MAX, Entry::key);
         for (i, q) in self.lanes.iter().enumerate() {
             if let Some(e) = q.front() {
-                if (e.time, e.seq) < best {
-                    best = (e.time, e.seq);
+                if e.key() < best {
+                    best = e.key();
                     source = i;
                 }
             }

@@ -237,14 +237,19 @@ impl<'a> Model<'a> {
                     self.requests.in_flight()
                 ));
             }
-            self.dispatch(ev);
-            if self.requests.in_flight() > MAX_IN_FLIGHT {
-                return Err(format!(
-                    "more than {MAX_IN_FLIGHT} requests in flight at {}: the design is overloaded \
-                     without bound (waiting forever on an exhausted pool); set an acquire timeout \
-                     or lower the rate",
-                    self.sched.now()
-                ));
+            // Only an arrival adds a request in flight.
+            if let Event::Arrival = ev {
+                self.on_arrival();
+                if self.requests.in_flight() > MAX_IN_FLIGHT {
+                    return Err(format!(
+                        "more than {MAX_IN_FLIGHT} requests in flight at {}: the design is \
+                         overloaded without bound (waiting forever on an exhausted pool); set an \
+                         acquire timeout or lower the rate",
+                        self.sched.now()
+                    ));
+                }
+            } else {
+                self.dispatch(ev);
             }
         }
         debug_assert_eq!(self.requests.in_flight(), 0);
@@ -310,22 +315,23 @@ impl<'a> Model<'a> {
         let pod = self.arrivals.pick_pod();
         let measured = self.stats.window.contains(arrived);
         self.stats.arrival(arrived, measured);
-        let req = Request {
+        let reads_left = self.sc.workload.reads_per_request;
+        let attempts = self.client.arrival();
+        let r = self.requests.insert_with(|| Request {
             arrived,
             pod,
             pool: pod,
-            reads_left: self.sc.workload.reads_per_request,
+            reads_left,
             phase: Phase::Get,
             l1_hit: false,
             key: 0,
             loading: false,
             measured,
             asking: false,
-            attempts: self.client.arrival(),
+            attempts,
             lease: Lease::new(now),
             exchange: Exchange::NONE,
-        };
-        let r = self.requests.insert(req);
+        });
         if self.lookup_is_constant {
             // The first lookup is over.
             self.begin_read(r);
