@@ -27,6 +27,12 @@ pub struct Attempts {
 }
 
 impl Attempts {
+    /// No retries and no attempt (a request slot not in use).
+    pub const NONE: Attempts = Attempts {
+        retries_left: 0,
+        attempt: 0,
+    };
+
     /// A new command: no attempt made yet.
     #[inline]
     pub fn new_command(&mut self) {

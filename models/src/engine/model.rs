@@ -29,11 +29,11 @@ use super::collect::Collector;
 use super::database::Database;
 use super::l1::L1;
 use super::multiplexed::Multiplexed;
-use super::requests::{Phase, Request, Requests};
+use super::requests::{Phase, Requests};
 use super::reshard::Answer;
 use super::server::{Done, Kind, Server};
 use super::tcp::DeadPeer;
-use super::transport::{Exchange, Health, Lease, Pooled, NO_CONN};
+use super::transport::{Exchange, Health, Pooled, NO_CONN};
 use crate::scenario::{ErrorCause, Scenario, Transport};
 use sim::rng::Streams;
 use sim::scheduler::Scheduler;
@@ -317,21 +317,8 @@ impl<'a> Model<'a> {
         self.stats.arrival(arrived, measured);
         let reads_left = self.sc.workload.reads_per_request;
         let attempts = self.client.arrival();
-        let r = self.requests.insert_with(|| Request {
-            arrived,
-            pod,
-            pool: pod,
-            reads_left,
-            phase: Phase::Get,
-            l1_hit: false,
-            key: 0,
-            loading: false,
-            measured,
-            asking: false,
-            attempts,
-            lease: Lease::new(now),
-            exchange: Exchange::NONE,
-        });
+        let r = self.requests.vacant();
+        self.requests[r].start(arrived, now, pod, reads_left, measured, attempts);
         if self.lookup_is_constant {
             // The first lookup is over.
             self.begin_read(r);

@@ -70,7 +70,7 @@ pub struct Lease {
 
 impl Lease {
     /// No connection, no checkout yet (times at `now`).
-    pub fn new(now: SimTime) -> Self {
+    pub const fn new(now: SimTime) -> Self {
         Lease {
             conn: NO_CONN,
             holding: false,
