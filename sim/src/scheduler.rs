@@ -99,11 +99,15 @@ impl<E: Copy> Lane<E> {
 /// bottom-up as `std`'s heap does; the lanes are `Vec`s read from a moving
 /// head. Both are written for the small queues a model keeps (tens of pending
 /// events), where the cost per event is what matters.
-pub struct Scheduler<E: Copy> {
+///
+/// `LANES` is the number of FIFO lanes for fixed-delay events (none by
+/// default): a fixed array, so the scan of their heads in [`Scheduler::pop`]
+/// unrolls.
+pub struct Scheduler<E: Copy, const LANES: usize = 0> {
     now: SimTime,
     seq: u64,
     heap: Vec<Entry<E>>,
-    lanes: Vec<Lane<E>>,
+    lanes: [Lane<E>; LANES],
 }
 
 impl<E: Copy> Default for Scheduler<E> {
@@ -113,23 +117,23 @@ impl<E: Copy> Default for Scheduler<E> {
 }
 
 impl<E: Copy> Scheduler<E> {
-    /// An empty scheduler at time zero.
+    /// An empty scheduler at time zero, without lanes.
     pub fn new() -> Self {
-        Self::with_lanes(0)
+        Self::with_lanes()
     }
+}
 
-    /// An empty scheduler with `lanes` FIFO lanes for fixed-delay events.
-    pub fn with_lanes(lanes: usize) -> Self {
+impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
+    /// An empty scheduler at time zero with its `LANES` lanes.
+    pub fn with_lanes() -> Self {
         Scheduler {
             now: SimTime::ZERO,
             seq: 0,
             heap: Vec::with_capacity(1024),
-            lanes: (0..lanes)
-                .map(|_| Lane {
-                    buf: Vec::with_capacity(1024),
-                    head: 0,
-                })
-                .collect(),
+            lanes: std::array::from_fn(|_| Lane {
+                buf: Vec::with_capacity(1024),
+                head: 0,
+            }),
         }
     }
 
@@ -303,7 +307,7 @@ mod tests {
         /// exactly as if all were in the heap.
         #[test]
         fn lanes_preserve_the_order(ops in proptest::collection::vec((0u64..5, 0usize..3), 1..300)) {
-            let mut mixed = Scheduler::with_lanes(2);
+            let mut mixed = Scheduler::<usize, 2>::with_lanes();
             let mut plain = Scheduler::new();
             let delays = [0u64, 7, 3];
             let mut got = Vec::new();

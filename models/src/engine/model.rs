@@ -111,7 +111,7 @@ enum Event {
 /// One replication of a scenario.
 pub struct Model<'a> {
     sc: &'a Scenario,
-    sched: Scheduler<Event>,
+    sched: Scheduler<Event, 2>,
     arrivals: Arrivals,
     l1: L1,
     transport: Pooled,
@@ -160,7 +160,7 @@ impl<'a> Model<'a> {
         let rate = RateFunction::new(sc.workload.rate, &sc.workload.profile, start);
         Model {
             sc,
-            sched: Scheduler::with_lanes(2),
+            sched: Scheduler::with_lanes(),
             arrivals: {
                 let a = Arrivals::new(rate, window.end, arrival_lag, sc.pods.count, &streams);
                 match &sc.workload.replay {
