@@ -157,15 +157,13 @@ impl Index<u32> for Requests {
     type Output = Request;
     #[inline]
     fn index(&self, r: u32) -> &Request {
-        debug_assert!((r as usize) < self.slots.len());
-        unsafe { self.slots.get_unchecked(r as usize) }
+        &self.slots[r as usize]
     }
 }
 
 impl IndexMut<u32> for Requests {
     #[inline]
     fn index_mut(&mut self, r: u32) -> &mut Request {
-        debug_assert!((r as usize) < self.slots.len());
-        unsafe { self.slots.get_unchecked_mut(r as usize) }
+        &mut self.slots[r as usize]
     }
 }
