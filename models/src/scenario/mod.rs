@@ -393,7 +393,7 @@ impl std::fmt::Debug for Database {
 }
 
 /// A per-pod cache of keys: `[l1] policy`, `capacity`, `ttl`, ...
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KeyedL1 {
     /// The eviction policy.
     pub policy: Policy,
