@@ -14,9 +14,7 @@
 
 use models::engine::run;
 use models::scenario::parse;
-
-mod common;
-use common::POOL_NEVER_BINDS;
+use models::validate::{NO_L1, POOL_NEVER_BINDS};
 
 /// Replies per millisecond.
 const LAMBDA: f64 = 7.0;
@@ -37,7 +35,7 @@ seed = 3
 [workload]
 rate = {rate}
 
-{POOL_NEVER_BINDS}
+{POOL_NEVER_BINDS}{NO_L1}
 [redis]
 shards = 1
 hit_ratio = {hit}

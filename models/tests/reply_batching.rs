@@ -37,10 +37,8 @@
 
 use models::engine::run;
 use models::scenario::{load, parse, Scenario};
+use models::validate::{NO_L1, ONE_SHARD_ALWAYS_HITS, POOL_NEVER_BINDS};
 use std::path::PathBuf;
-
-mod common;
-use common::POOL_NEVER_BINDS;
 
 /// Commands per millisecond.
 const LAMBDA: f64 = 7.0;
@@ -60,12 +58,7 @@ seed = 11
 [workload]
 rate = {rate}
 
-{POOL_NEVER_BINDS}
-[redis]
-shards = 1
-hit_ratio = 1.0
-accept_cost = "0us"
-reply_batching = {batching}
+{POOL_NEVER_BINDS}{NO_L1}{ONE_SHARD_ALWAYS_HITS}reply_batching = {batching}
 {redis}
 "#,
         rate = LAMBDA * 1000.0
