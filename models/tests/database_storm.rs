@@ -46,14 +46,7 @@ fn a_cold_deploy_overloads_the_database_and_prewarming_holds() {
 }
 
 fn plan(text: &str) -> Result<Plan, String> {
-    Plan::new(Input {
-        origin: "t.toml".into(),
-        name: "t".into(),
-        text: text.into(),
-        set: vec![],
-        axis: vec![],
-    })
-    .map_err(|e| e.to_string())
+    Plan::new(Input::from_text("t", text)).map_err(|e| e.to_string())
 }
 
 const SWEEP: &str = r#"[simulation]

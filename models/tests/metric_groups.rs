@@ -15,14 +15,7 @@ rate = 2000
 "#;
 
 fn plan(text: &str) -> Result<Plan, String> {
-    Plan::new(Input {
-        origin: "t.toml".into(),
-        name: "t".into(),
-        text: text.into(),
-        set: vec![],
-        axis: vec![],
-    })
-    .map_err(|e| e.to_string())
+    Plan::new(Input::from_text("t", text)).map_err(|e| e.to_string())
 }
 
 /// Each combination of the four optional parts (a multiplexed client, a

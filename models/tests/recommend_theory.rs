@@ -44,14 +44,7 @@ rtt = {{ dist = "exponential", mean = "1ms" }}
 }
 
 fn target(text: String) -> Target {
-    let plan = Plan::new(Input {
-        origin: "theory.toml".into(),
-        name: "theory".into(),
-        text,
-        set: vec![],
-        axis: vec![],
-    })
-    .expect("the scenario is valid");
+    let plan = Plan::new(Input::from_text("theory", text)).expect("the scenario is valid");
     Target::from_plan(plan, 2e9).expect("the scenario has an SLO")
 }
 
