@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests of `models`: the quiet one-pod
-//! scenario of the lifecycle tests, and sweeps built from a text and run
-//! whole.
+//! scenario of the lifecycle tests, scratch folders and replayed captures,
+//! and sweeps built from a text and run whole.
 //!
 //! Each test file includes it with `mod common;`; a file uses only some of
 //! these helpers, hence the `dead_code` allowance.
@@ -11,7 +11,30 @@ use models::scenario::{parse, Scenario};
 use models::sweep::plan::{Input, Plan};
 use models::sweep::results::{results_csv, Row};
 use models::sweep::run::Control;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
+
+/// A fresh, empty folder for one test's files, under Cargo's per-target
+/// temporary folder and the test file's name. `name` must be unique within
+/// the test file.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(env!("CARGO_CRATE_NAME"))
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Writes the capture `lines` (one arrival a line) as `capture.txt` in
+/// `dir`, and the scenario `toml` that replays it as `s.toml`: the
+/// scenario's path.
+pub fn write_replay(dir: &Path, lines: &[String], toml: &str) -> PathBuf {
+    std::fs::write(dir.join("capture.txt"), lines.join("\n") + "\n").unwrap();
+    let path = dir.join("s.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
 
 /// One pod, one connection, 1 ms constant round trips, 20 requests/s for 5 s,
 /// silence until 405 s, then 20 requests/s again until 410 s.
