@@ -225,16 +225,7 @@ fn defaults_are_the_documented_ones() {
     assert!(s.workload.profile.is_empty());
     assert_eq!(s.pods.count, 1);
     // commons-pool2: maxTotal 8, block forever, LIFO.
-    assert_eq!(
-        s.pool,
-        Pool {
-            max_total: 8,
-            when_exhausted: WhenExhausted::Block,
-            acquire_timeout: None,
-            order: Order::Lifo,
-            life: pool_life_defaults(8),
-        }
-    );
+    assert_eq!(s.pool, pool_defaults(8));
     assert_eq!(s.network.rtt, Latency::exponential(ms(1)).unwrap());
     assert_eq!(s.redis, redis_defaults());
     assert_eq!(
@@ -326,10 +317,6 @@ fn jedis_preset_is_jedis_pool_config() {
     assert_eq!(
         s.pool,
         Pool {
-            max_total: 8,
-            when_exhausted: WhenExhausted::Block,
-            acquire_timeout: None,
-            order: Order::Lifo,
             life: PoolLife {
                 test_while_idle: true,
                 eviction_interval: Some(SimTime::from_secs(30)),
@@ -337,6 +324,7 @@ fn jedis_preset_is_jedis_pool_config() {
                 tests_per_eviction_run: -1,
                 ..pool_life_defaults(8)
             },
+            ..pool_defaults(8)
         }
     );
     assert_eq!(s.client, client_defaults(true));
@@ -837,6 +825,18 @@ fn redis_defaults() -> Redis {
         reply_batching: false,
         replicas: 0,
         read_from: ReadFrom::Primary,
+    }
+}
+
+/// The documented defaults of a pool of `max_total`: commons-pool2's, block
+/// forever, LIFO.
+fn pool_defaults(max_total: u32) -> Pool {
+    Pool {
+        max_total,
+        when_exhausted: WhenExhausted::Block,
+        acquire_timeout: None,
+        order: Order::Lifo,
+        life: pool_life_defaults(max_total),
     }
 }
 
