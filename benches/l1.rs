@@ -11,9 +11,13 @@
 //!
 //! Run: `cargo bench --bench l1`.
 
+use common::{metric, simulated_requests, FLEET};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use models::scenario::{parse, Scenario};
+use models::scenario::Scenario;
 
+mod common;
+
+/// The keyed case, before [`FLEET`].
 const KEYED: &str = r#"
 [simulation]
 duration = "20s"
@@ -22,32 +26,16 @@ warmup = "5s"
 rate = 20000
 keys = 1000000
 key_popularity = { dist = "zipf", alpha = 0.8 }
-[pods]
-count = 10
 [pool]
 max_total = 16
 acquire_timeout = "5ms"
-[network]
-rtt = { dist = "exponential", mean = "500us" }
-[redis]
-shards = 2
-service_time = { dist = "exponential", mean = "10us" }
-hit_ratio = 0.9
-[database]
-latency = { dist = "lognormal", median = "2ms", p99 = "20ms" }
 [l1]
 policy = "w-tinylfu"
 capacity = 10000
 "#;
 
 fn scenario(text: &str, overrides: &[String]) -> Scenario {
-    parse(text, "l1.toml", "l1", overrides).expect("benchmark scenario is valid")
-}
-
-fn metric(sc: &Scenario, key: &str) -> f64 {
-    models::engine::run_replication(sc, 0)
-        .expect("runs")
-        .metrics(sc.pool.max_total, sc.redis.shards)[key]
+    common::scenario(&format!("{text}{FLEET}"), "l1", overrides)
 }
 
 fn bench(c: &mut Criterion) {
@@ -65,10 +53,7 @@ fn bench(c: &mut Criterion) {
             &format!("hit_ratio = {hit}\n"),
         );
     let fixed = scenario(&fixed_text, &[]);
-    let total = metric(&fixed, "requests.arrived")
-        * (fixed.simulation.duration + fixed.simulation.warmup).as_secs_f64()
-        / fixed.simulation.duration.as_secs_f64();
-    group.throughput(Throughput::Elements(total as u64));
+    group.throughput(Throughput::Elements(simulated_requests(&fixed)));
     for (name, sc) in [
         ("fixed_ratio", &fixed),
         ("keyed_w_tinylfu", &tinylfu),

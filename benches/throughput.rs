@@ -16,80 +16,62 @@
 //! Criterion reports time per replication and, through `Throughput::Elements`,
 //! simulated requests per second ("elem/s"). Run: `cargo bench --bench throughput`.
 
+use common::{scenario, simulated_requests, FLEET};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use models::scenario::{parse, Scenario};
 
+mod common;
 mod reference;
 
-const CASE_A: &str = r#"
+/// Cases (a)'s and (m)'s traffic: one pod, 9,000 requests/s, exponential
+/// round trips of mean 1 ms.
+const TRAFFIC_A: &str = r#"
 [simulation]
 duration = "20s"
 warmup = "1s"
 [workload]
 rate = 9000
-[pool]
-max_total = 10
-acquire_timeout = "1ms"
 [network]
 rtt = { dist = "exponential", mean = "1ms" }
 "#;
 
-const CASE_M: &str = r#"
-[simulation]
-duration = "20s"
-warmup = "1s"
-[workload]
-rate = 9000
-[network]
-rtt = { dist = "exponential", mean = "1ms" }
+/// Case (a)'s pool, after [`TRAFFIC_A`].
+const POOL_A: &str = r#"
+[pool]
+max_total = 10
+acquire_timeout = "1ms"
+"#;
+
+/// Case (m)'s client, after [`TRAFFIC_A`].
+const CLIENT_M: &str = r#"
 [client]
 transport = "multiplexed"
 connections = 1
 "#;
 
+/// Case (b), before [`FLEET`].
 const CASE_B: &str = r#"
 [simulation]
 duration = "20s"
 warmup = "1s"
 [workload]
 rate = 20000
-[pods]
-count = 10
 [pool]
 max_total = 8
 acquire_timeout = "5ms"
-[network]
-rtt = { dist = "exponential", mean = "500us" }
-[redis]
-shards = 2
-service_time = { dist = "exponential", mean = "10us" }
-hit_ratio = 0.9
 [l1]
 hit_ratio = 0.9
-[database]
-latency = { dist = "lognormal", median = "2ms", p99 = "20ms" }
 "#;
-
-fn scenario(text: &str, name: &str) -> Scenario {
-    parse(text, name, name, &[]).expect("benchmark scenario is valid")
-}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulated_requests");
     group.sample_size(10);
     for (name, text) in [
-        ("a_one_pod_n10", CASE_A),
-        ("m_one_pod_multiplexed", CASE_M),
-        ("b_fleet_l1_db", CASE_B),
+        ("a_one_pod_n10", format!("{TRAFFIC_A}{POOL_A}")),
+        ("m_one_pod_multiplexed", format!("{TRAFFIC_A}{CLIENT_M}")),
+        ("b_fleet_l1_db", format!("{CASE_B}{FLEET}")),
     ] {
-        let sc = scenario(text, name);
-        let arrived = models::engine::run_replication(&sc, 0)
-            .expect("runs")
-            .metrics(sc.pool.max_total, sc.redis.shards)["requests.arrived"];
-        // Warm-up arrivals are simulated too: count them in the throughput.
-        let total = arrived * (sc.simulation.duration + sc.simulation.warmup).as_secs_f64()
-            / sc.simulation.duration.as_secs_f64();
-        group.throughput(Throughput::Elements(total as u64));
+        let sc = scenario(&text, name, &[]);
+        group.throughput(Throughput::Elements(simulated_requests(&sc)));
         group.bench_function(name, |b| {
             b.iter(|| models::engine::run_replication_with(&sc, 0, false).expect("runs"))
         });

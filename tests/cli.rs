@@ -6,7 +6,7 @@ use std::process::Output;
 
 mod common;
 
-use common::{bad_input, capsim, root, run_ok, scratch, stdout};
+use common::{bad_input, capsim, root, run_ok, scratch, stdout, RUN_JSON_KEYS};
 
 /// A small scenario file with every stable scenario key,
 /// written once per test process (tests run in parallel).
@@ -122,19 +122,7 @@ fn json_layout_has_every_stable_metric() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(
-        keys,
-        [
-            "capsim_version",
-            "ci95",
-            "metrics",
-            "replications",
-            "scenario",
-            "scenario_hash",
-            "schema_version",
-            "seed"
-        ]
-    );
+    assert_eq!(keys, RUN_JSON_KEYS);
     assert_eq!(doc["seed"], 7);
     assert!(doc["scenario"].as_str().unwrap().starts_with("cli-example"));
     assert_eq!(doc["replications"], 4);

@@ -89,51 +89,44 @@ fn lines(path: &Path) -> usize {
         .unwrap_or(0)
 }
 
+/// Waits until the checkpoint file `path` has `n` lines, while `child` runs.
+fn wait_for_lines(child: &mut Child, path: &Path, n: usize) {
+    while lines(path) < n {
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended first");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// `cmd` (capsim, or a shell that runs it) set to run
+/// `sweep SCENARIO --threads 1 -q EXTRA... --out OUT`, its output discarded.
+fn sweep<'c>(cmd: &'c mut Command, scenario: &Path, extra: &[&str], out: &Path) -> &'c mut Command {
+    cmd.args(["sweep", scenario.to_str().unwrap(), "--threads", "1", "-q"])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .stdout(Stdio::null())
+}
+
 #[test]
 fn sigterm_then_resume_gives_the_bytes_of_an_uninterrupted_sweep() {
     let dir = tmp("sigterm-resume");
     let s = scenario(&dir, 20, 10);
     let full = dir.join("full");
     let started = Instant::now();
-    let status = capsim()
-        .args([
-            "sweep",
-            s.to_str().unwrap(),
-            "--threads",
-            "1",
-            "-q",
-            "--out",
-        ])
-        .arg(&full)
-        .stdout(Stdio::null())
-        .status()
-        .unwrap();
+    let status = sweep(&mut capsim(), &s, &[], &full).status().unwrap();
     let full_secs = started.elapsed().as_secs_f64();
     assert!(status.success());
     let want = files(&full);
     assert!(want.contains_key("results.json") && !want.contains_key("checkpoint.jsonl"));
 
     let part = dir.join("part");
-    let mut child = capsim()
-        .args([
-            "sweep",
-            s.to_str().unwrap(),
-            "--threads",
-            "1",
-            "-q",
-            "--out",
-        ])
-        .arg(&part)
-        .stdout(Stdio::null())
+    let mut child = sweep(&mut capsim(), &s, &[], &part)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // SIGTERM once half the grid is recorded (the header is line 1).
     let checkpoint = part.join("checkpoint.jsonl");
-    while lines(&checkpoint) < 11 {
-        assert!(child.try_wait().unwrap().is_none(), "the sweep ended first");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_lines(&mut child, &checkpoint, 11);
     let signalled = Instant::now();
     signal(&child, "-TERM");
     let out = child.wait_with_output().unwrap();
@@ -151,18 +144,7 @@ fn sigterm_then_resume_gives_the_bytes_of_an_uninterrupted_sweep() {
     );
 
     let started = Instant::now();
-    let out = capsim()
-        .args([
-            "sweep",
-            s.to_str().unwrap(),
-            "--threads",
-            "1",
-            "-q",
-            "--resume",
-            "--out",
-        ])
-        .arg(&part)
-        .stdout(Stdio::null())
+    let out = sweep(&mut capsim(), &s, &["--resume"], &part)
         .output()
         .unwrap();
     let resume_secs = started.elapsed().as_secs_f64();
@@ -220,13 +202,8 @@ fn sigkill_never_leaves_a_mixed_or_partial_set() {
     let s = scenario(&dir, 1, 3);
     let run = |out: &Path, seed: u32, resume: bool| {
         let mut c = capsim();
-        c.args(["sweep", s.to_str().unwrap(), "--threads", "1", "-q"])
-            .arg("--set")
-            .arg(format!("simulation.seed={seed}"))
-            .arg("--out")
-            .arg(out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        let seed = format!("simulation.seed={seed}");
+        sweep(&mut c, &s, &["--set", &seed], out).stderr(Stdio::null());
         if resume {
             c.arg("--resume");
         }
@@ -339,13 +316,8 @@ fn a_kill_at_each_step_of_an_install_leaves_one_whole_set_and_no_staging_folder(
     let s = scenario(&dir, 1, 2);
     let run = |out: &Path, seed: u32, step: Option<&str>| {
         let mut c = capsim();
-        c.args(["sweep", s.to_str().unwrap(), "--threads", "1", "-q"])
-            .arg("--set")
-            .arg(format!("simulation.seed={seed}"))
-            .arg("--out")
-            .arg(out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+        let seed = format!("simulation.seed={seed}");
+        sweep(&mut c, &s, &["--set", &seed], out).stderr(Stdio::null());
         if let Some(step) = step {
             c.env("CAPSIM_FAILPOINT", format!("install:{step}"));
         }
@@ -392,28 +364,16 @@ fn sigterm_stops_a_sweep_started_with_sigint_and_sighup_ignored() {
     let dir = tmp("sigterm-ignored");
     let s = scenario(&dir, 20, 10);
     let out = dir.join("out");
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
         .arg(r#"trap '' INT HUP; exec "$0" "$@""#)
-        .arg(env!("CARGO_BIN_EXE_capsim"))
-        .args([
-            "sweep",
-            s.to_str().unwrap(),
-            "--threads",
-            "1",
-            "-q",
-            "--out",
-        ])
-        .arg(&out)
-        .stdout(Stdio::null())
+        .arg(env!("CARGO_BIN_EXE_capsim"));
+    let mut child = sweep(&mut sh, &s, &[], &out)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let checkpoint = out.join("checkpoint.jsonl");
-    while lines(&checkpoint) < 2 {
-        assert!(child.try_wait().unwrap().is_none(), "the sweep ended first");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_lines(&mut child, &checkpoint, 2);
     for sig in ["-HUP", "-INT"] {
         signal(&child, sig);
     }

@@ -3,10 +3,11 @@
 //! without simulating; a folder without results is bad input (status 2).
 
 use std::path::PathBuf;
+use std::process::Output;
 
 mod common;
 
-use common::{capsim, scratch};
+use common::{capsim, run_ok, scratch, RUN_JSON_KEYS};
 
 const SCENARIO: &str = r#"# A short run with a step up in traffic, for the report test.
 
@@ -31,24 +32,24 @@ rtt = { dist = "exponential", mean = "1ms" }
 "pool.timeout_ratio" = "< 0.001"
 "#;
 
-#[test]
-fn run_report_then_rerender_gives_the_same_bytes() {
-    let dir = scratch("run");
+/// Writes [`SCENARIO`] into the scratch folder `name` and runs
+/// `capsim run step.toml ARGS... --report report` on it (checked to
+/// succeed): the report folder, and the run's output.
+fn run_with_report(name: &str, args: &[&str]) -> (PathBuf, Output) {
+    let dir = scratch(name);
     let file = dir.join("step.toml");
     std::fs::write(&file, SCENARIO).unwrap();
     let out_dir = dir.join("report");
-    let out = capsim()
-        .arg("run")
-        .arg(&file)
-        .arg("--report")
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut all = vec!["run", file.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--report", out_dir.to_str().unwrap()]);
+    let out = run_ok(&all);
+    (out_dir, out)
+}
+
+#[test]
+fn run_report_then_rerender_gives_the_same_bytes() {
+    let (out_dir, _) = run_with_report("run", &[]);
     for f in [
         "run.json",
         "scenario.toml",
@@ -106,22 +107,7 @@ fn report_of_an_empty_folder_is_bad_input() {
 /// story, settings, capacities, objectives, time series, spike and marks).
 #[test]
 fn run_json_is_the_printed_document_with_the_report_fields() {
-    let dir = scratch("one-layout");
-    let file = dir.join("step.toml");
-    std::fs::write(&file, SCENARIO).unwrap();
-    let out_dir = dir.join("report");
-    let out = capsim()
-        .arg("run")
-        .arg(&file)
-        .args(["--format", "json", "--report"])
-        .arg(&out_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (out_dir, out) = run_with_report("one-layout", &["--format", "json"]);
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let saved = std::fs::read(out_dir.join("run.json")).unwrap();
     let mut saved: serde_json::Value = serde_json::from_slice(&saved).unwrap();
@@ -142,17 +128,5 @@ fn run_json_is_the_printed_document_with_the_report_fields() {
     assert!(!fields.contains_key("marks"));
     assert_eq!(saved, printed);
     let keys: Vec<&String> = printed.as_object().unwrap().keys().collect();
-    assert_eq!(
-        keys,
-        [
-            "capsim_version",
-            "ci95",
-            "metrics",
-            "replications",
-            "scenario",
-            "scenario_hash",
-            "schema_version",
-            "seed"
-        ]
-    );
+    assert_eq!(keys, RUN_JSON_KEYS);
 }

@@ -30,6 +30,14 @@ fn small_sweep(out: &Path, extra: &[&str]) -> Output {
     run(&args)
 }
 
+/// `capsim sweep SCENARIO --quiet EXTRA... --out OUT`.
+fn sweep_into(scenario: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["sweep", scenario.to_str().unwrap(), "--quiet"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    run(&args)
+}
+
 fn read(dir: &Path, file: &str) -> Vec<u8> {
     std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}/{file}: {e}", dir.display()))
 }
@@ -146,15 +154,7 @@ fn erlang_b_load(n: u32, target: f64) -> f64 {
 fn the_threshold_brackets_erlang_b() {
     let dir = scratch("erlang-b");
     let scenario = root().join("scenarios/erlang-b-threshold.toml");
-    run(&[
-        "sweep",
-        scenario.to_str().unwrap(),
-        "--quiet",
-        "--set",
-        "simulation.duration=10s",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+    sweep_into(&scenario, &dir, &["--set", "simulation.duration=10s"]);
     let expected = 1000.0 * erlang_b_load(10, 0.01); // 1 ms holds
     assert!((expected - 4461.0).abs() < 1.0, "{expected}");
     let csv = String::from_utf8(read(&dir, "thresholds.csv")).unwrap();
@@ -206,57 +206,46 @@ fn refused(path: &Path) -> String {
 
 #[test]
 fn bad_axes_and_objectives_are_scenario_errors() {
-    let p = scenario_with(
-        "bad-axis",
-        "\"pool.max_totl\" = [1, 2]",
-        "\"pool.timeout_ratio\" = \"< 0.01\"",
-    );
-    let err = refused(&p);
-    assert!(
-        err.contains("bad.toml:9:1: [sweep] pool.max_totl:")
-            && err.contains("did you mean `max_total`?"),
-        "{err}"
-    );
-
-    let p = scenario_with("bad-value", "\"pool.max_total\" = [1, 0]", "");
-    let err = refused(&p);
-    assert!(
-        err.contains("bad.toml:9:20: [sweep] pool.max_total: value 0:"),
-        "{err}"
-    );
-
-    let p = scenario_with(
-        "bad-slo",
-        "\"workload.rate\" = [1000, 2000]",
-        "\"pool.timeout_ratio\" = \"about 0.01\"",
-    );
-    let err = refused(&p);
-    assert!(
-        err.contains("bad.toml:12:24: [slo] pool.timeout_ratio: expected a comparison"),
-        "{err}"
-    );
-
-    let p = scenario_with(
-        "bad-metric",
-        "\"workload.rate\" = [1000, 2000]",
-        "\"latency.p99\" = \"< 50\"",
-    );
-    let err = refused(&p);
-    assert!(
-        err.contains("bad.toml:12:1: [slo] latency.p99: unknown metric"),
-        "{err}"
-    );
-
-    let p = scenario_with(
-        "bad-x",
-        "x = \"pool.size\"\n\"workload.rate\" = [1000, 2000]",
-        "",
-    );
-    let err = refused(&p);
-    assert!(
-        err.contains("bad.toml:9:5: [sweep] x: `pool.size` is not an axis"),
-        "{err}"
-    );
+    // Folder, `[sweep]` lines, `[slo]` lines, what the message says.
+    let cases: [(&str, &str, &str, &[&str]); 5] = [
+        (
+            "bad-axis",
+            "\"pool.max_totl\" = [1, 2]",
+            "\"pool.timeout_ratio\" = \"< 0.01\"",
+            &[
+                "bad.toml:9:1: [sweep] pool.max_totl:",
+                "did you mean `max_total`?",
+            ],
+        ),
+        (
+            "bad-value",
+            "\"pool.max_total\" = [1, 0]",
+            "",
+            &["bad.toml:9:20: [sweep] pool.max_total: value 0:"],
+        ),
+        (
+            "bad-slo",
+            "\"workload.rate\" = [1000, 2000]",
+            "\"pool.timeout_ratio\" = \"about 0.01\"",
+            &["bad.toml:12:24: [slo] pool.timeout_ratio: expected a comparison"],
+        ),
+        (
+            "bad-metric",
+            "\"workload.rate\" = [1000, 2000]",
+            "\"latency.p99\" = \"< 50\"",
+            &["bad.toml:12:1: [slo] latency.p99: unknown metric"],
+        ),
+        (
+            "bad-x",
+            "x = \"pool.size\"\n\"workload.rate\" = [1000, 2000]",
+            "",
+            &["bad.toml:9:5: [sweep] x: `pool.size` is not an axis"],
+        ),
+    ];
+    for (name, sweep, slo, says) in cases {
+        let err = refused(&scenario_with(name, sweep, slo));
+        assert!(says.iter().all(|s| err.contains(s)), "{name}: {err}");
+    }
 
     let p = scenario_with("refine-grid", "\"workload.rate\" = [1000, 2000]", "");
     let out = capsim()
@@ -273,37 +262,23 @@ fn bad_axes_and_objectives_are_scenario_errors() {
 fn the_saved_scenario_reproduces_the_sweep() {
     let first = scratch("reproduce-first");
     let scenario = root().join("scenarios/erlang-b-threshold.toml");
-    run(&[
-        "sweep",
-        scenario.to_str().unwrap(),
-        "--quiet",
-        "--set",
-        "simulation.duration=2s",
-        "--set",
-        "pool.max_total=12",
-        "--axis",
-        "pool.max_total=6,12",
-        "--out",
-        first.to_str().unwrap(),
-    ]);
+    sweep_into(
+        &scenario,
+        &first,
+        &[
+            "--set",
+            "simulation.duration=2s",
+            "--set",
+            "pool.max_total=12",
+            "--axis",
+            "pool.max_total=6,12",
+        ],
+    );
     let saved = first.join("scenario.toml");
     let text = std::fs::read_to_string(&saved).unwrap();
     assert!(text.contains("duration = \"2s\""), "{text}");
     assert!(text.contains("\"pool.max_total\" = [6, 12]"), "{text}");
-    let second = scratch("reproduce-second");
-    run(&[
-        "sweep",
-        saved.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        second.to_str().unwrap(),
-    ]);
-    for f in ["results.csv", "thresholds.csv"] {
-        assert!(
-            read(&first, f) == read(&second, f),
-            "{f} differs when the saved scenario.toml is swept again"
-        );
-    }
+    sweep_saved_again(&first, &scratch("reproduce-second"));
     // The report's command is the one that ran, and it runs.
     let json = String::from_utf8(read(&first, "results.json")).unwrap();
     assert!(
@@ -350,25 +325,18 @@ share = 0.5
     )
     .unwrap();
     let first = dir.join("first");
-    run(&[
-        "sweep",
-        p.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        first.to_str().unwrap(),
-    ]);
-    let second = dir.join("second");
+    sweep_into(&p, &first, &[]);
+    sweep_saved_again(&first, &dir.join("second"));
+}
+
+/// Sweeps the `scenario.toml` saved in `first` again, into `second`: the
+/// results and thresholds must come out the same, byte for byte.
+fn sweep_saved_again(first: &Path, second: &Path) {
     let saved = first.join("scenario.toml");
-    run(&[
-        "sweep",
-        saved.to_str().unwrap(),
-        "--quiet",
-        "--out",
-        second.to_str().unwrap(),
-    ]);
+    sweep_into(&saved, second, &[]);
     for f in ["results.csv", "thresholds.csv"] {
         assert!(
-            read(&first, f) == read(&second, f),
+            read(first, f) == read(second, f),
             "{f} differs when the saved scenario.toml is swept again"
         );
     }

@@ -121,30 +121,25 @@ impl Objective {
 
 /// One simulated point of a sweep.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SweepPoint {
     /// Index in the grid, or `None` for a point added by refinement.
-    #[serde(default)]
     pub point: Option<usize>,
     /// The line of the grid it lies on.
-    #[serde(default)]
     pub line: usize,
     /// Axis key -> value.
-    #[serde(default)]
     pub axes: BTreeMap<String, serde_json::Value>,
     /// Mean over replications.
-    #[serde(default)]
     pub metrics: MetricMap,
     /// 95% half-widths.
-    #[serde(default)]
     pub ci95: MetricMap,
     /// The statistical verdict: `holds`, `fails` or `too_close` (a
     /// confidence interval straddles its limit).
-    #[serde(default)]
     pub slo: Option<String>,
     /// Why the point could not finish (a runaway overload, the clock
     /// limit), when it could not; its metrics are then `null` and it counts
     /// as breaking the SLO. Absent on points that finished.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub unfinished: Option<String>,
 }
 
@@ -169,46 +164,35 @@ impl From<sim::threshold::Precision> for Precision {
 
 /// Where the objectives stop holding along one line of the grid.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SweepThreshold {
     /// Line number.
-    #[serde(default)]
     pub line: usize,
     /// The values of the axes other than x.
-    #[serde(default)]
     pub axes: BTreeMap<String, serde_json::Value>,
     /// `holds_below`, `holds_above`, `holds_everywhere` or `holds_nowhere`.
-    #[serde(default)]
     pub status: String,
     /// The interpolated threshold, in x's unit (milliseconds for durations).
-    #[serde(default)]
     pub threshold: Option<f64>,
     /// The nearest point where the objectives clearly hold (over their
     /// confidence intervals); for a line that holds everywhere, the line's
     /// end in the sweep's direction.
-    #[serde(default)]
     pub holds_at: Option<f64>,
     /// The nearest point past the threshold where an objective clearly
     /// fails; for a line that holds nowhere, the line's start.
-    #[serde(default)]
     pub fails_at: Option<f64>,
     /// The highest rate of the traffic profile at the threshold, when x is
     /// `workload.rate` and a profile scales it.
-    #[serde(default)]
     pub peak_rate: Option<f64>,
     /// The objective that failed first past the threshold.
-    #[serde(default)]
     pub broke_first: Option<String>,
     /// At the forecast peak: `holds`, `fails` or `too_close`.
-    #[serde(default)]
     pub at_forecast: Option<String>,
     /// Sustained peak rate over the forecast.
-    #[serde(default)]
     pub headroom: Option<f64>,
     /// Headroom at the bracket's holding and failing ends.
-    #[serde(default)]
     pub headroom_bracket: Option<[Option<f64>; 2]>,
     /// The resource behind the objective that broke first, in words.
-    #[serde(default)]
     pub breaks_first: Option<String>,
 }
 
@@ -225,58 +209,44 @@ pub struct Forecast {
 
 /// The `results.json` of a sweep.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SweepResults {
     /// capsim version that simulated.
-    #[serde(default)]
     pub capsim_version: String,
     /// Layout version.
-    #[serde(default)]
     pub schema_version: u32,
     /// Scenario name.
-    #[serde(default)]
     pub scenario: String,
     /// Hash of the resolved scenario.
-    #[serde(default)]
     pub scenario_hash: String,
     /// Seed.
-    #[serde(default)]
     pub seed: u64,
     /// Replications per point.
-    #[serde(default)]
     pub replications: u32,
     /// The axes, first varying slowest.
-    #[serde(default)]
     pub axes: Vec<SweepAxis>,
     /// Key of the threshold axis.
-    #[serde(default)]
     pub x: Option<String>,
     /// The objectives.
-    #[serde(default)]
     pub slo: Vec<Objective>,
     /// How narrowly thresholds were located by bisection (`None`: the raw
     /// grid).
-    #[serde(default)]
     pub precision: Option<Precision>,
     /// True if the objectives hold below the thresholds (e.g. up to a
     /// rate), false if above (e.g. from a hit ratio up).
-    #[serde(default)]
     pub holds_below: Option<bool>,
     /// The forecast peak, when the threshold axis is `workload.rate`.
-    #[serde(default)]
     pub forecast: Option<Forecast>,
     /// Every point: grid first, then refinement.
-    #[serde(default)]
     pub points: Vec<SweepPoint>,
     /// One per line of the grid.
-    #[serde(default)]
     pub thresholds: Vec<SweepThreshold>,
     /// The command that produced the results, when recorded.
-    #[serde(default)]
     pub command: Option<String>,
     /// What the scenario is about, when recorded (else taken from the
     /// leading comment of `scenario.toml` beside the results). `capsim
     /// sweep` does not record it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub story: Option<String>,
 }
 
@@ -370,61 +340,55 @@ pub struct Mark {
 /// fields, the report's fields empty) and `capsim run --report DIR` writes as
 /// `run.json` (all of them). Empty fields are not written.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunResults {
     /// Layout version ([`RUN_SCHEMA_VERSION`]).
-    #[serde(default)]
     pub schema_version: u32,
     /// capsim version that simulated.
-    #[serde(default)]
     pub capsim_version: String,
     /// Scenario name.
-    #[serde(default)]
     pub scenario: String,
     /// Hash of the resolved scenario.
-    #[serde(default)]
     pub scenario_hash: String,
     /// Seed.
-    #[serde(default)]
     pub seed: u64,
     /// Replications.
-    #[serde(default)]
     pub replications: u32,
     /// The command that produced the run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
     /// What the scenario is about (the scenario file's leading comment).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub story: Option<String>,
     /// Key settings of the resolved scenario, in display order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<Setting>,
     /// Total connections the fleet may open (pods × `pool.max_total` ×
     /// pools per pod); absent for a multiplexed transport.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pool_capacity: Option<f64>,
     /// Workers of a finite database (`database.concurrency`); absent for an
     /// unlimited one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub database_capacity: Option<f64>,
     /// Objectives to check the run against (from `[slo]`), if any.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub slo: Vec<Objective>,
     /// Every metric the scenario reports: mean over replications.
-    #[serde(default)]
     pub metrics: MetricMap,
     /// 95% half-widths; absent with one replication.
-    #[serde(default, skip_serializing_if = "MetricMap::is_empty")]
+    #[serde(skip_serializing_if = "MetricMap::is_empty")]
     pub ci95: MetricMap,
     /// Time series (the report's; absent from `capsim run --format json`).
-    #[serde(default, skip_serializing_if = "RunSeries::is_empty")]
+    #[serde(skip_serializing_if = "RunSeries::is_empty")]
     pub series: RunSeries,
     /// When the traffic profile is at its highest scale (seconds from the
     /// end of the warm-up), to shade on the time series; absent without a
     /// spike.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub spike_secs: Option<[f64; 2]>,
     /// The scenario's faults, to mark on the time series.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub marks: Vec<Mark>,
 }
 

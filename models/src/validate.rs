@@ -160,19 +160,38 @@ pub struct TableReport {
     pub outcomes: Vec<Outcome>,
 }
 
-/// Shared scenario text: no L1 (lookups cost nothing), Redis always hits,
-/// and accepting a connection costs the event loop nothing. Every case also
-/// opens its connections at time 0 (`min_idle`), so no checkout ever waits for
-/// a connect and the measured window sees exactly the queue theory describes.
-const COMMON: &str = r#"
+/// No L1 (lookups cost nothing): the `[l1]` table of every case, and of the
+/// tests that measure the pool or Redis alone.
+pub const NO_L1: &str = r#"
 [l1]
 hit_ratio = 0.0
 lookup_time = "0us"
+"#;
 
+/// One Redis shard that always hits, where accepting a connection costs the
+/// event loop nothing: the `[redis]` table of every case, but for its
+/// `service_time`, which the text adds after it.
+pub const ONE_SHARD_ALWAYS_HITS: &str = r#"
 [redis]
 shards = 1
 hit_ratio = 1.0
 accept_cost = "0us"
+"#;
+
+/// A pool that never binds (10,000 connections at most, 200 open from time
+/// 0, no acquire timeout) and constant 100 us round trips: the `[pool]` and
+/// `[network]` tables of the cases (and tests) that measure one Redis shard
+/// alone. With every delay before the shard constant, the shard sees Poisson
+/// arrivals; more than 200 commands in flight at rho = 0.7 has probability
+/// about 0.7^200.
+pub const POOL_NEVER_BINDS: &str = r#"[pool]
+max_total = 10000
+min_idle = 200
+when_exhausted = "block"
+acquire_timeout = "none"
+
+[network]
+rtt = "100us"
 "#;
 
 /// Warm-up of every case: at least 20 relaxation times of the slowest case
@@ -181,7 +200,9 @@ const WARMUP: &str = "200ms";
 
 /// A pure pool of `n` connections on one pod: Poisson arrivals at `a` per ms,
 /// exponential holds of mean 1 ms (`mu = 1` per ms), Redis serving in no time.
-/// `pool` is the rest of the `[pool]` table.
+/// `pool` is the rest of the `[pool]` table. The connections open at time 0
+/// (`min_idle`), so no checkout ever waits for a connect and the measured
+/// window sees exactly the queue theory describes.
 fn pure_pool(n: u32, a: f64, duration_ms: u64, pool: &str) -> String {
     format!(
         r#"{head}
@@ -192,28 +213,18 @@ min_idle = {n}
 
 [network]
 rtt = {{ dist = "exponential", mean = "1ms" }}
-{COMMON}service_time = "0us"
+{NO_L1}{ONE_SHARD_ALWAYS_HITS}service_time = "0us"
 "#,
         head = head(duration_ms, a),
     )
 }
 
-/// One Redis shard fed by a pool that never binds: Poisson arrivals at
-/// `lambda` per ms, constant round trips, service `service` (a TOML latency).
-/// 200 connections are open from time 0; more than 200 commands in flight at
-/// rho = 0.7 has probability about 0.7^200.
+/// One Redis shard fed by a pool that never binds ([`POOL_NEVER_BINDS`]):
+/// Poisson arrivals at `lambda` per ms, service `service` (a TOML latency).
 fn one_shard(lambda: f64, service: &str, duration_ms: u64) -> String {
     format!(
         r#"{head}
-[pool]
-max_total = 10000
-min_idle = 200
-when_exhausted = "block"
-acquire_timeout = "none"
-
-[network]
-rtt = "100us"
-{COMMON}service_time = {service}
+{POOL_NEVER_BINDS}{NO_L1}{ONE_SHARD_ALWAYS_HITS}service_time = {service}
 "#,
         head = head(duration_ms, lambda),
     )

@@ -12,11 +12,9 @@
 //! seed is fixed, so a failure is deterministic and is a disagreement at
 //! that confidence for that sample.
 
-use models::engine::run;
+use models::engine::{run, RunReport};
 use models::scenario::parse;
-
-mod common;
-use common::POOL_NEVER_BINDS;
+use models::validate::{NO_L1, POOL_NEVER_BINDS};
 
 /// Replies per millisecond.
 const LAMBDA: f64 = 7.0;
@@ -37,7 +35,7 @@ seed = 3
 [workload]
 rate = {rate}
 
-{POOL_NEVER_BINDS}
+{POOL_NEVER_BINDS}{NO_L1}
 [redis]
 shards = 1
 hit_ratio = {hit}
@@ -50,6 +48,28 @@ service_time = "0us"
     parse(&text, "bandwidth.toml", "bandwidth", &[]).expect("the scenario is valid")
 }
 
+/// Checks the link's simulated utilisation and mean wait (over the replies
+/// it sends) against M/D/1's `rho` and `wait` (ms), each within its 95%
+/// interval.
+fn assert_link_is_md1(r: &RunReport, what: &str, rho: f64, wait: f64) {
+    let (u, uci) = (
+        r.metrics["redis.bandwidth.utilization"],
+        r.ci95["redis.bandwidth.utilization"],
+    );
+    let (w, wci) = (
+        r.metrics["redis.bandwidth.wait.mean_ms"],
+        r.ci95["redis.bandwidth.wait.mean_ms"],
+    );
+    eprintln!(
+        "{what}: rho {rho:.4}, simulated {u:.5} ± {uci:.5}; wait {wait:.5} ms, simulated {w:.5} ± {wci:.5}"
+    );
+    assert!((u - rho).abs() <= uci, "utilisation {u} ± {uci}, rho {rho}");
+    assert!(
+        (w - wait).abs() <= wci,
+        "link wait {w} ± {wci}, M/D/1 {wait}"
+    );
+}
+
 /// 1250-byte values on a 100 Mbit/s link: 100 us a reply, rho = 0.7, and
 /// the M/D/1 mean wait 0.7 x 0.1 / (2 x 0.3) = 0.1167 ms.
 #[test]
@@ -60,22 +80,7 @@ fn a_link_with_constant_values_is_md1() {
     let rho = LAMBDA * d_ms;
     let wait = rho * d_ms / (2.0 * (1.0 - rho));
     let r = run(&s).expect("the run completes");
-    let (u, uci) = (
-        r.metrics["redis.bandwidth.utilization"],
-        r.ci95["redis.bandwidth.utilization"],
-    );
-    let (w, wci) = (
-        r.metrics["redis.bandwidth.wait.mean_ms"],
-        r.ci95["redis.bandwidth.wait.mean_ms"],
-    );
-    eprintln!(
-        "M/D/1 link: rho {rho:.4}, simulated {u:.5} ± {uci:.5}; wait {wait:.5} ms, simulated {w:.5} ± {wci:.5}"
-    );
-    assert!((u - rho).abs() <= uci, "utilisation {u} ± {uci}, rho {rho}");
-    assert!(
-        (w - wait).abs() <= wci,
-        "link wait {w} ± {wci}, M/D/1 {wait}"
-    );
+    assert_link_is_md1(&r, "M/D/1 link", rho, wait);
     // The event loop itself takes no time: only the link queues.
     assert_eq!(r.metrics["redis.queue_wait.mean_ms"], 0.0);
     // A request's latency is the round trip, the wait and the sending.
@@ -101,22 +106,7 @@ fn a_miss_reply_skips_the_link() {
     let rho = h * LAMBDA * d_ms;
     let wait = rho * d_ms / (2.0 * (1.0 - rho));
     let r = run(&s).expect("the run completes");
-    let (u, uci) = (
-        r.metrics["redis.bandwidth.utilization"],
-        r.ci95["redis.bandwidth.utilization"],
-    );
-    let (w, wci) = (
-        r.metrics["redis.bandwidth.wait.mean_ms"],
-        r.ci95["redis.bandwidth.wait.mean_ms"],
-    );
-    eprintln!(
-        "link with misses: rho {rho:.4}, simulated {u:.5} ± {uci:.5}; wait {wait:.5} ms, simulated {w:.5} ± {wci:.5}"
-    );
-    assert!((u - rho).abs() <= uci, "utilisation {u} ± {uci}, rho {rho}");
-    assert!(
-        (w - wait).abs() <= wci,
-        "link wait {w} ± {wci}, M/D/1 {wait}"
-    );
+    assert_link_is_md1(&r, "link with misses", rho, wait);
 }
 
 /// Without a bandwidth the link metrics are not reported, and a value size

@@ -6,47 +6,11 @@
 //! One pod with one connection serialises every command, so Redis never
 //! queues and each hold time follows from the settings alone.
 
-use models::engine::{self, RunReport};
-use models::scenario::{parse, Scenario};
 use sim::dist::Latency;
 use sim::time::SimTime;
 
-/// One pod, one connection, 1 ms constant round trips, 20 requests/s for 5 s,
-/// silence until 405 s, then 20 requests/s again until 410 s.
-fn gap_scenario() -> Scenario {
-    parse(
-        r#"
-[simulation]
-duration = "420s"
-warmup = "0s"
-[workload]
-rate = 20
-profile = [
-  { at = "5s", scale = 0.0 },
-  { at = "405s", scale = 1.0 },
-  { at = "410s", scale = 0.0 },
-]
-[pool]
-max_total = 1
-[network]
-rtt = "1ms"
-[l1]
-lookup_time = "0us"
-"#,
-        "gap.toml",
-        "gap",
-        &[],
-    )
-    .expect("valid scenario")
-}
-
-fn run(sc: &Scenario) -> RunReport {
-    engine::run(sc).expect("runs")
-}
-
-fn m(r: &RunReport, k: &str) -> f64 {
-    r.metrics[k]
-}
+mod common;
+use common::{gap_scenario, m, run};
 
 fn us(n: u64) -> Latency {
     Latency::Constant(SimTime::from_micros(n))

@@ -15,9 +15,7 @@
 
 use models::engine::run;
 use models::scenario::{parse, Scenario};
-
-mod common;
-use common::POOL_NEVER_BINDS;
+use models::validate::{NO_L1, ONE_SHARD_ALWAYS_HITS, POOL_NEVER_BINDS};
 
 /// Commands per millisecond.
 const LAMBDA: f64 = 7.0;
@@ -34,12 +32,7 @@ seed = 5
 [workload]
 rate = {rate}
 
-{POOL_NEVER_BINDS}
-[redis]
-shards = 1
-hit_ratio = 1.0
-accept_cost = "0us"
-service_time = "50us"
+{POOL_NEVER_BINDS}{NO_L1}{ONE_SHARD_ALWAYS_HITS}service_time = "50us"
 
 {mix}
 "#,

@@ -9,7 +9,9 @@
 
 use models::engine::run;
 use models::scenario::load;
-use models::sweep::plan::{Input, Plan};
+
+mod common;
+use common::{plan, run_points};
 use std::path::Path;
 
 fn storm(overrides: &[&str]) -> models::metrics::Metrics {
@@ -45,17 +47,6 @@ fn a_cold_deploy_overloads_the_database_and_prewarming_holds() {
     assert_eq!(warm["requests.failed"], 0.0);
 }
 
-fn plan(text: &str) -> Result<Plan, String> {
-    Plan::new(Input {
-        origin: "t.toml".into(),
-        name: "t".into(),
-        text: text.into(),
-        set: vec![],
-        axis: vec![],
-    })
-    .map_err(|e| e.to_string())
-}
-
 const SWEEP: &str = r#"[simulation]
 duration = "2s"
 warmup = "200ms"
@@ -79,14 +70,7 @@ fn a_sweep_reports_and_checks_the_database_metrics() {
     assert!(names.contains(&"database.utilization"));
     // 2,000 queries/s of 5 ms: 10 erlangs, over 4 workers (overloaded) and
     // 16 (62% busy).
-    let rows = models::sweep::run::run_points(
-        &p,
-        &[0, 1],
-        &models::sweep::run::Control::new(&std::sync::atomic::AtomicBool::new(false), &|_| {}),
-    )
-    .expect("the points run");
-    let csv = models::sweep::results::results_csv(&p, &rows);
-    let header = csv.lines().next().unwrap();
+    let (rows, header) = run_points(&p, &[0, 1]);
     assert!(header.contains(",database.queue_wait.p99_ms,"), "{header}");
     assert!(!rows[0].holds(&p.spec.slo), "4 workers for 10 erlangs");
     assert!(rows[1].holds(&p.spec.slo), "16 workers for 10 erlangs");

@@ -17,13 +17,11 @@
 
 use models::engine::run;
 use models::scenario::{load, parse};
+use models::validate::{NO_L1, ONE_SHARD_ALWAYS_HITS, POOL_NEVER_BINDS};
 use sim::dist::Latency;
 use sim::rng::Streams;
 use sim::summary::Estimate;
 use std::path::{Path, PathBuf};
-
-mod common;
-use common::POOL_NEVER_BINDS;
 
 /// A fresh folder for one test's files.
 fn folder(name: &str) -> PathBuf {
@@ -71,12 +69,7 @@ seed = 29
 [workload]
 rate = {rate}
 
-{POOL_NEVER_BINDS}
-[redis]
-shards = 1
-hit_ratio = 1.0
-accept_cost = "0us"
-service_time = {service}
+{POOL_NEVER_BINDS}{NO_L1}{ONE_SHARD_ALWAYS_HITS}service_time = {service}
 "#
     )
 }

@@ -5,46 +5,12 @@
 //! profiles with long silences, so the expected values follow from the
 //! settings alone.
 
-use models::engine::{self, RunReport};
-use models::scenario::{parse, CheckoutCheck, ErrorCause, Jitter, OnIdle, Scenario};
+use models::engine;
+use models::scenario::{CheckoutCheck, ErrorCause, Jitter, OnIdle};
 use sim::time::SimTime;
 
-/// One pod, one connection, 1 ms constant round trips, 20 requests/s for 5 s,
-/// silence until 405 s, then 20 requests/s again until 410 s.
-fn gap_scenario() -> Scenario {
-    parse(
-        r#"
-[simulation]
-duration = "420s"
-warmup = "0s"
-[workload]
-rate = 20
-profile = [
-  { at = "5s", scale = 0.0 },
-  { at = "405s", scale = 1.0 },
-  { at = "410s", scale = 0.0 },
-]
-[pool]
-max_total = 1
-[network]
-rtt = "1ms"
-[l1]
-lookup_time = "0us"
-"#,
-        "gap.toml",
-        "gap",
-        &[],
-    )
-    .expect("valid scenario")
-}
-
-fn run(sc: &Scenario) -> RunReport {
-    engine::run(sc).expect("runs")
-}
-
-fn m(r: &RunReport, k: &str) -> f64 {
-    r.metrics[k]
-}
+mod common;
+use common::{gap_scenario, m, run};
 
 #[test]
 fn a_connection_dropped_by_a_middlebox_fails_once_after_the_socket_timeout() {

@@ -5,7 +5,9 @@
 use models::engine::run;
 use models::metrics::{names_for, GROUPS, NAMES};
 use models::scenario::parse;
-use models::sweep::plan::{Input, Plan};
+
+mod common;
+use common::{plan, run_points};
 
 const BASE: &str = r#"[simulation]
 duration = "1s"
@@ -13,17 +15,6 @@ warmup = "100ms"
 [workload]
 rate = 2000
 "#;
-
-fn plan(text: &str) -> Result<Plan, String> {
-    Plan::new(Input {
-        origin: "t.toml".into(),
-        name: "t".into(),
-        text: text.into(),
-        set: vec![],
-        axis: vec![],
-    })
-    .map_err(|e| e.to_string())
-}
 
 /// Each combination of the four optional parts (a multiplexed client, a
 /// keyed L1, a finite database, a shard bandwidth): a run reports `NAMES`
@@ -113,14 +104,7 @@ fn a_sweep_reports_and_checks_a_keyed_l1s_metrics() {
     );
     let p = plan(&text).expect("the plan is valid");
     assert!(p.metric_names().contains(&"l1.misses"));
-    let rows = models::sweep::run::run_points(
-        &p,
-        &[0, 1],
-        &models::sweep::run::Control::new(&std::sync::atomic::AtomicBool::new(false), &|_| {}),
-    )
-    .expect("the points run");
-    let csv = models::sweep::results::results_csv(&p, &rows);
-    let header = csv.lines().next().unwrap();
+    let (rows, header) = run_points(&p, &[0, 1]);
     assert!(header.contains(",l1.misses,l1.misses.ci95,"), "{header}");
     // 10 entries for 1000 keys miss almost every read; 1000 entries hold
     // every key after its first read, which for all but about e^-4 of the

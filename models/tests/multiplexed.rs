@@ -144,14 +144,14 @@ struct Knobs {
     max_queued: Option<u32>,
 }
 
-fn knobs() -> impl Strategy<Value = Knobs> {
-    (
-        0..(1u64 << 62),
-        100.0..20_000.0f64,
-        1..4u32,
-        1..4u32,
-        1..4u32,
-        prop_oneof![
+prop_compose! {
+    fn knobs()(
+        seed in 0..(1u64 << 62),
+        rate in 100.0..20_000.0f64,
+        pods in 1..4u32,
+        connections in 1..4u32,
+        shards in 1..4u32,
+        rtt in prop_oneof![
             (50..2_000u64).prop_map(|us| format!("\"{us}us\"")),
             (50..2_000u64)
                 .prop_map(|us| format!("{{ dist = \"exponential\", mean = \"{us}us\" }}")),
@@ -160,44 +160,20 @@ fn knobs() -> impl Strategy<Value = Knobs> {
                 lo + w
             )),
         ],
-        prop_oneof![
+        service in prop_oneof![
             (0..60u64).prop_map(|us| format!("\"{us}us\"")),
             (1..60u64).prop_map(|us| format!("{{ dist = \"exponential\", mean = \"{us}us\" }}")),
         ],
-        0.0..=1.0f64,
-        1..3u32,
-        prop::option::of(200..5_000u64),
-        prop::option::of(1..20u32),
-    )
-        .prop_map(
-            |(
-                seed,
-                rate,
-                pods,
-                connections,
-                shards,
-                rtt,
-                service,
-                hit_ratio,
-                reads,
-                timeout_us,
-                max_queued,
-            )| {
-                Knobs {
-                    seed,
-                    rate,
-                    pods,
-                    connections,
-                    shards,
-                    rtt,
-                    service,
-                    hit_ratio,
-                    reads,
-                    timeout_us,
-                    max_queued,
-                }
-            },
-        )
+        hit_ratio in 0.0..=1.0f64,
+        reads in 1..3u32,
+        timeout_us in prop::option::of(200..5_000u64),
+        max_queued in prop::option::of(1..20u32),
+    ) -> Knobs {
+        Knobs {
+            seed, rate, pods, connections, shards, rtt, service, hit_ratio, reads, timeout_us,
+            max_queued,
+        }
+    }
 }
 
 impl Knobs {

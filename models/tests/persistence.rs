@@ -14,9 +14,7 @@
 
 use models::engine::run;
 use models::scenario::parse;
-
-mod common;
-use common::POOL_NEVER_BINDS;
+use models::validate::{NO_L1, ONE_SHARD_ALWAYS_HITS, POOL_NEVER_BINDS};
 
 #[test]
 fn a_fork_blocks_the_loop_for_its_stall() {
@@ -31,12 +29,7 @@ seed = 9
 [workload]
 rate = 2000
 
-{POOL_NEVER_BINDS}
-[redis]
-shards = 1
-hit_ratio = 1.0
-accept_cost = "0us"
-service_time = "0us"
+{POOL_NEVER_BINDS}{NO_L1}{ONE_SHARD_ALWAYS_HITS}service_time = "0us"
 persistence = {{ every = "1s", stall_per_gb = "10ms", dataset = "2GB" }}
 "#
     );

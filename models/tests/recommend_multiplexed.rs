@@ -44,14 +44,7 @@ lookup_time = "0s"
 "latency.p99_ms" = "< 5"
 "#
     );
-    let plan = Plan::new(Input {
-        origin: "mux.toml".into(),
-        name: "mux".into(),
-        text,
-        set: vec![],
-        axis: vec![],
-    })
-    .expect("the scenario is valid");
+    let plan = Plan::new(Input::from_text("mux", text)).expect("the scenario is valid");
     Target::from_plan(plan, 2e9).expect("a multiplexed scenario is accepted")
 }
 

@@ -11,6 +11,7 @@
 use models::recommend::{search, Knob, Target, KNOBS};
 use models::sweep::plan::{Input, Plan};
 use models::sweep::results::Verdict;
+use models::validate::{NO_L1, ONE_SHARD_ALWAYS_HITS};
 use sim::queueing::{erlang_b, mmn_d, mmn_wait_tail};
 use std::sync::atomic::AtomicBool;
 
@@ -34,16 +35,7 @@ max_total = 40
 
 [network]
 rtt = {{ dist = "exponential", mean = "1ms" }}
-
-[l1]
-hit_ratio = 0.0
-lookup_time = "0us"
-
-[redis]
-shards = 1
-hit_ratio = 1.0
-accept_cost = "0us"
-service_time = "0us"
+{NO_L1}{ONE_SHARD_ALWAYS_HITS}service_time = "0us"
 
 [slo]
 {slo}
@@ -52,14 +44,7 @@ service_time = "0us"
 }
 
 fn target(text: String) -> Target {
-    let plan = Plan::new(Input {
-        origin: "theory.toml".into(),
-        name: "theory".into(),
-        text,
-        set: vec![],
-        axis: vec![],
-    })
-    .expect("the scenario is valid");
+    let plan = Plan::new(Input::from_text("theory", text)).expect("the scenario is valid");
     Target::from_plan(plan, 2e9).expect("the scenario has an SLO")
 }
 

@@ -10,13 +10,8 @@ use models::engine::run;
 use models::scenario::load;
 use std::path::{Path, PathBuf};
 
-/// A scratch folder of this test.
-fn dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("replay-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+mod common;
+use common::{scratch as dir, write_replay};
 
 /// Writes `times` (seconds) as a capture, from an epoch-like origin with
 /// microseconds, in shuffled order (the reader sorts), and a scenario
@@ -27,11 +22,10 @@ fn scenario(d: &Path, times: &[f64], speed: f64, warmup: &str) -> PathBuf {
         .map(|t| format!("{:.6}", 1_733_150_000.0 + t))
         .collect();
     lines.reverse();
-    std::fs::write(d.join("capture.txt"), lines.join("\n") + "\n").unwrap();
-    let p = d.join("s.toml");
-    std::fs::write(
-        &p,
-        format!(
+    write_replay(
+        d,
+        &lines,
+        &format!(
             r#"[simulation]
 duration = "20s"
 warmup = "{warmup}"
@@ -49,8 +43,6 @@ lookup_time = "0s"
 "#
         ),
     )
-    .unwrap();
-    p
 }
 
 /// A lone request at 0, then `bursts` bursts of 5 requests at the same

@@ -20,10 +20,8 @@
 use models::engine::{self, run};
 use models::scenario::{parse, Scenario};
 use models::slots::SlotMap;
+use models::validate::{NO_L1, POOL_NEVER_BINDS};
 use sim::summary::Estimate;
-
-mod common;
-use common::POOL_NEVER_BINDS;
 
 /// Reads per second.
 const LAMBDA: f64 = 15_000.0;
@@ -50,7 +48,7 @@ seed = 5
 rate = {rate}
 keys = 1
 
-{POOL_NEVER_BINDS}
+{POOL_NEVER_BINDS}{NO_L1}
 [redis]
 mode = "cluster"
 shards = 3

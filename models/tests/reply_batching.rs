@@ -37,10 +37,10 @@
 
 use models::engine::run;
 use models::scenario::{load, parse, Scenario};
-use std::path::PathBuf;
+use models::validate::{NO_L1, ONE_SHARD_ALWAYS_HITS, POOL_NEVER_BINDS};
 
 mod common;
-use common::POOL_NEVER_BINDS;
+use common::{scratch, write_replay};
 
 /// Commands per millisecond.
 const LAMBDA: f64 = 7.0;
@@ -60,12 +60,7 @@ seed = 11
 [workload]
 rate = {rate}
 
-{POOL_NEVER_BINDS}
-[redis]
-shards = 1
-hit_ratio = 1.0
-accept_cost = "0us"
-reply_batching = {batching}
+{POOL_NEVER_BINDS}{NO_L1}{ONE_SHARD_ALWAYS_HITS}reply_batching = {batching}
 {redis}
 "#,
         rate = LAMBDA * 1000.0
@@ -172,27 +167,18 @@ fn littles_law_holds_with_batching() {
     );
 }
 
-/// A scratch folder of this test.
-fn dir(name: &str) -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("batching-{name}"));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
 /// A capture (milliseconds) replayed on a pool of 5 connections opened
 /// during a 1 s warm-up, 1 ms round trips and 1 ms commands.
 fn capture(batching: bool) -> Scenario {
-    let d = dir(if batching { "on" } else { "off" });
+    let d = scratch(if batching { "on" } else { "off" });
     // Five requests, then one alone a minute later; the capture's mean rate
     // (0.1/s) gives the warm-up few Poisson requests, all done long before.
     let times = [0.0, 0.2, 0.4, 1.3, 3.2, 60_000.0];
     let lines: Vec<String> = times.iter().map(|t| format!("{t}")).collect();
-    std::fs::write(d.join("capture.txt"), lines.join("\n") + "\n").unwrap();
-    let p = d.join("s.toml");
-    std::fs::write(
-        &p,
-        format!(
+    let p = write_replay(
+        &d,
+        &lines,
+        &format!(
             r#"[simulation]
 duration = "61s"
 warmup = "1s"
@@ -212,8 +198,7 @@ reply_batching = {batching}
 lookup_time = "0s"
 "#
         ),
-    )
-    .unwrap();
+    );
     load(&p, &[]).unwrap()
 }
 

@@ -102,14 +102,7 @@ x = "workload.rate"
 [slo]
 "pool.timeout_ratio" = "< 0.01"
 "#;
-    let plan = Plan::new(Input {
-        origin: "s.toml".into(),
-        name: "s".into(),
-        text: text.into(),
-        set: vec![],
-        axis: vec![],
-    })
-    .unwrap();
+    let plan = Plan::new(Input::from_text("s", text)).unwrap();
     let stop = AtomicBool::new(false);
     let progress = |_: bool| {};
     let all: Vec<usize> = (0..plan.len()).collect();

@@ -115,6 +115,11 @@ fn line(r: &RunResults, name: &str, label: &str, scale: f64) -> Option<Line> {
     })
 }
 
+/// The lines of `lines` that have a series.
+fn present(lines: impl IntoIterator<Item = Option<Line>>) -> Vec<Line> {
+    lines.into_iter().flatten().collect()
+}
+
 fn time_chart(r: &RunResults, title: &str, y_label: &str, lines: Vec<Line>) -> LineChart {
     let bucket = format::num(r.series.bucket_secs);
     LineChart {
@@ -143,13 +148,10 @@ fn time_chart(r: &RunResults, title: &str, y_label: &str, lines: Vec<Line>) -> L
 /// Every chart of the run, with its file name and caption.
 pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
     let mut out = Vec::new();
-    let traffic: Vec<Line> = [
+    let traffic = present([
         line(r, "arrivals_per_s", "arrivals", 1.0),
         line(r, "ok_per_s", "completed OK", 1.0),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    ]);
     if !traffic.is_empty() {
         out.push((
             "traffic.svg",
@@ -160,13 +162,10 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
     // A client without a pool (multiplexed) never checks a connection out:
     // only its open connections are drawn, and nothing waits for one.
     let pooled = r.pool_capacity.is_some();
-    let mut conns: Vec<Line> = [
+    let mut conns = present([
         line(r, "in_use", "in use", 1.0).filter(|_| pooled),
         line(r, "open", "open", 1.0),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    ]);
     if !conns.is_empty() {
         let mut c = time_chart(
             r,
@@ -305,13 +304,10 @@ pub fn charts(r: &RunResults) -> Vec<(&'static str, LineChart, &'static str)> {
             "Reads that missed both the L1 and Redis and queried the database. Bursts after an entry expires are a stampede; coalescing turns each into one query.",
         ));
     }
-    let db: Vec<Line> = [
+    let db = present([
         line(r, "database_busy", "workers busy", 1.0),
         line(r, "database_queue", "queries waiting for a worker", 1.0),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    ]);
     if !db.is_empty() {
         let mut c = time_chart(
             r,

@@ -254,6 +254,24 @@ fn narrow_by_probes(
 mod tests {
     use super::*;
 
+    fn bracket(keep: f64, other: f64) -> Bracket {
+        Bracket { keep, other }
+    }
+
+    /// [`locate`] on a real axis to 2%, in at most 64 probes.
+    fn locate_fine(b: Bracket, probe: impl FnMut(f64) -> Answer) -> Bracket {
+        locate(b, Precision::Relative(0.02), false, 64, probe)
+    }
+
+    /// A clear answer: keep if `keep`, else other.
+    fn keep_if(keep: bool) -> Answer {
+        if keep {
+            Answer::Keep
+        } else {
+            Answer::Other
+        }
+    }
+
     #[test]
     fn relative_precision_is_a_share_of_the_nearer_end() {
         assert!(Precision::Relative(0.02).met(100.0, 102.0));
@@ -264,22 +282,7 @@ mod tests {
 
     #[test]
     fn location_with_clear_answers_meets_the_precision() {
-        let b = locate(
-            Bracket {
-                keep: 600.0,
-                other: 9600.0,
-            },
-            Precision::Relative(0.02),
-            false,
-            64,
-            |x| {
-                if x < 3190.0 {
-                    Answer::Keep
-                } else {
-                    Answer::Other
-                }
-            },
-        );
+        let b = locate_fine(bracket(600.0, 9600.0), |x| keep_if(x < 3190.0));
         assert!(b.keep < 3190.0 && b.other >= 3190.0, "{b:?}");
         assert!(b.other - b.keep <= 0.02 * b.keep, "{b:?}");
     }
@@ -297,42 +300,20 @@ mod tests {
             }
         };
         let mut probed = Vec::new();
-        let b = locate(
-            Bracket {
-                keep: 1000.0,
-                other: 5000.0,
-            },
-            Precision::Relative(0.02),
-            false,
-            64,
-            |x| {
-                probed.push(x);
-                answer(x)
-            },
-        );
+        let b = locate_fine(bracket(1000.0, 5000.0), |x| {
+            probed.push(x);
+            answer(x)
+        });
         assert!(b.keep < 3000.0 && b.keep >= 3000.0 / 1.02, "{b:?}");
         assert!(b.other >= 3300.0 && b.other <= 3300.0 * 1.02, "{b:?}");
         assert_eq!(answer(b.keep), Answer::Keep);
         assert_eq!(answer(b.other), Answer::Other);
         // Decreasing direction, integers, and a probe budget that is respected.
         let mut n = 0;
-        let b = locate(
-            Bracket {
-                keep: 64.0,
-                other: 1.0,
-            },
-            Precision::Absolute(1.0),
-            true,
-            5,
-            |x| {
-                n += 1;
-                if x >= 13.0 {
-                    Answer::Keep
-                } else {
-                    Answer::Other
-                }
-            },
-        );
+        let b = locate(bracket(64.0, 1.0), Precision::Absolute(1.0), true, 5, |x| {
+            n += 1;
+            keep_if(x >= 13.0)
+        });
         assert_eq!(n, 5);
         assert!(b.keep >= 13.0 && b.other < 13.0, "{b:?}");
     }
@@ -363,54 +344,15 @@ mod tests {
 
     #[test]
     fn bisection_brackets_within_tolerance() {
-        let b = bisect(
-            Bracket {
-                keep: 0.0,
-                other: 100.0,
-            },
-            0.5,
-            false,
-            64,
-            |x| x < 37.3,
-        );
+        let b = bisect(bracket(0.0, 100.0), 0.5, false, 64, |x| x < 37.3);
         assert!(
             b.width() <= 0.5 && b.keep < 37.3 && b.other >= 37.3,
             "{b:?}"
         );
         // Integer axis, decreasing direction.
-        let b = bisect(
-            Bracket {
-                keep: 64.0,
-                other: 1.0,
-            },
-            1.0,
-            true,
-            64,
-            |x| x >= 13.0,
-        );
-        assert_eq!(
-            b,
-            Bracket {
-                keep: 13.0,
-                other: 12.0
-            }
-        );
-        let b = bisect(
-            Bracket {
-                keep: 1.0,
-                other: 64.0,
-            },
-            1.0,
-            true,
-            64,
-            |x| x <= 40.0,
-        );
-        assert_eq!(
-            b,
-            Bracket {
-                keep: 40.0,
-                other: 41.0
-            }
-        );
+        let b = bisect(bracket(64.0, 1.0), 1.0, true, 64, |x| x >= 13.0);
+        assert_eq!(b, bracket(13.0, 12.0));
+        let b = bisect(bracket(1.0, 64.0), 1.0, true, 64, |x| x <= 40.0);
+        assert_eq!(b, bracket(40.0, 41.0));
     }
 }

@@ -90,6 +90,20 @@ pub fn shipped_scenarios() -> Vec<PathBuf> {
     toml_files(&root().join("scenarios"))
 }
 
+/// The top-level keys of the document `capsim run --format json` prints,
+/// in the order written (sorted); a run without `--report` has no report
+/// field.
+pub const RUN_JSON_KEYS: [&str; 8] = [
+    "capsim_version",
+    "ci95",
+    "metrics",
+    "replications",
+    "scenario",
+    "scenario_hash",
+    "schema_version",
+    "seed",
+];
+
 /// Runs `capsim args` and returns its output, whatever its status.
 pub fn output(args: &[&str]) -> Output {
     capsim().args(args).output().expect("capsim runs")

@@ -12,7 +12,7 @@
 //! without keys draws exactly what it drew before.
 
 use super::slab::KeyHasher;
-use super::{Cache, Policy, Stats};
+use super::{Cache, Stats};
 use rand::Rng;
 use sim::rng::{StreamRng, Streams};
 use sim::time::SimTime;
@@ -32,22 +32,8 @@ pub enum Lookup {
     Join,
 }
 
-/// How a fleet's caches are set up.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FleetConfig {
-    /// The eviction policy of every pod's cache.
-    pub policy: Policy,
-    /// Entries per pod.
-    pub capacity: u32,
-    /// Life of an entry after its fill (`None`: until evicted).
-    pub ttl: Option<SimTime>,
-    /// Each fill lives `ttl x (1 - ttl_jitter x u)`, `u` uniform.
-    pub ttl_jitter: f64,
-    /// Concurrent misses of a key in a pod share one load.
-    pub coalesce: bool,
-    /// Caches start holding the most popular keys.
-    pub prewarm: bool,
-}
+/// How a fleet's caches are set up: the scenario's keyed `[l1]` settings.
+pub type FleetConfig = crate::scenario::KeyedL1;
 
 /// Requests waiting for a load, by (pod, key).
 type Loads = HashMap<(u32, u64), Vec<u32>, BuildHasherDefault<KeyHasher>>;
@@ -239,6 +225,7 @@ impl Fleet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cache::Policy;
 
     fn cfg(coalesce: bool) -> FleetConfig {
         FleetConfig {

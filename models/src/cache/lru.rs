@@ -70,30 +70,12 @@ impl Lru {
         self.slab.prefetch_tail_removal(MAIN);
     }
 
-    /// Removes `key` if stored (an invalidation); true if it was.
-    pub fn remove(&mut self, key: u64) -> bool {
-        self.slab.remove_key(key)
-    }
-
     /// Empties the cache (a restart); the statistics are kept.
     pub fn clear(&mut self) {
         self.slab.clear();
     }
 
-    /// How many entries are stored.
-    pub fn len(&self) -> usize {
-        self.slab.len()
-    }
-
-    /// Whether no entry is stored.
-    pub fn is_empty(&self) -> bool {
-        self.slab.is_empty()
-    }
-
-    /// The counts so far.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
-    }
+    slab_methods!();
 }
 
 #[cfg(test)]

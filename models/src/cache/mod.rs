@@ -17,6 +17,33 @@
 //! [`fleet`] puts one cache in each pod, draws each read's key and shares
 //! concurrent misses of a key (coalescing). [`theory`] has the hit ratios these policies are checked against.
 
+/// The methods every policy has alike, over its `slab` of entries and its
+/// `stats`: `remove`, `len`, `is_empty` and `stats` (used inside each
+/// policy's `impl`).
+macro_rules! slab_methods {
+    () => {
+        /// Removes `key` if stored (an invalidation); true if it was.
+        pub fn remove(&mut self, key: u64) -> bool {
+            self.slab.remove_key(key)
+        }
+
+        /// How many entries are stored.
+        pub fn len(&self) -> usize {
+            self.slab.len()
+        }
+
+        /// Whether no entry is stored.
+        pub fn is_empty(&self) -> bool {
+            self.slab.is_empty()
+        }
+
+        /// The counts so far.
+        pub fn stats(&self) -> &$crate::cache::Stats {
+            &self.stats
+        }
+    };
+}
+
 pub mod fleet;
 pub mod index;
 pub mod lru;

@@ -173,11 +173,6 @@ impl WTinyLfu {
         }
     }
 
-    /// Removes `key` if stored (an invalidation); true if it was.
-    pub fn remove(&mut self, key: u64) -> bool {
-        self.slab.remove_key(key)
-    }
-
     /// Empties the cache (a restart); the statistics are kept and so is the
     /// sketch's history (a restarted process would lose it too, but the
     /// caller decides: see [`WTinyLfu::reset`]).
@@ -196,20 +191,7 @@ impl WTinyLfu {
         self.sketch.has_doorkeeper()
     }
 
-    /// How many entries are stored.
-    pub fn len(&self) -> usize {
-        self.slab.len()
-    }
-
-    /// Whether no entry is stored.
-    pub fn is_empty(&self) -> bool {
-        self.slab.is_empty()
-    }
-
-    /// The counts so far.
-    pub fn stats(&self) -> &Stats {
-        &self.stats
-    }
+    slab_methods!();
 
     /// The lengths of the window, probation and protected lists (for tests).
     #[cfg(test)]

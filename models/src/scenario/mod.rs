@@ -7,6 +7,52 @@
 //! The engine trusts a `Scenario` without checking it again: every invariant
 //! documented on a field holds.
 
+/// Implements `Debug` as `#[derive(Debug)]` would, but leaves out the
+/// settings added after a table's first ones while they keep the values that
+/// mean "unused", so a scenario that does not use them formats exactly as
+/// before they existed: a run's and a sweep's `scenario_hash` is a hash of
+/// this text, and must not change for existing scenarios.
+///
+/// `Type |v| { always; if COND => fields; if let PAT = EXPR => fields; }`:
+/// the fields always written, then each group written only when its
+/// condition (on `v`, the value) holds. A field is written `name` (the
+/// value's field) or `name = EXPR` (an expression of the condition's
+/// bindings, as the content of an `Option` that is `Some`).
+macro_rules! debug_leaving_out {
+    ($ty:ident |$v:ident| { $($always:ident),+ ; $($groups:tt)* }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let $v = self;
+                let mut d = f.debug_struct(stringify!($ty));
+                $(d.field(stringify!($always), &$v.$always);)+
+                debug_leaving_out!(@groups d $v $($groups)*);
+                d.finish()
+            }
+        }
+    };
+    (@groups $d:ident $v:ident) => {};
+    (@groups $d:ident $v:ident
+        if let $p:pat = $e:expr => $($name:ident $(= $val:expr)?),+ ; $($rest:tt)*) => {
+        if let $p = $e {
+            $(debug_leaving_out!(@field $d $v $name $($val)?);)+
+        }
+        debug_leaving_out!(@groups $d $v $($rest)*);
+    };
+    (@groups $d:ident $v:ident
+        if $c:expr => $($name:ident $(= $val:expr)?),+ ; $($rest:tt)*) => {
+        if $c {
+            $(debug_leaving_out!(@field $d $v $name $($val)?);)+
+        }
+        debug_leaving_out!(@groups $d $v $($rest)*);
+    };
+    (@field $d:ident $v:ident $name:ident) => {
+        $d.field(stringify!($name), &$v.$name);
+    };
+    (@field $d:ident $v:ident $name:ident $val:expr) => {
+        $d.field(stringify!($name), &$val);
+    };
+}
+
 pub mod derived;
 pub mod presets;
 mod redis;
@@ -49,26 +95,11 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
 }
 
-// `Debug` leaves out the faults when there are none, so a scenario without
-// them formats exactly as before they existed (a `scenario_hash` is a hash
-// of this text).
-impl std::fmt::Debug for Scenario {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Scenario");
-        d.field("name", &self.name)
-            .field("simulation", &self.simulation)
-            .field("workload", &self.workload)
-            .field("pods", &self.pods)
-            .field("pool", &self.pool)
-            .field("network", &self.network)
-            .field("redis", &self.redis)
-            .field("l1", &self.l1)
-            .field("database", &self.database)
-            .field("client", &self.client);
-        if !self.faults.is_empty() {
-            d.field("faults", &self.faults);
-        }
-        d.finish()
+// `Debug` leaves out the faults when there are none.
+debug_leaving_out! {
+    Scenario |s| {
+        name, simulation, workload, pods, pool, network, redis, l1, database, client;
+        if !s.faults.is_empty() => faults;
     }
 }
 
@@ -301,19 +332,11 @@ pub struct Network {
     pub tcp_retries2: u32,
 }
 
-// `Debug` leaves out the TCP settings while they keep their defaults (see
-// `Client`'s).
-impl std::fmt::Debug for Network {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Network");
-        d.field("rtt", &self.rtt)
-            .field("idle_timeout", &self.idle_timeout)
-            .field("on_idle", &self.on_idle);
-        if self.tcp_user_timeout.is_some() || self.tcp_retries2 != 15 {
-            d.field("tcp_user_timeout", &self.tcp_user_timeout)
-                .field("tcp_retries2", &self.tcp_retries2);
-        }
-        d.finish()
+// `Debug` leaves out the TCP settings while they keep their defaults.
+debug_leaving_out! {
+    Network |n| {
+        rtt, idle_timeout, on_idle;
+        if n.tcp_user_timeout.is_some() || n.tcp_retries2 != 15 => tcp_user_timeout, tcp_retries2;
     }
 }
 
@@ -345,55 +368,32 @@ pub struct L1 {
     pub invalidation_rate: f64,
 }
 
-// `Debug` leaves out the keyed settings when they are unset, so a scenario
-// without them formats exactly as before they existed: a sweep's
-// `scenario_hash` is a hash of this text, and must not change for existing
-// scenarios.
-impl std::fmt::Debug for Workload {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Workload");
-        d.field("rate", &self.rate)
-            .field("reads_per_request", &self.reads_per_request)
-            .field("profile", &self.profile);
-        if let Some(keys) = &self.keys {
-            d.field("keys", keys);
-        }
-        if let Some(replay) = &self.replay {
-            d.field("replay", replay);
-        }
-        d.finish()
+// `Debug` leaves out the keyed settings when they are unset.
+debug_leaving_out! {
+    Workload |w| {
+        rate, reads_per_request, profile;
+        if let Some(keys) = &w.keys => keys = keys;
+        if let Some(replay) = &w.replay => replay = replay;
     }
 }
 
-impl std::fmt::Debug for L1 {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("L1");
-        d.field("hit_ratio", &self.hit_ratio)
-            .field("lookup_time", &self.lookup_time);
-        if let Some(cache) = &self.cache {
-            d.field("cache", cache);
-        }
-        if self.invalidation_rate > 0.0 {
-            d.field("invalidation_rate", &self.invalidation_rate);
-        }
-        d.finish()
+debug_leaving_out! {
+    L1 |l| {
+        hit_ratio, lookup_time;
+        if let Some(cache) = &l.cache => cache = cache;
+        if l.invalidation_rate > 0.0 => invalidation_rate;
     }
 }
 
-impl std::fmt::Debug for Database {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Database");
-        d.field("latency", &self.latency);
-        if let Some(n) = self.concurrency {
-            d.field("concurrency", &n)
-                .field("queue_timeout", &self.queue_timeout);
-        }
-        d.finish()
+debug_leaving_out! {
+    Database |db| {
+        latency;
+        if let Some(n) = db.concurrency => concurrency = n, queue_timeout;
     }
 }
 
 /// A per-pod cache of keys: `[l1] policy`, `capacity`, `ttl`, ...
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct KeyedL1 {
     /// The eviction policy.
     pub policy: Policy,
@@ -467,33 +467,14 @@ pub struct Client {
     pub checkout_delay: Latency,
 }
 
-// `Debug` leaves out the transport settings while they keep their defaults,
-// so a scenario that does not use them formats exactly as before they
-// existed: a run's and a sweep's `scenario_hash` is a hash of this text.
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Client");
-        d.field("hold_during_fallback", &self.hold_during_fallback)
-            .field("connect_round_trips", &self.connect_round_trips)
-            .field("tls", &self.tls)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("socket_timeout", &self.socket_timeout)
-            .field("tcp_keepalive", &self.tcp_keepalive)
-            .field("retries", &self.retries)
-            .field("backoff", &self.backoff)
-            .field("retry_on", &self.retry_on)
-            .field("retry_budget", &self.retry_budget)
-            .field("timer_resolution", &self.timer_resolution);
-        if self.transport != Transport::Pooled || self.connections != 1 || self.max_queued.is_some()
-        {
-            d.field("transport", &self.transport)
-                .field("connections", &self.connections)
-                .field("max_queued", &self.max_queued);
-        }
-        if !self.checkout_delay.is_zero() {
-            d.field("checkout_delay", &self.checkout_delay);
-        }
-        d.finish()
+// `Debug` leaves out the transport settings while they keep their defaults.
+debug_leaving_out! {
+    Client |c| {
+        hold_during_fallback, connect_round_trips, tls, connect_timeout, socket_timeout,
+        tcp_keepalive, retries, backoff, retry_on, retry_budget, timer_resolution;
+        if c.transport != Transport::Pooled || c.connections != 1 || c.max_queued.is_some()
+            => transport, connections, max_queued;
+        if !c.checkout_delay.is_zero() => checkout_delay;
     }
 }
 

@@ -219,47 +219,19 @@ impl Redis {
 }
 
 // `Debug` leaves out the mode while it is the default proxy, and the later
-// keys while they keep their defaults, so a scenario that does not set them
-// formats exactly as before they existed (a `scenario_hash` is a hash of
-// this text).
-impl std::fmt::Debug for Redis {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut d = f.debug_struct("Redis");
-        d.field("shards", &self.shards)
-            .field("service_time", &self.service_time)
-            .field("hit_ratio", &self.hit_ratio)
-            .field("maxclients", &self.maxclients)
-            .field("timeout", &self.timeout)
-            .field("tcp_keepalive", &self.tcp_keepalive)
-            .field("accept_cost", &self.accept_cost)
-            .field("command_overhead", &self.command_overhead)
-            .field("ping_time", &self.ping_time);
-        if self.mode != RedisMode::Proxy {
-            d.field("mode", &self.mode);
-        }
-        if let Some(n) = self.connection_scaling {
-            d.field("connection_scaling", &n);
-        }
-        if !self.commands.is_empty() {
-            d.field("commands", &self.commands);
-        }
-        if !self.value_size.is_zero() {
-            d.field("value_size", &self.value_size);
-        }
-        if let Some(b) = self.bandwidth {
-            d.field("bandwidth", &b);
-        }
-        if let Some(p) = &self.persistence {
-            d.field("persistence", p);
-        }
-        if self.reply_batching {
-            d.field("reply_batching", &true);
-        }
-        if self.replicas > 0 {
-            d.field("replicas", &self.replicas);
-            d.field("read_from", &self.read_from);
-        }
-        d.finish()
+// keys while they keep their defaults.
+debug_leaving_out! {
+    Redis |r| {
+        shards, service_time, hit_ratio, maxclients, timeout, tcp_keepalive, accept_cost,
+        command_overhead, ping_time;
+        if r.mode != RedisMode::Proxy => mode;
+        if let Some(n) = r.connection_scaling => connection_scaling = n;
+        if !r.commands.is_empty() => commands;
+        if !r.value_size.is_zero() => value_size;
+        if let Some(b) = r.bandwidth => bandwidth = b;
+        if let Some(p) = &r.persistence => persistence = p;
+        if r.reply_batching => reply_batching;
+        if r.replicas > 0 => replicas, read_from;
     }
 }
 

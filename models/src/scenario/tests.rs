@@ -153,17 +153,7 @@ fn full_expected() -> Scenario {
             tcp_keepalive: None,
             accept_cost: Latency::lognormal(SimTime::from_micros(20), SimTime::from_micros(100))
                 .unwrap(),
-            command_overhead: Latency::Constant(SimTime::ZERO),
-            ping_time: None,
-            mode: RedisMode::Proxy,
-            connection_scaling: None,
-            commands: Vec::new(),
-            value_size: Size::Constant(0),
-            bandwidth: None,
-            persistence: None,
-            reply_batching: false,
-            replicas: 0,
-            read_from: ReadFrom::Primary,
+            ..redis_defaults()
         },
         l1: L1 {
             hit_ratio: 0.5,
@@ -235,40 +225,9 @@ fn defaults_are_the_documented_ones() {
     assert!(s.workload.profile.is_empty());
     assert_eq!(s.pods.count, 1);
     // commons-pool2: maxTotal 8, block forever, LIFO.
-    assert_eq!(
-        s.pool,
-        Pool {
-            max_total: 8,
-            when_exhausted: WhenExhausted::Block,
-            acquire_timeout: None,
-            order: Order::Lifo,
-            life: pool_life_defaults(8),
-        }
-    );
+    assert_eq!(s.pool, pool_defaults(8));
     assert_eq!(s.network.rtt, Latency::exponential(ms(1)).unwrap());
-    assert_eq!(
-        s.redis,
-        Redis {
-            shards: 1,
-            service_time: Latency::Constant(SimTime::ZERO),
-            hit_ratio: 1.0,
-            maxclients: 10_000,
-            timeout: None,
-            tcp_keepalive: Some(SimTime::from_secs(300)),
-            accept_cost: Latency::Constant(SimTime::from_micros(20)),
-            command_overhead: Latency::Constant(SimTime::ZERO),
-            ping_time: None,
-            mode: RedisMode::Proxy,
-            connection_scaling: None,
-            commands: Vec::new(),
-            value_size: Size::Constant(0),
-            bandwidth: None,
-            persistence: None,
-            reply_batching: false,
-            replicas: 0,
-            read_from: ReadFrom::Primary,
-        }
-    );
+    assert_eq!(s.redis, redis_defaults());
     assert_eq!(
         s.l1,
         L1 {
@@ -358,10 +317,6 @@ fn jedis_preset_is_jedis_pool_config() {
     assert_eq!(
         s.pool,
         Pool {
-            max_total: 8,
-            when_exhausted: WhenExhausted::Block,
-            acquire_timeout: None,
-            order: Order::Lifo,
             life: PoolLife {
                 test_while_idle: true,
                 eviction_interval: Some(SimTime::from_secs(30)),
@@ -369,6 +324,7 @@ fn jedis_preset_is_jedis_pool_config() {
                 tests_per_eviction_run: -1,
                 ..pool_life_defaults(8)
             },
+            ..pool_defaults(8)
         }
     );
     assert_eq!(s.client, client_defaults(true));
@@ -844,6 +800,44 @@ fn resolved_scenarios_parse_back_the_same() {
         .unwrap()
         .join()
         .unwrap();
+}
+
+/// `[redis]`'s defaults: one proxy shard serving in no time and hitting
+/// every read, Redis's own `maxclients` 10000, no idle timeout and a 300 s
+/// keepalive, 20 us per accepted connection, and none of the later settings.
+fn redis_defaults() -> Redis {
+    Redis {
+        shards: 1,
+        service_time: Latency::Constant(SimTime::ZERO),
+        hit_ratio: 1.0,
+        maxclients: 10_000,
+        timeout: None,
+        tcp_keepalive: Some(SimTime::from_secs(300)),
+        accept_cost: Latency::Constant(SimTime::from_micros(20)),
+        command_overhead: Latency::Constant(SimTime::ZERO),
+        ping_time: None,
+        mode: RedisMode::Proxy,
+        connection_scaling: None,
+        commands: Vec::new(),
+        value_size: Size::Constant(0),
+        bandwidth: None,
+        persistence: None,
+        reply_batching: false,
+        replicas: 0,
+        read_from: ReadFrom::Primary,
+    }
+}
+
+/// The documented defaults of a pool of `max_total`: commons-pool2's, block
+/// forever, LIFO.
+fn pool_defaults(max_total: u32) -> Pool {
+    Pool {
+        max_total,
+        when_exhausted: WhenExhausted::Block,
+        acquire_timeout: None,
+        order: Order::Lifo,
+        life: pool_life_defaults(max_total),
+    }
 }
 
 /// The documented defaults of a pool of `max_total` (commons-pool2's,

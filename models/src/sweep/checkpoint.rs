@@ -289,14 +289,7 @@ mod tests {
     fn plan() -> Plan {
         let text = "[simulation]\nduration = \"1s\"\nwarmup = \"0s\"\n[workload]\nrate = 1000\n\
                     [sweep]\n\"pool.max_total\" = [1, 2]\n";
-        Plan::new(Input {
-            origin: "t.toml".into(),
-            name: "t".into(),
-            text: text.into(),
-            set: vec![],
-            axis: vec![],
-        })
-        .unwrap()
+        Plan::new(Input::from_text("t", text)).unwrap()
     }
 
     /// A resume keeps the bytes of every whole line, cuts a torn last one

@@ -34,7 +34,7 @@
 //! [slo]
 //! "pool.timeout_ratio" = "< 0.01"
 //! "#;
-//! let input = Input { origin: "doc.toml".into(), name: "doc".into(), text: text.into(), set: vec![], axis: vec![] };
+//! let input = Input::from_text("doc", text);
 //! let plan = Plan::new(input).unwrap();
 //! assert_eq!(plan.len(), 6);
 //! assert_eq!(plan.spec.axes[0].key, "pool.max_total");

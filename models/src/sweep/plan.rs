@@ -38,6 +38,20 @@ pub struct Input {
     pub axis: Vec<String>,
 }
 
+impl Input {
+    /// The scenario text `text`, named `name` (from a file `name.toml`),
+    /// with no `--set` and no `--axis`.
+    pub fn from_text(name: &str, text: impl Into<String>) -> Input {
+        Input {
+            origin: format!("{name}.toml"),
+            name: name.into(),
+            text: text.into(),
+            set: Vec::new(),
+            axis: Vec::new(),
+        }
+    }
+}
+
 /// A checked sweep.
 #[derive(Clone, Debug)]
 pub struct Plan {

@@ -581,14 +581,7 @@ rate = 1000
 "pool.max_total" = [4, 8]
 "l1.hit_ratio" = [0.5, 0.8]
 "#;
-        let input = Input {
-            origin: "test.toml".into(),
-            name: "test".into(),
-            text: text.into(),
-            set: vec![],
-            axis: vec![],
-        };
-        Plan::new(input).unwrap()
+        Plan::new(Input::from_text("test", text)).unwrap()
     }
 
     /// Every metric set to `value`.
