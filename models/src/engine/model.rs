@@ -237,19 +237,14 @@ impl<'a> Model<'a> {
                     self.requests.in_flight()
                 ));
             }
-            // Only an arrival adds a request in flight.
-            if let Event::Arrival = ev {
-                self.on_arrival();
-                if self.requests.in_flight() > MAX_IN_FLIGHT {
-                    return Err(format!(
-                        "more than {MAX_IN_FLIGHT} requests in flight at {}: the design is \
-                         overloaded without bound (waiting forever on an exhausted pool); set an \
-                         acquire timeout or lower the rate",
-                        self.sched.now()
-                    ));
-                }
-            } else {
-                self.dispatch(ev);
+            self.dispatch(ev);
+            if self.requests.in_flight() > MAX_IN_FLIGHT {
+                return Err(format!(
+                    "more than {MAX_IN_FLIGHT} requests in flight at {}: the design is overloaded \
+                     without bound (waiting forever on an exhausted pool); set an acquire timeout \
+                     or lower the rate",
+                    self.sched.now()
+                ));
             }
         }
         debug_assert_eq!(self.requests.in_flight(), 0);

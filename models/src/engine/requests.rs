@@ -72,12 +72,11 @@ impl Request {
 
     /// A request that arrived at `arrived` at `pod`, seen at `now`, with
     /// `reads` reads, its `attempts`, and `measured` if inside the window,
-    /// written into this
-    /// slot field by field. (Building a whole `Request` and moving it in
-    /// made the compiler stage it on the stack at an odd offset, and the
-    /// misaligned reloads stalled store forwarding: about 8% of case (a)'s
-    /// time.) The destructuring names every field, so a new one cannot be
-    /// left out.
+    /// written into this slot field by field. (Building a whole `Request`
+    /// and moving it in made the compiler stage it on the stack at an odd
+    /// offset, and the misaligned reloads stalled store forwarding: about 8%
+    /// of case (a)'s time.) The destructuring names every field, so a new
+    /// one cannot be left out.
     #[inline(always)]
     pub fn start(
         &mut self,
