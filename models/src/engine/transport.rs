@@ -308,7 +308,10 @@ impl Pooled {
     /// A packet crossed connection `c` of `pool` at `now`.
     #[inline(always)]
     pub fn touch(&mut self, pool: usize, c: ConnId, now: SimTime) {
-        self.pools[pool].conn_mut(c).last_traffic = now;
+        // Only the idle-death check reads it.
+        if self.idle_death {
+            self.pools[pool].conn_mut(c).last_traffic = now;
+        }
     }
 
     /// The health of connection `c` at `now`, from its last traffic.
