@@ -245,8 +245,14 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         let mut pos = 0;
         let mut child = 1;
         while child + 1 < n {
-            child += heap[child + 1].before(&heap[child]) as usize;
-            heap[pos] = heap[child];
+            // SAFETY: `child + 1 < n`, so `child` and `child + 1` index the
+            // heap, and `pos` (the parent of `child`) is below them.
+            unsafe {
+                child += heap
+                    .get_unchecked(child + 1)
+                    .before(heap.get_unchecked(child)) as usize;
+                *heap.get_unchecked_mut(pos) = *heap.get_unchecked(child);
+            }
             pos = child;
             child = 2 * pos + 1;
         }
@@ -263,15 +269,21 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
 /// the parents that run after it.
 #[inline(always)]
 fn sift_up<E: Copy>(heap: &mut [Entry<E>], mut pos: usize, entry: Entry<E>) {
+    assert!(pos < heap.len(), "the hole is in the heap");
     while pos > 0 {
         let parent = (pos - 1) / 2;
-        if !entry.before(&heap[parent]) {
-            break;
+        // SAFETY: `parent < pos < heap.len()` (checked above, and `pos`
+        // only moves to parents).
+        unsafe {
+            if !entry.before(heap.get_unchecked(parent)) {
+                break;
+            }
+            *heap.get_unchecked_mut(pos) = *heap.get_unchecked(parent);
         }
-        heap[pos] = heap[parent];
         pos = parent;
     }
-    heap[pos] = entry;
+    // SAFETY: as above.
+    unsafe { *heap.get_unchecked_mut(pos) = entry };
 }
 
 #[cfg(test)]
