@@ -59,6 +59,9 @@ pub struct TimeWeighted {
     area: u128,
     max: i64,
     series: Option<GaugeSeries>,
+    /// The series' next bucket boundary (`MAX` without a series): a change
+    /// of value checks it with one comparison.
+    next_close: SimTime,
 }
 
 /// A gauge's integral per time bucket. The gauge's running integral (`area`)
@@ -88,6 +91,7 @@ impl TimeWeighted {
             area: 0,
             max: 0,
             series: None,
+            next_close: SimTime::MAX,
         }
     }
 
@@ -95,10 +99,12 @@ impl TimeWeighted {
     /// last bucket may be shorter).
     pub fn with_series(window: Window, width: SimTime) -> Self {
         let buckets = window.buckets(width);
+        let next = (window.start + width).min(window.end);
         TimeWeighted {
+            next_close: next,
             series: Some(GaugeSeries {
                 width,
-                next: (window.start + width).min(window.end),
+                next,
                 area_at_start: 0,
                 closed: Vec::with_capacity(buckets),
                 buckets,
@@ -147,6 +153,7 @@ impl TimeWeighted {
                 (s.next + s.width).min(window.end)
             };
         }
+        self.next_close = s.next;
     }
 
     /// The current value.
@@ -166,7 +173,7 @@ impl TimeWeighted {
     pub fn set(&mut self, now: SimTime, value: i64) {
         let dt = self.window.overlap(self.since, now).0 as u128;
         if dt > 0 {
-            if self.series.as_ref().is_some_and(|s| now > s.next) {
+            if now > self.next_close {
                 self.close_buckets(now);
             }
             self.area += dt * self.value.max(0) as u128;
