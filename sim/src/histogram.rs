@@ -99,10 +99,22 @@ impl Histogram {
     /// Counts the buffered values. Reading a histogram counts them too (on
     /// a copy), so calling this only saves that copy.
     pub fn flush(&mut self) {
-        for k in 0..std::mem::take(&mut self.buffered) {
-            let v = self.pending[k];
-            self.count_one(v);
+        // The total and the maximum are kept in registers over the pass
+        // (the compiler cannot tell that the counts' stores leave them alone).
+        let n = std::mem::take(&mut self.buffered);
+        let mut max = self.max_value;
+        for k in 0..n {
+            let v = self.pending[k].min(self.limit);
+            max = max.max(v);
+            let i = index_of(v);
+            let c = &mut self.counts[i];
+            *c = c.wrapping_add(1);
+            if *c == 0 {
+                self.wrapped(i, 1);
+            }
         }
+        self.total += n as u64;
+        self.max_value = max;
     }
 
     /// This histogram with every buffered value counted.
@@ -114,19 +126,6 @@ impl Histogram {
             h.flush();
             std::borrow::Cow::Owned(h)
         }
-    }
-
-    #[inline]
-    fn count_one(&mut self, v: u64) {
-        let v = v.min(self.limit);
-        let i = index_of(v);
-        let c = &mut self.counts[i];
-        *c = c.wrapping_add(1);
-        if *c == 0 {
-            self.wrapped(i, 1);
-        }
-        self.total += 1;
-        self.max_value = self.max_value.max(v);
     }
 
     /// Bucket `i`'s low 32 bits wrapped around `times` times.
