@@ -5,6 +5,7 @@
 //! - [`time::SimTime`]: integer-nanosecond time and its one rounding rule;
 //! - [`scheduler::Scheduler`]: the event queue, ordered by (time, sequence);
 //! - [`timer::Generation`]: cancellation of scheduled events by stale stamps;
+//! - [`ring::Ring`]: a double-ended queue whose operations inline;
 //! - [`rng::Streams`]: named, portable random streams per purpose;
 //! - [`dist::Latency`]: latency distributions built from user-facing figures;
 //! - [`empirical::Empirical`]: latency laws read from samples or histograms;
@@ -63,6 +64,7 @@ pub mod empirical;
 pub mod experiment;
 pub mod histogram;
 pub mod queueing;
+pub mod ring;
 pub mod rng;
 pub mod scheduler;
 pub mod stats;

@@ -8,9 +8,9 @@
 //! stale by bumping the pool's [`Generation`].
 
 use crate::scenario::{Order, Pool as PoolConfig};
+use sim::ring::Ring;
 use sim::time::SimTime;
 use sim::timer::Generation;
-use std::collections::VecDeque;
 
 /// Index of a connection within its pod.
 pub type ConnId = u32;
@@ -30,7 +30,7 @@ pub struct Conn {
 }
 
 /// A request waiting for a connection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Waiter {
     /// The waiting request.
     pub req: u32,
@@ -58,8 +58,8 @@ pub struct Pool {
     next_id: ConnId,
     free_ids: Vec<ConnId>,
     conns: Vec<Conn>,
-    idle: VecDeque<ConnId>,
-    waiters: VecDeque<Waiter>,
+    idle: Ring<ConnId>,
+    waiters: Ring<Waiter>,
     timer: Generation,
     timer_pending: bool,
 }
@@ -74,8 +74,8 @@ impl Pool {
             next_id: 0,
             free_ids: Vec::new(),
             conns: Vec::new(),
-            idle: VecDeque::new(),
-            waiters: VecDeque::new(),
+            idle: Ring::new(),
+            waiters: Ring::new(),
             timer: Generation::default(),
             timer_pending: false,
         }
