@@ -126,8 +126,8 @@ fn retry_on(c: &Section) -> Result<Vec<ErrorCause>, Problem> {
     for (i, item) in items.iter().enumerate() {
         let path = format!("{key}[{i}]");
         let name = choice(Some(item), &path, &names, "")?;
-        let cause = ErrorCause::REDIS
-            .into_iter()
+        let cause = *ErrorCause::REDIS
+            .iter()
             .find(|c| c.name() == name)
             .expect("choice returns one of the names");
         if causes.contains(&cause) {
