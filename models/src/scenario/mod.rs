@@ -162,7 +162,7 @@ impl Scenario {
     /// True if the scenario uses the multiplexed transport or a fault of a
     /// shard's connections (a rolling restart of pods and a resharding are
     /// not ones), whose metrics
-    /// ([`crate::metrics::TRANSPORT_NAMES`]) `capsim run` then prints.
+    /// ([`crate::metrics::TRANSPORT`]) `capsim run` then prints.
     pub fn uses_transport_metrics(&self) -> bool {
         self.client.transport == Transport::Multiplexed
             || self.faults.iter().any(|f| {
