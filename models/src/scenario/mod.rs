@@ -579,7 +579,7 @@ pub use parse::{
 };
 pub use resolve::{Origin, Resolved};
 
-pub(crate) use parse::line_column;
+pub(crate) use parse::{key_path, line_column};
 
 #[cfg(test)]
 mod tests;

@@ -95,11 +95,7 @@ pub fn keys(name: &str) -> Vec<String> {
 /// wrong type in `doc` is left alone for validation to report.
 pub(crate) fn fill(doc: &mut Table, preset: &Table, prefix: &str, keys: &mut Vec<String>) {
     for (k, v) in preset {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let path = super::key_path(prefix, k);
         match (doc.get_mut(k), v) {
             (None, Value::Table(sub)) => {
                 let mut t = Table::new();
