@@ -60,6 +60,10 @@ impl Problem {
             near: None,
         }
     }
+    /// "expected `what`, found" the value `v` at `key`.
+    fn expected(key: impl Into<String>, what: &str, v: &Value) -> Self {
+        Problem::value(key, format!("expected {what}, found {}", describe(v)))
+    }
     /// Points at `key` when the problem's own key is not written.
     fn near(mut self, key: &str) -> Self {
         self.near = Some(key.to_string());
@@ -102,10 +106,9 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             continue;
         };
         let Value::Table(table) = value else {
-            let msg = format!("expected a table, found {}", describe(value));
             problems.push(Problem {
                 at_key: true,
-                ..Problem::value(name.as_str(), msg)
+                ..Problem::expected(name.as_str(), "a table", value)
             });
             continue;
         };
