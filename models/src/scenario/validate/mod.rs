@@ -64,6 +64,24 @@ impl Problem {
     fn expected(key: impl Into<String>, what: &str, v: &Value) -> Self {
         Problem::value(key, format!("expected {what}, found {}", describe(v)))
     }
+    /// An unknown `key` in the table at dotted `path`, whose keys are
+    /// `valid`: the message names the closest valid key, or else lists them
+    /// after `takes` ("valid keys: "); `note` follows the table's name.
+    fn unknown_key(path: &str, key: &str, valid: &[&str], note: &str, takes: &str) -> Self {
+        let place = super::error::key_display(path);
+        let msg = match suggest(key, valid) {
+            Some(s) => format!(
+                "unknown key `{}` in {place}{note}, did you mean `{s}`?",
+                clip(key)
+            ),
+            None => format!(
+                "unknown key `{}` in {place}; {takes}{}",
+                clip(key),
+                list(valid, "`", "`")
+            ),
+        };
+        Problem::unknown(format!("{path}.{key}"), msg)
+    }
     /// Points at `key` when the problem's own key is not written.
     fn near(mut self, key: &str) -> Self {
         self.near = Some(key.to_string());
@@ -140,19 +158,7 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
 /// Unknown keys of `table` (at dotted `path`), given the valid ones.
 fn check_keys(table: &Table, path: &str, valid: &[&str], out: &mut Vec<Problem>) {
     for key in table.keys().filter(|k| !valid.contains(&k.as_str())) {
-        let place = super::error::key_display(path);
-        let msg = match suggest(key, valid) {
-            Some(s) => format!(
-                "unknown key `{}` in {place}, did you mean `{s}`?",
-                clip(key)
-            ),
-            None => format!(
-                "unknown key `{}` in {place}; valid keys: {}",
-                clip(key),
-                list(valid, "`", "`")
-            ),
-        };
-        out.push(Problem::unknown(format!("{path}.{key}"), msg));
+        out.push(Problem::unknown_key(path, key, valid, "", "valid keys: "));
     }
 }
 

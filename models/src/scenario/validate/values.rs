@@ -3,9 +3,8 @@
 //! with the message that explains a wrong value.
 
 use super::Problem;
-use crate::scenario::error::key_display;
 pub(super) use crate::scenario::spec::{Range, Zero};
-use crate::scenario::units::{clip, describe, list, no_unit, parse_duration, quote, suggest};
+use crate::scenario::units::{describe, no_unit, parse_duration, quote, suggest};
 use sim::dist::Latency;
 use sim::time::SimTime;
 use std::path::Path;
@@ -281,23 +280,17 @@ fn dist_table(t: &Table, key: &str, dir: &Path) -> Result<Latency, Problem> {
         }
         return Err(Problem::value(dist_key, msg));
     };
-    let place = key_display(key);
     if let Some(k) = t
         .keys()
         .find(|k| *k != "dist" && !params.contains(&k.as_str()))
     {
-        let msg = match suggest(k, params) {
-            Some(s) => format!(
-                "unknown key `{}` in {place} (dist \"{dist}\"), did you mean `{s}`?",
-                clip(k)
-            ),
-            None => format!(
-                "unknown key `{}` in {place}; dist \"{dist}\" takes {}",
-                clip(k),
-                list(params, "`", "`")
-            ),
-        };
-        return Err(Problem::unknown(format!("{key}.{k}"), msg));
+        return Err(Problem::unknown_key(
+            key,
+            k,
+            params,
+            &format!(" (dist \"{dist}\")"),
+            &format!("dist \"{dist}\" takes "),
+        ));
     }
     if matches!(dist, "samples" | "prometheus") {
         return super::data::read(t, key, dist, dir);

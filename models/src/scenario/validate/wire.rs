@@ -155,20 +155,22 @@ pub(super) fn persistence(v: Option<&Value>) -> Result<Option<Persistence>, Prob
         Some(Value::String(s)) if s == "none" => return Ok(None),
         Some(Value::Table(t)) => t,
         Some(v) => {
-            return Err(Problem::expected(key, "a table like { every = \"5m\", stall_per_gb = \"10ms\", dataset = \"4GB\" }, or \"none\"", v))
+            return Err(Problem::expected(
+                key,
+                "a table like { every = \"5m\", stall_per_gb = \"10ms\", dataset = \"4GB\" }, \
+                 or \"none\"",
+                v,
+            ))
         }
     };
     if let Some(k) = t.keys().find(|k| !PERSISTENCE_KEYS.contains(&k.as_str())) {
-        let place = key_display(key);
-        let msg = match suggest(k, &PERSISTENCE_KEYS) {
-            Some(s) => format!("unknown key `{}` in {place}, did you mean `{s}`?", clip(k)),
-            None => format!(
-                "unknown key `{}` in {place}; it takes {}",
-                clip(k),
-                list(&PERSISTENCE_KEYS, "`", "`")
-            ),
-        };
-        return Err(Problem::unknown(format!("{key}.{k}"), msg));
+        return Err(Problem::unknown_key(
+            key,
+            k,
+            &PERSISTENCE_KEYS,
+            "",
+            "it takes ",
+        ));
     }
     let get = |k: &str, what: &str| {
         t.get(k).ok_or_else(|| {
