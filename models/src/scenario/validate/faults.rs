@@ -30,11 +30,10 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
     let mut out = Vec::with_capacity(items.len());
     for (path, entry) in items {
         let fault = Section::new(path.clone(), "faults", Some(entry));
-        let at = fault.required(
+        let at = fault.required_span(
             "at",
             "when the fault happens, from the end of the warm-up, e.g. at = \"1m\"",
         )?;
-        let at = fault.span_of(Some(at), "at")?;
         fault.required(
             "kind",
             "\"blackhole\", \"restart\", \"slow\", \"rolling_restart\" or \"reshard\"",
@@ -93,11 +92,10 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
         let kind = match kind {
             "restart" => FaultKind::Restart,
             "slow" => {
-                let d = fault.required(
+                let duration = fault.required_span(
                     "duration",
                     "how long the shard stays slow, e.g. duration = \"30s\"",
                 )?;
-                let duration = fault.span_of(Some(d), "duration")?;
                 let f = fault.required(
                     "factor",
                     "the multiplier of the service time, e.g. factor = 10",
@@ -120,11 +118,10 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                     1,
                     i128::from(pods),
                 )? as u32;
-                let i = fault.required(
+                let interval = fault.required_span(
                     "interval",
                     "the time between two batches of pods, e.g. interval = \"30s\"",
                 )?;
-                let interval = fault.span_of(Some(i), "interval")?;
                 let batches = u64::from(pods.div_ceil(batch));
                 if interval.0.checked_mul(batches).is_none() {
                     return Err(Problem::value(
@@ -181,11 +178,10 @@ fn reshard(fault: &Section, path: &str, redis: &Redis, from: u32) -> Result<Faul
         1,
         i128::from(SLOTS),
     )? as u32;
-    let d = fault.required(
+    let duration = fault.required_span(
         "duration",
         "how long the migration takes, e.g. duration = \"60s\" (\"0s\": every slot at once)",
     )?;
-    let duration = fault.span_of(Some(d), "duration")?;
     Ok(FaultKind::Reshard {
         to,
         slots,

@@ -132,8 +132,7 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
         let point = Section::new(point.0, "workload.profile", Some(point.1));
         let path = point.path();
         let at_key = point.key("at");
-        let at = point.required("at", "when the change starts, e.g. at = \"1m\"")?;
-        let at = point.span_of(Some(at), "at")?;
+        let at = point.required_span("at", "when the change starts, e.g. at = \"1m\"")?;
         let scale = point.required("scale", "the multiplier of rate, e.g. scale = 2.0")?;
         let scale = point.number_of(Some(scale), "scale")?;
         let ramp = point.span("ramp")?;
