@@ -63,7 +63,7 @@ pub(super) fn popularity(w: &Section) -> Result<Option<Popularity>, Problem> {
             }
             Popularity::zipf(n, alpha)
         }
-        Some(v) => return Err(Problem::expected(key, &format!("{zipf}"), v)),
+        Some(v) => return Err(Problem::expected(key, zipf, v)),
     };
     pop.map(Some)
         .map_err(|e| Problem::value(key, e.to_string()))

@@ -54,7 +54,7 @@ pub(super) fn optional_span(
             match (t == SimTime::ZERO, zero) {
                 (false, _) | (true, Zero::Allowed { .. }) => Ok(Some(t)),
                 (true, Zero::MeansNone) => Ok(None),
-                (true, Zero::Refused) => Err(Problem::expected(key, &format!("{words}"), v)),
+                (true, Zero::Refused) => Err(Problem::expected(key, &words, v)),
             }
         }
     }
@@ -159,7 +159,7 @@ pub(super) fn number(
         return Err(Problem::expected(key, "a finite number", v));
     }
     if !ok {
-        return Err(Problem::expected(key, &format!("{want}"), v));
+        return Err(Problem::expected(key, want, v));
     }
     Ok(x)
 }
@@ -270,7 +270,7 @@ fn dist_table(t: &Table, key: &str, dir: &Path) -> Result<Latency, Problem> {
             ))
         }
         Some(Value::String(s)) => s,
-        Some(v) => return Err(Problem::expected(dist_key, &format!("{valid}"), v)),
+        Some(v) => return Err(Problem::expected(dist_key, &valid, v)),
     };
     let Some(&(dist, params)) = DISTS.iter().find(|d| d.0 == dist) else {
         let mut msg = format!("unknown dist {}", quote(dist));

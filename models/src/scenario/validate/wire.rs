@@ -44,13 +44,7 @@ fn size_table(t: &Table, key: &str) -> Result<Size, Problem> {
     let valid = list(&names, "\"", "\"");
     let dist = match t.get("dist") {
         Some(Value::String(s)) => s.as_str(),
-        Some(v) => {
-            return Err(Problem::expected(
-                format!("{key}.dist"),
-                &format!("{valid}"),
-                v,
-            ))
-        }
+        Some(v) => return Err(Problem::expected(format!("{key}.dist"), &valid, v)),
         None => {
             return Err(Problem::value(
                 key,
