@@ -66,48 +66,6 @@ pub const NAMES: &[&str] = &[
     "errors.connect_timeout",
 ];
 
-/// Metrics reported only by a scenario with a keyed L1 (`l1.policy`), after
-/// [`NAMES`]; a scenario without one reports exactly [`NAMES`].
-pub const KEYED_NAMES: &[&str] = &[
-    "l1.misses",
-    "l1.coalesced",
-    "l1.evictions",
-    "l1.expirations",
-    "database.queries",
-];
-
-/// Metrics of the multiplexed transport, connection failures and faults, in
-/// the order they are printed, after [`NAMES`]: reported only by a scenario
-/// that uses them ([`crate::scenario::Scenario::uses_transport_metrics`]), so
-/// a pooled scenario without faults reports exactly [`NAMES`]. Sweep results
-/// leave them out, so files of pooled scenarios keep their columns.
-pub const TRANSPORT_NAMES: &[&str] = &[
-    "connections.queued.mean",
-    "connections.queued.max",
-    "client.command_timeouts",
-    "connections.dead",
-    "connections.detect.mean_ms",
-    "connections.reconnects",
-];
-
-/// Metrics reported only by a scenario with a finite database
-/// (`database.concurrency`), after [`NAMES`] and [`KEYED_NAMES`]
-/// (`database.queries` once). `database.utilization` is the time-average of
-/// busy workers over `concurrency`; the queue waits cover the queries a
-/// worker took (waited or not), `database.timeouts` the queries that waited
-/// the whole `database.queue_timeout` (`database.timeout_ratio`: their share
-/// of the queries), all by the time the query reached the database. An unlimited database has no workers to be busy and never
-/// queues: it reports none of these, so its outputs keep their columns.
-pub const DATABASE_NAMES: &[&str] = &[
-    "database.queries",
-    "database.utilization",
-    "database.queue_wait.mean_ms",
-    "database.queue_wait.p99_ms",
-    "database.timeouts",
-    "database.timeout_ratio",
-    "errors.database_timeout",
-];
-
 /// A group of metrics that only some scenarios report, after [`NAMES`]: a
 /// scenario without what the group measures reports none of them, so its
 /// outputs keep their columns.
@@ -121,18 +79,80 @@ pub struct MetricGroup {
     pub present: fn(&Scenario) -> bool,
 }
 
+/// Metrics reported only by a scenario with a keyed L1 (`l1.policy`), after
+/// [`NAMES`]; a scenario without one reports exactly [`NAMES`].
+pub const KEYED: MetricGroup = MetricGroup {
+    names: &[
+        "l1.misses",
+        "l1.coalesced",
+        "l1.evictions",
+        "l1.expirations",
+        "database.queries",
+    ],
+    needs: "a keyed L1 (l1.policy)",
+    present: |s| s.l1.cache.is_some(),
+};
+
+/// Metrics of the multiplexed transport, connection failures and faults, in
+/// the order they are printed, after [`NAMES`]: reported only by a scenario
+/// that uses them ([`crate::scenario::Scenario::uses_transport_metrics`]), so
+/// a pooled scenario without faults reports exactly [`NAMES`]. Sweep results
+/// leave them out, so files of pooled scenarios keep their columns.
+pub const TRANSPORT: MetricGroup = MetricGroup {
+    names: &[
+        "connections.queued.mean",
+        "connections.queued.max",
+        "client.command_timeouts",
+        "connections.dead",
+        "connections.detect.mean_ms",
+        "connections.reconnects",
+    ],
+    needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
+    present: Scenario::uses_transport_metrics,
+};
+
+/// Metrics reported only by a scenario with a finite database
+/// (`database.concurrency`), after [`NAMES`] and [`KEYED`]
+/// (`database.queries` once). `database.utilization` is the time-average of
+/// busy workers over `concurrency`; the queue waits cover the queries a
+/// worker took (waited or not), `database.timeouts` the queries that waited
+/// the whole `database.queue_timeout` (`database.timeout_ratio`: their share
+/// of the queries), all by the time the query reached the database. An unlimited database has no workers to be busy and never
+/// queues: it reports none of these, so its outputs keep their columns.
+pub const DATABASE: MetricGroup = MetricGroup {
+    names: &[
+        "database.queries",
+        "database.utilization",
+        "database.queue_wait.mean_ms",
+        "database.queue_wait.p99_ms",
+        "database.timeouts",
+        "database.timeout_ratio",
+        "errors.database_timeout",
+    ],
+    needs: "a finite database (database.concurrency)",
+    present: |s| s.database.concurrency.is_some(),
+};
+
 /// Entries a keyed L1's invalidations removed, over all pods: reported only
 /// with `l1.invalidation_rate` above 0.
-pub const INVALIDATION_NAMES: &[&str] = &["l1.invalidations"];
+pub const INVALIDATIONS: MetricGroup = MetricGroup {
+    names: &["l1.invalidations"],
+    needs: "invalidations (l1.invalidation_rate > 0)",
+    present: |s| s.l1.invalidation_rate > 0.0,
+};
 
 /// Metrics of the shards' outbound links, reported only with
 /// `redis.bandwidth`: the share of time a shard's link is sending (mean over
 /// shards), and the mean wait of a reply for its link, over the replies
 /// ready in the window.
-pub const BANDWIDTH_NAMES: &[&str] = &[
-    "redis.bandwidth.utilization",
-    "redis.bandwidth.wait.mean_ms",
-];
+pub const BANDWIDTH: MetricGroup = MetricGroup {
+    names: &[
+        "redis.bandwidth.utilization",
+        "redis.bandwidth.wait.mean_ms",
+    ],
+    needs: "a shard bandwidth (redis.bandwidth)",
+    present: |s| s.redis.bandwidth.is_some(),
+};
 
 /// Metrics of the shards' replicas, reported only with `redis.replicas`
 /// above 0: the replicas' utilisation (mean over all replicas, and the
@@ -142,56 +162,36 @@ pub const BANDWIDTH_NAMES: &[&str] = &[
 /// replica). With replicas, `redis.utilization.max` is the busiest event
 /// loop of all, primary or replica, and `redis.utilization` stays the
 /// primaries' mean.
-pub const REPLICA_NAMES: &[&str] = &[
-    "redis.replica.utilization",
-    "redis.replica.utilization.max",
-    "redis.replica.queue_wait.mean_ms",
-    "redis.replica.writes",
-];
+pub const REPLICAS: MetricGroup = MetricGroup {
+    names: &[
+        "redis.replica.utilization",
+        "redis.replica.utilization.max",
+        "redis.replica.queue_wait.mean_ms",
+        "redis.replica.writes",
+    ],
+    needs: "replicas (redis.replicas > 0)",
+    present: |s| s.redis.replicas > 0,
+};
 
 /// The metrics of a resharding (`[[faults]] kind = "reshard"`): the
 /// redirects clients got in the window.
-pub const REDIRECT_NAMES: &[&str] = &["redis.redirects.moved", "redis.redirects.ask"];
+pub const REDIRECTS: MetricGroup = MetricGroup {
+    names: &["redis.redirects.moved", "redis.redirects.ask"],
+    needs: "a resharding ([[faults]] kind = \"reshard\")",
+    present: Scenario::reshards,
+};
 
 /// The optional groups, in the order they are printed: the transport's,
 /// a keyed L1's, a finite database's, invalidations', the links', the
 /// replicas', a resharding's.
 pub const GROUPS: [MetricGroup; 7] = [
-    MetricGroup {
-        names: TRANSPORT_NAMES,
-        needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
-        present: Scenario::uses_transport_metrics,
-    },
-    MetricGroup {
-        names: KEYED_NAMES,
-        needs: "a keyed L1 (l1.policy)",
-        present: |s| s.l1.cache.is_some(),
-    },
-    MetricGroup {
-        names: DATABASE_NAMES,
-        needs: "a finite database (database.concurrency)",
-        present: |s| s.database.concurrency.is_some(),
-    },
-    MetricGroup {
-        names: INVALIDATION_NAMES,
-        needs: "invalidations (l1.invalidation_rate > 0)",
-        present: |s| s.l1.invalidation_rate > 0.0,
-    },
-    MetricGroup {
-        names: BANDWIDTH_NAMES,
-        needs: "a shard bandwidth (redis.bandwidth)",
-        present: |s| s.redis.bandwidth.is_some(),
-    },
-    MetricGroup {
-        names: REPLICA_NAMES,
-        needs: "replicas (redis.replicas > 0)",
-        present: |s| s.redis.replicas > 0,
-    },
-    MetricGroup {
-        names: REDIRECT_NAMES,
-        needs: "a resharding ([[faults]] kind = \"reshard\")",
-        present: Scenario::reshards,
-    },
+    TRANSPORT,
+    KEYED,
+    DATABASE,
+    INVALIDATIONS,
+    BANDWIDTH,
+    REPLICAS,
+    REDIRECTS,
 ];
 
 /// The metrics of runs of scenarios in which the groups `present` (one

@@ -153,7 +153,7 @@ fn an_unlimited_database_reports_no_database_metrics() {
     let sc = parse(text, "t.toml", "t", &[]).unwrap();
     assert_eq!(sc.database.concurrency, None);
     let m = run(&sc).unwrap().metrics;
-    for name in models::metrics::DATABASE_NAMES {
+    for name in models::metrics::DATABASE.names {
         assert!(!m.contains_key(*name), "{name}");
     }
     let bad = "[workload]\nrate = 100\n[database]\nqueue_timeout = \"5ms\"\n";

@@ -43,7 +43,7 @@ fn a_fixed_ratio_run_reports_no_keyed_metrics() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios/l1-cache.toml");
     let sc = load(&path, &[]).unwrap();
     let m = run(&sc).unwrap().metrics;
-    for name in models::metrics::KEYED_NAMES {
+    for name in models::metrics::KEYED.names {
         assert!(!m.contains_key(*name), "{name}");
     }
 }

@@ -79,12 +79,14 @@ fn preset_value(lib: Library, option: &str, v: &toml::Value) -> Lit {
 }
 
 /// The option a preset line's comment names, when it names one:
-/// `max_total = 8  # maxTotal` names `maxTotal`.
-fn named_option(text: &str, key: &str) -> Option<String> {
+/// `max_total = 8  # maxTotal` names `maxTotal`. The line is the first text's
+/// of the preset that sets the key (the one whose value the preset takes).
+fn named_option(texts: &[&str], key: &str) -> Option<String> {
     let name = key.rsplit('.').next()?;
-    let line = text
-        .lines()
-        .find(|l| l.split('=').next().map(str::trim) == Some(name))?;
+    let line = texts.iter().find_map(|t| {
+        t.lines()
+            .find(|l| l.split('=').next().map(str::trim) == Some(name))
+    })?;
     let comment = line.split_once('#')?.1.trim();
     let comment = comment
         .strip_prefix("JedisPoolConfig:")
@@ -118,7 +120,7 @@ fn every_snippet_names_and_values_match_its_preset() {
     for preset in presets::NAMES {
         let s = scenario_of(preset);
         let lib = Library::of_preset(preset).expect("every preset has a library");
-        let text = presets::text(preset).unwrap();
+        let texts = presets::texts(preset).unwrap();
         let table = presets::table(preset).unwrap();
         let code = snippet(lib, &s);
         let all = entries(lib, &s);
@@ -128,7 +130,7 @@ fn every_snippet_names_and_values_match_its_preset() {
                 "{preset}: {:?} not in\n{code}",
                 e.line
             );
-            if let Some(named) = named_option(text, e.key) {
+            if let Some(named) = named_option(texts, e.key) {
                 assert!(
                     all.iter().any(|x| x.key == e.key && x.option == named),
                     "{preset}: {} is {named} in the preset, the snippet has {}",

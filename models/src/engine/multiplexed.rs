@@ -410,6 +410,13 @@ mod tests {
         }
     }
 
+    /// A pod's mux with one connection, open from time zero.
+    fn one_open(max_queued: Option<u64>) -> (Multiplexed, Collector) {
+        let (mut m, mut st) = (mux(1, max_queued), stats());
+        m.add(0, 0, SimTime::ZERO, &mut st);
+        (m, st)
+    }
+
     fn sent(w: Write) -> Written {
         match w {
             Write::Sent(w) => w,
@@ -426,8 +433,7 @@ mod tests {
 
     #[test]
     fn a_slow_reply_delays_the_replies_behind_it() {
-        let (mut m, mut st) = (mux(1, None), stats());
-        m.add(0, 0, SimTime::ZERO, &mut st);
+        let (mut m, mut st) = one_open(None);
         let us = SimTime::from_micros;
         let a = sent(m.write((0, 0), (0, 0), us(0), us(50), &mut st));
         let b = sent(m.write((0, 0), (0, 0), us(10), us(50), &mut st));
@@ -441,8 +447,7 @@ mod tests {
 
     #[test]
     fn a_command_never_reaches_redis_before_the_one_written_before_it() {
-        let (mut m, mut st) = (mux(1, None), stats());
-        m.add(0, 0, SimTime::ZERO, &mut st);
+        let (mut m, mut st) = one_open(None);
         let us = SimTime::from_micros;
         let a = sent(m.write((0, 0), (0, 0), us(0), us(900), &mut st));
         let b = sent(m.write((0, 0), (0, 0), us(1), us(100), &mut st));
@@ -452,8 +457,7 @@ mod tests {
 
     #[test]
     fn a_full_queue_rejects_until_replies_come_back() {
-        let (mut m, mut st) = (mux(1, Some(2)), stats());
-        m.add(0, 0, SimTime::ZERO, &mut st);
+        let (mut m, mut st) = one_open(Some(2));
         let us = SimTime::from_micros;
         let a = sent(m.write((0, 0), (0, 0), us(0), us(50), &mut st));
         let b = sent(m.write((0, 0), (0, 0), us(0), us(50), &mut st));
@@ -471,9 +475,8 @@ mod tests {
 
     #[test]
     fn writes_into_a_blackholed_connection_are_lost_until_it_dies_and_reconnects() {
-        let (mut m, mut st) = (mux(1, None), stats());
+        let (mut m, mut st) = one_open(None);
         let s = SimTime::from_secs;
-        m.add(0, 0, SimTime::ZERO, &mut st);
         assert!(m.blackhole(0, s(1)).is_empty(), "no keepalive");
         // The first lost write schedules the death 30 s later (the user
         // timeout); later writes wait with it.

@@ -162,7 +162,7 @@ impl Scenario {
     /// True if the scenario uses the multiplexed transport or a fault of a
     /// shard's connections (a rolling restart of pods and a resharding are
     /// not ones), whose metrics
-    /// ([`crate::metrics::TRANSPORT_NAMES`]) `capsim run` then prints.
+    /// ([`crate::metrics::TRANSPORT`]) `capsim run` then prints.
     pub fn uses_transport_metrics(&self) -> bool {
         self.client.transport == Transport::Multiplexed
             || self.faults.iter().any(|f| {
@@ -546,15 +546,11 @@ impl ErrorCause {
     ];
 
     /// The causes of a failed Redis attempt, which `client.retry_on` may
-    /// name: all but [`ErrorCause::DatabaseTimeout`].
-    pub const REDIS: [ErrorCause; 6] = [
-        ErrorCause::PoolTimeout,
-        ErrorCause::PoolExhausted,
-        ErrorCause::StaleConnection,
-        ErrorCause::SocketTimeout,
-        ErrorCause::MaxClients,
-        ErrorCause::ConnectTimeout,
-    ];
+    /// name: all but [`ErrorCause::DatabaseTimeout`], the last.
+    pub const REDIS: &[ErrorCause] = match Self::ALL.split_last() {
+        Some((ErrorCause::DatabaseTimeout, redis)) => redis,
+        _ => panic!("DatabaseTimeout is the last cause"),
+    };
 
     /// The name used in scenario files and after `errors.` in metrics.
     pub fn name(self) -> &'static str {
@@ -583,7 +579,7 @@ pub use parse::{
 };
 pub use resolve::{Origin, Resolved};
 
-pub(crate) use parse::line_column;
+pub(crate) use parse::{key_path, line_column};
 
 #[cfg(test)]
 mod tests;

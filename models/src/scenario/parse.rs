@@ -413,6 +413,16 @@ fn covers(set: &str, key: &str) -> bool {
         || (key.starts_with(set) && matches!(key.as_bytes().get(set.len()), Some(b'.' | b'[')))
 }
 
+/// The dotted name of `key` inside the table named `prefix` (`pool` +
+/// `max_total` = `pool.max_total`; an empty prefix is the top level).
+pub(crate) fn key_path(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
 /// Records where every key and value of `table` starts.
 fn record_spans(
     table: &toml::de::DeTable<'_>,
@@ -424,11 +434,7 @@ fn record_spans(
         return;
     }
     for (k, v) in table {
-        let path = if prefix.is_empty() {
-            k.get_ref().to_string()
-        } else {
-            format!("{prefix}.{}", k.get_ref())
-        };
+        let path = key_path(prefix, k.get_ref());
         out.insert(path.clone(), (k.span().start, v.span().start));
         record_value(v, &path, depth, out);
     }

@@ -4,7 +4,10 @@
 //! file (or `--set`) does not write with the value below, so the precedence
 //! is: key written > preset > schema default. Each preset is written as the
 //! TOML a user would write, with the source of each value (the library files
-//! are listed in the book's "Theory and sources" chapter). A key a preset does
+//! are listed in the book's "Theory and sources" chapter); a library that
+//! takes defaults from another (Jedis from commons-pool2, a later release
+//! from an earlier one) writes only what it changes, over the other's text
+//! ([`texts`]). A key a preset does
 //! not set keeps the schema default: the library's sources say nothing about it
 //! (the reference page lists them).
 //!
@@ -24,7 +27,7 @@
 //! `max_connections = 2**31` is capped to the schema's largest `max_total`,
 //! 1000000.
 
-use toml::Table;
+use toml::{Table, Value};
 
 /// The preset names, in the order the reference page lists them.
 pub const NAMES: [&str; 13] = [
@@ -43,74 +46,80 @@ pub const NAMES: [&str; 13] = [
     "ioredis",
 ];
 
-/// The TOML text of a preset, or `None` for an unknown name.
-pub fn text(name: &str) -> Option<&'static str> {
+/// The TOML texts a preset is made of, its own first. A later text holds
+/// the defaults a library takes from another (Jedis's `JedisPoolConfig`
+/// from commons-pool2) or shares with another (the redis-rs client of bb8
+/// and deadpool): a key an earlier text sets wins over a later one. `None`
+/// for an unknown name.
+pub fn texts(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
-        "jedis" => JEDIS,
-        "commons-pool2" => COMMONS_POOL2,
-        "redis-py-7" => REDIS_PY_7,
-        "redis-py-8" => REDIS_PY_8,
-        "redis-py-blocking" => REDIS_PY_BLOCKING,
-        "go-redis-9.7" => GO_REDIS_9_7,
-        "go-redis-9.22" => GO_REDIS_9_22,
-        "r2d2" => R2D2,
-        "bb8" => BB8,
-        "deadpool" => DEADPOOL,
-        "lettuce" => LETTUCE,
-        "stackexchange-redis" => STACKEXCHANGE_REDIS,
-        "ioredis" => IOREDIS,
+        "jedis" => &[JEDIS_POOL_CONFIG, COMMONS_POOL2],
+        "commons-pool2" => &[COMMONS_POOL2],
+        "redis-py-7" => &[REDIS_PY_7],
+        "redis-py-8" => &[REDIS_PY_8, REDIS_PY_7],
+        "redis-py-blocking" => &[REDIS_PY_BLOCKING, REDIS_PY_8, REDIS_PY_7],
+        "go-redis-9.7" => &[GO_REDIS_9_7],
+        "go-redis-9.22" => &[GO_REDIS_9_22, GO_REDIS_9_7],
+        "r2d2" => &[R2D2],
+        "bb8" => &[BB8, REDIS_RS_ON_TOKIO],
+        "deadpool" => &[DEADPOOL, REDIS_RS_ON_TOKIO],
+        "lettuce" => &[LETTUCE],
+        "stackexchange-redis" => &[STACKEXCHANGE_REDIS],
+        "ioredis" => &[IOREDIS],
         _ => return None,
     })
 }
 
 /// The keys and values of a preset, as `[pool]` and `[client]` tables.
 pub fn table(name: &str) -> Option<Table> {
-    text(name).map(|t| toml::from_str(t).expect("preset texts are valid TOML (tested)"))
+    let mut out = Table::new();
+    for text in texts(name)? {
+        let layer = toml::from_str(text).expect("preset texts are valid TOML (tested)");
+        fill(&mut out, &layer, "", &mut Vec::new());
+    }
+    Some(out)
 }
 
-/// The dotted keys a preset sets (`pool.max_total`, `client.backoff.base`).
+/// The dotted keys a preset sets (`pool.max_total`, `client.backoff.base`):
+/// those it fills into a file that writes none.
 pub fn keys(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(t) = table(name) {
-        collect_keys(&t, "", &mut out);
+        fill(&mut Table::new(), &t, "", &mut out);
     }
     out
 }
 
-fn collect_keys(t: &Table, prefix: &str, out: &mut Vec<String>) {
-    for (k, v) in t {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match v {
-            toml::Value::Table(sub) => collect_keys(sub, &path, out),
-            _ => out.push(path),
+/// Copies into `doc` every leaf of `preset` that `doc` does not have,
+/// recording the dotted keys copied. Tables merge key by key; a value of the
+/// wrong type in `doc` is left alone for validation to report.
+pub(crate) fn fill(doc: &mut Table, preset: &Table, prefix: &str, keys: &mut Vec<String>) {
+    for (k, v) in preset {
+        let path = super::key_path(prefix, k);
+        match (doc.get_mut(k), v) {
+            (None, Value::Table(sub)) => {
+                let mut t = Table::new();
+                fill(&mut t, sub, &path, keys);
+                doc.insert(k.clone(), Value::Table(t));
+            }
+            (None, v) => {
+                doc.insert(k.clone(), v.clone());
+                keys.push(path);
+            }
+            (Some(Value::Table(mine)), Value::Table(sub)) => fill(mine, sub, &path, keys),
+            (Some(_), _) => {}
         }
     }
 }
 
 /// `JedisPoolConfig`: commons-pool2 with four defaults changed (Jedis
-/// `JedisPoolConfig.java`), and Jedis's 2000 ms connect and read timeouts.
-const JEDIS: &str = r#"
+/// `JedisPoolConfig.java`), over [`COMMONS_POOL2`].
+const JEDIS_POOL_CONFIG: &str = r#"
 [pool]
-max_total = 8                   # maxTotal
-max_idle = 8                    # maxIdle
-min_idle = 0                    # minIdle
-when_exhausted = "block"        # blockWhenExhausted = true
-acquire_timeout = "none"        # maxWait = -1: block forever
-order = "lifo"                  # lifo = true
-checkout_check = "none"
-test_on_borrow = false          # testOnBorrow
 test_while_idle = true          # JedisPoolConfig: testWhileIdle = true
 eviction_interval = "30s"       # JedisPoolConfig: timeBetweenEvictionRuns = 30 s
 min_evictable_idle = "60s"      # JedisPoolConfig: minEvictableIdleTime = 60 s
 tests_per_eviction_run = -1     # JedisPoolConfig: numTestsPerEvictionRun = -1 (all idle)
-
-[client]
-connect_timeout = "2s"          # Protocol.DEFAULT_TIMEOUT = 2000 ms
-socket_timeout = "2s"
 "#;
 
 /// A plain `new JedisPool(host, port)`: commons-pool2 2.13 defaults, no
@@ -131,7 +140,7 @@ min_evictable_idle = "30m"      # minEvictableIdleTime
 tests_per_eviction_run = 3      # numTestsPerEvictionRun
 
 [client]
-connect_timeout = "2s"          # Jedis: 2000 ms
+connect_timeout = "2s"          # Jedis: Protocol.DEFAULT_TIMEOUT = 2000 ms
 socket_timeout = "2s"
 "#;
 
@@ -152,13 +161,11 @@ retries = 3
 backoff = { base = "1s", cap = "10s" }
 "#;
 
-/// redis-py 8.0 and newer (2026): `ConnectionPool` with the new defaults.
+/// redis-py 8.0 and newer (2026): `ConnectionPool` with the new defaults,
+/// over [`REDIS_PY_7`].
 const REDIS_PY_8: &str = r#"
 [pool]
 max_total = 100                 # max_connections
-when_exhausted = "fail"         # ConnectionError("Too many connections")
-order = "lifo"
-checkout_check = "peek"         # non-blocking socket poll on checkout
 
 [client]
 connect_timeout = "5s"
@@ -168,22 +175,13 @@ retries = 10
 backoff = { base = "10ms", cap = "1s" }
 "#;
 
-/// redis-py's `BlockingConnectionPool`, with the client settings of redis-py
-/// 8 (the current release).
+/// redis-py's `BlockingConnectionPool`: a `ConnectionPool` that waits, over
+/// redis-py 8 (the current release, [`REDIS_PY_8`]).
 const REDIS_PY_BLOCKING: &str = r#"
 [pool]
 max_total = 50                  # max_connections
 when_exhausted = "block"
 acquire_timeout = "20s"         # timeout: ConnectionError("No connection available.")
-order = "lifo"
-checkout_check = "peek"
-
-[client]
-connect_timeout = "5s"          # as redis-py 8
-socket_timeout = "5s"
-tcp_keepalive = "30s"
-retries = 10
-backoff = { base = "10ms", cap = "1s" }
 "#;
 
 /// go-redis v9.7, on a pod with GOMAXPROCS = 2.
@@ -204,22 +202,16 @@ backoff = { base = "8ms", cap = "512ms" }
 retry_on = ["pool_timeout", "stale_connection", "socket_timeout", "max_clients", "connect_timeout"]
 "#;
 
-/// go-redis v9.22 (2026), on a pod with GOMAXPROCS = 2.
+/// go-redis v9.22 (2026), on a pod with GOMAXPROCS = 2: the defaults it
+/// changed, over [`GO_REDIS_9_7`].
 const GO_REDIS_9_22: &str = r#"
 [pool]
-max_total = 20                  # PoolSize = 10 x GOMAXPROCS, GOMAXPROCS = 2
-when_exhausted = "block"
 acquire_timeout = "6s"          # PoolTimeout
-order = "lifo"                  # PoolFIFO = false
-idle_timeout = "30m"            # ConnMaxIdleTime
-checkout_check = "peek"
 
 [client]
 socket_timeout = "5s"           # ReadTimeout
 tcp_keepalive = "30s"           # idle 30 s, interval 5 s, 3 probes
-retries = 3                     # MaxRetries
 backoff = { base = "10ms", cap = "1s" }
-retry_on = ["pool_timeout", "stale_connection", "socket_timeout", "max_clients", "connect_timeout"]
 "#;
 
 /// r2d2 (`src/config.rs`).
@@ -245,11 +237,6 @@ idle_timeout = "10m"
 max_lifetime = "30m"
 test_on_borrow = true           # test_on_check_out (PING)
 keep_failed = true              # bb8-redis: has_broken() is always false
-
-[client]
-connect_timeout = "1s"          # redis-rs 1.x DEFAULT_CONNECTION_TIMEOUT
-socket_timeout = "500ms"        # redis-rs 1.x DEFAULT_RESPONSE_TIMEOUT
-timer_resolution = "1ms"        # tokio's timer wheel
 "#;
 
 /// deadpool (`src/managed/config.rs`, `src/util.rs`) with deadpool-redis (`redis/src/lib.rs`)
@@ -264,7 +251,10 @@ idle_timeout = "none"
 max_lifetime = "none"
 test_on_borrow = true           # recycle (UNWATCH + PING) on every get
 keep_failed = true              # every object goes back; recycle sorts it out
+"#;
 
+/// The client of bb8 and deadpool: redis-rs 1.x on tokio.
+const REDIS_RS_ON_TOKIO: &str = r#"
 [client]
 connect_timeout = "1s"          # redis-rs 1.x DEFAULT_CONNECTION_TIMEOUT
 socket_timeout = "500ms"        # redis-rs 1.x DEFAULT_RESPONSE_TIMEOUT
@@ -323,6 +313,6 @@ mod tests {
             }
             assert!(!keys(name).is_empty());
         }
-        assert!(text("jedis-cluster").is_none());
+        assert!(texts("jedis-cluster").is_none());
     }
 }

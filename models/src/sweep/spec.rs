@@ -22,7 +22,7 @@
 
 use super::axis::{Axis, Kind};
 use crate::metrics::is_metric;
-use crate::scenario::{line_column, ScenarioError};
+use crate::scenario::{key_path, line_column, ScenarioError};
 use sim::threshold::Precision;
 use std::collections::BTreeMap;
 use toml::de::{DeTable, DeValue};
@@ -398,11 +398,7 @@ fn flatten(t: &Table, prefix: &str, pos: &Positions, out: &mut Vec<RawAxis>) {
         if prefix.is_empty() && SETTINGS.contains(&k.as_str()) {
             continue;
         }
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let key = key_path(prefix, k);
         match v {
             Value::Table(inner) if !is_range(inner) => flatten(inner, &key, pos, out),
             _ => {
@@ -465,11 +461,7 @@ fn slo(t: &Table, pos: &Positions, origin: &str) -> Result<Vec<Clause>, Scenario
 
 fn flatten_slo(t: &Table, prefix: &str, out: &mut Vec<(String, Value)>) {
     for (k, v) in t {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let key = key_path(prefix, k);
         match v {
             Value::Table(inner) => flatten_slo(inner, &key, out),
             _ => out.push((key, v.clone())),

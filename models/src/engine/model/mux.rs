@@ -11,7 +11,7 @@
 
 use super::{Event, Model};
 use crate::engine::multiplexed::{Multiplexed, Write};
-use crate::engine::requests::Phase;
+use crate::engine::requests::{Phase, Request};
 use crate::engine::server::Kind;
 use crate::engine::transport::Exchange;
 use crate::scenario::ErrorCause;
@@ -113,26 +113,26 @@ impl Model<'_> {
             .schedule_at(at, Event::MuxDeath { pod, conn, stamp });
     }
 
-    /// True if `r`'s command went out on a connection since replaced (reset
-    /// by a restart): it fails as a stale connection.
-    fn mux_orphaned(&mut self, r: u32) -> bool {
+    /// `r`, if its command went out on the connection still open; `None` if
+    /// that connection was since replaced (reset by a restart): the command
+    /// then fails as a stale connection.
+    fn mux_current(&mut self, r: u32) -> Option<Request> {
         let req = self.requests[r];
         let ex = req.exchange;
         if self.mux().conn(req.pod as usize, ex.conn).generation == ex.generation {
-            return false;
+            return Some(req);
         }
         self.mux_failed(r, ErrorCause::StaleConnection);
-        true
+        None
     }
 
     /// `r`'s command reached its shard: served in FIFO order there, its reply
     /// returns in its connection's order.
     pub(super) fn mux_at_redis(&mut self, r: u32) {
-        if self.mux_orphaned(r) {
+        let Some(req) = self.mux_current(r) else {
             return;
-        }
+        };
         let now = self.now();
-        let req = self.requests[r];
         let ex = req.exchange;
         let kind = match req.phase {
             Phase::Get => self.read_kind(r),
@@ -149,11 +149,10 @@ impl Model<'_> {
     /// `r`'s reply arrived: the read goes on as with a pooled connection,
     /// with nothing to give back.
     pub(super) fn mux_reply(&mut self, r: u32) {
-        if self.mux_orphaned(r) {
+        let Some(req) = self.mux_current(r) else {
             return;
-        }
+        };
         let now = self.now();
-        let req = self.requests[r];
         let ex = req.exchange;
         let mux = self.mux.as_mut().expect("a multiplexed client");
         mux.delivered(req.pod as usize, ex.conn, ex.seq, now, &mut self.stats);

@@ -10,7 +10,7 @@
 use super::values::{choice, number, Range};
 use super::Problem;
 use crate::scenario::replay::Replay;
-use crate::scenario::units::{describe, quote};
+use crate::scenario::units::quote;
 use sim::time::SimTime;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -35,12 +35,10 @@ const KEYS: [&str; 3] = ["file", "unit", "speed"];
 pub(super) fn read(v: &Value, dir: &Path) -> Result<Arc<Replay>, Problem> {
     let key = "workload.arrivals";
     let Value::Table(t) = v else {
-        return Err(Problem::value(
+        return Err(Problem::expected(
             key,
-            format!(
-                "expected a table like {{ file = \"arrivals.txt\", unit = \"s\" }}, found {}",
-                describe(v)
-            ),
+            "a table like { file = \"arrivals.txt\", unit = \"s\" }",
+            v,
         ));
     };
     if let Some(k) = t.keys().find(|k| !KEYS.contains(&k.as_str())) {

@@ -4,7 +4,6 @@
 use super::section::Section;
 use super::values::choice;
 use super::Problem;
-use crate::scenario::units::describe;
 use crate::scenario::{Backoff, Client, ErrorCause, Jitter, Transport};
 use sim::time::SimTime;
 use std::path::Path;
@@ -28,12 +27,10 @@ pub(super) fn client(c: &Section, dir: &Path) -> Result<Client, Problem> {
                 Some(c.number_of(Some(v), "retry_budget")?)
             }
             Some(v) => {
-                return Err(Problem::value(
+                return Err(Problem::expected(
                     c.key("retry_budget"),
-                    format!(
-                        "expected a ratio from 0 to 1 or \"none\", found {}",
-                        describe(v)
-                    ),
+                    "a ratio from 0 to 1 or \"none\"",
+                    v,
                 ))
             }
         },
@@ -58,12 +55,10 @@ pub(super) fn client(c: &Section, dir: &Path) -> Result<Client, Problem> {
             Some(v @ Value::Integer(_)) => Some(c.whole_of(v, "max_queued")? as u32),
             Some(v) => {
                 let (min, max) = c.range("max_queued");
-                return Err(Problem::value(
+                return Err(Problem::expected(
                     c.key("max_queued"),
-                    format!(
-                        "expected a whole number from {min} to {max} or \"none\", found {}",
-                        describe(v)
-                    ),
+                    &format!("a whole number from {min} to {max} or \"none\""),
+                    v,
                 ));
             }
         },
@@ -79,12 +74,10 @@ fn backoff(c: &Section) -> Result<Backoff, Problem> {
     let b = match c.get("backoff").or(default.as_ref()) {
         Some(Value::Table(t)) => Section::new(key, "client.backoff", Some(t)),
         v => {
-            return Err(Problem::value(
+            return Err(Problem::expected(
                 key,
-                format!(
-                    "expected a table like {{ base = \"10ms\", cap = \"1s\", jitter = \"full\" }}, found {}",
-                    describe(v.expect("a default"))
-                ),
+                "a table like { base = \"10ms\", cap = \"1s\", jitter = \"full\" }",
+                v.expect("a default"),
             ))
         }
     };
@@ -113,12 +106,10 @@ fn retry_on(c: &Section) -> Result<Vec<ErrorCause>, Problem> {
         None => unreachable!("retry_on has a default"),
         Some(Value::Array(items)) => items,
         Some(v) => {
-            return Err(Problem::value(
+            return Err(Problem::expected(
                 key,
-                format!(
-                    "expected an array of error names like [\"socket_timeout\"], found {}",
-                    describe(v)
-                ),
+                "an array of error names like [\"socket_timeout\"]",
+                v,
             ))
         }
     };
@@ -126,8 +117,8 @@ fn retry_on(c: &Section) -> Result<Vec<ErrorCause>, Problem> {
     for (i, item) in items.iter().enumerate() {
         let path = format!("{key}[{i}]");
         let name = choice(Some(item), &path, &names, "")?;
-        let cause = ErrorCause::REDIS
-            .into_iter()
+        let cause = *ErrorCause::REDIS
+            .iter()
             .find(|c| c.name() == name)
             .expect("choice returns one of the names");
         if causes.contains(&cause) {

@@ -1,9 +1,9 @@
 //! Validation of `[[redis.commands]]`: the command mix.
 
 use super::section::Section;
-use super::values::{required, tables};
+use super::values::tables;
 use super::Problem;
-use crate::scenario::units::{describe, quote};
+use crate::scenario::units::quote;
 use crate::scenario::Command;
 use sim::dist::Latency;
 use std::path::Path;
@@ -43,12 +43,7 @@ pub(super) fn commands(
     let mut out: Vec<Command> = Vec::with_capacity(items.len());
     for (path, entry) in items {
         let cmd = Section::new(path.clone(), "redis.commands", Some(entry));
-        let name_v = required(
-            cmd.get("name"),
-            &path,
-            "name",
-            "the command's name, e.g. name = \"GET\"",
-        )?;
+        let name_v = cmd.required("name", "the command's name, e.g. name = \"GET\"")?;
         let name = name(name_v, &format!("{path}.name"))?;
         if let Some(i) = out.iter().position(|c| c.name == name) {
             return Err(Problem::value(
@@ -59,9 +54,7 @@ pub(super) fn commands(
                 ),
             ));
         }
-        let share_v = required(
-            cmd.get("share"),
-            &path,
+        let share_v = cmd.required(
             "share",
             "the fraction of commands that are this one, e.g. share = 0.8",
         )?;
@@ -96,22 +89,14 @@ pub(super) fn commands(
 /// A command name: 1 to 64 letters, digits, `_`, `-`, `.` or `:`.
 fn name(v: &Value, key: &str) -> Result<String, Problem> {
     let Value::String(s) = v else {
-        return Err(Problem::value(
-            key,
-            format!(
-                "expected a command name like \"GET\", found {}",
-                describe(v)
-            ),
-        ));
+        return Err(Problem::expected(key, "a command name like \"GET\"", v));
     };
     let ok = |c: char| c.is_ascii_alphanumeric() || "_-.:".contains(c);
     if s.is_empty() || s.chars().count() > 64 || !s.chars().all(ok) {
-        return Err(Problem::value(
+        return Err(Problem::expected(
             key,
-            format!(
-                "expected a command name of 1 to 64 letters, digits, `_`, `-`, `.` or `:`, found {}",
-                describe(v)
-            ),
+            "a command name of 1 to 64 letters, digits, `_`, `-`, `.` or `:`",
+            v,
         ));
     }
     Ok(s.clone())

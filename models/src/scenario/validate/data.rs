@@ -101,12 +101,10 @@ pub(super) fn file_path<'a>(
 ) -> Result<&'a str, Problem> {
     match t.get("file") {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.as_str()),
-        Some(v) => Err(Problem::value(
+        Some(v) => Err(Problem::expected(
             file_key,
-            format!(
-                "expected a file path like \"{example}\", found {}",
-                crate::scenario::units::describe(v)
-            ),
+            &format!("a file path like \"{example}\""),
+            v,
         )),
         None => Err(Problem::value(
             file_key,
@@ -187,12 +185,10 @@ impl Selector {
             None => None,
             Some(Value::String(s)) => Some(s.strip_suffix("_bucket").unwrap_or(s).to_string()),
             Some(v) => {
-                return Err(Problem::value(
+                return Err(Problem::expected(
                     format!("{key}.metric"),
-                    format!(
-                        "expected a metric name like \"redis_latency_seconds\", found {}",
-                        crate::scenario::units::describe(v)
-                    ),
+                    "a metric name like \"redis_latency_seconds\"",
+                    v,
                 ))
             }
         };
@@ -202,24 +198,20 @@ impl Selector {
             Some(Value::Table(l)) => {
                 for (k, v) in l {
                     let Value::String(v) = v else {
-                        return Err(Problem::value(
+                        return Err(Problem::expected(
                             format!("{key}.labels.{k}"),
-                            format!(
-                                "expected a label value string, found {}",
-                                crate::scenario::units::describe(v)
-                            ),
+                            "a label value string",
+                            v,
                         ));
                     };
                     labels.push((k.clone(), v.clone()));
                 }
             }
             Some(v) => {
-                return Err(Problem::value(
+                return Err(Problem::expected(
                     format!("{key}.labels"),
-                    format!(
-                        "expected a table of labels like {{ instance = \"redis-1\" }}, found {}",
-                        crate::scenario::units::describe(v)
-                    ),
+                    "a table of labels like { instance = \"redis-1\" }",
+                    v,
                 ))
             }
         }

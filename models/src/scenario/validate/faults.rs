@@ -1,9 +1,8 @@
 //! Validation of `[[faults]]`: events that break a shard during the run.
 
 use super::section::Section;
-use super::values::{number, required, tables, whole, Range};
+use super::values::{number, tables, whole, Range};
 use super::Problem;
-use crate::scenario::units::describe;
 use crate::scenario::{Fault, FaultKind, Redis, RedisMode};
 use crate::slots::{SlotMap, SLOTS};
 use sim::time::SimTime;
@@ -31,16 +30,11 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
     let mut out = Vec::with_capacity(items.len());
     for (path, entry) in items {
         let fault = Section::new(path.clone(), "faults", Some(entry));
-        let at = required(
-            fault.get("at"),
-            &path,
+        let at = fault.required_span(
             "at",
             "when the fault happens, from the end of the warm-up, e.g. at = \"1m\"",
         )?;
-        let at = fault.span_of(Some(at), "at")?;
-        required(
-            fault.get("kind"),
-            &path,
+        fault.required(
             "kind",
             "\"blackhole\", \"restart\", \"slow\", \"rolling_restart\" or \"reshard\"",
         )?;
@@ -98,24 +92,20 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
         let kind = match kind {
             "restart" => FaultKind::Restart,
             "slow" => {
-                let d = required(
-                    fault.get("duration"),
-                    &path,
+                let duration = fault.required_span(
                     "duration",
                     "how long the shard stays slow, e.g. duration = \"30s\"",
                 )?;
-                let duration = fault.span_of(Some(d), "duration")?;
-                let f = required(
-                    fault.get("factor"),
-                    &path,
+                let f = fault.required(
                     "factor",
                     "the multiplier of the service time, e.g. factor = 10",
                 )?;
                 let factor = number(Some(f), &format!("{path}.factor"), None, Range::Positive)?;
                 if factor > 1e6 {
-                    return Err(Problem::value(
+                    return Err(Problem::expected(
                         format!("{path}.factor"),
-                        format!("expected a factor up to 1000000, found {}", describe(f)),
+                        "a factor up to 1000000",
+                        f,
                     ));
                 }
                 FaultKind::Slow { duration, factor }
@@ -128,13 +118,10 @@ pub(super) fn faults(v: Option<&Value>, redis: &Redis, pods: u32) -> Result<Vec<
                     1,
                     i128::from(pods),
                 )? as u32;
-                let i = required(
-                    fault.get("interval"),
-                    &path,
+                let interval = fault.required_span(
                     "interval",
                     "the time between two batches of pods, e.g. interval = \"30s\"",
                 )?;
-                let interval = fault.span_of(Some(i), "interval")?;
                 let batches = u64::from(pods.div_ceil(batch));
                 if interval.0.checked_mul(batches).is_none() {
                     return Err(Problem::value(
@@ -174,12 +161,7 @@ fn reshard(fault: &Section, path: &str, redis: &Redis, from: u32) -> Result<Faul
              or the other",
         ));
     }
-    let to = required(
-        fault.get("to"),
-        path,
-        "to",
-        "the node the slots move to, e.g. to = 1",
-    )?;
+    let to = fault.required("to", "the node the slots move to, e.g. to = 1")?;
     let to_key = format!("{path}.to");
     let to = whole(Some(to), &to_key, 0, 0, i128::from(redis.shards) - 1)? as u32;
     if to == from {
@@ -188,12 +170,7 @@ fn reshard(fault: &Section, path: &str, redis: &Redis, from: u32) -> Result<Faul
             format!("the slots move from node {from} (`shard`) to node {to}: pick another node"),
         ));
     }
-    let slots = required(
-        fault.get("slots"),
-        path,
-        "slots",
-        "how many hash slots move, e.g. slots = 1000",
-    )?;
+    let slots = fault.required("slots", "how many hash slots move, e.g. slots = 1000")?;
     let slots = whole(
         Some(slots),
         &format!("{path}.slots"),
@@ -201,13 +178,10 @@ fn reshard(fault: &Section, path: &str, redis: &Redis, from: u32) -> Result<Faul
         1,
         i128::from(SLOTS),
     )? as u32;
-    let d = required(
-        fault.get("duration"),
-        path,
+    let duration = fault.required_span(
         "duration",
         "how long the migration takes, e.g. duration = \"60s\" (\"0s\": every slot at once)",
     )?;
-    let duration = fault.span_of(Some(d), "duration")?;
     Ok(FaultKind::Reshard {
         to,
         slots,

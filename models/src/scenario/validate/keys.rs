@@ -8,7 +8,6 @@
 //! and `policy` needs `workload.keys`, so a setting that would be silently
 //! ignored is an error instead.
 
-use super::super::units::describe;
 use super::super::{KeyedL1, Policy, Popularity, ReadFrom, Redis, RedisMode, Transport};
 use super::section::Section;
 use super::values::{choice, number, Range};
@@ -64,12 +63,7 @@ pub(super) fn popularity(w: &Section) -> Result<Option<Popularity>, Problem> {
             }
             Popularity::zipf(n, alpha)
         }
-        Some(v) => {
-            return Err(Problem::value(
-                key,
-                format!("expected {zipf}, found {}", describe(v)),
-            ))
-        }
+        Some(v) => return Err(Problem::expected(key, zipf, v)),
     };
     pop.map(Some)
         .map_err(|e| Problem::value(key, e.to_string()))

@@ -60,6 +60,28 @@ impl Problem {
             near: None,
         }
     }
+    /// "expected `what`, found" the value `v` at `key`.
+    fn expected(key: impl Into<String>, what: &str, v: &Value) -> Self {
+        Problem::value(key, format!("expected {what}, found {}", describe(v)))
+    }
+    /// An unknown `key` in the table at dotted `path`, whose keys are
+    /// `valid`: the message names the closest valid key, or else lists them
+    /// after `takes` ("valid keys: "); `note` follows the table's name.
+    fn unknown_key(path: &str, key: &str, valid: &[&str], note: &str, takes: &str) -> Self {
+        let place = super::error::key_display(path);
+        let msg = match suggest(key, valid) {
+            Some(s) => format!(
+                "unknown key `{}` in {place}{note}, did you mean `{s}`?",
+                clip(key)
+            ),
+            None => format!(
+                "unknown key `{}` in {place}; {takes}{}",
+                clip(key),
+                list(valid, "`", "`")
+            ),
+        };
+        Problem::unknown(format!("{path}.{key}"), msg)
+    }
     /// Points at `key` when the problem's own key is not written.
     fn near(mut self, key: &str) -> Self {
         self.near = Some(key.to_string());
@@ -102,10 +124,9 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
             continue;
         };
         let Value::Table(table) = value else {
-            let msg = format!("expected a table, found {}", describe(value));
             problems.push(Problem {
                 at_key: true,
-                ..Problem::value(name.as_str(), msg)
+                ..Problem::expected(name.as_str(), "a table", value)
             });
             continue;
         };
@@ -137,19 +158,7 @@ pub(crate) fn check_shape(doc: &Table) -> Vec<Problem> {
 /// Unknown keys of `table` (at dotted `path`), given the valid ones.
 fn check_keys(table: &Table, path: &str, valid: &[&str], out: &mut Vec<Problem>) {
     for key in table.keys().filter(|k| !valid.contains(&k.as_str())) {
-        let place = super::error::key_display(path);
-        let msg = match suggest(key, valid) {
-            Some(s) => format!(
-                "unknown key `{}` in {place}, did you mean `{s}`?",
-                clip(key)
-            ),
-            None => format!(
-                "unknown key `{}` in {place}; valid keys: {}",
-                clip(key),
-                list(valid, "`", "`")
-            ),
-        };
-        out.push(Problem::unknown(format!("{path}.{key}"), msg));
+        out.push(Problem::unknown_key(path, key, valid, "", "valid keys: "));
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::values::choice;
 use super::Problem;
-use crate::scenario::presets;
+use crate::scenario::presets::{self, fill};
 use toml::{Table, Value};
 
 /// What a preset filled in: its name and the dotted keys it supplied.
@@ -53,30 +53,4 @@ pub(super) fn with_preset(doc: &Table) -> Result<(Table, Applied), Problem> {
             keys,
         },
     ))
-}
-
-/// Copies into `doc` every leaf of `preset` that `doc` does not have,
-/// recording the dotted keys copied. Tables merge key by key; a value of the
-/// wrong type in `doc` is left alone for validation to report.
-fn fill(doc: &mut Table, preset: &Table, prefix: &str, keys: &mut Vec<String>) {
-    for (k, v) in preset {
-        let path = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
-        match (doc.get_mut(k), v) {
-            (None, Value::Table(sub)) => {
-                let mut t = Table::new();
-                fill(&mut t, sub, &path, keys);
-                doc.insert(k.clone(), Value::Table(t));
-            }
-            (None, v) => {
-                doc.insert(k.clone(), v.clone());
-                keys.push(path);
-            }
-            (Some(Value::Table(mine)), Value::Table(sub)) => fill(mine, sub, &path, keys),
-            (Some(_), _) => {}
-        }
-    }
 }

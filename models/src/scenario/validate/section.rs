@@ -62,6 +62,19 @@ impl<'a> Section<'a> {
         self.values.and_then(|t| t.get(key))
     }
 
+    /// The value written for `key`, or a problem saying it is required
+    /// but missing and what it takes (`what`).
+    pub(super) fn required(&self, key: &str, what: &str) -> Result<&'a Value, Problem> {
+        self.get(key)
+            .ok_or_else(|| Problem::value(self.key(key), format!("required but missing: {what}")))
+    }
+
+    /// The duration written for `key`, or a problem saying it is required
+    /// (as [`Section::required`]).
+    pub(super) fn required_span(&self, key: &str, what: &str) -> Result<SimTime, Problem> {
+        self.span_of(Some(self.required(key, what)?), key)
+    }
+
     /// The value written for `key`, or else its spec default.
     fn value(&self, key: &str) -> Option<Cow<'a, Value>> {
         match self.get(key) {

@@ -2,7 +2,7 @@
 //! profile), `[network]` and `[redis]` tables.
 
 use super::section::Section;
-use super::values::{required, tables};
+use super::values::tables;
 use super::{values, Problem};
 use crate::scenario::{
     Network, OnIdle, ProfilePoint, ReadFrom, Redis, RedisMode, Simulation, Size, Workload,
@@ -132,19 +132,8 @@ fn profile(v: &Value) -> Result<Vec<ProfilePoint>, Problem> {
         let point = Section::new(point.0, "workload.profile", Some(point.1));
         let path = point.path();
         let at_key = point.key("at");
-        let at = required(
-            point.get("at"),
-            path,
-            "at",
-            "when the change starts, e.g. at = \"1m\"",
-        )?;
-        let at = point.span_of(Some(at), "at")?;
-        let scale = required(
-            point.get("scale"),
-            path,
-            "scale",
-            "the multiplier of rate, e.g. scale = 2.0",
-        )?;
+        let at = point.required_span("at", "when the change starts, e.g. at = \"1m\"")?;
+        let scale = point.required("scale", "the multiplier of rate, e.g. scale = 2.0")?;
         let scale = point.number_of(Some(scale), "scale")?;
         let ramp = point.span("ramp")?;
         if at.0.checked_add(ramp.0).is_none() {

@@ -3,9 +3,8 @@
 //! with the message that explains a wrong value.
 
 use super::Problem;
-use crate::scenario::error::key_display;
 pub(super) use crate::scenario::spec::{Range, Zero};
-use crate::scenario::units::{clip, describe, list, no_unit, parse_duration, quote, suggest};
+use crate::scenario::units::{describe, no_unit, parse_duration, quote, suggest};
 use sim::dist::Latency;
 use sim::time::SimTime;
 use std::path::Path;
@@ -16,20 +15,13 @@ pub(super) fn whole_signed(v: &Value, key: &str, max: i64) -> Result<i64, Proble
     let n = match v {
         Value::Integer(i) => *i,
         Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => *f as i64,
-        _ => {
-            return Err(Problem::value(
-                key,
-                format!("expected a whole number, found {}", describe(v)),
-            ))
-        }
+        _ => return Err(Problem::expected(key, "a whole number", v)),
     };
     if n.unsigned_abs() > max.unsigned_abs() {
-        return Err(Problem::value(
+        return Err(Problem::expected(
             key,
-            format!(
-                "expected a whole number from -{max} to {max}, found {}",
-                describe(v)
-            ),
+            &format!("a whole number from -{max} to {max}"),
+            v,
         ));
     }
     Ok(n)
@@ -62,10 +54,7 @@ pub(super) fn optional_span(
             match (t == SimTime::ZERO, zero) {
                 (false, _) | (true, Zero::Allowed { .. }) => Ok(Some(t)),
                 (true, Zero::MeansNone) => Ok(None),
-                (true, Zero::Refused) => Err(Problem::value(
-                    key,
-                    format!("expected {words}, found {}", describe(v)),
-                )),
+                (true, Zero::Refused) => Err(Problem::expected(key, &words, v)),
             }
         }
     }
@@ -98,29 +87,15 @@ pub(super) fn tables<'v>(
     for (i, item) in items.iter().enumerate() {
         let path = format!("{key}[{i}]");
         let Value::Table(t) = item else {
-            return Err(Problem::value(
+            return Err(Problem::expected(
                 &path,
-                format!("expected a table like {table}, found {}", describe(item)),
+                &format!("a table like {table}"),
+                item,
             ));
         };
         out.push((path, t));
     }
     Ok(out)
-}
-
-/// A present value, or a problem naming the missing key.
-pub(super) fn required<'v>(
-    v: Option<&'v Value>,
-    table: &str,
-    key: &str,
-    what: &str,
-) -> Result<&'v Value, Problem> {
-    v.ok_or_else(|| {
-        Problem::value(
-            format!("{table}.{key}"),
-            format!("required but missing: {what}"),
-        )
-    })
 }
 
 /// A whole number in `min..=max`. Floats with no fraction count as whole.
@@ -135,23 +110,20 @@ pub(super) fn whole(
     let n = match v {
         Value::Integer(i) => i128::from(*i),
         Value::Float(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e30 => *f as i128,
-        _ => {
-            return Err(Problem::value(
-                key,
-                format!("expected a whole number, found {}", describe(v)),
-            ))
-        }
+        _ => return Err(Problem::expected(key, "a whole number", v)),
     };
     if n < min {
-        return Err(Problem::value(
+        return Err(Problem::expected(
             key,
-            format!("expected a whole number >= {min}, found {}", describe(v)),
+            &format!("a whole number >= {min}"),
+            v,
         ));
     }
     if n > max {
-        return Err(Problem::value(
+        return Err(Problem::expected(
             key,
-            format!("expected a whole number <= {max}, found {}", describe(v)),
+            &format!("a whole number <= {max}"),
+            v,
         ));
     }
     Ok(n as u64)
@@ -176,12 +148,7 @@ pub(super) fn number(
     let x = match v {
         Value::Integer(i) => *i as f64,
         Value::Float(f) => *f,
-        _ => {
-            return Err(Problem::value(
-                key,
-                format!("expected a number, found {}", describe(v)),
-            ))
-        }
+        _ => return Err(Problem::expected(key, "a number", v)),
     };
     let (ok, want) = match range {
         Range::Positive => (x > 0.0, "a number > 0"),
@@ -189,16 +156,10 @@ pub(super) fn number(
         Range::Ratio => ((0.0..=1.0).contains(&x), "a ratio from 0 to 1"),
     };
     if !x.is_finite() {
-        return Err(Problem::value(
-            key,
-            format!("expected a finite number, found {}", describe(v)),
-        ));
+        return Err(Problem::expected(key, "a finite number", v));
     }
     if !ok {
-        return Err(Problem::value(
-            key,
-            format!("expected {want}, found {}", describe(v)),
-        ));
+        return Err(Problem::expected(key, want, v));
     }
     Ok(x)
 }
@@ -207,10 +168,7 @@ pub(super) fn boolean(v: Option<&Value>, key: &str, default: bool) -> Result<boo
     match v {
         None => Ok(default),
         Some(Value::Boolean(b)) => Ok(*b),
-        Some(v) => Err(Problem::value(
-            key,
-            format!("expected true or false, found {}", describe(v)),
-        )),
+        Some(v) => Err(Problem::expected(key, "true or false", v)),
     }
 }
 
@@ -251,10 +209,7 @@ pub(super) fn span(v: Option<&Value>, key: &str, default: SimTime) -> Result<Sim
         Some(v @ (Value::Integer(_) | Value::Float(_))) => {
             Err(Problem::value(key, no_unit(&describe(v))))
         }
-        Some(v) => Err(Problem::value(
-            key,
-            format!("expected a duration like \"5ms\", found {}", describe(v)),
-        )),
+        Some(v) => Err(Problem::expected(key, "a duration like \"5ms\"", v)),
     }
 }
 
@@ -295,12 +250,10 @@ pub(super) fn latency(
             span(Some(v), key, SimTime::ZERO).map(Latency::Constant)
         }
         Some(Value::Table(t)) => dist_table(t, key, dir),
-        Some(v) => Err(Problem::value(
+        Some(v) => Err(Problem::expected(
             key,
-            format!(
-                "expected a duration like \"1ms\" or a table like {{ dist = \"exponential\", mean = \"1ms\" }}, found {}",
-                describe(v)
-            ),
+            "a duration like \"1ms\" or a table like { dist = \"exponential\", mean = \"1ms\" }",
+            v,
         )),
     }
 }
@@ -317,12 +270,7 @@ fn dist_table(t: &Table, key: &str, dir: &Path) -> Result<Latency, Problem> {
             ))
         }
         Some(Value::String(s)) => s,
-        Some(v) => {
-            return Err(Problem::value(
-                dist_key,
-                format!("expected {valid}, found {}", describe(v)),
-            ))
-        }
+        Some(v) => return Err(Problem::expected(dist_key, &valid, v)),
     };
     let Some(&(dist, params)) = DISTS.iter().find(|d| d.0 == dist) else {
         let mut msg = format!("unknown dist {}", quote(dist));
@@ -332,23 +280,17 @@ fn dist_table(t: &Table, key: &str, dir: &Path) -> Result<Latency, Problem> {
         }
         return Err(Problem::value(dist_key, msg));
     };
-    let place = key_display(key);
     if let Some(k) = t
         .keys()
         .find(|k| *k != "dist" && !params.contains(&k.as_str()))
     {
-        let msg = match suggest(k, params) {
-            Some(s) => format!(
-                "unknown key `{}` in {place} (dist \"{dist}\"), did you mean `{s}`?",
-                clip(k)
-            ),
-            None => format!(
-                "unknown key `{}` in {place}; dist \"{dist}\" takes {}",
-                clip(k),
-                list(params, "`", "`")
-            ),
-        };
-        return Err(Problem::unknown(format!("{key}.{k}"), msg));
+        return Err(Problem::unknown_key(
+            key,
+            k,
+            params,
+            &format!(" (dist \"{dist}\")"),
+            &format!("dist \"{dist}\" takes "),
+        ));
     }
     if matches!(dist, "samples" | "prometheus") {
         return super::data::read(t, key, dist, dir);

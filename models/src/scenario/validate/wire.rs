@@ -4,7 +4,7 @@
 use super::values::{positive_span, span};
 use super::Problem;
 use crate::scenario::error::key_display;
-use crate::scenario::units::{clip, describe, list, suggest};
+use crate::scenario::units::{clip, list, suggest};
 use crate::scenario::wire::{parse_rate, parse_size, Size};
 use crate::scenario::Persistence;
 use sim::time::SimTime;
@@ -31,12 +31,10 @@ pub(super) fn value_size(v: Option<&Value>) -> Result<Size, Problem> {
 fn bytes(v: &Value, key: &str) -> Result<u64, Problem> {
     match v {
         Value::String(s) => parse_size(s).map_err(|m| Problem::value(key, m)),
-        _ => Err(Problem::value(
+        _ => Err(Problem::expected(
             key,
-            format!(
-                "expected a size like \"4KB\" or a table like {{ dist = \"exponential\", mean = \"4KB\" }}, found {}",
-                describe(v)
-            ),
+            "a size like \"4KB\" or a table like { dist = \"exponential\", mean = \"4KB\" }",
+            v,
         )),
     }
 }
@@ -46,12 +44,7 @@ fn size_table(t: &Table, key: &str) -> Result<Size, Problem> {
     let valid = list(&names, "\"", "\"");
     let dist = match t.get("dist") {
         Some(Value::String(s)) => s.as_str(),
-        Some(v) => {
-            return Err(Problem::value(
-                format!("{key}.dist"),
-                format!("expected {valid}, found {}", describe(v)),
-            ))
-        }
+        Some(v) => return Err(Problem::expected(format!("{key}.dist"), &valid, v)),
         None => {
             return Err(Problem::value(
                 key,
@@ -121,12 +114,10 @@ pub(super) fn bandwidth(v: Option<&Value>, size: &Size) -> Result<Option<u64>, P
         Some(Value::String(s)) if s == "none" => return Ok(None),
         Some(Value::String(s)) => parse_rate(s).map_err(|m| Problem::value(key, m))?,
         Some(v) => {
-            return Err(Problem::value(
+            return Err(Problem::expected(
                 key,
-                format!(
-                    "expected a rate like \"1Gbit\" or \"125MB/s\", or \"none\", found {}",
-                    describe(v)
-                ),
+                "a rate like \"1Gbit\" or \"125MB/s\", or \"none\"",
+                v,
             ))
         }
     };
@@ -158,26 +149,22 @@ pub(super) fn persistence(v: Option<&Value>) -> Result<Option<Persistence>, Prob
         Some(Value::String(s)) if s == "none" => return Ok(None),
         Some(Value::Table(t)) => t,
         Some(v) => {
-            return Err(Problem::value(
+            return Err(Problem::expected(
                 key,
-                format!(
-                    "expected a table like {{ every = \"5m\", stall_per_gb = \"10ms\", dataset = \"4GB\" }}, or \"none\", found {}",
-                    describe(v)
-                ),
+                "a table like { every = \"5m\", stall_per_gb = \"10ms\", dataset = \"4GB\" }, \
+                 or \"none\"",
+                v,
             ))
         }
     };
     if let Some(k) = t.keys().find(|k| !PERSISTENCE_KEYS.contains(&k.as_str())) {
-        let place = key_display(key);
-        let msg = match suggest(k, &PERSISTENCE_KEYS) {
-            Some(s) => format!("unknown key `{}` in {place}, did you mean `{s}`?", clip(k)),
-            None => format!(
-                "unknown key `{}` in {place}; it takes {}",
-                clip(k),
-                list(&PERSISTENCE_KEYS, "`", "`")
-            ),
-        };
-        return Err(Problem::unknown(format!("{key}.{k}"), msg));
+        return Err(Problem::unknown_key(
+            key,
+            k,
+            &PERSISTENCE_KEYS,
+            "",
+            "it takes ",
+        ));
     }
     let get = |k: &str, what: &str| {
         t.get(k).ok_or_else(|| {
