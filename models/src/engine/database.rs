@@ -20,9 +20,9 @@
 use super::collect::Collector;
 use crate::scenario::Database as DatabaseConfig;
 use sim::dist::Latency;
+use sim::ring::Ring;
 use sim::rng::{StreamRng, Streams};
 use sim::time::SimTime;
-use std::collections::VecDeque;
 
 /// What happened to a query on arrival.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub enum Admit {
 }
 
 /// A query waiting for a worker.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Waiting {
     /// The request it belongs to.
     request: u32,
@@ -55,7 +55,7 @@ pub struct Database {
     /// Workers serving a query.
     busy: u32,
     /// Queries waiting for a worker, oldest first.
-    queue: VecDeque<Waiting>,
+    queue: Ring<Waiting>,
     /// A queue timer is pending.
     timer_armed: bool,
 }
@@ -69,7 +69,7 @@ impl Database {
             workers: cfg.concurrency,
             timeout: cfg.queue_timeout,
             busy: 0,
-            queue: VecDeque::new(),
+            queue: Ring::new(),
             timer_armed: false,
         }
     }

@@ -39,6 +39,7 @@
 use super::collect::Collector;
 use super::tcp::DeadPeer;
 use crate::scenario::Scenario;
+use sim::ring::Ring;
 use sim::time::SimTime;
 use std::collections::VecDeque;
 
@@ -63,7 +64,7 @@ pub struct MuxConn {
     answered: u64,
     /// Replies computed and not yet due, in the order they are delivered:
     /// (sequence number, delivery time).
-    replies: VecDeque<(u64, SimTime)>,
+    replies: Ring<(u64, SimTime)>,
     /// Bumped at each reconnect: commands written before it are gone.
     pub generation: u32,
     /// When a packet was last received on it (for keepalive).
@@ -94,7 +95,7 @@ impl MuxConn {
             last_replied_seq: 0,
             written: 0,
             answered: 0,
-            replies: VecDeque::new(),
+            replies: Ring::new(),
             generation: 0,
             last_rx: now,
             silent_since: None,
