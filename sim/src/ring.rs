@@ -4,7 +4,7 @@
 //! It is the structure of `std`'s `VecDeque`, which a model could use as
 //! well; but `VecDeque::push_back` calls an out-of-line function, and in a
 //! pool's waiter queue and idle set, on the request path, that call was
-//! about 2% of benchmark case (a)'s instructions. Here only [`Ring::grow`]
+//! about 2% of benchmark case (a)'s instructions. Here only growing
 //! (a few times per run) is out of line.
 
 /// A FIFO/LIFO of `T`s: push and pop at both ends.
