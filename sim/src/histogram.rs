@@ -13,7 +13,9 @@
 //! store into a small buffer; every [`PENDING`] values the buffer is added to
 //! the counts in one pass, whose cache misses (the counts span tens of
 //! kilobytes) overlap instead of stalling the simulation one at a time.
-//! Counts are 32-bit, with the rare wrap kept aside, for the same reason.
+//! Counts are 16-bit, with the rarer wraps kept aside, for the same reason:
+//! the buckets a run's latencies fill (several octaves of 1,024) then take
+//! half the cache.
 
 /// Buckets per octave above the exact range (HDR's half sub-bucket count for
 /// three significant digits).
@@ -29,10 +31,11 @@ pub const PENDING: usize = 256;
 /// A histogram of values in `0..=max`.
 #[derive(Clone, Debug)]
 pub struct Histogram {
-    /// Counts modulo 2^32: half the memory of `u64` counts, so more of the
-    /// buckets in use stay in cache while recording.
-    counts: Vec<u32>,
-    /// Multiples of 2^32 to add to `counts`, kept only once a count wraps.
+    /// Counts modulo 2^16: a quarter of the memory of `u64` counts, so more
+    /// of the buckets in use stay in cache while recording.
+    counts: Vec<u16>,
+    /// Multiples of 2^16 to add to `counts`, kept only once a count wraps
+    /// (a bucket holds fewer than 2^48 values).
     wraps: Vec<u32>,
     total: u64,
     max_value: u64,
@@ -128,26 +131,30 @@ impl Histogram {
         }
     }
 
-    /// Bucket `i`'s low 32 bits wrapped around `times` times.
+    /// Bucket `i`'s low 16 bits wrapped around `times` times.
     #[cold]
     fn wrapped(&mut self, i: usize, times: u64) {
         if self.wraps.is_empty() {
             self.wraps = vec![0; self.counts.len()];
         }
-        self.wraps[i] += u32::try_from(times).expect("fewer than 2^64 values");
+        let wraps = u32::try_from(times)
+            .ok()
+            .and_then(|t| self.wraps[i].checked_add(t))
+            .expect("fewer than 2^48 values in a bucket");
+        self.wraps[i] = wraps;
     }
 
     /// The count of bucket `i`.
     fn count(&self, i: usize) -> u64 {
         let high = self.wraps.get(i).copied().unwrap_or(0) as u64;
-        (high << 32) | self.counts[i] as u64
+        (high << 16) | self.counts[i] as u64
     }
 
     /// Adds `n` to bucket `i`.
     fn add_count(&mut self, i: usize, n: u64) {
-        let sum = self.counts[i] as u64 + (n & 0xffff_ffff);
-        self.counts[i] = sum as u32;
-        let carries = (n >> 32) + (sum >> 32);
+        let sum = self.counts[i] as u64 + (n & 0xffff);
+        self.counts[i] = sum as u16;
+        let carries = (n >> 16) + (sum >> 16);
         if carries > 0 {
             self.wrapped(i, carries);
         }
@@ -169,7 +176,7 @@ impl Histogram {
         assert_eq!(self.limit, other.limit, "histograms of different ranges");
         let other = other.flushed();
         if other.wraps.is_empty() {
-            // The common case: 32-bit counts, added with a carry check,
+            // The common case: 16-bit counts, added with a carry check,
             // skipping the (many) empty blocks.
             const BLOCK: usize = 32;
             for (b, block) in other.counts.chunks(BLOCK).enumerate() {
@@ -305,24 +312,27 @@ mod tests {
     }
 
     #[test]
-    fn counts_past_2_to_the_32_are_kept() {
+    fn counts_past_2_to_the_16_are_kept() {
         let mut h = Histogram::new(MAX);
-        h.record_n(5, u32::MAX as u64);
-        h.record(5); // wraps the low 32 bits
-        h.record_n(7, 3 << 32);
+        h.record_n(5, u16::MAX as u64);
+        h.record(5); // wraps the low 16 bits
+        h.record_n(7, 3 << 31);
         let mut other = Histogram::new(MAX);
         other.record_n(5, (1 << 33) + 1);
         h.add(&other);
         h.flush();
-        assert_eq!(h.count(5), (1 << 32) + (1 << 33) + 1);
-        assert_eq!(h.count(7), 3 << 32);
+        assert_eq!(h.count(5), (1 << 16) + (1 << 33) + 1);
+        assert_eq!(h.count(7), 3 << 31);
         // Two histograms without wraps whose counts carry when added.
         let mut a = Histogram::new(MAX);
-        a.record_n(9, u32::MAX as u64);
+        a.record_n(9, u16::MAX as u64);
         let mut b = Histogram::new(MAX);
         b.record_n(9, 2);
         a.add(&b);
-        assert_eq!(a.count(9), u32::MAX as u64 + 2);
+        assert_eq!(a.count(9), u16::MAX as u64 + 2);
+        // Counts far past 2^32 in one bucket.
+        a.record_n(9, 5 << 40);
+        assert_eq!(a.count(9), (5 << 40) + u16::MAX as u64 + 2);
         assert_eq!(h.len(), h.count(5) + h.count(7));
         // The median is still the larger group's value, the maximum 7.
         assert_eq!(h.value_at_quantile(0.5), 5);
