@@ -257,6 +257,19 @@ impl<'a> Model<'a> {
 
     #[inline(always)]
     fn dispatch(&mut self, ev: Event) {
+        // The two events of nearly every request first, as plain branches:
+        // the jump table below then sees the rarer events only.
+        if let Event::Arrival = ev {
+            return self.on_arrival();
+        }
+        if let Event::Reply(r) = ev {
+            return self.on_reply(r);
+        }
+        self.dispatch_other(ev);
+    }
+
+    #[inline(always)]
+    fn dispatch_other(&mut self, ev: Event) {
         match ev {
             Event::Arrival => self.on_arrival(),
             Event::L1Done(r) => self.on_l1_done(r),
@@ -617,7 +630,7 @@ impl<'a> Model<'a> {
         lease.pinging = false;
         if req.lease.holding && !retry_checkout && self.transport.keeps_failed() {
             // The pool takes the connection back as it is, broken.
-            self.hand_back(pool, req.lease.conn);
+            self.hand_back(pool, req.lease.conn, false);
         } else {
             self.close_connection(pool, req.lease.conn);
         }

@@ -457,10 +457,23 @@ impl Pooled {
     /// (returned or closed).
     #[inline(always)]
     pub fn end_hold(&mut self, pool: usize, held: SimTime, now: SimTime, stats: &mut Collector) {
+        self.hold_ended(held, now, stats);
+        self.unlend(pool, now, stats);
+    }
+
+    /// A hold of `held` ended at `now`: counts it, and leaves the gauge of
+    /// connections in use to the caller ([`Pooled::unlend`]).
+    #[inline(always)]
+    pub fn hold_ended(&self, held: SimTime, now: SimTime, stats: &mut Collector) {
         if stats.window.contains(now) {
             stats.hold_sum += held;
             stats.holds += 1;
         }
+    }
+
+    /// One connection of `pool` fewer in use at `now`.
+    #[inline(always)]
+    pub fn unlend(&self, pool: usize, now: SimTime, stats: &mut Collector) {
         stats.pods[self.pod_of(pool)].in_use.add(now, -1);
         if stats.keep_series {
             stats.series.in_use.add(now, -1);

@@ -108,13 +108,21 @@ impl Model<'_> {
     /// `r` holds connection `c` after waiting `waited`; test it on borrow or use it.
     #[inline(always)]
     pub(super) fn acquired(&mut self, r: u32, c: ConnId, waited: SimTime) {
+        let pool = self.requests[r].pool as usize;
+        self.transport.lend(pool, self.now(), &mut self.stats);
+        self.handed(r, c, waited);
+    }
+
+    /// `r` holds connection `c`, already counted in use, after waiting
+    /// `waited`; test it on borrow or use it.
+    #[inline(always)]
+    fn handed(&mut self, r: u32, c: ConnId, waited: SimTime) {
         let now = self.now();
         let req = &mut self.requests[r];
         req.lease.conn = c;
         req.lease.acquired_at = now;
         req.lease.holding = true;
-        let (pool, measured) = (req.pool as usize, req.measured);
-        self.transport.lend(pool, now, &mut self.stats);
+        let measured = req.measured;
         if self.transport.tests_on_borrow() {
             // The borrow completes when the PING comes back.
             self.requests[r].lease.pinging = true;
@@ -136,22 +144,32 @@ impl Model<'_> {
         req.lease.conn = NO_CONN;
         req.lease.holding = false;
         self.transport
-            .end_hold(pool, now - acquired_at, now, &mut self.stats);
+            .hold_ended(now - acquired_at, now, &mut self.stats);
         self.transport.touch(pool, c, now);
-        self.hand_back(pool, c);
+        self.hand_back(pool, c, true);
     }
 
     /// Connection `c` of `pool`, no longer held, goes to the longest waiter
-    /// or back to the idle set.
+    /// or back to the idle set. `in_use`: the gauge of connections in use
+    /// still counts it (a release). A connection handed straight to a waiter
+    /// then stays counted: the gauge would drop and rise at the same
+    /// instant, which changes neither its integral nor its maximum.
     #[inline(always)]
-    pub(super) fn hand_back(&mut self, pool: usize, c: ConnId) {
+    pub(super) fn hand_back(&mut self, pool: usize, c: ConnId, in_use: bool) {
         let now = self.now();
         match self.transport.next_waiter(pool, now, &mut self.stats) {
             Some(w) => {
-                let started = self.requests[w].lease.checkout_started;
-                self.acquired(w, c, now - started);
+                let waited = now - self.requests[w].lease.checkout_started;
+                if in_use {
+                    self.handed(w, c, waited);
+                } else {
+                    self.acquired(w, c, waited);
+                }
             }
             None => {
+                if in_use {
+                    self.transport.unlend(pool, now, &mut self.stats);
+                }
                 if !self.transport.keep_idle(pool, c, now) {
                     self.close_connection(pool, c);
                 }
