@@ -257,8 +257,11 @@ impl<'a> Model<'a> {
 
     #[inline(always)]
     fn dispatch(&mut self, ev: Event) {
-        // The two events of nearly every request first, as plain branches:
-        // the jump table below then sees the rarer events only.
+        // The two events of nearly every request first, as plain branches.
+        // One `match` over all events compiles to a jump table whose one
+        // indirect jump alternated between these two and was mispredicted
+        // about once per request (about 4% of case (a)'s time); the jump
+        // table below sees the rarer events only.
         if let Event::Arrival = ev {
             return self.on_arrival();
         }
