@@ -454,7 +454,8 @@ impl Pooled {
     }
 
     /// A connection of `pool` held for `held` stops being held at `now`
-    /// (returned or closed).
+    /// (its attempt failed). A release counts the hold with
+    /// [`Pooled::hold_ended`] and leaves the gauge to the hand-back.
     #[inline(always)]
     pub fn end_hold(&mut self, pool: usize, held: SimTime, now: SimTime, stats: &mut Collector) {
         self.hold_ended(held, now, stats);

@@ -153,7 +153,8 @@ impl Model<'_> {
     /// or back to the idle set. `in_use`: the gauge of connections in use
     /// still counts it (a release). A connection handed straight to a waiter
     /// then stays counted: the gauge would drop and rise at the same
-    /// instant, which changes neither its integral nor its maximum.
+    /// instant, which changes neither its integral (nor any bucket's of its
+    /// series) nor its maximum.
     #[inline(always)]
     pub(super) fn hand_back(&mut self, pool: usize, c: ConnId, in_use: bool) {
         let now = self.now();
