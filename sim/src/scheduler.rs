@@ -94,11 +94,15 @@ impl<E: Copy> Lane<E> {
 
 /// A discrete-event scheduler: the clock plus the pending events.
 ///
-/// The heap is a plain binary min-heap over a `Vec` (events are `Copy`, so
-/// sifting moves entries without the hole juggling of a general heap), popped
-/// bottom-up as `std`'s heap does; the lanes are `Vec`s read from a moving
-/// head. Both are written for the small queues a model keeps (tens of pending
-/// events), where the cost per event is what matters.
+/// The events not in a lane are a sorted run while there are at most
+/// 16 of them (`SORTED_MAX`; a pop takes the front, an insertion counts its
+/// place without branching), and beyond that a plain binary min-heap over
+/// the same `Vec` (events are `Copy`, so sifting moves entries without the
+/// hole juggling of a general heap), popped bottom-up as `std`'s heap does.
+/// The lanes are `Vec`s read from a moving head. All are written for the
+/// small queues a model keeps (tens of pending events), where the cost per
+/// event is what matters. Which of the two forms holds the events changes
+/// the cost only: the order is `(time, sequence)` either way.
 ///
 /// `LANES` is the number of FIFO lanes for fixed-delay events (none by
 /// default): a fixed array, so the scan of their heads in [`Scheduler::pop`]
@@ -106,9 +110,23 @@ impl<E: Copy> Lane<E> {
 pub struct Scheduler<E: Copy, const LANES: usize = 0> {
     now: SimTime,
     seq: u64,
+    /// The events not in a lane: `heap[head..]` sorted while few (see
+    /// [`SORTED_MAX`]), a binary min-heap (with `head` 0) beyond.
     heap: Vec<Entry<E>>,
+    head: usize,
+    sorted: bool,
     lanes: [Lane<E>; LANES],
 }
+
+/// The most events kept as a sorted run. A sorted run pops without a
+/// comparison and inserts with comparisons that do not branch, where a
+/// heap's sifts take branches that go either way (mispredicted about half
+/// the time); a run costs a move per entry behind the insertion point, so
+/// a long one becomes a heap (a sorted run already is one).
+const SORTED_MAX: usize = 16;
+/// A heap that shrinks to this many events is sorted into a run again (below
+/// [`SORTED_MAX`], so a size near the limit does not switch at every event).
+const SORTED_AGAIN: usize = 8;
 
 impl<E: Copy> Default for Scheduler<E> {
     fn default() -> Self {
@@ -130,6 +148,8 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
             now: SimTime::ZERO,
             seq: 0,
             heap: Vec::with_capacity(1024),
+            head: 0,
+            sorted: true,
             lanes: std::array::from_fn(|_| Lane {
                 buf: Vec::with_capacity(1024),
                 head: 0,
@@ -145,7 +165,7 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
+        self.heap.len() - self.head + self.lanes.iter().map(Lane::len).sum::<usize>()
     }
 
     /// True when no event is pending.
@@ -199,7 +219,7 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         // never reach `u64::MAX`).
         const HEAP: usize = usize::MAX;
         let mut source = HEAP;
-        let mut best = self.heap.first().map_or(u128::MAX, Entry::key);
+        let mut best = self.heap.get(self.head).map_or(u128::MAX, Entry::key);
         for (i, q) in self.lanes.iter().enumerate() {
             if let Some(e) = q.front() {
                 if e.key() < best {
@@ -210,7 +230,7 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         }
         let entry = if source != HEAP {
             self.lanes[source].pop()
-        } else if self.heap.is_empty() {
+        } else if self.heap.len() == self.head {
             return None;
         } else {
             self.heap_pop()
@@ -221,17 +241,67 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         Some((at, entry.event))
     }
 
-    /// Adds `entry` to the heap (sift up).
+    /// Adds `entry` to the events not in a lane.
     #[inline(always)]
     fn heap_push(&mut self, entry: Entry<E>) {
+        if self.sorted {
+            if self.heap.len() - self.head < SORTED_MAX {
+                self.insert_sorted(entry);
+                return;
+            }
+            // A sorted run is a valid min-heap.
+            self.heap.drain(..self.head);
+            self.head = 0;
+            self.sorted = false;
+        }
         let pos = self.heap.len();
         self.heap.push(entry);
         sift_up(self.heap.as_mut_slice(), pos, entry);
     }
 
-    /// Removes the heap's smallest entry; the heap must not be empty.
+    /// Inserts `entry` into the sorted run: the entries that run before it
+    /// (a prefix, counted without branching) move one slot towards the
+    /// free slots at the front if there are any, else the later ones one
+    /// slot back.
+    #[inline(always)]
+    fn insert_sorted(&mut self, entry: Entry<E>) {
+        let head = self.head;
+        let before: usize = self.heap[head..]
+            .iter()
+            .map(|e| e.before(&entry) as usize)
+            .sum();
+        if head > 0 {
+            self.heap.copy_within(head..head + before, head - 1);
+            self.head = head - 1;
+            self.heap[head - 1 + before] = entry;
+        } else {
+            self.heap.insert(before, entry);
+        }
+    }
+
+    /// Removes the smallest entry not in a lane; there must be one.
     #[inline(always)]
     fn heap_pop(&mut self) -> Entry<E> {
+        if self.sorted {
+            let entry = self.heap[self.head];
+            self.head += 1;
+            if self.head == self.heap.len() {
+                self.heap.clear();
+                self.head = 0;
+            }
+            return entry;
+        }
+        let top = self.heap_pop_heap();
+        if self.heap.len() <= SORTED_AGAIN {
+            self.heap.sort_unstable_by_key(Entry::key);
+            self.sorted = true;
+        }
+        top
+    }
+
+    /// Removes the binary heap's smallest entry; the heap must not be empty.
+    #[inline(always)]
+    fn heap_pop_heap(&mut self) -> Entry<E> {
         let last = self.heap.pop().expect("heap is non-empty");
         // A slice: its length is fixed, so the compiler can drop most bounds checks.
         let heap = self.heap.as_mut_slice();
@@ -343,6 +413,32 @@ mod tests {
             got.extend(std::iter::from_fn(|| mixed.pop().map(Some)));
             want.extend(std::iter::from_fn(|| plain.pop().map(Some)));
             prop_assert_eq!(got, want);
+        }
+
+        /// Pushes and pops interleaved, so the pending events grow past a
+        /// sorted run's limit into a heap and shrink back into a run, again
+        /// and again: every pop is the smallest (time, sequence) pending.
+        #[test]
+        fn runs_and_heaps_pop_in_order(ops in proptest::collection::vec((0u64..40, 0u8..3), 1..600)) {
+            let mut s = Scheduler::new();
+            let mut pending: Vec<(u64, usize)> = Vec::new();
+            for (i, (dt, op)) in ops.iter().enumerate() {
+                // Mostly pushes early and pops late, so sizes sweep up and down.
+                let pop = *op == 0 || (i > ops.len() / 2 && *op == 1);
+                if pop {
+                    let want = pending.iter().copied().min_by_key(|&(t, j)| (t, j));
+                    let got = s.pop().map(|(t, j)| (t.0, j));
+                    prop_assert_eq!(got, want);
+                    if let Some(w) = want {
+                        pending.retain(|&p| p != w);
+                    }
+                } else {
+                    let at = s.now().0 + dt;
+                    s.schedule_at(SimTime(at), i);
+                    pending.push((at, i));
+                }
+            }
+            prop_assert_eq!(s.len(), pending.len());
         }
 
         /// Pops come out sorted by (time, insertion order), whatever the input.
