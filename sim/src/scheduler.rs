@@ -95,14 +95,24 @@ impl<E: Copy> Lane<E> {
 /// A discrete-event scheduler: the clock plus the pending events.
 ///
 /// The events not in a lane are a sorted run while there are at most
-/// 16 of them (`SORTED_MAX`; a pop takes the front, an insertion counts its
-/// place without branching), and beyond that a plain binary min-heap over
-/// the same `Vec` (events are `Copy`, so sifting moves entries without the
-/// hole juggling of a general heap), popped bottom-up as `std`'s heap does.
-/// The lanes are `Vec`s read from a moving head. All are written for the
-/// small queues a model keeps (tens of pending events), where the cost per
-/// event is what matters. Which of the two forms holds the events changes
-/// the cost only: the order is `(time, sequence)` either way.
+/// [`SORTED_MAX`] of them, and beyond that a plain binary min-heap (events
+/// are `Copy`, so sifting moves entries without the hole juggling of a
+/// general heap), popped bottom-up as `std`'s heap does. The lanes are
+/// `Vec`s read from a moving head. All are written for the small queues a
+/// model keeps (tens of pending events), where the cost per event, and the
+/// branches it mispredicts, are what matter. Which of the two forms holds
+/// the events changes the cost only: the order is `(time, sequence)` either
+/// way.
+///
+/// The run is `run[head..end]` of a fixed buffer, between two sentinels:
+/// `run[head - 1]` is not later than any event still to be scheduled (a
+/// time-0 entry, or the entry popped last, whose time is now), and
+/// `run[end]` runs after every event. A pop takes the front. An insertion
+/// walks from the back, moving each later entry one slot up, and stops at
+/// the first entry that is not later: one loop with no bounds check and one
+/// exit (a new event is rarely earlier than many pending ones, so the walk
+/// is short). When the run reaches the buffer's end it moves back to the
+/// start.
 ///
 /// `LANES` is the number of FIFO lanes for fixed-delay events (none by
 /// default): a fixed array, so the scan of their heads in [`Scheduler::pop`]
@@ -110,23 +120,30 @@ impl<E: Copy> Lane<E> {
 pub struct Scheduler<E: Copy, const LANES: usize = 0> {
     now: SimTime,
     seq: u64,
-    /// The events not in a lane: `heap[head..]` sorted while few (see
-    /// [`SORTED_MAX`]), a binary min-heap (with `head` 0) beyond.
-    heap: Vec<Entry<E>>,
+    /// The sorted run, `run[head..end]`, between sentinels; empty until the
+    /// first event comes (a sentinel needs an event to carry).
+    run: Vec<Entry<E>>,
     head: usize,
+    end: usize,
+    /// True while the events not in a lane are the run; else they are the
+    /// binary min-heap `heap`, and the run is empty.
     sorted: bool,
+    heap: Vec<Entry<E>>,
     lanes: [Lane<E>; LANES],
 }
 
-/// The most events kept as a sorted run. A sorted run pops without a
-/// comparison and inserts with comparisons that do not branch, where a
-/// heap's sifts take branches that go either way (mispredicted about half
-/// the time); a run costs a move per entry behind the insertion point, so
-/// a long one becomes a heap (a sorted run already is one).
+/// The most events kept as a sorted run; the next one turns it into a heap.
+/// A sorted run pops without a comparison and inserts with one loop, where
+/// a heap's sifts take branches that go either way (mispredicted about half
+/// the time); but a run's insertion moves every later entry, so a long one
+/// becomes a heap (a sorted run already is one).
 const SORTED_MAX: usize = 16;
 /// A heap that shrinks to this many events is sorted into a run again (below
 /// [`SORTED_MAX`], so a size near the limit does not switch at every event).
 const SORTED_AGAIN: usize = 8;
+/// The sorted run's buffer, in entries: the run moves up one slot per pop
+/// and back to the start when it reaches the end.
+const RUN_BUFFER: usize = 512;
 
 impl<E: Copy> Default for Scheduler<E> {
     fn default() -> Self {
@@ -147,9 +164,11 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         Scheduler {
             now: SimTime::ZERO,
             seq: 0,
-            heap: Vec::with_capacity(1024),
-            head: 0,
+            run: Vec::new(),
+            head: 1,
+            end: 1,
             sorted: true,
+            heap: Vec::new(),
             lanes: std::array::from_fn(|_| Lane {
                 buf: Vec::with_capacity(1024),
                 head: 0,
@@ -165,7 +184,7 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len() - self.head + self.lanes.iter().map(Lane::len).sum::<usize>()
+        self.end - self.head + self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
     }
 
     /// True when no event is pending.
@@ -189,7 +208,7 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
     #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let entry = self.entry(at, event);
-        self.heap_push(entry);
+        self.push(entry);
     }
 
     /// Schedules `event` at `at` in FIFO lane `lane`. `at` must not be earlier
@@ -214,12 +233,18 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
     /// Removes the next event, advances the clock to its time and returns both.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        // The source of the earliest event: a lane's index, or `HEAP`. An
-        // empty heap's key is past every real event's (sequence numbers
-        // never reach `u64::MAX`).
-        const HEAP: usize = usize::MAX;
-        let mut source = HEAP;
-        let mut best = self.heap.get(self.head).map_or(u128::MAX, Entry::key);
+        // The source of the earliest event: a lane's index, or `PENDING`
+        // (the run or the heap). An empty run's front is its end sentinel,
+        // and an empty heap's key is `u128::MAX` too: past every real
+        // event's, as sequence numbers never reach `u64::MAX`.
+        const PENDING: usize = usize::MAX;
+        let mut source = PENDING;
+        let mut best = if self.sorted {
+            self.run.get(self.head)
+        } else {
+            self.heap.first()
+        }
+        .map_or(u128::MAX, Entry::key);
         for (i, q) in self.lanes.iter().enumerate() {
             if let Some(e) = q.front() {
                 if e.key() < best {
@@ -228,10 +253,16 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
                 }
             }
         }
-        let entry = if source != HEAP {
+        let entry = if source != PENDING {
             self.lanes[source].pop()
-        } else if self.heap.len() == self.head {
+        } else if best == u128::MAX {
             return None;
+        } else if self.sorted {
+            // The popped entry stays below the run: its time is now, which
+            // no event scheduled from here on is below.
+            let entry = self.run[self.head];
+            self.head += 1;
+            entry
         } else {
             self.heap_pop()
         };
@@ -243,15 +274,15 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
 
     /// Adds `entry` to the events not in a lane.
     #[inline(always)]
-    fn heap_push(&mut self, entry: Entry<E>) {
+    fn push(&mut self, entry: Entry<E>) {
         if self.sorted {
-            if self.heap.len() - self.head < SORTED_MAX {
+            if self.end - self.head < SORTED_MAX {
                 self.insert_sorted(entry);
                 return;
             }
             // A sorted run is a valid min-heap.
-            self.heap.drain(..self.head);
-            self.head = 0;
+            self.heap.extend_from_slice(&self.run[self.head..self.end]);
+            self.set_run(0);
             self.sorted = false;
         }
         let pos = self.heap.len();
@@ -259,41 +290,73 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         sift_up(self.heap.as_mut_slice(), pos, entry);
     }
 
-    /// Inserts `entry` into the sorted run: the entries that run before it
-    /// (a prefix, counted without branching) move one slot towards the
-    /// free slots at the front if there are any, else the later ones one
-    /// slot back.
-    #[inline(always)]
-    fn insert_sorted(&mut self, entry: Entry<E>) {
-        let head = self.head;
-        let before: usize = self.heap[head..]
-            .iter()
-            .map(|e| e.before(&entry) as usize)
-            .sum();
-        if head > 0 {
-            self.heap.copy_within(head..head + before, head - 1);
-            self.head = head - 1;
-            self.heap[head - 1 + before] = entry;
-        } else {
-            self.heap.insert(before, entry);
+    /// Makes the run `run[1..=len]` (its entries already there) with its
+    /// sentinels, allocating the buffer if it has none: `entry` lends the
+    /// sentinels an event.
+    #[cold]
+    fn set_run_with(&mut self, len: usize, entry: Entry<E>) {
+        if self.run.is_empty() {
+            self.run = vec![entry; RUN_BUFFER];
         }
+        self.set_run(len);
     }
 
-    /// Removes the smallest entry not in a lane; there must be one.
+    /// Makes the run `run[1..=len]` (its entries already there) with its
+    /// sentinels; the buffer must exist.
+    fn set_run(&mut self, len: usize) {
+        self.head = 1;
+        self.end = 1 + len;
+        self.run[0].time = 0;
+        self.run[self.end].time = u64::MAX;
+        self.run[self.end].seq = u64::MAX;
+    }
+
+    /// Inserts `entry` into the sorted run, after every entry whose time
+    /// is not later than its own (their sequence numbers are smaller).
+    #[inline(always)]
+    fn insert_sorted(&mut self, entry: Entry<E>) {
+        if self.end + 1 >= self.run.len() {
+            // Back to the start of the buffer (or a first buffer).
+            let len = self.end - self.head;
+            if !self.run.is_empty() {
+                self.run.copy_within(self.head..self.end, 1);
+            }
+            self.set_run_with(len, entry);
+        }
+        let run = self.run.as_mut_slice();
+        let mut i = self.end;
+        // What the walk below relies on (see [`Scheduler`]); cheap, and
+        // never fails.
+        assert!(
+            i + 1 < run.len() && self.head >= 1 && run[self.head - 1].time <= entry.time,
+            "the run is in its buffer, above an entry not later than the new one"
+        );
+        // SAFETY: `run[head - 1]`'s time is not after `entry`'s, so `i`
+        // stops at `head` at the lowest, and `head` is at least 1; `i`
+        // starts at `end`, below the buffer's length (all checked above).
+        unsafe {
+            while run.get_unchecked(i - 1).time > entry.time {
+                *run.get_unchecked_mut(i) = *run.get_unchecked(i - 1);
+                i -= 1;
+            }
+            *run.get_unchecked_mut(i) = entry;
+        }
+        self.end += 1;
+        run[self.end].time = u64::MAX;
+        run[self.end].seq = u64::MAX;
+    }
+
+    /// Removes the binary heap's smallest entry, and sorts a heap that
+    /// has become small into the run; the heap must not be empty.
     #[inline(always)]
     fn heap_pop(&mut self) -> Entry<E> {
-        if self.sorted {
-            let entry = self.heap[self.head];
-            self.head += 1;
-            if self.head == self.heap.len() {
-                self.heap.clear();
-                self.head = 0;
-            }
-            return entry;
-        }
         let top = self.heap_pop_heap();
         if self.heap.len() <= SORTED_AGAIN {
             self.heap.sort_unstable_by_key(Entry::key);
+            let n = self.heap.len();
+            self.run[1..=n].copy_from_slice(&self.heap);
+            self.heap.clear();
+            self.set_run(n);
             self.sorted = true;
         }
         top
@@ -373,6 +436,32 @@ mod tests {
             assert_eq!(s.pop(), Some((SimTime(5), i)));
         }
         assert!(s.pop().is_none());
+    }
+
+    /// The run's sentinels sit at time 0 and at the end of the clock: real
+    /// events at exactly those times still pop in order, in the run and
+    /// after a trip through the heap.
+    #[test]
+    fn events_at_the_clock_s_ends_pop_in_order() {
+        for n in [3u32, 40] {
+            let mut s = Scheduler::new();
+            for i in 0..n {
+                let at = if i % 2 == 0 {
+                    SimTime::MAX
+                } else {
+                    SimTime::ZERO
+                };
+                s.schedule_at(at, i);
+            }
+            let zeros = (0..n).filter(|i| i % 2 == 1);
+            let maxes = (0..n).filter(|i| i % 2 == 0);
+            let want: Vec<(SimTime, u32)> = zeros
+                .map(|i| (SimTime::ZERO, i))
+                .chain(maxes.map(|i| (SimTime::MAX, i)))
+                .collect();
+            let got: Vec<(SimTime, u32)> = std::iter::from_fn(|| s.pop()).collect();
+            assert_eq!(got, want, "{n} events");
+        }
     }
 
     #[test]
