@@ -530,6 +530,30 @@ mod tests {
             prop_assert_eq!(s.len(), pending.len());
         }
 
+        /// A long steady state, as a simulation keeps: a few events pending
+        /// while thousands pass, so the run reaches its buffer's end and
+        /// moves back to the start many times: every pop is still the
+        /// smallest (time, sequence) pending.
+        #[test]
+        fn long_steady_runs_pop_in_order(ops in proptest::collection::vec((0u64..30, any::<bool>()), 2000..4000)) {
+            let mut s = Scheduler::new();
+            let mut pending: Vec<(u64, usize)> = Vec::new();
+            for (i, &(dt, pop)) in ops.iter().enumerate() {
+                // Pop only with a few pending, so the run never becomes a heap.
+                if pop && !pending.is_empty() || pending.len() >= 12 {
+                    let want = pending.iter().copied().min();
+                    let got = s.pop().map(|(t, j)| (t.0, j));
+                    prop_assert_eq!(got, want);
+                    pending.retain(|&p| Some(p) != want);
+                } else {
+                    let at = s.now().0 + dt;
+                    s.schedule_at(SimTime(at), i);
+                    pending.push((at, i));
+                }
+            }
+            prop_assert_eq!(s.len(), pending.len());
+        }
+
         /// Pops come out sorted by (time, insertion order), whatever the input.
         #[test]
         fn pops_in_time_then_sequence_order(times in proptest::collection::vec(0u64..50, 0..300)) {
