@@ -9,33 +9,22 @@
 //! the difference is the cost of drawing keys and keeping the caches. The
 //! target: the keyed case runs at no less than half the fixed-ratio speed.
 //!
+//! The keyed scenario is the file `scenarios/l1-keyed.toml` beside this one
+//! (`capsim run benches/scenarios/l1-keyed.toml` runs the W-TinyLFU case).
+//!
 //! Run: `cargo bench --bench l1`.
 
-use common::{metric, simulated_requests, FLEET};
+use common::{metric, simulated_requests};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use models::scenario::Scenario;
 
 mod common;
 
-/// The keyed case, before [`FLEET`].
-const KEYED: &str = r#"
-[simulation]
-duration = "20s"
-warmup = "5s"
-[workload]
-rate = 20000
-keys = 1000000
-key_popularity = { dist = "zipf", alpha = 0.8 }
-[pool]
-max_total = 16
-acquire_timeout = "5ms"
-[l1]
-policy = "w-tinylfu"
-capacity = 10000
-"#;
+/// The keyed case, a whole scenario.
+const KEYED: &str = include_str!("scenarios/l1-keyed.toml");
 
 fn scenario(text: &str, overrides: &[String]) -> Scenario {
-    common::scenario(&format!("{text}{FLEET}"), "l1", overrides)
+    common::scenario(text, "l1", overrides)
 }
 
 fn bench(c: &mut Criterion) {
@@ -45,13 +34,21 @@ fn bench(c: &mut Criterion) {
     let lru = scenario(KEYED, &["l1.policy=lru".to_string()]);
     let hit = metric(&tinylfu, "l1.hit_ratio");
     // The fixed-ratio twin: no keyed settings, the measured ratio typed in.
-    let fixed_text = KEYED
-        .replace("keys = 1000000\n", "")
-        .replace("key_popularity = { dist = \"zipf\", alpha = 0.8 }\n", "")
-        .replace(
+    let mut fixed_text = KEYED.to_string();
+    for (from, to) in [
+        ("keys = 1000000\n", String::new()),
+        (
+            "key_popularity = { dist = \"zipf\", alpha = 0.8 }\n",
+            String::new(),
+        ),
+        (
             "policy = \"w-tinylfu\"\ncapacity = 10000\n",
-            &format!("hit_ratio = {hit}\n"),
-        );
+            format!("hit_ratio = {hit}\n"),
+        ),
+    ] {
+        assert!(fixed_text.contains(from), "l1-keyed.toml has no {from:?}");
+        fixed_text = fixed_text.replace(from, &to);
+    }
     let fixed = scenario(&fixed_text, &[]);
     group.throughput(Throughput::Elements(simulated_requests(&fixed)));
     for (name, sc) in [

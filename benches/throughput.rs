@@ -13,64 +13,27 @@
 //! run it (metrics only; the target applies here), and `_with_series`,
 //! as `capsim run --report` runs it (also keeping the time series for charts).
 //!
+//! The cases are the files `scenarios/a.toml`, `m.toml` and `b.toml` beside
+//! this one; `capsim run benches/scenarios/a.toml` runs case (a) as measured.
+//!
 //! Criterion reports time per replication and, through `Throughput::Elements`,
 //! simulated requests per second ("elem/s"). Run: `cargo bench --bench throughput`.
 
-use common::{scenario, simulated_requests, FLEET};
+use common::{scenario, simulated_requests};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 mod common;
 mod reference;
 
-/// Cases (a)'s and (m)'s traffic: one pod, 9,000 requests/s, exponential
-/// round trips of mean 1 ms.
-const TRAFFIC_A: &str = r#"
-[simulation]
-duration = "20s"
-warmup = "1s"
-[workload]
-rate = 9000
-[network]
-rtt = { dist = "exponential", mean = "1ms" }
-"#;
-
-/// Case (a)'s pool, after [`TRAFFIC_A`].
-const POOL_A: &str = r#"
-[pool]
-max_total = 10
-acquire_timeout = "1ms"
-"#;
-
-/// Case (m)'s client, after [`TRAFFIC_A`].
-const CLIENT_M: &str = r#"
-[client]
-transport = "multiplexed"
-connections = 1
-"#;
-
-/// Case (b), before [`FLEET`].
-const CASE_B: &str = r#"
-[simulation]
-duration = "20s"
-warmup = "1s"
-[workload]
-rate = 20000
-[pool]
-max_total = 8
-acquire_timeout = "5ms"
-[l1]
-hit_ratio = 0.9
-"#;
-
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulated_requests");
     group.sample_size(10);
     for (name, text) in [
-        ("a_one_pod_n10", format!("{TRAFFIC_A}{POOL_A}")),
-        ("m_one_pod_multiplexed", format!("{TRAFFIC_A}{CLIENT_M}")),
-        ("b_fleet_l1_db", format!("{CASE_B}{FLEET}")),
+        ("a_one_pod_n10", include_str!("scenarios/a.toml")),
+        ("m_one_pod_multiplexed", include_str!("scenarios/m.toml")),
+        ("b_fleet_l1_db", include_str!("scenarios/b.toml")),
     ] {
-        let sc = scenario(&text, name, &[]);
+        let sc = scenario(text, name, &[]);
         group.throughput(Throughput::Elements(simulated_requests(&sc)));
         group.bench_function(name, |b| {
             b.iter(|| models::engine::run_replication_with(&sc, 0, false).expect("runs"))

@@ -1,23 +1,7 @@
-//! What the benchmarks share: the fleet behind their fleet cases, and the
-//! count of simulated requests that `Throughput::Elements` reports.
+//! What the benchmarks share: reading a scenario, and the count of simulated
+//! requests that `Throughput::Elements` reports.
 
 use models::scenario::{parse, Scenario};
-
-/// 10 pods, 500 us round trips, 2 shards that hit 90% of reads, and the
-/// database behind them: the `[pods]`, `[network]`, `[redis]` and
-/// `[database]` tables of throughput's case (b) and of the L1 benchmark.
-pub const FLEET: &str = r#"
-[pods]
-count = 10
-[network]
-rtt = { dist = "exponential", mean = "500us" }
-[redis]
-shards = 2
-service_time = { dist = "exponential", mean = "10us" }
-hit_ratio = 0.9
-[database]
-latency = { dist = "lognormal", median = "2ms", p99 = "20ms" }
-"#;
 
 /// The scenario `text`, named `name`, with `overrides` (`--set` pairs).
 pub fn scenario(text: &str, name: &str, overrides: &[String]) -> Scenario {
