@@ -473,6 +473,35 @@ mod tests {
         s.schedule_at(SimTime(9), ());
     }
 
+    /// Runs `steps` steps against a scheduler and a plain list of what is
+    /// pending: `step(i, pending)` gives `Some(dt)` to schedule an event
+    /// `dt` after now, or `None` to pop one, which must be the smallest
+    /// (time, sequence) pending.
+    fn replay(
+        steps: usize,
+        mut step: impl FnMut(usize, usize) -> Option<u64>,
+    ) -> Result<(), TestCaseError> {
+        let mut s = Scheduler::new();
+        let mut pending: Vec<(u64, usize)> = Vec::new();
+        for i in 0..steps {
+            match step(i, pending.len()) {
+                None => {
+                    let want = pending.iter().copied().min();
+                    let got = s.pop().map(|(t, j)| (t.0, j));
+                    prop_assert_eq!(got, want);
+                    pending.retain(|&p| Some(p) != want);
+                }
+                Some(dt) => {
+                    let at = s.now().0 + dt;
+                    s.schedule_at(SimTime(at), i);
+                    pending.push((at, i));
+                }
+            }
+        }
+        prop_assert_eq!(s.len(), pending.len());
+        Ok(())
+    }
+
     proptest! {
         /// Lanes change nothing in the order: a mix of heap and lane events pops
         /// exactly as if all were in the heap.
@@ -506,52 +535,28 @@ mod tests {
 
         /// Pushes and pops interleaved, so the pending events grow past a
         /// sorted run's limit into a heap and shrink back into a run, again
-        /// and again: every pop is the smallest (time, sequence) pending.
+        /// and again.
         #[test]
         fn runs_and_heaps_pop_in_order(ops in proptest::collection::vec((0u64..40, 0u8..3), 1..600)) {
-            let mut s = Scheduler::new();
-            let mut pending: Vec<(u64, usize)> = Vec::new();
-            for (i, (dt, op)) in ops.iter().enumerate() {
+            replay(ops.len(), |i, _| {
+                let (dt, op) = ops[i];
                 // Mostly pushes early and pops late, so sizes sweep up and down.
-                let pop = *op == 0 || (i > ops.len() / 2 && *op == 1);
-                if pop {
-                    let want = pending.iter().copied().min_by_key(|&(t, j)| (t, j));
-                    let got = s.pop().map(|(t, j)| (t.0, j));
-                    prop_assert_eq!(got, want);
-                    if let Some(w) = want {
-                        pending.retain(|&p| p != w);
-                    }
-                } else {
-                    let at = s.now().0 + dt;
-                    s.schedule_at(SimTime(at), i);
-                    pending.push((at, i));
-                }
-            }
-            prop_assert_eq!(s.len(), pending.len());
+                let pop = op == 0 || (i > ops.len() / 2 && op == 1);
+                (!pop).then_some(dt)
+            })?;
         }
 
         /// A long steady state, as a simulation keeps: a few events pending
         /// while thousands pass, so the run reaches its buffer's end and
-        /// moves back to the start many times: every pop is still the
-        /// smallest (time, sequence) pending.
+        /// moves back to the start many times.
         #[test]
         fn long_steady_runs_pop_in_order(ops in proptest::collection::vec((0u64..30, any::<bool>()), 2000..4000)) {
-            let mut s = Scheduler::new();
-            let mut pending: Vec<(u64, usize)> = Vec::new();
-            for (i, &(dt, pop)) in ops.iter().enumerate() {
+            replay(ops.len(), |i, pending| {
+                let (dt, pop) = ops[i];
                 // Pop only with a few pending, so the run never becomes a heap.
-                if pop && !pending.is_empty() || pending.len() >= 12 {
-                    let want = pending.iter().copied().min();
-                    let got = s.pop().map(|(t, j)| (t.0, j));
-                    prop_assert_eq!(got, want);
-                    pending.retain(|&p| Some(p) != want);
-                } else {
-                    let at = s.now().0 + dt;
-                    s.schedule_at(SimTime(at), i);
-                    pending.push((at, i));
-                }
-            }
-            prop_assert_eq!(s.len(), pending.len());
+                let pop = pop && pending > 0 || pending >= 12;
+                (!pop).then_some(dt)
+            })?;
         }
 
         /// Pops come out sorted by (time, insertion order), whatever the input.
