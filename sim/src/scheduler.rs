@@ -94,8 +94,8 @@ impl<E: Copy> Lane<E> {
 
 /// A discrete-event scheduler: the clock plus the pending events.
 ///
-/// The events not in a lane are a sorted run while there are at most
-/// [`SORTED_MAX`] of them, and beyond that a plain binary min-heap (events
+/// The events not in a lane are a sorted run while there are at most 16
+/// of them (`SORTED_MAX`), and beyond that a plain binary min-heap (events
 /// are `Copy`, so sifting moves entries without the hole juggling of a
 /// general heap), popped bottom-up as `std`'s heap does. The lanes are
 /// `Vec`s read from a moving head. All are written for the small queues a
