@@ -362,7 +362,9 @@ fn a_kill_at_each_step_of_an_install_leaves_one_whole_set_and_no_staging_folder(
 #[test]
 fn sigterm_stops_a_sweep_started_with_sigint_and_sighup_ignored() {
     let dir = tmp("sigterm-ignored");
-    let s = scenario(&dir, 20, 10);
+    // Points enough that the sweep is still running when SIGTERM comes,
+    // however fast the machine: it is stopped there, not run to the end.
+    let s = scenario(&dir, 20, 60);
     let out = dir.join("out");
     let mut sh = Command::new("sh");
     sh.arg("-c")
