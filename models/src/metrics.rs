@@ -81,16 +81,11 @@ pub struct MetricGroup {
 
 /// Metrics reported only by a scenario with a keyed L1 (`l1.policy`), after
 /// [`NAMES`]; a scenario without one reports exactly [`NAMES`].
+#[rustfmt::skip]
 pub const KEYED: MetricGroup = MetricGroup {
-    names: &[
-        "l1.misses",
-        "l1.coalesced",
-        "l1.evictions",
-        "l1.expirations",
-        "database.queries",
-    ],
     needs: "a keyed L1 (l1.policy)",
     present: |s| s.l1.cache.is_some(),
+    names: &["l1.misses", "l1.coalesced", "l1.evictions", "l1.expirations", "database.queries"],
 };
 
 /// Metrics of the multiplexed transport, connection failures and faults, in
@@ -98,17 +93,12 @@ pub const KEYED: MetricGroup = MetricGroup {
 /// that uses them ([`crate::scenario::Scenario::uses_transport_metrics`]), so
 /// a pooled scenario without faults reports exactly [`NAMES`]. Sweep results
 /// leave them out, so files of pooled scenarios keep their columns.
+#[rustfmt::skip]
 pub const TRANSPORT: MetricGroup = MetricGroup {
-    names: &[
-        "connections.queued.mean",
-        "connections.queued.max",
-        "client.command_timeouts",
-        "connections.dead",
-        "connections.detect.mean_ms",
-        "connections.reconnects",
-    ],
     needs: "a multiplexed client or a fault of a shard (client.transport = \"multiplexed\")",
     present: Scenario::uses_transport_metrics,
+    names: &["connections.queued.mean", "connections.queued.max", "client.command_timeouts",
+             "connections.dead", "connections.detect.mean_ms", "connections.reconnects"],
 };
 
 /// Metrics reported only by a scenario with a finite database
@@ -117,41 +107,36 @@ pub const TRANSPORT: MetricGroup = MetricGroup {
 /// busy workers over `concurrency`; the queue waits cover the queries a
 /// worker took (waited or not), `database.timeouts` the queries that waited
 /// the whole `database.queue_timeout` (`database.timeout_ratio`: their share
-/// of the queries), all by the time the query reached the database. An unlimited database has no workers to be busy and never
-/// queues: it reports none of these, so its outputs keep their columns.
+/// of the queries), all by the time the query reached the database. An
+/// unlimited database has no workers to be busy and never queues: it reports
+/// none of these, so its outputs keep their columns.
+#[rustfmt::skip]
 pub const DATABASE: MetricGroup = MetricGroup {
-    names: &[
-        "database.queries",
-        "database.utilization",
-        "database.queue_wait.mean_ms",
-        "database.queue_wait.p99_ms",
-        "database.timeouts",
-        "database.timeout_ratio",
-        "errors.database_timeout",
-    ],
     needs: "a finite database (database.concurrency)",
     present: |s| s.database.concurrency.is_some(),
+    names: &["database.queries", "database.utilization", "database.queue_wait.mean_ms",
+             "database.queue_wait.p99_ms", "database.timeouts", "database.timeout_ratio",
+             "errors.database_timeout"],
 };
 
 /// Entries a keyed L1's invalidations removed, over all pods: reported only
 /// with `l1.invalidation_rate` above 0.
+#[rustfmt::skip]
 pub const INVALIDATIONS: MetricGroup = MetricGroup {
-    names: &["l1.invalidations"],
     needs: "invalidations (l1.invalidation_rate > 0)",
     present: |s| s.l1.invalidation_rate > 0.0,
+    names: &["l1.invalidations"],
 };
 
 /// Metrics of the shards' outbound links, reported only with
 /// `redis.bandwidth`: the share of time a shard's link is sending (mean over
 /// shards), and the mean wait of a reply for its link, over the replies
 /// ready in the window.
+#[rustfmt::skip]
 pub const BANDWIDTH: MetricGroup = MetricGroup {
-    names: &[
-        "redis.bandwidth.utilization",
-        "redis.bandwidth.wait.mean_ms",
-    ],
     needs: "a shard bandwidth (redis.bandwidth)",
     present: |s| s.redis.bandwidth.is_some(),
+    names: &["redis.bandwidth.utilization", "redis.bandwidth.wait.mean_ms"],
 };
 
 /// Metrics of the shards' replicas, reported only with `redis.replicas`
@@ -162,23 +147,21 @@ pub const BANDWIDTH: MetricGroup = MetricGroup {
 /// replica). With replicas, `redis.utilization.max` is the busiest event
 /// loop of all, primary or replica, and `redis.utilization` stays the
 /// primaries' mean.
+#[rustfmt::skip]
 pub const REPLICAS: MetricGroup = MetricGroup {
-    names: &[
-        "redis.replica.utilization",
-        "redis.replica.utilization.max",
-        "redis.replica.queue_wait.mean_ms",
-        "redis.replica.writes",
-    ],
     needs: "replicas (redis.replicas > 0)",
     present: |s| s.redis.replicas > 0,
+    names: &["redis.replica.utilization", "redis.replica.utilization.max",
+             "redis.replica.queue_wait.mean_ms", "redis.replica.writes"],
 };
 
 /// The metrics of a resharding (`[[faults]] kind = "reshard"`): the
 /// redirects clients got in the window.
+#[rustfmt::skip]
 pub const REDIRECTS: MetricGroup = MetricGroup {
-    names: &["redis.redirects.moved", "redis.redirects.ask"],
     needs: "a resharding ([[faults]] kind = \"reshard\")",
     present: Scenario::reshards,
+    names: &["redis.redirects.moved", "redis.redirects.ask"],
 };
 
 /// The optional groups, in the order they are printed: the transport's,
