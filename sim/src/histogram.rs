@@ -75,6 +75,19 @@ fn highest_equivalent(v: u64) -> u64 {
     ((v >> shift) << shift).saturating_add((1u64 << shift) - 1)
 }
 
+/// Bucket `i` (of `buckets`) wrapped around `times` times: adds them to
+/// `wraps`, which is empty until a first wrap.
+#[cold]
+fn wrapped(wraps: &mut Vec<u32>, buckets: usize, i: usize, times: u64) {
+    if wraps.is_empty() {
+        *wraps = vec![0; buckets];
+    }
+    wraps[i] = u32::try_from(times)
+        .ok()
+        .and_then(|t| wraps[i].checked_add(t))
+        .expect("fewer than 2^48 values in a bucket");
+}
+
 impl Histogram {
     /// An empty histogram for values up to `max` (larger ones are clamped).
     pub fn new(max: u64) -> Self {
@@ -104,16 +117,26 @@ impl Histogram {
     pub fn flush(&mut self) {
         // The total and the maximum are kept in registers over the pass
         // (the compiler cannot tell that the counts' stores leave them alone).
+        // So are the buffers and the limit: borrowed apart, no store through
+        // `counts` can change them.
         let n = std::mem::take(&mut self.buffered);
+        let Histogram {
+            counts,
+            wraps,
+            limit,
+            pending,
+            ..
+        } = self;
+        let (counts, limit) = (counts.as_mut_slice(), *limit);
         let mut max = self.max_value;
-        for k in 0..n {
-            let v = self.pending[k].min(self.limit);
+        for &v in &pending[..n] {
+            let v = v.min(limit);
             max = max.max(v);
             let i = index_of(v);
-            let c = &mut self.counts[i];
+            let c = &mut counts[i];
             *c = c.wrapping_add(1);
             if *c == 0 {
-                self.wrapped(i, 1);
+                wrapped(wraps, counts.len(), i, 1);
             }
         }
         self.total += n as u64;
@@ -132,16 +155,8 @@ impl Histogram {
     }
 
     /// Bucket `i`'s low 16 bits wrapped around `times` times.
-    #[cold]
     fn wrapped(&mut self, i: usize, times: u64) {
-        if self.wraps.is_empty() {
-            self.wraps = vec![0; self.counts.len()];
-        }
-        let wraps = u32::try_from(times)
-            .ok()
-            .and_then(|t| self.wraps[i].checked_add(t))
-            .expect("fewer than 2^48 values in a bucket");
-        self.wraps[i] = wraps;
+        wrapped(&mut self.wraps, self.counts.len(), i, times);
     }
 
     /// The count of bucket `i`.
