@@ -115,10 +115,9 @@ impl Histogram {
     /// Counts the buffered values. Reading a histogram counts them too (on
     /// a copy), so calling this only saves that copy.
     pub fn flush(&mut self) {
-        // The total and the maximum are kept in registers over the pass
-        // (the compiler cannot tell that the counts' stores leave them alone).
-        // So are the buffers and the limit: borrowed apart, no store through
-        // `counts` can change them.
+        // The total, the maximum, the buffers and the limit are kept in
+        // registers over the pass: with the fields borrowed apart, the
+        // compiler knows the counts' stores leave them alone.
         let n = std::mem::take(&mut self.buffered);
         let Histogram {
             counts,
@@ -154,11 +153,6 @@ impl Histogram {
         }
     }
 
-    /// Bucket `i`'s low 16 bits wrapped around `times` times.
-    fn wrapped(&mut self, i: usize, times: u64) {
-        wrapped(&mut self.wraps, self.counts.len(), i, times);
-    }
-
     /// The count of bucket `i`.
     fn count(&self, i: usize) -> u64 {
         let high = self.wraps.get(i).copied().unwrap_or(0) as u64;
@@ -171,7 +165,7 @@ impl Histogram {
         self.counts[i] = sum as u16;
         let carries = (n >> 16) + (sum >> 16);
         if carries > 0 {
-            self.wrapped(i, carries);
+            wrapped(&mut self.wraps, self.counts.len(), i, carries);
         }
     }
 
@@ -203,7 +197,7 @@ impl Histogram {
                     let (sum, carried) = self.counts[i].overflowing_add(n);
                     self.counts[i] = sum;
                     if carried {
-                        self.wrapped(i, 1);
+                        wrapped(&mut self.wraps, self.counts.len(), i, 1);
                     }
                 }
             }
