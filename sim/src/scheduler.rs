@@ -20,11 +20,24 @@
 //! smallest `(time, sequence)` among the heap and the lane heads, so lanes
 //! change the cost, never the order.
 //!
-//! Cancelling is done by the model, not the queue: an event that may become
-//! stale carries a generation number (see [`crate::timer::Generation`]) and is
-//! ignored when it fires with an old one.
+//! # Timer slots
+//! A timer that is re-armed and cancelled often (a pool's acquire timer)
+//! can live in a *slot* instead: [`Scheduler::arm`] gives slot `k` its one
+//! pending event, replacing the one it held, and [`Scheduler::disarm`]
+//! drops it, so a cancelled timer never pops. A slot's event takes its
+//! sequence number when armed and runs in `(time, sequence)` order like
+//! any other.
+//!
+//! Other events cannot be removed once scheduled: an event that may become
+//! stale carries a generation number (see [`crate::timer::Generation`]) and
+//! is ignored when it fires with an old one.
 
 use crate::time::SimTime;
+use lane::Lane;
+use slots::Slots;
+
+mod lane;
+mod slots;
 
 /// One scheduled event, keyed by (time, sequence). Two `u64`s rather than a
 /// `u128` keep the entry 8-aligned: 24 bytes with an 8-byte event.
@@ -48,47 +61,6 @@ impl<E> Entry<E> {
     #[inline(always)]
     fn key(&self) -> u128 {
         (u128::from(self.time) << 64) | u128::from(self.seq)
-    }
-}
-
-/// A FIFO of entries: a `Vec` read from `head`. It is emptied when fully
-/// read, and compacted when the read part outgrows the unread part, so its
-/// memory stays proportional to the events pending in it.
-struct Lane<E> {
-    buf: Vec<Entry<E>>,
-    head: usize,
-}
-
-impl<E: Copy> Lane<E> {
-    #[inline(always)]
-    fn front(&self) -> Option<&Entry<E>> {
-        self.buf.get(self.head)
-    }
-
-    #[inline(always)]
-    fn len(&self) -> usize {
-        self.buf.len() - self.head
-    }
-
-    #[inline(always)]
-    fn push(&mut self, entry: Entry<E>) {
-        if self.head >= 1024 && self.head * 2 >= self.buf.len() {
-            self.buf.drain(..self.head);
-            self.head = 0;
-        }
-        self.buf.push(entry);
-    }
-
-    /// Takes the front entry; the lane must not be empty.
-    #[inline(always)]
-    fn pop(&mut self) -> Entry<E> {
-        let entry = self.buf[self.head];
-        self.head += 1;
-        if self.head == self.buf.len() {
-            self.buf.clear();
-            self.head = 0;
-        }
-        entry
     }
 }
 
@@ -130,6 +102,8 @@ pub struct Scheduler<E: Copy, const LANES: usize = 0> {
     sorted: bool,
     heap: Vec<Entry<E>>,
     lanes: [Lane<E>; LANES],
+    /// The timer slots: at most one pending event each.
+    slots: Slots<E>,
 }
 
 /// The most events kept as a sorted run; the next one turns it into a heap.
@@ -169,10 +143,8 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
             end: 1,
             sorted: true,
             heap: Vec::new(),
-            lanes: std::array::from_fn(|_| Lane {
-                buf: Vec::with_capacity(1024),
-                head: 0,
-            }),
+            lanes: std::array::from_fn(|_| Lane::new()),
+            slots: Slots::new(),
         }
     }
 
@@ -184,7 +156,10 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.end - self.head + self.heap.len() + self.lanes.iter().map(Lane::len).sum::<usize>()
+        self.end - self.head
+            + self.heap.len()
+            + self.lanes.iter().map(Lane::len).sum::<usize>()
+            + self.slots.len()
     }
 
     /// True when no event is pending.
@@ -218,7 +193,7 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         let entry = self.entry(at, event);
         let q = &mut self.lanes[lane];
         // Sequence numbers only grow, so the time alone decides the order.
-        if q.buf.last().is_some_and(|last| last.time > entry.time) {
+        if q.last_time().is_some_and(|last| last > entry.time) {
             panic!("lane {lane} would go out of time order");
         }
         q.push(entry);
@@ -230,37 +205,63 @@ impl<E: Copy, const LANES: usize> Scheduler<E, LANES> {
         self.schedule_at(self.now + delay, event);
     }
 
+    /// Arms timer slot `slot` for `event` at `at`, which must not be in the
+    /// past. A slot holds at most one pending event: arming it again
+    /// replaces the event it held, which then never fires. The event runs
+    /// in `(time, sequence)` order like any other, its sequence number
+    /// taken now; slots change the cost of a timer that is re-armed or
+    /// cancelled, never the order. Slots are numbered from 0, and a few
+    /// are expected (one per connection pool, say): their number grows to
+    /// the largest `slot` armed.
+    #[inline(always)]
+    pub fn arm(&mut self, slot: usize, at: SimTime, event: E) {
+        let entry = self.entry(at, event);
+        self.slots.arm(slot, entry);
+    }
+
+    /// Disarms timer slot `slot`: its pending event, if any, never fires.
+    #[inline(always)]
+    pub fn disarm(&mut self, slot: usize) {
+        self.slots.disarm(slot);
+    }
+
     /// Removes the next event, advances the clock to its time and returns both.
     #[inline(always)]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        // The source of the earliest event: a lane's index, or `PENDING`
-        // (the run or the heap). An empty run's front is its end sentinel,
-        // and an empty heap's key is `u128::MAX` too: past every real
+        // The source of the earliest event: a lane's index, `SLOTS` (a
+        // timer slot) or `PENDING` (the run or the heap). An empty run's
+        // front is its end sentinel, and an empty heap's, an empty lane's
+        // and no armed slot's key is `u128::MAX` too: past every real
         // event's, as sequence numbers never reach `u64::MAX`.
         const PENDING: usize = usize::MAX;
+        const SLOTS: usize = usize::MAX - 1;
         let mut source = PENDING;
-        let mut best = if self.sorted {
+        let pending = if self.sorted {
             self.run.get(self.head)
         } else {
             self.heap.first()
-        }
-        .map_or(u128::MAX, Entry::key);
+        };
+        let mut best = pending.map_or(u128::MAX, Entry::key);
         for (i, q) in self.lanes.iter().enumerate() {
-            if let Some(e) = q.front() {
-                if e.key() < best {
-                    best = e.key();
-                    source = i;
-                }
+            if q.key() < best {
+                best = q.key();
+                source = i;
             }
         }
-        let entry = if source != PENDING {
+        if self.slots.best() < best {
+            best = self.slots.best();
+            source = SLOTS;
+        }
+        let entry = if source == SLOTS {
+            self.slots.pop()
+        } else if source != PENDING {
             self.lanes[source].pop()
         } else if best == u128::MAX {
             return None;
-        } else if self.sorted {
+        } else if let (true, Some(&entry)) = (self.sorted, pending) {
             // The popped entry stays below the run: its time is now, which
-            // no event scheduled from here on is below.
-            let entry = self.run[self.head];
+            // no event scheduled from here on is below. It is copied
+            // through the reference its key was read from.
             self.head += 1;
             entry
         } else {
@@ -530,6 +531,55 @@ mod tests {
             }
             got.extend(std::iter::from_fn(|| mixed.pop().map(Some)));
             want.extend(std::iter::from_fn(|| plain.pop().map(Some)));
+            prop_assert_eq!(got, want);
+        }
+
+        /// Timer slots change nothing in the order: events armed in slots,
+        /// re-armed and disarmed, mixed with plain and lane events (enough
+        /// to make the heap), pop exactly in `(time, sequence)` order of
+        /// what is pending, a slot's replaced or disarmed event no longer
+        /// pending.
+        #[test]
+        fn slots_preserve_the_order(ops in proptest::collection::vec((0u64..40, 0u8..6, 0usize..3), 1..400)) {
+            let mut s = Scheduler::<usize, 1>::with_lanes();
+            // What is pending: (time, sequence, id, slot or usize::MAX).
+            let mut pending: Vec<(u64, usize, usize, usize)> = Vec::new();
+            let mut seq = 0;
+            for (i, &(dt, op, k)) in ops.iter().enumerate() {
+                let at = s.now().0 + dt;
+                match op {
+                    0 => {
+                        let want = pending.iter().copied().min();
+                        prop_assert_eq!(s.pop().map(|(t, id)| (t.0, id)), want.map(|w| (w.0, w.2)));
+                        pending.retain(|&p| Some(p) != want);
+                        continue;
+                    }
+                    1 => {
+                        s.arm(k, SimTime(at), i);
+                        pending.retain(|p| p.3 != k);
+                        pending.push((at, seq, i, k));
+                    }
+                    2 => {
+                        s.disarm(k);
+                        pending.retain(|p| p.3 != k);
+                        continue;
+                    }
+                    3 => {
+                        let at = s.now().0 + 7;
+                        s.schedule_at_lane(0, SimTime(at), i);
+                        pending.push((at, seq, i, usize::MAX));
+                    }
+                    _ => {
+                        s.schedule_at(SimTime(at), i);
+                        pending.push((at, seq, i, usize::MAX));
+                    }
+                }
+                seq += 1;
+                prop_assert_eq!(s.len(), pending.len());
+            }
+            pending.sort();
+            let got: Vec<(u64, usize)> = std::iter::from_fn(|| s.pop()).map(|(t, id)| (t.0, id)).collect();
+            let want: Vec<(u64, usize)> = pending.iter().map(|p| (p.0, p.2)).collect();
             prop_assert_eq!(got, want);
         }
 

@@ -80,8 +80,8 @@ enum Event {
     DbTimeout,
     /// A request's backoff before a retry ended.
     Retry(u32),
-    /// A pool's acquire timer, with the pool's generation stamp.
-    AcquireTimeout { pool: u32, stamp: u32 },
+    /// A pool's acquire timer (in the pool's timer slot of the scheduler).
+    AcquireTimeout { pool: u32 },
     /// A pool's evictor run.
     Evict(u32),
     /// The fault of this index in the scenario happens.
@@ -287,7 +287,7 @@ impl<'a> Model<'a> {
                 self.route_retry(r);
                 self.checkout(r);
             }
-            Event::AcquireTimeout { pool, stamp } => self.on_acquire_timeout(pool as usize, stamp),
+            Event::AcquireTimeout { pool } => self.on_acquire_timeout(pool as usize),
             Event::Evict(pool) => self.on_evict(pool as usize),
             Event::Fault(i) => self.on_fault(i as usize),
             Event::PodRestart { first, count } => self.on_pod_restart(first, count),

@@ -4,13 +4,13 @@
 //! Waiters are served strictly first-come-first-served. Their deadlines are
 //! therefore non-decreasing along the queue, so one pending timer per pool
 //! suffices: it is armed for the head's deadline, and re-armed for the new
-//! head when it fires. A timer left pending when the queue empties is made
-//! stale by bumping the pool's [`Generation`].
+//! head when it fires. When the queue empties, the pool tells the model to
+//! disarm it (the timer lives in one of the scheduler's slots, so a
+//! cancelled timer never fires).
 
 use crate::scenario::{Order, Pool as PoolConfig};
 use sim::ring::Ring;
 use sim::time::SimTime;
-use sim::timer::Generation;
 
 /// Index of a connection within its pod.
 pub type ConnId = u32;
@@ -60,7 +60,6 @@ pub struct Pool {
     conns: Vec<Conn>,
     idle: Ring<ConnId>,
     waiters: Ring<Waiter>,
-    timer: Generation,
     timer_pending: bool,
 }
 
@@ -76,7 +75,6 @@ impl Pool {
             conns: Vec::new(),
             idle: Ring::new(),
             waiters: Ring::new(),
-            timer: Generation::default(),
             timer_pending: false,
         }
     }
@@ -173,32 +171,24 @@ impl Pool {
         }
     }
 
-    /// The stamp for a timer armed now.
-    pub fn timer_stamp(&self) -> u32 {
-        self.timer.current()
-    }
-
-    /// Takes the longest-waiting request, if any. Cancels the timer when the
-    /// queue empties.
+    /// Takes the longest-waiting request, if any, and whether the caller
+    /// must disarm the acquire timer (the queue emptied with it pending).
     #[inline(always)]
-    pub fn pop_waiter(&mut self) -> Option<Waiter> {
+    pub fn pop_waiter(&mut self) -> Option<(Waiter, bool)> {
         let w = self.waiters.pop_front()?;
-        if self.waiters.is_empty() && self.timer_pending {
-            self.timer.cancel_all();
+        let disarm = self.waiters.is_empty() && self.timer_pending;
+        if disarm {
             self.timer_pending = false;
         }
-        Some(w)
+        Some((w, disarm))
     }
 
-    /// Handles the acquire timer firing with `stamp`: returns false if it was
-    /// stale. Otherwise the timer is no longer pending, and the caller expires
-    /// waiters with [`Pool::pop_expired`] and re-arms with [`Pool::rearm`].
-    pub fn timer_fired(&mut self, stamp: u32) -> bool {
-        if !self.timer.is_current(stamp) {
-            return false;
-        }
+    /// The acquire timer fired: it is no longer pending, and the caller
+    /// expires waiters with [`Pool::pop_expired`] and re-arms with
+    /// [`Pool::rearm`].
+    pub fn timer_fired(&mut self) {
+        debug_assert!(self.timer_pending, "a disarmed acquire timer fired");
         self.timer_pending = false;
-        true
     }
 
     /// Removes the head waiter if it started waiting at or before `cutoff`.

@@ -492,8 +492,8 @@ impl Pooled {
         true
     }
 
-    /// Queues request `r` on `pool` at `now`; returns the acquire timer to
-    /// schedule (when, stamp), if one must be armed.
+    /// Queues request `r` on `pool` at `now`; returns when the acquire timer
+    /// must fire, if one must be armed.
     #[inline(always)]
     pub fn enqueue(
         &mut self,
@@ -501,7 +501,7 @@ impl Pooled {
         r: u32,
         now: SimTime,
         stats: &mut Collector,
-    ) -> Option<(SimTime, u32)> {
+    ) -> Option<SimTime> {
         stats.pods[self.pod_of(pool)].waiters.add(now, 1);
         if stats.keep_series {
             stats.series.waiters.add(now, 1);
@@ -510,17 +510,16 @@ impl Pooled {
         // test-on-borrow PING found a dead connection) waits afresh, and the
         // queue's deadlines stay in FIFO order.
         if self.pools[pool].enqueue(Waiter { req: r, since: now }) {
-            self.timer_for(pool, now)
+            self.timer_for(now)
         } else {
             None
         }
     }
 
     #[inline(always)]
-    fn timer_for(&self, pool: usize, head_since: SimTime) -> Option<(SimTime, u32)> {
+    fn timer_for(&self, head_since: SimTime) -> Option<SimTime> {
         let timeout = self.acquire_timeout?;
-        let at = on_tick(head_since + timeout, self.timer_resolution);
-        Some((at, self.pools[pool].timer_stamp()))
+        Some(on_tick(head_since + timeout, self.timer_resolution))
     }
 
     #[inline(always)]
@@ -531,25 +530,28 @@ impl Pooled {
         }
     }
 
-    /// Takes the longest waiter of `pool`, if any.
+    /// Takes the longest waiter of `pool`, if any, and whether the pool's
+    /// acquire timer must be disarmed (the queue emptied).
     #[inline(always)]
-    pub fn next_waiter(&mut self, pool: usize, now: SimTime, stats: &mut Collector) -> Option<u32> {
-        let w = self.pools[pool].pop_waiter()?;
+    pub fn next_waiter(
+        &mut self,
+        pool: usize,
+        now: SimTime,
+        stats: &mut Collector,
+    ) -> Option<(u32, bool)> {
+        let (w, disarm) = self.pools[pool].pop_waiter()?;
         Self::waiter_left(self.pod_of(pool), now, stats);
-        Some(w.req)
+        Some((w.req, disarm))
     }
 
-    /// The acquire timer of `pool` fired with `stamp` at `now`: returns the
-    /// start-of-wait cutoff at or before which waiters time out, or `None`
-    /// if the timer was stale.
-    pub fn acquire_timer(&mut self, pool: usize, stamp: u32, now: SimTime) -> Option<SimTime> {
-        if !self.pools[pool].timer_fired(stamp) {
-            return None;
-        }
+    /// The acquire timer of `pool` fired at `now`: returns the
+    /// start-of-wait cutoff at or before which waiters time out.
+    pub fn acquire_timer(&mut self, pool: usize, now: SimTime) -> SimTime {
+        self.pools[pool].timer_fired();
         let timeout = self
             .acquire_timeout
             .expect("timer armed only with a timeout");
-        Some(SimTime(now.0 - timeout.0))
+        SimTime(now.0 - timeout.0)
     }
 
     /// Takes the longest waiter of `pool` if it started waiting at or before `cutoff`.
@@ -566,9 +568,9 @@ impl Pooled {
     }
 
     /// After expiry, the acquire timer to schedule for the new head waiter.
-    pub fn rearm(&mut self, pool: usize) -> Option<(SimTime, u32)> {
+    pub fn rearm(&mut self, pool: usize) -> Option<SimTime> {
         let since = self.pools[pool].rearm()?;
-        self.timer_for(pool, since)
+        self.timer_for(since)
     }
 
     /// How many idle connections of `pool` the evictor examines this run.

@@ -77,31 +77,42 @@ impl Model<'_> {
         }
         req.lease.queued = true;
         let pool = req.pool as usize;
-        if let Some(timer) = self.transport.enqueue(pool, r, now, &mut self.stats) {
-            self.arm_acquire_timer(pool, timer);
+        if let Some(at) = self.transport.enqueue(pool, r, now, &mut self.stats) {
+            self.arm_acquire_timer(pool, at);
         }
     }
 
+    /// Arms `pool`'s acquire timer for `at`, in the pool's timer slot of
+    /// the scheduler (numbered as the pools are).
     #[inline(always)]
-    pub(super) fn arm_acquire_timer(&mut self, pool: usize, (at, stamp): (SimTime, u32)) {
-        let pool = pool as u32;
-        self.sched
-            .schedule_at(at, Event::AcquireTimeout { pool, stamp });
+    pub(super) fn arm_acquire_timer(&mut self, pool: usize, at: SimTime) {
+        let event = Event::AcquireTimeout { pool: pool as u32 };
+        self.sched.arm(pool, at, event);
     }
 
-    pub(super) fn on_acquire_timeout(&mut self, pool: usize, stamp: u32) {
+    /// Takes `pool`'s longest waiter, if any; disarms the pool's acquire
+    /// timer when that empties the queue.
+    #[inline(always)]
+    fn next_waiter(&mut self, pool: usize) -> Option<u32> {
         let now = self.now();
-        let Some(cutoff) = self.transport.acquire_timer(pool, stamp, now) else {
-            return;
-        };
+        let (w, disarm) = self.transport.next_waiter(pool, now, &mut self.stats)?;
+        if disarm {
+            self.sched.disarm(pool);
+        }
+        Some(w)
+    }
+
+    pub(super) fn on_acquire_timeout(&mut self, pool: usize) {
+        let now = self.now();
+        let cutoff = self.transport.acquire_timer(pool, now);
         while let Some(r) = self
             .transport
             .expired_waiter(pool, cutoff, now, &mut self.stats)
         {
             self.attempt_failed(r, ErrorCause::PoolTimeout);
         }
-        if let Some(timer) = self.transport.rearm(pool) {
-            self.arm_acquire_timer(pool, timer);
+        if let Some(at) = self.transport.rearm(pool) {
+            self.arm_acquire_timer(pool, at);
         }
     }
 
@@ -158,7 +169,7 @@ impl Model<'_> {
     #[inline(always)]
     pub(super) fn hand_back(&mut self, pool: usize, c: ConnId, in_use: bool) {
         let now = self.now();
-        match self.transport.next_waiter(pool, now, &mut self.stats) {
+        match self.next_waiter(pool) {
             Some(w) => {
                 let waited = now - self.requests[w].lease.checkout_started;
                 if in_use {
@@ -184,7 +195,7 @@ impl Model<'_> {
         let now = self.now();
         let shard = self.transport.close(pool, c, now, &mut self.stats);
         self.server.disconnect(shard);
-        if let Some(w) = self.transport.next_waiter(pool, now, &mut self.stats) {
+        if let Some(w) = self.next_waiter(pool) {
             self.open_for(w);
         }
     }
