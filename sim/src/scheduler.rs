@@ -89,6 +89,11 @@ impl<E> Entry<E> {
 /// `LANES` is the number of FIFO lanes for fixed-delay events (none by
 /// default): a fixed array, so the scan of their heads in [`Scheduler::pop`]
 /// unrolls.
+///
+/// The timer slots are a small binary min-heap of their own, indexed by
+/// slot, with its smallest key cached in a field: a pop compares that one
+/// number, and a timer that is disarmed (a pool's queue emptied before its
+/// head's deadline) leaves no stale event behind to pop.
 pub struct Scheduler<E: Copy, const LANES: usize = 0> {
     now: SimTime,
     seq: u64,
