@@ -108,13 +108,12 @@ impl<E: Copy> Slots<E> {
                 break;
             }
             let right = left + 1;
-            let child = if right < self.heap.len()
-                && self.heap[right].0.key() < self.heap[left].0.key()
-            {
-                right
-            } else {
-                left
-            };
+            let child =
+                if right < self.heap.len() && self.heap[right].0.key() < self.heap[left].0.key() {
+                    right
+                } else {
+                    left
+                };
             if self.heap[child].0.key() >= key {
                 break;
             }
