@@ -29,7 +29,7 @@ use super::collect::Collector;
 use super::database::Database;
 use super::l1::L1;
 use super::multiplexed::Multiplexed;
-use super::requests::{Phase, Requests};
+use super::requests::{Phase, Request, Requests};
 use super::reshard::Answer;
 use super::server::{Done, Kind, Server};
 use super::tcp::DeadPeer;
@@ -329,11 +329,12 @@ impl<'a> Model<'a> {
         let reads_left = self.sc.workload.reads_per_request;
         let attempts = self.client.arrival();
         let r = self.requests.vacant();
-        self.requests[r].start(arrived, now, pod, reads_left, measured, attempts);
+        let req = &mut self.requests[r];
+        req.start(arrived, now, pod, reads_left, measured, attempts);
         if self.lookup_is_constant {
             // The first lookup is over.
-            self.begin_read(r);
-            self.on_l1_done(r);
+            let hit = begin_read(&mut self.l1, &mut self.stats, req, now);
+            self.lookup_done(r, hit);
         } else {
             self.start_read(r);
         }
@@ -341,24 +342,10 @@ impl<'a> Model<'a> {
 
     // ----- reads: the L1 cache -----
 
-    /// Starts a read: looks it up in L1 and counts it.
-    #[inline(always)]
-    fn begin_read(&mut self, r: u32) {
-        let now = self.now();
-        let req = &mut self.requests[r];
-        let hit = self.l1.lookup(req.pod, now);
-        req.l1_hit = hit;
-        req.phase = Phase::Get;
-        req.attempts.new_command();
-        // A keyed L1 decides, and counts, when the lookup ends.
-        if req.measured && !self.l1.is_keyed() {
-            self.stats.read(hit);
-        }
-    }
-
     /// Starts a read and its L1 lookup.
     fn start_read(&mut self, r: u32) {
-        self.begin_read(r);
+        let now = self.now();
+        begin_read(&mut self.l1, &mut self.stats, &mut self.requests[r], now);
         let lookup = self.l1.lookup_time();
         if lookup == SimTime::ZERO {
             self.on_l1_done(r);
@@ -372,9 +359,16 @@ impl<'a> Model<'a> {
 
     #[inline(always)]
     fn on_l1_done(&mut self, r: u32) {
+        let hit = self.requests[r].l1_hit;
+        self.lookup_done(r, hit);
+    }
+
+    /// `r`'s L1 lookup ended (`hit`: a hit of the unkeyed L1).
+    #[inline(always)]
+    fn lookup_done(&mut self, r: u32, hit: bool) {
         if self.l1.is_keyed() {
             self.keyed_lookup(r);
-        } else if self.requests[r].l1_hit {
+        } else if hit {
             self.read_done(r);
         } else {
             self.route(r);
@@ -386,14 +380,19 @@ impl<'a> Model<'a> {
     #[inline(always)]
     fn read_done_one(&mut self, r: u32) {
         let now = self.now();
-        let req = &mut self.requests[r];
-        req.reads_left -= 1;
-        if req.reads_left > 0 {
+        let more = read_ended(&mut self.stats, &mut self.requests[r], now);
+        self.after_read(r, more);
+    }
+
+    /// `r`'s read ended: the next read starts if `more` remain, or the
+    /// request ends.
+    #[inline(always)]
+    fn after_read(&mut self, r: u32, more: bool) {
+        if more {
             self.start_read(r);
-            return;
+        } else {
+            self.finish(r);
         }
-        self.stats.request_ok(now, req.arrived, req.measured);
-        self.finish(r);
     }
 
     #[inline(always)]
@@ -570,13 +569,14 @@ impl<'a> Model<'a> {
             self.follow_redirect(r);
             return;
         }
-        match req.phase {
+        let (phase, found) = (req.phase, req.exchange.found);
+        match phase {
             Phase::Set => {
                 self.release(r);
                 self.read_done(r);
             }
             Phase::Get => {
-                if self.found(r) {
+                if self.found_or_draw(found) {
                     self.release(r);
                     self.read_done(r);
                 } else {
@@ -602,7 +602,13 @@ impl<'a> Model<'a> {
     /// drawn now.
     #[inline(always)]
     fn found(&mut self, r: u32) -> bool {
-        match self.requests[r].exchange.found {
+        self.found_or_draw(self.requests[r].exchange.found)
+    }
+
+    /// `found` if the hit was drawn at the shard, else drawn now.
+    #[inline(always)]
+    fn found_or_draw(&mut self, found: Option<bool>) -> bool {
+        match found {
             Some(hit) => hit,
             None => self.server.read_hits(),
         }
@@ -666,4 +672,32 @@ impl<'a> Model<'a> {
             self.load_failed(req, cause);
         }
     }
+}
+
+/// Starts `req`'s read at `now`: looks it up in `l1` and counts it. Returns
+/// whether an unkeyed L1 answered (a keyed one decides, and counts, when the
+/// lookup ends). A function of the parts it touches, so a caller that holds
+/// the request indexes the slab once.
+#[inline(always)]
+fn begin_read(l1: &mut L1, stats: &mut Collector, req: &mut Request, now: SimTime) -> bool {
+    let hit = l1.lookup(req.pod, now);
+    req.l1_hit = hit;
+    req.phase = Phase::Get;
+    req.attempts.new_command();
+    if req.measured && !l1.is_keyed() {
+        stats.read(hit);
+    }
+    hit
+}
+
+/// `req`'s current read ended with its value at `now`: counts the request
+/// done if it was its last read. Returns whether more reads remain.
+#[inline(always)]
+fn read_ended(stats: &mut Collector, req: &mut Request, now: SimTime) -> bool {
+    req.reads_left -= 1;
+    if req.reads_left > 0 {
+        return true;
+    }
+    stats.request_ok(now, req.arrived, req.measured);
+    false
 }

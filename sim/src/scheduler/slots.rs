@@ -39,20 +39,26 @@ impl<E: Copy> Slots<E> {
     /// Arms `slot` with `entry`, replacing its pending entry if it has one.
     #[inline]
     pub(super) fn arm(&mut self, slot: usize, entry: Entry<E>) {
-        if slot >= self.place.len() {
-            self.place.resize(slot + 1, NONE);
-        }
-        let at = match self.place[slot] {
-            NONE => {
+        match self.place.get(slot) {
+            Some(&NONE) if self.heap.is_empty() => {
+                // The common case of few slots: the only one armed.
                 self.heap.push((entry, slot as u32));
-                self.heap.len() - 1
+                self.place[slot] = 0;
+                self.best = entry.key();
             }
-            at => {
+            Some(&NONE) => {
+                self.heap.push((entry, slot as u32));
+                self.settle(self.heap.len() - 1);
+            }
+            Some(&at) => {
                 self.heap[at as usize].0 = entry;
-                at as usize
+                self.settle(at as usize);
             }
-        };
-        self.settle(at);
+            None => {
+                self.place.resize(slot + 1, NONE);
+                self.arm(slot, entry);
+            }
+        }
     }
 
     /// Disarms `slot`: its pending entry, if any, is dropped.
@@ -83,8 +89,10 @@ impl<E: Copy> Slots<E> {
             self.heap[at] = last;
             self.place[last.1 as usize] = at as u32;
             self.settle(at);
+        } else if self.heap.is_empty() {
+            self.best = u128::MAX;
         } else {
-            self.best = self.heap.first().map_or(u128::MAX, |e| e.0.key());
+            self.best = self.heap[0].0.key();
         }
     }
 

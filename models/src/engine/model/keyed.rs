@@ -5,7 +5,7 @@
 //! that waited for it, with its value or with its failure.
 
 use super::super::requests::Request;
-use super::Model;
+use super::{read_ended, Model};
 use crate::cache::fleet::Lookup;
 use crate::scenario::ErrorCause;
 
@@ -49,8 +49,11 @@ impl Model<'_> {
     /// A read ended with its value; so did the reads that waited for its load.
     #[inline(always)]
     pub(super) fn read_done(&mut self, r: u32) {
-        if !self.requests[r].loading {
-            return self.read_done_one(r);
+        let now = self.now();
+        let req = &mut self.requests[r];
+        if !req.loading {
+            let more = read_ended(&mut self.stats, req, now);
+            return self.after_read(r, more);
         }
         let waiting = self.loaded(r);
         self.read_done_one(r);

@@ -6,16 +6,22 @@
 //! these methods turn its answers into events.
 
 use super::{Event, Model};
+use crate::engine::collect::Collector;
 use crate::engine::pool::ConnId;
+use crate::engine::requests::Request;
 use crate::engine::transport::{Take, NO_CONN};
 use crate::scenario::{ErrorCause, WhenExhausted};
 use sim::time::SimTime;
 
 impl Model<'_> {
+    /// A checkout for `r`'s next attempt.
     #[inline(always)]
     pub(super) fn checkout(&mut self, r: u32) {
-        let retry = self.requests[r].attempts.start();
-        self.checkout_again(r, retry);
+        let now = self.now();
+        let req = &mut self.requests[r];
+        let retry = req.attempts.start();
+        let pool = begin_checkout(&mut self.stats, req, now, retry);
+        self.to_pool(r, pool);
     }
 
     /// A checkout for `r`'s current attempt (`retry`: it is a retry), or,
@@ -23,12 +29,14 @@ impl Model<'_> {
     #[inline(always)]
     pub(super) fn checkout_again(&mut self, r: u32, retry: bool) {
         let now = self.now();
-        let req = &mut self.requests[r];
-        req.lease.checkout_started = now;
-        req.lease.queued = false;
-        if req.measured {
-            self.stats.checkout(retry);
-        }
+        let pool = begin_checkout(&mut self.stats, &mut self.requests[r], now, retry);
+        self.to_pool(r, pool);
+    }
+
+    /// `r`'s checkout from `pool` began: it goes to the pool now or after
+    /// the client's own delay (or is written to a shared connection).
+    #[inline(always)]
+    fn to_pool(&mut self, r: u32, pool: usize) {
         if self.mux.is_some() {
             self.mux_write(r);
             return;
@@ -38,7 +46,7 @@ impl Model<'_> {
             // the wait from `checkout_started`; the pool sees the checkout
             // after it.
             Some(d) => self.sched.schedule_in(d, Event::AtPool(r)),
-            None => self.try_checkout(r),
+            None => self.try_checkout_from(r, pool),
         }
     }
 
@@ -46,8 +54,14 @@ impl Model<'_> {
     /// one, or a place in the queue.
     #[inline(always)]
     pub(super) fn try_checkout(&mut self, r: u32) {
-        let now = self.now();
         let pool = self.requests[r].pool as usize;
+        self.try_checkout_from(r, pool);
+    }
+
+    /// [`Model::try_checkout`] of `r` from its `pool`.
+    #[inline(always)]
+    fn try_checkout_from(&mut self, r: u32, pool: usize) {
+        let now = self.now();
         loop {
             match self.transport.take(pool, now) {
                 Take::Stale(c) => {
@@ -262,4 +276,17 @@ impl Model<'_> {
             .connected(req.pool as usize, req.lease.conn, now);
         self.acquired(r, req.lease.conn, now - req.lease.checkout_started);
     }
+}
+
+/// `req` begins a checkout at `now` (`retry`: for a retry), counted if
+/// measured: returns its pool. A function of the parts it touches, so a
+/// caller that holds the request indexes the slab once.
+#[inline(always)]
+fn begin_checkout(stats: &mut Collector, req: &mut Request, now: SimTime, retry: bool) -> usize {
+    req.lease.checkout_started = now;
+    req.lease.queued = false;
+    if req.measured {
+        stats.checkout(retry);
+    }
+    req.pool as usize
 }
