@@ -598,16 +598,10 @@ impl<'a> Model<'a> {
         kind
     }
 
-    /// True if `r`'s read found its key in Redis: as drawn at the shard, or
-    /// drawn now.
+    /// True if a read found its key in Redis: `found` if drawn at the
+    /// shard, else drawn now.
     #[inline(always)]
-    fn found(&mut self, r: u32) -> bool {
-        self.found_or_draw(self.requests[r].exchange.found)
-    }
-
-    /// `found` if the hit was drawn at the shard, else drawn now.
-    #[inline(always)]
-    fn found_or_draw(&mut self, found: Option<bool>) -> bool {
+    pub(super) fn found_or_draw(&mut self, found: Option<bool>) -> bool {
         match found {
             Some(hit) => hit,
             None => self.server.read_hits(),

@@ -159,7 +159,7 @@ impl Model<'_> {
         match req.phase {
             Phase::Set => self.read_done(r),
             Phase::Get => {
-                if self.found(r) {
+                if self.found_or_draw(ex.found) {
                     self.read_done(r);
                 } else {
                     self.query_database(r);
