@@ -21,7 +21,7 @@ impl Model<'_> {
         let req = &mut self.requests[r];
         let retry = req.attempts.start();
         let pool = begin_checkout(&mut self.stats, req, now, retry);
-        self.to_pool(r, pool);
+        self.send_to_pool(r, pool);
     }
 
     /// A checkout for `r`'s current attempt (`retry`: it is a retry), or,
@@ -30,13 +30,13 @@ impl Model<'_> {
     pub(super) fn checkout_again(&mut self, r: u32, retry: bool) {
         let now = self.now();
         let pool = begin_checkout(&mut self.stats, &mut self.requests[r], now, retry);
-        self.to_pool(r, pool);
+        self.send_to_pool(r, pool);
     }
 
     /// `r`'s checkout from `pool` began: it goes to the pool now or after
     /// the client's own delay (or is written to a shared connection).
     #[inline(always)]
-    fn to_pool(&mut self, r: u32, pool: usize) {
+    fn send_to_pool(&mut self, r: u32, pool: usize) {
         if self.mux.is_some() {
             self.mux_write(r);
             return;
