@@ -3,8 +3,8 @@
 //! It knows nothing about Redis or pools; the domain lives in the `models`
 //! crate. It provides:
 //! - [`time::SimTime`]: integer-nanosecond time and its one rounding rule;
-//! - [`scheduler::Scheduler`]: the event queue, ordered by (time, sequence);
-//! - [`timer::Generation`]: cancellation of scheduled events by stale stamps;
+//! - [`scheduler::Scheduler`]: the event queue, ordered by (time, sequence),
+//!   with FIFO lanes and timer slots;
 //! - [`ring::Ring`]: a double-ended queue whose operations inline;
 //! - [`rng::Streams`]: named, portable random streams per purpose;
 //! - [`dist::Latency`]: latency distributions built from user-facing figures;
@@ -71,5 +71,4 @@ pub mod stats;
 pub mod summary;
 pub mod threshold;
 pub mod time;
-pub mod timer;
 pub mod zipf;

@@ -29,8 +29,8 @@
 //! any other.
 //!
 //! Other events cannot be removed once scheduled: an event that may become
-//! stale carries a generation number (see [`crate::timer::Generation`]) and
-//! is ignored when it fires with an old one.
+//! stale carries a stamp that its owner checks when it fires (as the
+//! multiplexed transport's connection timers do), and is then ignored.
 
 use crate::time::SimTime;
 use lane::Lane;
